@@ -1,0 +1,135 @@
+"""The Textual app: wires config, store and providers to the chat screen."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+
+from tui_chat.config import Config, ConfigError
+from tui_chat.paths import Paths
+from tui_chat.providers import ProviderRegistry
+from tui_chat.replies import ReplyManager
+from tui_chat.screens.chat import ChatScreen
+from tui_chat.screens.confirm import ConfirmScreen
+from tui_chat.screens.keys import KeysScreen
+from tui_chat.session import Session
+from tui_chat.store import SessionStore
+
+
+class TuiChatApp(App[None]):
+    """Chat with OpenAI-compatible models in the terminal."""
+
+    TITLE = "tui-chat"
+    CSS_PATH = ["app.tcss", "screens/chat.tcss", "screens/modals.tcss"]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "keys", "Keys", id="app.keys"),
+    ]
+
+    def __init__(
+        self,
+        paths: Paths,
+        config: Config,
+        config_error: ConfigError | None,
+        store: SessionStore,
+        registry: ProviderRegistry,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.config = config
+        self.config_error = config_error
+        self.store = store
+        self.registry = registry
+        self.chat_screen: ChatScreen | None = None
+        self.replies = ReplyManager(self, store, registry, self._post_to_chat)
+        default = registry.resolve(None)
+        self.demo_reason = default.notice or "the offline demo was chosen in the config."
+        if config.theme:
+            self._requested_theme = config.theme
+        else:
+            self._requested_theme = None
+
+    def get_default_screen(self) -> ChatScreen:
+        self.chat_screen = ChatScreen()
+        return self.chat_screen
+
+    def _post_to_chat(self, message: Message) -> None:
+        if self.chat_screen is not None:
+            self.chat_screen.post_message(message)
+
+    def on_mount(self) -> None:
+        if self._requested_theme:
+            if self._requested_theme in self.available_themes:
+                self.theme = self._requested_theme
+            else:
+                self.notify(f"Unknown theme '{self._requested_theme}' in the config.")
+        for warning in self.config.warnings:
+            self.notify(warning, title="Config", severity="warning", timeout=10)
+        if self.config_error is not None:
+            self.notify(str(self.config_error), title="Config error", severity="error", timeout=15)
+        elif not self.config.exists:
+            self.notify(
+                f"No config file yet; using built-in presets. Create {self.paths.config_file} "
+                "(see config.example.toml) to add providers.",
+                title="Config",
+                timeout=8,
+            )
+
+    def new_session(self) -> Session:
+        """A fresh, unsaved session on the default provider."""
+        resolved = self.registry.resolve(None)
+        return Session(
+            provider=resolved.provider.name,
+            model=resolved.model,
+            system_prompt=self.config.system_prompt,
+        )
+
+    def key_rows(self) -> list[tuple[str, str]]:
+        """(key, description) for every binding the user can press on the chat screen."""
+        rows: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for bindings in (ChatScreen.BINDINGS, self.BINDINGS):
+            for binding in bindings:
+                if not isinstance(binding, Binding) or binding.key in seen:
+                    continue
+                seen.add(binding.key)
+                keys = " / ".join(
+                    self.get_key_display(Binding(k, "")) for k in binding.key.split(",")
+                )
+                rows.append((keys, binding.description or binding.action))
+        rows.append(("ctrl+p (palette)", "Command palette: every command"))
+        return rows
+
+    def action_keys(self) -> None:
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(KeysScreen(self.key_rows()))
+
+    async def action_quit(self) -> None:
+        if not self.replies.live:
+            self.exit()
+            return
+        count = len(self.replies.live)
+
+        async def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                await self.replies.stop_all()
+                self.exit()
+
+        await self.push_screen(
+            ConfirmScreen(
+                f"A reply is still arriving in {count} session(s).\n\n"
+                "Quit anyway? What has arrived is kept and marked as stopped.",
+                confirm_label="Quit",
+                cancel_label="Keep streaming",
+            ),
+            answered,
+        )
+
+    async def on_unmount(self) -> None:
+        await self.replies.stop_all()
+        await self.registry.aclose()
+        self.store.close()

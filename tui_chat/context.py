@@ -1,0 +1,28 @@
+"""Building the `messages` list a request sends: pure functions over a Session."""
+
+from __future__ import annotations
+
+from tui_chat.session import Message, Session
+
+
+def build_messages(session: Session) -> list[dict[str, str]]:
+    """The system prompt (if any), then the conversation's user and assistant turns.
+
+    Reasoning is never sent back. Replies that failed before any text arrived are left out,
+    so a retried question is not followed by an empty answer.
+    """
+    messages: list[dict[str, str]] = []
+    if session.system_prompt.strip():
+        messages.append({"role": "system", "content": session.system_prompt})
+    for message in session.messages:
+        if _is_sendable(message):
+            messages.append({"role": message.role, "content": message.content})
+    return messages
+
+
+def _is_sendable(message: Message) -> bool:
+    if message.role == "system":
+        return False  # the session's system prompt is the one that counts
+    if message.role == "assistant":
+        return bool(message.content.strip())
+    return True

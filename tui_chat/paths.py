@@ -1,0 +1,47 @@
+"""Every location tui-chat reads or writes. Nothing else computes paths."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "tui-chat"
+
+
+def default_config_path() -> Path:
+    """`<user config dir>/config.toml`; XDG_CONFIG_HOME moves it on Linux."""
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def default_data_dir() -> Path:
+    """The user data dir; XDG_DATA_HOME moves it on Linux."""
+    return platformdirs.user_data_path(APP_NAME)
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where this run of the app keeps its config and data."""
+
+    config_file: Path
+    data_dir: Path
+
+    @classmethod
+    def resolve(cls, config_file: Path | None = None, data_dir: Path | None = None) -> Paths:
+        return cls(
+            config_file=(config_file or default_config_path()).expanduser(),
+            data_dir=(data_dir or default_data_dir()).expanduser(),
+        )
+
+    @property
+    def sessions_dir(self) -> Path:
+        return self.data_dir / "sessions"
+
+    @property
+    def session_index_file(self) -> Path:
+        return self.data_dir / "session-index.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "tui-chat.log"

@@ -1,0 +1,211 @@
+"""Replies in flight: one async worker per streaming session, owned by the app.
+
+A reply keeps streaming when the user switches sessions, so the worker and the session it
+writes live here, not in a screen. The worker appends what arrives to a `LiveReply`; the
+screen pulls new text from it on a frame timer, so no message is posted per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from textual.app import App
+from textual.message import Message as TextualMessage
+from textual.worker import Worker
+
+from tui_chat.context import build_messages
+from tui_chat.providers import ChatProvider, ProviderRegistry
+from tui_chat.providers.events import (
+    ChatRequest,
+    Failed,
+    Finished,
+    ReasoningDelta,
+    TextDelta,
+    UsageReport,
+)
+from tui_chat.session import Message, Session
+from tui_chat.store import SessionStore
+from tui_chat.tokens import estimate_tokens
+
+# While a reply streams, what has arrived is saved this often (a crash loses at most this).
+CHECKPOINT_SECONDS = 2.0
+
+
+@dataclass
+class LiveReply:
+    """A reply that is streaming: the parts that arrived so far, and when."""
+
+    session: Session
+    message: Message
+    provider_label: str
+    is_demo: bool
+    text_parts: list[str] = field(default_factory=list)
+    reasoning_parts: list[str] = field(default_factory=list)
+    sent_at: float = field(default_factory=time.monotonic)
+    first_token_at: float | None = None
+    estimated_tokens: int = 0
+    worker: Worker[None] | None = None
+
+    def add_text(self, text: str) -> None:
+        self._first_token()
+        self.text_parts.append(text)
+        self.estimated_tokens += estimate_tokens(text)
+
+    def add_reasoning(self, text: str) -> None:
+        self._first_token()
+        self.reasoning_parts.append(text)
+        self.estimated_tokens += estimate_tokens(text)
+
+    def _first_token(self) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.monotonic()
+            self.message.first_token_seconds = round(self.first_token_at - self.sent_at, 3)
+
+    def sync(self) -> None:
+        """Copy what arrived into the message (before a save or a full render)."""
+        self.message.content = "".join(self.text_parts)
+        self.message.reasoning = "".join(self.reasoning_parts)
+        if self.first_token_at is not None:
+            self.message.duration_seconds = round(time.monotonic() - self.first_token_at, 3)
+
+    def progress(self) -> str:
+        """Live figures for the status line."""
+        if self.first_token_at is None:
+            return f"waiting… {time.monotonic() - self.sent_at:.1f}s"
+        elapsed = max(0.001, time.monotonic() - self.first_token_at)
+        return (
+            f"streaming {elapsed:.1f}s · TTFT {self.message.first_token_seconds:.2f}s"
+            f" · ~{self.estimated_tokens / elapsed:.0f} tok/s"
+        )
+
+
+@dataclass
+class ReplyStarted(TextualMessage):
+    session_id: str
+    notice: str | None = None
+
+
+@dataclass
+class ReplyEnded(TextualMessage):
+    session_id: str
+    message_id: str
+
+
+class ReplyManager:
+    """Starts, tracks and stops the streaming replies of all sessions."""
+
+    def __init__(
+        self,
+        app: App[object],
+        store: SessionStore,
+        registry: ProviderRegistry,
+        post: Callable[[TextualMessage], object],
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.registry = registry
+        self._post = post
+        self.live: dict[str, LiveReply] = {}
+
+    def is_streaming(self, session_id: str) -> bool:
+        return session_id in self.live
+
+    def start(self, session: Session) -> LiveReply:
+        """Add an empty reply to `session` and stream it in a worker."""
+        resolved = self.registry.resolve(session.provider)
+        notice = resolved.notice
+        if resolved.provider.is_demo and session.provider != "demo":
+            session.provider, session.model = "demo", resolved.model
+        elif session.provider == "demo":
+            # The demo session of a newcomer who has since set a key: switch it over.
+            default = self.registry.resolve(None)
+            if not default.provider.is_demo:
+                resolved = default
+                session.provider, session.model = default.provider.name, default.model
+                notice = f"Switched this session to {default.provider.label} · {default.model}."
+        # The user's words reach the disk before the request goes out.
+        self.store.save(session)
+        reply = Message(
+            role="assistant",
+            status="streaming",
+            model=session.model,
+            provider=session.provider,
+        )
+        session.add(reply)
+        live = LiveReply(session, reply, resolved.provider.label, resolved.provider.is_demo)
+        self.live[session.id] = live
+        live.worker = self.app.run_worker(
+            self._run(live, resolved.provider),
+            name=f"reply {session.id}",
+            group="completion",
+            exit_on_error=False,
+        )
+        self._post(ReplyStarted(session.id, notice))
+        return live
+
+    def stop(self, session_id: str) -> bool:
+        live = self.live.get(session_id)
+        if live is None or live.worker is None:
+            return False
+        live.worker.cancel()
+        return True
+
+    async def stop_all(self, timeout: float = 2.0) -> None:
+        """Stop every reply and wait until each has saved what arrived."""
+        for live in list(self.live.values()):
+            if live.worker is not None:
+                live.worker.cancel()
+        deadline = time.monotonic() + timeout
+        while self.live and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def _run(self, live: LiveReply, provider: ChatProvider) -> None:
+        session, reply = live.session, live.message
+        try:
+            request = ChatRequest(model=session.model, messages=build_messages(session))
+            live.sent_at = time.monotonic()
+            checkpoint = time.monotonic() + CHECKPOINT_SECONDS
+            async for event in provider.stream(request):
+                if isinstance(event, TextDelta):
+                    live.add_text(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    live.add_reasoning(event.text)
+                elif isinstance(event, UsageReport):
+                    reply.usage = event.usage
+                elif isinstance(event, Finished):
+                    reply.finish_reason = event.finish_reason
+                    reply.status = "complete"
+                elif isinstance(event, Failed):
+                    reply.status = "error"
+                    reply.error = event.error.one_line(live.provider_label)
+                if time.monotonic() >= checkpoint:
+                    live.sync()
+                    await self.store.save_async(session)
+                    checkpoint = time.monotonic() + CHECKPOINT_SECONDS
+            if reply.status == "streaming":
+                reply.status = "error"
+                reply.error = f"{live.provider_label}: the stream ended without a finish."
+        except asyncio.CancelledError:
+            reply.status = "stopped"
+            self._end(live)
+            with contextlib.suppress(OSError):
+                self.store.save(session)  # now, on this thread: the app may be quitting
+            raise
+        except Exception as exc:  # a bug or an I/O failure: say so, keep what arrived
+            reply.status = "error"
+            reply.error = f"{live.provider_label}: unexpected {type(exc).__name__}: {exc}"
+        self._end(live)
+        try:
+            await self.store.save_async(session)
+        except OSError as exc:
+            self.app.notify(f"Could not save the session: {exc}", severity="error")
+
+    def _end(self, live: LiveReply) -> None:
+        live.sync()
+        live.session.touch()
+        self.live.pop(live.session.id, None)
+        self._post(ReplyEnded(live.session.id, live.message.id))

@@ -1,0 +1,1 @@
+"""Screens: the chat screen and the modals it opens."""

@@ -1,0 +1,357 @@
+"""The main screen: sidebar, conversation, thinking pane, prompt and status line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
+from tui_chat.sanitize import strip_control
+from tui_chat.session import Message, Session
+from tui_chat.store import SessionLoadError, SessionSummary
+from tui_chat.widgets.messages import AssistantMessage, MessageView
+from tui_chat.widgets.prompt import PromptInput
+from tui_chat.widgets.session_list import SessionList
+from tui_chat.widgets.status import StatusLine
+from tui_chat.widgets.thinking import ThinkingPane
+
+if TYPE_CHECKING:
+    from tui_chat.app import TuiChatApp
+
+# How often streamed text is moved to the screen: often enough to look live, rarely enough
+# that a fast provider does not make the app re-render for every token.
+FRAME_SECONDS = 1 / 30
+
+
+class ChatScreen(Screen[None]):
+    """Shows one session at a time; the only writer of what the user sends."""
+
+    BINDINGS = [
+        Binding("ctrl+n", "new_session", "New", id="session.new"),
+        Binding("escape", "stop", "Stop", id="reply.stop"),
+        Binding("ctrl+r", "retry", "Retry", id="reply.retry"),
+        Binding("ctrl+t", "toggle_thinking", "Thinking", id="view.thinking"),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar"),
+        Binding("ctrl+s", "focus_sessions", "Sessions", id="view.sessions", show=False),
+        Binding("ctrl+p", "focus_prompt", "Prompt", id="view.prompt", show=False),
+    ]
+
+    app: TuiChatApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session: Session | None = None
+        self._pump_timer: Timer | None = None
+        self._live_widget: AssistantMessage | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield Static("Sessions", id="sidebar-title")
+                yield SessionList(id="sessions")
+            with Vertical(id="chat"):
+                yield Static("", id="banner")
+                yield MessageView(id="messages")
+                yield ThinkingPane(id="thinking")
+                yield PromptInput(
+                    id="prompt", placeholder="Message… (Enter sends, Ctrl+J new line)"
+                )
+                yield StatusLine(id="status")
+        yield Footer()
+
+    # -- start-up --------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self._pump_timer = self.set_interval(FRAME_SECONDS, self._pump, pause=True)
+        self.set_interval(30, self.query_one(SessionList).tick)
+        summaries, problems = self.app.store.list_sessions()
+        self.sessions.set_items(summaries)
+        self._refresh_sidebar_title()
+        if problems:
+            shown = "\n".join(f"{p.path.name}: {p.problem}" for p in problems[:5])
+            more = f"\n… and {len(problems) - 5} more" if len(problems) > 5 else ""
+            self.notify(
+                f"{len(problems)} session file(s) could not be read and are not listed:\n"
+                f"{shown}{more}",
+                title="Unreadable sessions",
+                severity="warning",
+                timeout=12,
+            )
+        opened = False
+        if summaries:
+            opened = await self.open_session(summaries[0].id, quiet=True)
+        if not opened:
+            await self.show_session(self.app.new_session())
+        self.prompt.focus()
+
+    # -- widgets ---------------------------------------------------------------------------
+
+    @property
+    def sessions(self) -> SessionList:
+        return self.query_one(SessionList)
+
+    @property
+    def view(self) -> MessageView:
+        return self.query_one(MessageView)
+
+    @property
+    def thinking(self) -> ThinkingPane:
+        return self.query_one(ThinkingPane)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    # -- showing sessions ------------------------------------------------------------------
+
+    async def open_session(self, session_id: str, quiet: bool = False) -> bool:
+        """Show a saved session (or the live one, if its reply is still streaming)."""
+        if self.session is not None and self.session.id == session_id:
+            return True
+        live = self.app.replies.live.get(session_id)
+        if live is not None:
+            session = live.session
+        else:
+            try:
+                session = self.app.store.load(session_id)
+            except SessionLoadError as problem:
+                if not quiet:
+                    self.notify(
+                        f"{problem.path}: {problem.problem}",
+                        title="Cannot open this session",
+                        severity="error",
+                    )
+                return False
+        await self.show_session(session)
+        return True
+
+    async def show_session(self, session: Session) -> None:
+        self.session = session
+        self._live_widget = None
+        live = self.app.replies.live.get(session.id)
+        if live is not None:
+            live.sync()
+        await self.view.show_session(session)
+        if live is not None:
+            await self._follow_live(live)
+        else:
+            await self.thinking.show(session.last_reply)
+            self._pause_pump()
+        self.sessions.set_current(session.id)
+        self._refresh_banner()
+        self._refresh_status()
+
+    async def _follow_live(self, live: LiveReply) -> None:
+        """Follow a streaming reply: new parts reach its widgets on the frame timer."""
+        widget = self.view.reply_widget(live.message.id)
+        if widget is not None:
+            widget.parts_shown = len(live.text_parts)
+            widget.start_stream()
+        self._live_widget = widget
+        await self.thinking.show(live.message, live=True)
+        self.thinking.parts_shown = len(live.reasoning_parts)
+        await self.thinking.write(live.message.reasoning)
+        if live.text_parts:
+            self.thinking.set_collapsed(True)
+        self.view.anchor()
+        if self._pump_timer is not None:
+            self._pump_timer.resume()
+
+    def _pause_pump(self) -> None:
+        if self._pump_timer is not None:
+            self._pump_timer.pause()
+
+    async def _pump(self) -> None:
+        """Move what arrived since the last frame to the screen."""
+        session = self.session
+        live = self.app.replies.live.get(session.id) if session else None
+        if live is None:
+            self._pause_pump()
+            return
+        widget = self._live_widget
+        count = len(live.text_parts)
+        if widget is not None and count > widget.parts_shown:
+            text = "".join(live.text_parts[widget.parts_shown : count])
+            widget.parts_shown = count
+            await widget.write(text)
+            thinking = self.thinking
+            if not thinking.collapsed and not thinking.user_toggled:
+                thinking.set_collapsed(True)  # the answer has started: make room for it
+        thinking = self.thinking
+        count = len(live.reasoning_parts)
+        if count > thinking.parts_shown:
+            text = "".join(live.reasoning_parts[thinking.parts_shown : count])
+            thinking.parts_shown = count
+            await thinking.write(text)
+        self.status.show(session, live.provider_label, live.is_demo, live.progress())
+
+    # -- replies ---------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def send(self, event: PromptInput.Submitted) -> None:
+        session = self.session
+        if session is None:
+            return
+        if self.app.replies.is_streaming(session.id):
+            self.notify("A reply is still streaming: Esc stops it.", severity="warning")
+            return
+        text = strip_control(event.text).strip("\n")
+        user_message = session.add(Message(role="user", content=text))
+        await self.view.add_message(user_message)
+        await self._start_reply(session)
+        self.prompt.clear()
+
+    async def _start_reply(self, session: Session) -> None:
+        try:
+            live = self.app.replies.start(session)
+        except OSError as exc:
+            self.notify(
+                f"Could not save the session, nothing was sent: {exc}",
+                title="Save failed",
+                severity="error",
+            )
+            return
+        await self.view.add_message(live.message)
+        self.sessions.upsert(SessionSummary.of(session))
+        self.sessions.set_current(session.id)
+        self._refresh_sidebar_title()
+        await self._follow_live(live)
+
+    def on_reply_started(self, event: ReplyStarted) -> None:
+        self.sessions.set_live(set(self.app.replies.live))
+        if event.notice:
+            self.notify(event.notice, timeout=8)
+        self._refresh_banner()
+
+    async def on_reply_ended(self, event: ReplyEnded) -> None:
+        self.sessions.set_live(set(self.app.replies.live))
+        session = self.session
+        if session is None or session.id != event.session_id:
+            summary = self._summary_of_live_or_saved(event.session_id)
+            if summary:
+                self.sessions.upsert(summary)
+            return
+        self._pause_pump()
+        widget = self.view.reply_widget(event.message_id)
+        if widget is not None:
+            await widget.finish()
+        self._live_widget = None
+        await self.thinking.finish()
+        self.sessions.upsert(SessionSummary.of(session))
+        self._refresh_status()
+        self.view.anchor()
+        reply = widget.message if widget else None
+        if reply is not None and reply.status == "error":
+            self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
+
+    def _summary_of_live_or_saved(self, session_id: str) -> SessionSummary | None:
+        for summary in self.sessions.items:
+            if summary.id == session_id:
+                return summary
+        return None
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def action_new_session(self) -> None:
+        if self.session is not None and not self.session.messages:
+            self.prompt.focus()
+            return
+        await self.show_session(self.app.new_session())
+        self.prompt.focus()
+
+    def action_stop(self) -> None:
+        if self.session is not None and self.app.replies.stop(self.session.id):
+            return
+        if not self.prompt.has_focus:
+            self.prompt.focus()
+
+    async def action_retry(self) -> None:
+        session = self.session
+        if session is None or self.app.replies.is_streaming(session.id):
+            return
+        last = session.messages[-1] if session.messages else None
+        if last is None:
+            self.notify("Nothing to retry yet.")
+            return
+        if last.role == "assistant":
+            if last.status == "complete" and last.finish_reason in (None, "stop"):
+                self.notify("The last reply is complete; nothing to retry.")
+                return
+            session.messages.pop()
+            await self.view.remove_message(last.id)
+        await self._start_reply(session)
+
+    def action_toggle_thinking(self) -> None:
+        thinking = self.thinking
+        if not thinking.display:
+            self.notify("This reply has no reasoning to show.")
+            return
+        thinking.toggle()
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = not sidebar.display
+
+    def action_focus_sessions(self) -> None:
+        self.query_one("#sidebar").display = True
+        self.sessions.focus()
+
+    def action_focus_prompt(self) -> None:
+        self.prompt.focus()
+
+    @on(SessionList.Selected)
+    async def session_selected(self, event: SessionList.Selected) -> None:
+        if await self.open_session(event.session_id):
+            self.prompt.focus()
+
+    @on(AssistantMessage.Selected)
+    async def reply_selected(self, event: AssistantMessage.Selected) -> None:
+        message = event.reply.message
+        if self.thinking.message is message:
+            if self.thinking.display and not self.thinking.is_live:
+                self.thinking.set_collapsed(False)
+            return
+        if message.status == "streaming":
+            return
+        await self.thinking.show(message)
+        if message.reasoning:
+            self.thinking.set_collapsed(False)
+
+    # -- lines -----------------------------------------------------------------------------
+
+    def _refresh_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        lines: list[str] = []
+        if self.app.config_error is not None:
+            lines.append(
+                f"⚠ Config error: {self.app.config_error} — running on built-in defaults until "
+                "the file is fixed."
+            )
+        if self.session is not None and self.session.provider == "demo":
+            lines.append(f"Offline demo: {self.app.demo_reason}")
+        banner.update(Content("\n".join(lines)))
+        banner.display = bool(lines)
+        banner.set_class(self.app.config_error is not None, "-error")
+
+    def _refresh_status(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        resolved = self.app.registry.resolve(session.provider)
+        self.status.show(session, resolved.provider.label, resolved.provider.is_demo)
+
+    def _refresh_sidebar_title(self) -> None:
+        count = len(self.sessions.items)
+        self.query_one("#sidebar-title", Static).update(f"Sessions ({count})")

@@ -1,0 +1,31 @@
+"""Human-friendly times for the UI."""
+
+from __future__ import annotations
+
+import time
+
+
+def relative_time(timestamp: float, now: float | None = None) -> str:
+    """'just now', '5m ago', '3h ago', 'yesterday', '4d ago', or a date."""
+    now = time.time() if now is None else now
+    seconds = max(0.0, now - timestamp)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m ago"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h ago"
+    if seconds < 2 * 86400:
+        return "yesterday"
+    if seconds < 7 * 86400:
+        return f"{int(seconds // 86400)}d ago"
+    return time.strftime("%Y-%m-%d", time.localtime(timestamp))
+
+
+def short_count(value: int) -> str:
+    """1234 -> '1.2k', 1234567 -> '1.2M'."""
+    if value < 1000:
+        return str(value)
+    if value < 1_000_000:
+        return f"{value / 1000:.1f}k"
+    return f"{value / 1_000_000:.1f}M"

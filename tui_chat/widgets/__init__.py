@@ -1,0 +1,1 @@
+"""Widgets: they display domain objects and post messages; they never save anything."""

@@ -1,0 +1,209 @@
+"""The message view: user messages as plain text, replies as Markdown that can stream."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.message import Message as TextualMessage
+from textual.widgets import Button, Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from tui_chat.session import Message, Session
+from tui_chat.timefmt import short_count
+
+# A long session opens with its newest messages; older ones are mounted on request.
+FIRST_PAGE = 40
+PAGE = 100
+
+
+def reply_meta(message: Message) -> Content:
+    """The line above a reply: model, time, tokens, and whether it has reasoning."""
+    parts = [message.model or message.provider or "assistant"]
+    parts.append(time.strftime("%H:%M", time.localtime(message.created_at)))
+    if message.usage and message.usage.completion_tokens:
+        parts.append(f"{short_count(message.usage.completion_tokens)} tokens")
+    text = " · ".join(parts)
+    if message.reasoning:
+        text += f" · 💭 thought {short_count(len(message.reasoning))} chars"
+    return Content(text)
+
+
+def reply_note(message: Message) -> tuple[str, str] | None:
+    """(css class, text) for how a reply ended, when it is worth saying."""
+    if message.status == "error":
+        return "-error", f"⚠ {message.error or 'The reply failed.'}"
+    if message.status == "stopped":
+        return "-stopped", "■ Stopped — the reply above is partial. Ctrl+R to retry."
+    if message.status == "streaming":
+        return None
+    if message.finish_reason and message.finish_reason != "stop":
+        reason = message.finish_reason
+        if reason == "length":
+            return "-warning", "✂ Cut off at the max token limit (finish_reason: length)."
+        if reason == "content_filter":
+            return "-warning", "⊘ Stopped by the provider's content filter."
+        return "-warning", f"Ended with finish_reason: {reason}"
+    return None
+
+
+class UserMessage(Static, can_focus=True):
+    """What the user sent, shown verbatim (never parsed as markup)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(Content(message.content), classes="message user")
+        self.message = message
+        self.border_title = "You"
+
+
+class AssistantMessage(Vertical, can_focus=True):
+    """A reply: a meta line, the Markdown body, and a note on how it ended."""
+
+    @dataclass
+    class Selected(TextualMessage):
+        """The user focused this reply (its reasoning can be shown)."""
+
+        reply: AssistantMessage
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(classes="message assistant")
+        self.message = message
+        self._meta = Static(reply_meta(message), classes="meta")
+        self._body = Markdown(message.content or None, classes="body")
+        self._note = Static("", classes="note")
+        self._stream: MarkdownStream | None = None
+        self.parts_shown = 0
+        """How many streamed text parts have been written to the body."""
+
+    def compose(self) -> ComposeResult:
+        yield self._meta
+        yield self._body
+        yield self._note
+
+    def on_mount(self) -> None:
+        self.refresh_note()
+
+    def on_focus(self) -> None:
+        self.post_message(self.Selected(self))
+
+    @property
+    def body(self) -> Markdown:
+        return self._body
+
+    @property
+    def is_streaming(self) -> bool:
+        return self._stream is not None
+
+    def start_stream(self) -> None:
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self._body)
+        self.add_class("-live")
+
+    async def write(self, text: str) -> None:
+        if self._stream is None:
+            self.start_stream()
+        assert self._stream is not None
+        await self._stream.write(text)
+
+    async def finish(self) -> None:
+        """Stop streaming and render the whole reply once: the final screen must be exactly
+        a full Markdown render (a streamed code fence can otherwise stay blank)."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop()
+        self.remove_class("-live")
+        await self._body.update(self.message.content)
+        self.refresh_meta()
+        self.refresh_note()
+
+    def refresh_meta(self) -> None:
+        self._meta.update(reply_meta(self.message))
+
+    def refresh_note(self) -> None:
+        note = reply_note(self.message)
+        self._note.remove_class("-error", "-stopped", "-warning")
+        if note is None:
+            self._note.display = False
+            return
+        css_class, text = note
+        self._note.add_class(css_class)
+        self._note.update(Content(text))
+        self._note.display = True
+
+
+class MessageView(VerticalScroll):
+    """The conversation. Follows a streaming reply unless the user scrolled up to read."""
+
+    @dataclass
+    class EarlierRequested(TextualMessage):
+        """The user asked to see older messages."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._first_shown = 0
+        self._session: Session | None = None
+
+    async def show_session(self, session: Session) -> None:
+        """Replace what is shown with `session`, newest messages first."""
+        self._session = session
+        await self.remove_children()
+        self._first_shown = max(0, len(session.messages) - FIRST_PAGE)
+        widgets = [make_message_widget(m) for m in session.messages[self._first_shown :]]
+        if self._first_shown:
+            widgets.insert(0, self._earlier_button())
+        with self.app.batch_update():
+            await self.mount_all(widgets)
+        self.anchor()
+
+    def _earlier_button(self) -> Button:
+        return Button(
+            f"▲ Show {min(PAGE, self._first_shown)} earlier of {self._first_shown}",
+            id="earlier",
+            classes="earlier",
+            compact=True,
+        )
+
+    async def show_earlier(self) -> None:
+        if self._session is None or not self._first_shown:
+            return
+        start = max(0, self._first_shown - PAGE)
+        older = [make_message_widget(m) for m in self._session.messages[start : self._first_shown]]
+        self._first_shown = start
+        await self.query("#earlier").remove()
+        first = self.children[0] if self.children else None
+        if start:
+            older.insert(0, self._earlier_button())
+        if first is None:
+            await self.mount_all(older)
+        else:
+            await self.mount_all(older, before=first)
+
+    async def add_message(self, message: Message) -> UserMessage | AssistantMessage:
+        widget = make_message_widget(message)
+        await self.mount(widget)
+        return widget
+
+    def reply_widget(self, message_id: str) -> AssistantMessage | None:
+        for widget in reversed(self.children):
+            if isinstance(widget, AssistantMessage) and widget.message.id == message_id:
+                return widget
+        return None
+
+    async def remove_message(self, message_id: str) -> None:
+        for widget in self.query(".message"):
+            if getattr(widget, "message", None) is not None and widget.message.id == message_id:  # type: ignore[attr-defined]
+                await widget.remove()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "earlier":
+            event.stop()
+            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+
+
+def make_message_widget(message: Message) -> UserMessage | AssistantMessage:
+    if message.role == "assistant":
+        return AssistantMessage(message)
+    return UserMessage(message)

@@ -1,0 +1,216 @@
+"""The session sidebar: a virtual list (Line API) that stays fast with many thousands of rows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui_chat.store import SessionSummary
+from tui_chat.timefmt import relative_time
+
+ROW_HEIGHT = 2
+
+
+class SessionList(ScrollView, can_focus=True):
+    """Sessions, newest first: title on one line, model and age on the next."""
+
+    BINDINGS = [
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", show=False),
+        Binding("pagedown", "page_down", show=False),
+        Binding("home", "first", show=False),
+        Binding("end", "last", show=False),
+        Binding("enter", "select", "Open", show=False),
+    ]
+    COMPONENT_CLASSES = {
+        "session-list--title",
+        "session-list--detail",
+        "session-list--cursor",
+        "session-list--current",
+        "session-list--live",
+    }
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    @dataclass
+    class Selected(Message):
+        """The user chose a session to open."""
+
+        session_id: str
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._items: list[SessionSummary] = []
+        self._positions: dict[str, int] = {}
+        self.current_id: str | None = None
+        self.live_ids: set[str] = set()
+        self._now = time.time()
+        self._cache: dict[tuple[int, int, int], Strip] = {}
+
+    # -- data ------------------------------------------------------------------------------
+
+    @property
+    def items(self) -> list[SessionSummary]:
+        return self._items
+
+    def set_items(self, items: list[SessionSummary]) -> None:
+        self._items = list(items)
+        self._reindex()
+        self.cursor = min(self.cursor, max(0, len(self._items) - 1))
+
+    def upsert(self, summary: SessionSummary) -> None:
+        """Add or update one session, keeping newest first."""
+        index = self._positions.get(summary.id)
+        if index is not None:
+            if self._items[index].updated_at == summary.updated_at or index == 0:
+                self._items[index] = summary
+                self._refresh_data()
+                return
+            del self._items[index]
+        position = 0
+        while position < len(self._items) and self._items[position].updated_at > summary.updated_at:
+            position += 1
+        self._items.insert(position, summary)
+        self._reindex()
+
+    def remove(self, session_id: str) -> None:
+        index = self._positions.get(session_id)
+        if index is not None:
+            del self._items[index]
+            self._reindex()
+
+    def set_current(self, session_id: str | None) -> None:
+        self.current_id = session_id
+        index = self._positions.get(session_id or "")
+        if index is not None:
+            self.cursor = index
+        self._refresh_data()
+
+    def set_live(self, live_ids: set[str]) -> None:
+        self.live_ids = set(live_ids)
+        self._refresh_data()
+
+    def tick(self) -> None:
+        """Refresh relative times."""
+        self._refresh_data()
+
+    def _reindex(self) -> None:
+        self._positions = {item.id: index for index, item in enumerate(self._items)}
+        self.virtual_size = Size(self.size.width, len(self._items) * ROW_HEIGHT)
+        self._refresh_data()
+
+    def _refresh_data(self) -> None:
+        self._now = time.time()
+        self._cache.clear()
+        self.refresh()
+
+    # -- rendering -------------------------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(event.size.width, len(self._items) * ROW_HEIGHT)
+        self._cache.clear()
+
+    def notify_style_update(self) -> None:
+        self._cache.clear()
+        super().notify_style_update()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_y = self.scroll_offset.y
+        row = scroll_y + y
+        index, line = divmod(row, ROW_HEIGHT)
+        width = self.scrollable_content_region.width
+        if index >= len(self._items):
+            return Strip.blank(width, self.rich_style)
+        key = (index, line, width)
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._render_row_line(index, line, width)
+            self._cache[key] = strip
+        return strip
+
+    def _render_row_line(self, index: int, line: int, width: int) -> Strip:
+        item = self._items[index]
+        base = self.rich_style
+        if index == self.cursor and self.has_focus:
+            base += self.get_component_rich_style("session-list--cursor")
+        elif item.id == self.current_id:
+            base += self.get_component_rich_style("session-list--current")
+        if line == 0:
+            marker = "● " if item.id in self.live_ids else "  "
+            marker_style = base + self.get_component_rich_style("session-list--live")
+            title_style = base + self.get_component_rich_style("session-list--title")
+            segments = [Segment(marker, marker_style), Segment(item.title, title_style)]
+        else:
+            detail = (
+                f"  {item.model or item.provider} · {relative_time(item.updated_at, self._now)}"
+            )
+            segments = [
+                Segment(detail, base + self.get_component_rich_style("session-list--detail"))
+            ]
+        strip = Strip(segments).crop_extend(0, width, base)
+        return strip.simplify()
+
+    # -- interaction -----------------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._cache.clear()
+        self.refresh()
+        self._scroll_to_cursor()
+
+    def on_focus(self) -> None:
+        self._refresh_data()
+
+    def on_blur(self) -> None:
+        self._refresh_data()
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, len(self._items) - 1)) if self._items else 0
+
+    def _scroll_to_cursor(self) -> None:
+        top = self.cursor * ROW_HEIGHT
+        height = self.scrollable_content_region.height
+        if top < self.scroll_y:
+            self.scroll_to(y=top, animate=False)
+        elif top + ROW_HEIGHT > self.scroll_y + height:
+            self.scroll_to(y=top + ROW_HEIGHT - height, animate=False)
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(1, self.scrollable_content_region.height // ROW_HEIGHT)
+
+    def action_page_down(self) -> None:
+        self.cursor += max(1, self.scrollable_content_region.height // ROW_HEIGHT)
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = len(self._items) - 1
+
+    def action_select(self) -> None:
+        if self._items:
+            self.post_message(self.Selected(self._items[self.cursor].id))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = (self.scroll_offset.y + offset.y) // ROW_HEIGHT
+        if 0 <= index < len(self._items):
+            self.cursor = index
+            self.post_message(self.Selected(self._items[index].id))

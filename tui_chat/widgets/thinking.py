@@ -1,0 +1,113 @@
+"""The thinking pane: the reasoning of the reply being streamed, or of a chosen earlier one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.events import Click
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from tui_chat.session import Message
+from tui_chat.timefmt import short_count
+
+
+class ThinkingPane(Vertical):
+    """Collapsible; hidden when the reply it shows has no reasoning."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._title = Static("", classes="title")
+        self._scroll = VerticalScroll(classes="scroll")
+        self._body = Markdown(classes="body")
+        self._stream: MarkdownStream | None = None
+        self.message: Message | None = None
+        self.parts_shown = 0
+        """How many streamed reasoning parts have been written."""
+        self.collapsed = False
+        self.user_toggled = False
+        """True once the user opened or closed the pane for this reply by hand."""
+        self._live_chars = 0
+
+    def compose(self) -> ComposeResult:
+        yield self._title
+        with self._scroll:
+            yield self._body
+
+    def on_mount(self) -> None:
+        self.display = False
+        self._scroll.anchor()
+
+    async def show(self, message: Message | None, *, live: bool = False) -> None:
+        """Show the reasoning of `message` (streamed later through `write` when `live`)."""
+        await self._stop_stream()
+        self.message = message
+        self.parts_shown = 0
+        self.user_toggled = False
+        self._live_chars = 0
+        if live:
+            await self._body.update("")
+            self._stream = Markdown.get_stream(self._body)
+            self.set_collapsed(False)
+            self.display = False  # until the first reasoning arrives
+        else:
+            reasoning = message.reasoning if message else ""
+            self.display = bool(reasoning)
+            await self._body.update(reasoning)
+            self.set_collapsed(True)
+        self._refresh_title()
+        self._scroll.anchor()
+
+    async def write(self, text: str) -> None:
+        if self._stream is None or not text:
+            return
+        self.display = True
+        self._live_chars += len(text)
+        await self._stream.write(text)
+        self._refresh_title()
+
+    async def finish(self) -> None:
+        """The reply ended: render its whole reasoning once."""
+        await self._stop_stream()
+        if self.message is not None:
+            self.display = bool(self.message.reasoning)
+            await self._body.update(self.message.reasoning)
+        self._refresh_title()
+
+    async def _stop_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await stream.stop()
+
+    @property
+    def is_live(self) -> bool:
+        return self._stream is not None
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        self.collapsed = collapsed
+        self.set_class(collapsed, "-collapsed")
+        self._refresh_title()
+
+    def toggle(self) -> None:
+        self.user_toggled = True
+        self.set_collapsed(not self.collapsed)
+
+    def on_click(self, event: Click) -> None:
+        if event.widget is self._title:
+            self.toggle()
+
+    def _refresh_title(self) -> None:
+        arrow = "▶" if self.collapsed else "▼"
+        chars = (
+            self._live_chars
+            if self.is_live
+            else len(self.message.reasoning if self.message else "")
+        )
+        state = "thinking…" if self.is_live else "thought"
+        who = (self.message.model or "") if self.message else ""
+        label = f"{arrow} 💭 {state} · {short_count(chars)} chars"
+        if who:
+            label += f" · {who}"
+        label += "   (ctrl+t)"
+        self._title.update(Content(label))
