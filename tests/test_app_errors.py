@@ -1,0 +1,212 @@
+"""Pilot tests: every failure shows a clear message and loses nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from app_harness import (
+    make_app,
+    read_only_session,
+    screen_text,
+    wait_for_replies,
+    wait_until,
+    write_config,
+)
+from sse_server import FakeOpenAIServer, Script
+
+from tui_chat.widgets.prompt import PromptInput
+from tui_chat.widgets.session_list import SessionList
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAIServer() as fake:
+        yield fake
+
+
+async def send(pilot, text: str) -> None:
+    prompt = pilot.app.screen.query_one(PromptInput)
+    prompt.focus()
+    prompt.insert(text)
+    await pilot.press("enter")
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        (
+            Script(status=401, error_body={"error": {"message": "Incorrect API key provided"}}),
+            "The API key was rejected (401)",
+        ),
+        (
+            Script(status=402, error_body={"error": {"message": "Insufficient Balance"}}),
+            "Out of balance or quota (402)",
+        ),
+        (
+            Script(status=429, headers={"Retry-After": "20"}, error_body="slow down"),
+            "Wait 20 s",
+        ),
+        (Script(status=503, error_body={"code": 50505, "message": "overloaded"}), "Server error"),
+        (
+            Script(status=400, error_body={"error": {"message": "maximum context length is 8k"}}),
+            "too long for this model",
+        ),
+        (Script(content=["Half an ans"], eof_after=1, finish_reason=None), "cut off"),
+        (Script(content=["Half an ans", "wer"], cut_after=1), "Connection failed"),
+        (
+            Script(content=["Half an ans"], inband_error={"message": "upstream died"}),
+            "upstream died",
+        ),
+    ],
+)
+async def test_errors_show_message_and_keep_everything(
+    tmp_path: Path, server, script: Script, expected: str
+) -> None:
+    server.enqueue(script)
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await send(pilot, "My precious question")
+        await wait_for_replies(pilot, app)
+        text = screen_text(app)
+        assert expected in text
+        assert "Local test" in text
+        assert "My precious question" in text
+        if script.content and script.status == 200:
+            assert "Half an ans" in text  # the partial reply stays on screen
+    data = read_only_session(tmp_path)
+    user, reply = data["messages"]
+    assert user["content"] == "My precious question"
+    assert reply["status"] == "error"
+    assert expected in reply["error"]
+    if script.content and script.status == 200:
+        assert reply["content"].startswith("Half an ans")
+
+
+async def test_retry_after_error_replaces_failed_reply(tmp_path: Path, server) -> None:
+    server.enqueue(Script(status=500, error_body="boom"), Script(content=["It worked."]))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await send(pilot, "Try me")
+        await wait_for_replies(pilot, app)
+        assert "Server error (500)" in screen_text(app)
+        await pilot.press("ctrl+r")
+        await wait_for_replies(pilot, app)
+        assert "It worked." in screen_text(app)
+        assert "Server error" not in screen_text(app)
+    data = read_only_session(tmp_path)
+    assert [(m["role"], m["content"]) for m in data["messages"]] == [
+        ("user", "Try me"),
+        ("assistant", "It worked."),
+    ]
+    assert server.requests[-1]["json"]["messages"] == [{"role": "user", "content": "Try me"}]
+
+
+async def test_unreachable_server(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as gone:
+        url = gone.base_url
+    write_config(tmp_path / "config" / "config.toml", url)
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await send(pilot, "Anyone there?")
+        await wait_for_replies(pilot, app)
+        assert "Connection failed" in screen_text(app)
+    assert read_only_session(tmp_path)["messages"][0]["content"] == "Anyone there?"
+
+
+async def test_invalid_toml_keeps_app_running_with_defaults(tmp_path: Path) -> None:
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text('default_provider = "x"\n[providers.x\nbase_url = 1\n', encoding="utf-8")
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert f"{config}:2" in text
+        assert "invalid TOML" in text
+        assert "built-in defaults" in text
+        # It still works: the offline demo answers.
+        await send(pilot, "still alive?")
+        await wait_for_replies(pilot, app)
+        assert "Hello from the offline demo" in screen_text(app)
+    assert config.read_text(encoding="utf-8").startswith('default_provider = "x"')
+
+
+async def test_unknown_dialect_is_reported_with_line(tmp_path: Path, server) -> None:
+    config = tmp_path / "config" / "config.toml"
+    write_config(config, server.base_url, extra='dialect = "martian"\n')
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "unknown dialect 'martian'" in text
+        assert f"{config}:2" in text
+
+
+async def test_missing_key_runs_offline_demo(tmp_path: Path) -> None:
+    app = make_app(tmp_path, None)  # no config file: built-in presets, DASHSCOPE_API_KEY unset
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        assert "DASHSCOPE_API_KEY is not set" in text
+        assert "OFFLINE DEMO" in text
+        await send(pilot, "What is this?")
+        await wait_for_replies(pilot, app)
+        text = screen_text(app)
+        assert "Hello from the offline demo" in text
+        assert "中文也没问题" in text
+        assert "export DASHSCOPE_API_KEY" in text
+        thinking = app.screen.query_one("ThinkingPane")
+        assert "offline demo" in thinking.query_one("Markdown").source
+    data = read_only_session(tmp_path)
+    assert data["provider"] == "demo"
+    assert data["messages"][1]["reasoning"]
+
+
+async def test_demo_session_switches_to_real_provider_once_key_is_set(
+    tmp_path: Path, server
+) -> None:
+    config = tmp_path / "config" / "config.toml"
+    write_config(config, server.base_url)
+    config.write_text(config.read_text().replace("timeout = 5\n", 'api_key_env = "LOCAL_KEY"\n'))
+    app = make_app(tmp_path, server, environ={})
+    async with app.run_test(size=(120, 35)) as pilot:
+        await send(pilot, "Demo first")
+        await wait_for_replies(pilot, app)
+    assert read_only_session(tmp_path)["provider"] == "demo"
+    server.enqueue(Script(content=["Real answer."]))
+    app = make_app(tmp_path, server, environ={"LOCAL_KEY": "sk-local"})
+    async with app.run_test(size=(120, 35)) as pilot:
+        await send(pilot, "Now for real")
+        await wait_for_replies(pilot, app)
+        assert "Real answer." in screen_text(app)
+    assert server.requests[-1]["headers"]["authorization"] == "Bearer sk-local"
+    data = read_only_session(tmp_path)
+    assert data["provider"] == "local"
+    assert "sk-local" not in str(data)
+
+
+async def test_corrupt_session_file_is_reported_not_fatal(tmp_path: Path, server) -> None:
+    sessions = tmp_path / "data" / "sessions"
+    sessions.mkdir(parents=True)
+    (sessions / "broken.json").write_text("{ not json", encoding="utf-8")
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one(SessionList).items == []
+        notes = [n.message for n in app._notifications]
+        assert any("broken.json" in n and "not valid JSON" in n for n in notes)
+        await send(pilot, "works anyway")
+        await wait_for_replies(pilot, app)
+    assert (sessions / "broken.json").read_text() == "{ not json"
+
+
+async def test_slow_server_shows_waiting_then_answer(tmp_path: Path, server) -> None:
+    server.enqueue(Script(content=["Finally."], first_delay=0.5))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await send(pilot, "Take your time")
+        await wait_until(pilot, lambda: "waiting" in str(app.screen.query_one("#status").render()))
+        await wait_for_replies(pilot, app)
+        assert "Finally." in screen_text(app)
+        assert "TTFT" in str(app.screen.query_one("#status").render())
