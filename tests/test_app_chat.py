@@ -299,3 +299,23 @@ async def test_keys_screen_lists_every_binding(tmp_path: Path, server) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not app.screen.query("DataTable")
+
+
+async def test_view_follows_stream_unless_user_scrolled_up(tmp_path: Path, server) -> None:
+    lines = [f"line {i}\n\n" for i in range(300)]
+    server.enqueue(Script(content=lines[:150], delay=0.01), Script(content=lines, delay=0.02))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_send(pilot, "Follow me")
+        await wait_for_replies(pilot, app)
+        view = app.screen.query_one("MessageView")
+        assert view.max_scroll_y > 0
+        assert view.scroll_y == view.max_scroll_y  # followed to the end
+        await type_and_send(pilot, "Now I read")
+        await wait_until(pilot, lambda: "line 20" in screen_text(app))
+        view.scroll_to(y=0, animate=False, immediate=True)
+        await wait_until(pilot, lambda: "line 120" in screen_text(app))
+        assert view.scroll_y == 0  # stayed where the user put it
+        await wait_for_replies(pilot, app, timeout=20)
+        assert view.scroll_y == 0
+        assert app.screen.query_one(PromptInput).has_focus

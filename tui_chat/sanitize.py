@@ -10,7 +10,7 @@ import re
 _ESCAPE_SEQUENCE = re.compile(
     r"""
     \x1b\[[0-?]*[ -/]*[@-~]?            # CSI
-    | \x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?   # OSC, DCS, SOS, PM, APC
+    | \x1b[\]PX^_][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?   # OSC, DCS, SOS, PM, APC
     | \x1b[ -/]*[0-~]?                   # other ESC sequences (and a lone ESC)
     """,
     re.VERBOSE,

@@ -83,7 +83,7 @@ def _from_status(exc: Any, key_hint: str, model: str, base_url: str) -> Provider
             f"Check {key_hint}.{detail}",
             status,
         )
-    if status == 402 or (status == 429 and _QUOTA.search(said)):
+    if status == 402 or (status in (401, 403, 429) and _QUOTA.search(said)):
         return ProviderError(
             "quota",
             f"Out of balance or quota ({status})",

@@ -164,7 +164,7 @@ class ChatScreen(Screen[None]):
         self.thinking.parts_shown = len(live.reasoning_parts)
         await self.thinking.write(live.message.reasoning)
         if live.text_parts:
-            self.thinking.set_collapsed(True)
+            self.thinking.mark_answer_started()
         self.view.anchor()
         if self._pump_timer is not None:
             self._pump_timer.resume()
@@ -186,9 +186,7 @@ class ChatScreen(Screen[None]):
             text = "".join(live.text_parts[widget.parts_shown : count])
             widget.parts_shown = count
             await widget.write(text)
-            thinking = self.thinking
-            if not thinking.collapsed and not thinking.user_toggled:
-                thinking.set_collapsed(True)  # the answer has started: make room for it
+            self.thinking.mark_answer_started()
         thinking = self.thinking
         count = len(live.reasoning_parts)
         if count > thinking.parts_shown:
@@ -251,7 +249,6 @@ class ChatScreen(Screen[None]):
         await self.thinking.finish()
         self.sessions.upsert(SessionSummary.of(session))
         self._refresh_status()
-        self.view.anchor()
         reply = widget.message if widget else None
         if reply is not None and reply.status == "error":
             self.notify(reply.error or "The reply failed.", severity="error", timeout=10)

@@ -29,6 +29,8 @@ class ThinkingPane(Vertical):
         self.user_toggled = False
         """True once the user opened or closed the pane for this reply by hand."""
         self._live_chars = 0
+        self.answer_started = False
+        """True once the reply's text began: the reasoning is done."""
 
     def compose(self) -> ComposeResult:
         yield self._title
@@ -46,6 +48,7 @@ class ThinkingPane(Vertical):
         self.parts_shown = 0
         self.user_toggled = False
         self._live_chars = 0
+        self.answer_started = False
         if live:
             await self._body.update("")
             self._stream = Markdown.get_stream(self._body)
@@ -89,6 +92,15 @@ class ThinkingPane(Vertical):
         self.set_class(collapsed, "-collapsed")
         self._refresh_title()
 
+    def mark_answer_started(self) -> None:
+        """The reply's text began: fold the reasoning away unless the user chose otherwise."""
+        if self.answer_started:
+            return
+        self.answer_started = True
+        if not self.user_toggled:
+            self.set_collapsed(True)
+        self._refresh_title()
+
     def toggle(self) -> None:
         self.user_toggled = True
         self.set_collapsed(not self.collapsed)
@@ -104,7 +116,7 @@ class ThinkingPane(Vertical):
             if self.is_live
             else len(self.message.reasoning if self.message else "")
         )
-        state = "thinking…" if self.is_live else "thought"
+        state = "thinking…" if self.is_live and not self.answer_started else "thought"
         who = (self.message.model or "") if self.message else ""
         label = f"{arrow} 💭 {state} · {short_count(chars)} chars"
         if who:
