@@ -319,3 +319,32 @@ async def test_view_follows_stream_unless_user_scrolled_up(tmp_path: Path, serve
         await wait_for_replies(pilot, app, timeout=20)
         assert view.scroll_y == 0
         assert app.screen.query_one(PromptInput).has_focus
+
+
+async def test_paste_keeps_newlines_and_shift_enter_inserts_one(tmp_path: Path, server) -> None:
+    from textual import events
+
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        prompt = app.screen.query_one(PromptInput)
+        app.post_message(events.Paste("line one\nline two\n第三行"))  # as the driver does
+        await pilot.pause()
+        await pilot.press("shift+enter", "x")
+        assert prompt.text == "line one\nline two\n第三行\nx"
+        await pilot.press("enter")
+        await wait_for_replies(pilot, app)
+    assert read_only_session(tmp_path)["messages"][0]["content"] == "line one\nline two\n第三行\nx"
+
+
+def test_module_and_script_entry_points() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "tui_chat", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.startswith("tui-chat ")
+    result = subprocess.run(
+        [sys.executable, "-m", "tui_chat", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "--config" in result.stdout and "--data-dir" in result.stdout

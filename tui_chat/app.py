@@ -60,6 +60,9 @@ class TuiChatApp(App[None]):
             self.chat_screen.post_message(message)
 
     def on_mount(self) -> None:
+        if not self.registry.resolve(None).provider.is_demo:
+            # Importing the SDK takes longer than starting the app: do it once the screen is up.
+            self.set_timer(0.3, self._preload_sdk)
         if self._requested_theme:
             if self._requested_theme in self.available_themes:
                 self.theme = self._requested_theme
@@ -76,6 +79,12 @@ class TuiChatApp(App[None]):
                 title="Config",
                 timeout=8,
             )
+
+    def _preload_sdk(self) -> None:
+        def load() -> None:
+            import openai  # noqa: F401
+
+        self.run_worker(load, thread=True, exit_on_error=False, name="preload openai")
 
     def new_session(self) -> Session:
         """A fresh, unsaved session on the default provider."""
