@@ -348,3 +348,18 @@ def test_module_and_script_entry_points() -> None:
         [sys.executable, "-m", "tui_chat", "--help"], capture_output=True, text=True, check=True
     )
     assert "--config" in result.stdout and "--data-dir" in result.stdout
+
+
+async def test_command_palette_runs_chat_commands(tmp_path: Path, server) -> None:
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await type_and_send(pilot, "First")
+        await wait_for_replies(pilot, app)
+        assert app.screen.query(UserMessage)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"session: new")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not app.screen.query(UserMessage))
+        assert app.screen.session is not None and not app.screen.session.messages

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from textual.app import App
+from collections.abc import Iterable
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
+from textual.screen import Screen
 
 from tui_chat.config import Config, ConfigError
 from tui_chat.paths import Paths
@@ -79,6 +82,29 @@ class TuiChatApp(App[None]):
                 title="Config",
                 timeout=8,
             )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        if isinstance(screen, ChatScreen):
+            yield SystemCommand("session: New", "Start a new session", screen.action_new_session)
+            yield SystemCommand(
+                "reply: Stop", "Stop the reply that is streaming", screen.action_stop
+            )
+            yield SystemCommand(
+                "reply: Retry", "Retry a failed, stopped or cut-off reply", screen.action_retry
+            )
+            yield SystemCommand(
+                "view: Toggle thinking",
+                "Open or close the thinking pane",
+                screen.action_toggle_thinking,
+            )
+            yield SystemCommand(
+                "view: Toggle sidebar", "Show or hide the sessions", screen.action_toggle_sidebar
+            )
+            yield SystemCommand(
+                "view: Sessions", "Move to the session list", screen.action_focus_sessions
+            )
+        yield SystemCommand("app: Keys", "Every key tui-chat understands", self.action_keys)
+        yield from super().get_system_commands(screen)
 
     def _preload_sdk(self) -> None:
         def load() -> None:

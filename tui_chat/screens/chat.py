@@ -41,7 +41,6 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+t", "toggle_thinking", "Thinking", id="view.thinking"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar"),
         Binding("ctrl+s", "focus_sessions", "Sessions", id="view.sessions", show=False),
-        Binding("ctrl+p", "focus_prompt", "Prompt", id="view.prompt", show=False),
     ]
 
     app: TuiChatApp
@@ -304,9 +303,6 @@ class ChatScreen(Screen[None]):
     def action_focus_sessions(self) -> None:
         self.query_one("#sidebar").display = True
         self.sessions.focus()
-
-    def action_focus_prompt(self) -> None:
-        self.prompt.focus()
 
     @on(SessionList.Selected)
     async def session_selected(self, event: SessionList.Selected) -> None:
