@@ -41,8 +41,7 @@ class ConfigError(Exception):
         self.path = path
         self.problem = problem
         self.line = line
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {problem}")
+        super().__init__(f"{_where(path, line)}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -254,7 +253,8 @@ def parse_config(text: str, path: Path) -> Config:
     warnings: list[str] = []
     for key in data:
         if key not in _TOP_KEYS:
-            warnings.append(f"{path}:{_find_line(lines, key)}: unknown key '{key}' (ignored)")
+            where = _where(path, _find_line(lines, key))
+            warnings.append(f"{where}: unknown key '{key}' (ignored)")
 
     raw_providers = data.get("providers", {})
     if not isinstance(raw_providers, dict):
@@ -295,7 +295,7 @@ def _parse_provider(
     name: str, table: Any, path: Path, lines: list[str], warnings: list[str]
 ) -> ProviderConfig:
     header = f"[providers.{name}]"
-    line = _find_line(lines, header)
+    line = _find_line(lines, "providers", name)
     if not isinstance(table, dict):
         raise ConfigError(path, f"{header} must be a table", line)
     if name == DEMO_PROVIDER:
@@ -304,7 +304,7 @@ def _parse_provider(
         )
     for key in table:
         if key not in _PROVIDER_KEYS:
-            warnings.append(f"{path}:{line}: unknown key '{key}' in {header} (ignored)")
+            warnings.append(f"{_where(path, line)}: unknown key '{key}' in {header} (ignored)")
     base_url = table.get("base_url")
     if not isinstance(base_url, str) or not base_url.strip():
         raise ConfigError(path, f'{header} needs base_url = "https://..."', line)
@@ -348,12 +348,25 @@ def _string(data: dict[str, Any], key: str, path: Path, lines: list[str]) -> str
     return value
 
 
-def _find_line(lines: list[str], needle: str) -> int | None:
-    """1-based number of the first line that starts with `needle` (ignoring indentation)."""
+def _find_line(lines: list[str], *key_path: str) -> int | None:
+    """1-based number of the line that defines `key_path`: a `key = ...` line or a
+    `[table]` header, with or without quotes around the names."""
+    dotted = ".".join(key_path)
     for number, line in enumerate(lines, start=1):
-        if line.lstrip().startswith(needle):
+        text = line.split("#", 1)[0].replace('"', "").replace("'", "").replace(" ", "")
+        if text.startswith("["):
+            header = text.strip("[]")
+            if header == dotted or header.startswith(dotted + "."):
+                return number
+        elif len(key_path) == 1 and (
+            text.startswith(dotted + "=") or text.startswith(dotted + ".")
+        ):
             return number
     return None
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
 
 
 def _readable_by_others(path: Path) -> bool:

@@ -26,6 +26,6 @@ def short_count(value: int) -> str:
     """1234 -> '1.2k', 1234567 -> '1.2M'."""
     if value < 1000:
         return str(value)
-    if value < 1_000_000:
+    if value < 999_950:  # rounds below "1000.0k"
         return f"{value / 1000:.1f}k"
     return f"{value / 1_000_000:.1f}M"

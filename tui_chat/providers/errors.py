@@ -18,7 +18,9 @@ _CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _QUOTA = re.compile(
-    r"quota|balance|arrear|insufficient|billing|credit|payment|overdue|budget", re.IGNORECASE
+    r"quota|balance|arrear|billing|credit|payment|overdue|budget|insufficient.{0,20}(?:fund|balance)"
+    r"|余额|欠费|额度|充值",
+    re.IGNORECASE,
 )
 
 

@@ -1,0 +1,36 @@
+"""Shared test setup: every test runs with private config/data folders and no provider keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui_chat.config import PRESETS
+
+# Variables that could make a test talk to a real provider or read the user's setup.
+PROVIDER_ENV_VARS = sorted(
+    {p.api_key_env for p in PRESETS.values() if p.api_key_env}
+    | {
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "OPENAI_ORG_ID",
+        "OPENAI_PROJECT_ID",
+        "DASHSCOPE_API_KEY",
+        "DEEPSEEK_API_KEY",
+        "SILICONFLOW_API_KEY",
+        "MODELSCOPE_API_KEY",
+        "ZHIPUAI_API_KEY",
+        "LKEAP_API_KEY",
+        "OPENROUTER_API_KEY",
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point XDG config/data at tmp_path and remove provider keys from the environment."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    for name in PROVIDER_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
