@@ -57,6 +57,16 @@ async def wait_for_replies(pilot: Pilot[Any], app: TuiChatApp, timeout: float = 
     await pilot.pause(0.05)
 
 
+async def type_and_send(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` into the prompt and press Enter, as a user would."""
+    from tui_chat.widgets.prompt import PromptInput
+
+    prompt = pilot.app.screen.query_one(PromptInput)
+    prompt.focus()
+    prompt.insert(text)
+    await pilot.press("enter")
+
+
 def session_files(tmp_path: Path) -> list[Path]:
     return sorted((tmp_path / "data" / "sessions").glob("*.json"))
 

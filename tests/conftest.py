@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sse_server import FakeOpenAIServer
 
 from tui_chat.config import PRESETS
 
@@ -34,3 +36,10 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     for name in PROVIDER_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAIServer]:
+    """A fresh OpenAI-compatible streaming server on 127.0.0.1."""
+    with FakeOpenAIServer() as fake:
+        yield fake

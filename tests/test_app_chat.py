@@ -5,35 +5,22 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from app_harness import (
     make_app,
     read_only_session,
     screen_text,
     session_files,
+    type_and_send,
     wait_for_replies,
     wait_until,
 )
-from sse_server import FakeOpenAIServer, Script
+from sse_server import Script
 
 from tui_chat.screens.confirm import ConfirmScreen
 from tui_chat.widgets.messages import AssistantMessage, UserMessage
 from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.session_list import SessionList
 from tui_chat.widgets.thinking import ThinkingPane
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAIServer() as fake:
-        yield fake
-
-
-async def type_and_send(pilot, text: str) -> None:
-    prompt = pilot.app.screen.query_one(PromptInput)
-    prompt.focus()
-    prompt.insert(text)
-    await pilot.press("enter")
 
 
 async def test_send_streams_reply_and_reasoning_and_saves(tmp_path: Path, server) -> None:

@@ -9,27 +9,14 @@ from app_harness import (
     make_app,
     read_only_session,
     screen_text,
+    type_and_send,
     wait_for_replies,
     wait_until,
     write_config,
 )
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.session_list import SessionList
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAIServer() as fake:
-        yield fake
-
-
-async def send(pilot, text: str) -> None:
-    prompt = pilot.app.screen.query_one(PromptInput)
-    prompt.focus()
-    prompt.insert(text)
-    await pilot.press("enter")
 
 
 @pytest.mark.parametrize(
@@ -66,7 +53,7 @@ async def test_errors_show_message_and_keep_everything(
     server.enqueue(script)
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
-        await send(pilot, "My precious question")
+        await type_and_send(pilot, "My precious question")
         await wait_for_replies(pilot, app)
         text = screen_text(app)
         assert expected in text
@@ -87,7 +74,7 @@ async def test_retry_after_error_replaces_failed_reply(tmp_path: Path, server) -
     server.enqueue(Script(status=500, error_body="boom"), Script(content=["It worked."]))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
-        await send(pilot, "Try me")
+        await type_and_send(pilot, "Try me")
         await wait_for_replies(pilot, app)
         assert "Server error (500)" in screen_text(app)
         await pilot.press("ctrl+r")
@@ -108,7 +95,7 @@ async def test_unreachable_server(tmp_path: Path) -> None:
     write_config(tmp_path / "config" / "config.toml", url)
     app = make_app(tmp_path, None)
     async with app.run_test(size=(120, 35)) as pilot:
-        await send(pilot, "Anyone there?")
+        await type_and_send(pilot, "Anyone there?")
         await wait_for_replies(pilot, app)
         assert "Connection failed" in screen_text(app)
     assert read_only_session(tmp_path)["messages"][0]["content"] == "Anyone there?"
@@ -126,7 +113,7 @@ async def test_invalid_toml_keeps_app_running_with_defaults(tmp_path: Path) -> N
         assert "invalid TOML" in text
         assert "built-in defaults" in text
         # It still works: the offline demo answers.
-        await send(pilot, "still alive?")
+        await type_and_send(pilot, "still alive?")
         await wait_for_replies(pilot, app)
         assert "Hello from the offline demo" in screen_text(app)
     assert config.read_text(encoding="utf-8").startswith('default_provider = "x"')
@@ -150,7 +137,7 @@ async def test_missing_key_runs_offline_demo(tmp_path: Path) -> None:
         text = screen_text(app)
         assert "DASHSCOPE_API_KEY is not set" in text
         assert "OFFLINE DEMO" in text
-        await send(pilot, "What is this?")
+        await type_and_send(pilot, "What is this?")
         await wait_for_replies(pilot, app)
         text = screen_text(app)
         assert "Hello from the offline demo" in text
@@ -171,13 +158,13 @@ async def test_demo_session_switches_to_real_provider_once_key_is_set(
     config.write_text(config.read_text().replace("timeout = 5\n", 'api_key_env = "LOCAL_KEY"\n'))
     app = make_app(tmp_path, server, environ={})
     async with app.run_test(size=(120, 35)) as pilot:
-        await send(pilot, "Demo first")
+        await type_and_send(pilot, "Demo first")
         await wait_for_replies(pilot, app)
     assert read_only_session(tmp_path)["provider"] == "demo"
     server.enqueue(Script(content=["Real answer."]))
     app = make_app(tmp_path, server, environ={"LOCAL_KEY": "sk-local"})
     async with app.run_test(size=(120, 35)) as pilot:
-        await send(pilot, "Now for real")
+        await type_and_send(pilot, "Now for real")
         await wait_for_replies(pilot, app)
         assert "Real answer." in screen_text(app)
     assert server.requests[-1]["headers"]["authorization"] == "Bearer sk-local"
@@ -196,7 +183,7 @@ async def test_corrupt_session_file_is_reported_not_fatal(tmp_path: Path, server
         assert app.screen.query_one(SessionList).items == []
         notes = [n.message for n in app._notifications]
         assert any("broken.json" in n and "not valid JSON" in n for n in notes)
-        await send(pilot, "works anyway")
+        await type_and_send(pilot, "works anyway")
         await wait_for_replies(pilot, app)
     assert (sessions / "broken.json").read_text() == "{ not json"
 
@@ -205,7 +192,7 @@ async def test_slow_server_shows_waiting_then_answer(tmp_path: Path, server) -> 
     server.enqueue(Script(content=["Finally."], first_delay=0.5))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
-        await send(pilot, "Take your time")
+        await type_and_send(pilot, "Take your time")
         await wait_until(pilot, lambda: "waiting" in str(app.screen.query_one("#status").render()))
         await wait_for_replies(pilot, app)
         assert "Finally." in screen_text(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +37,6 @@ USAGE = Usage(prompt_tokens=11, completion_tokens=7, total_tokens=18)
 UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A config file that does not exist: built-in presets.
 PRESETS_PATH = Path("/nonexistent/tui-chat/config.toml")
-
-
-@pytest.fixture
-def server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer() as srv:
-        yield srv
 
 
 def make_provider(base_url: str, **kwargs: Any) -> OpenAICompatibleProvider:

@@ -28,7 +28,7 @@ from tui_chat.providers.events import (
     UsageReport,
 )
 from tui_chat.session import Message, Session
-from tui_chat.store import SessionStore
+from tui_chat.store import SessionStore, SessionSummary
 from tui_chat.tokens import estimate_tokens
 
 # While a reply streams, what has arrived is saved this often (a crash loses at most this).
@@ -93,6 +93,7 @@ class ReplyStarted(TextualMessage):
 class ReplyEnded(TextualMessage):
     session_id: str
     message_id: str
+    summary: SessionSummary
 
 
 class ReplyManager:
@@ -208,4 +209,4 @@ class ReplyManager:
         live.sync()
         live.session.touch()
         self.live.pop(live.session.id, None)
-        self._post(ReplyEnded(live.session.id, live.message.id))
+        self._post(ReplyEnded(live.session.id, live.message.id, SessionSummary.of(live.session)))

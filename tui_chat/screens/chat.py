@@ -49,6 +49,8 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.session: Session | None = None
         self._pump_timer: Timer | None = None
+        self._live: LiveReply | None = None
+        """The streaming reply of the shown session, if any."""
         self._live_widget: AssistantMessage | None = None
 
     def compose(self) -> ComposeResult:
@@ -138,7 +140,7 @@ class ChatScreen(Screen[None]):
 
     async def show_session(self, session: Session) -> None:
         self.session = session
-        self._live_widget = None
+        self._live = self._live_widget = None
         live = self.app.replies.live.get(session.id)
         if live is not None:
             live.sync()
@@ -153,15 +155,19 @@ class ChatScreen(Screen[None]):
         self._refresh_status()
 
     async def _follow_live(self, live: LiveReply) -> None:
-        """Follow a streaming reply: new parts reach its widgets on the frame timer."""
+        """Follow a streaming reply: show what arrived so far, then new parts reach the
+        widgets on the frame timer. Counts are taken before each await, so parts that
+        arrive meanwhile are written by the next flush, never skipped."""
+        self._pause_pump()
         widget = self.view.reply_widget(live.message.id)
+        self._live, self._live_widget = live, widget
         if widget is not None:
-            widget.parts_shown = len(live.text_parts)
+            shown = widget.parts_shown = len(live.text_parts)
+            await widget.body.update("".join(live.text_parts[:shown]))
             widget.start_stream()
-        self._live_widget = widget
         await self.thinking.show(live.message, live=True)
-        self.thinking.parts_shown = len(live.reasoning_parts)
-        await self.thinking.write(live.message.reasoning)
+        shown = self.thinking.parts_shown = len(live.reasoning_parts)
+        await self.thinking.write("".join(live.reasoning_parts[:shown]))
         if live.text_parts:
             self.thinking.mark_answer_started()
         self.view.anchor()
@@ -174,11 +180,15 @@ class ChatScreen(Screen[None]):
 
     async def _pump(self) -> None:
         """Move what arrived since the last frame to the screen."""
-        session = self.session
-        live = self.app.replies.live.get(session.id) if session else None
-        if live is None:
+        live = self._live
+        if live is None or self.session is not live.session:
             self._pause_pump()
             return
+        await self._flush(live)
+        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
+
+    async def _flush(self, live: LiveReply) -> None:
+        """Write the parts of `live` that are not on screen yet."""
         widget = self._live_widget
         count = len(live.text_parts)
         if widget is not None and count > widget.parts_shown:
@@ -192,7 +202,6 @@ class ChatScreen(Screen[None]):
             text = "".join(live.reasoning_parts[thinking.parts_shown : count])
             thinking.parts_shown = count
             await thinking.write(text)
-        self.status.show(session, live.provider_label, live.is_demo, live.progress())
 
     # -- replies ---------------------------------------------------------------------------
 
@@ -234,29 +243,22 @@ class ChatScreen(Screen[None]):
 
     async def on_reply_ended(self, event: ReplyEnded) -> None:
         self.sessions.set_live(set(self.app.replies.live))
-        session = self.session
-        if session is None or session.id != event.session_id:
-            summary = self._summary_of_live_or_saved(event.session_id)
-            if summary:
-                self.sessions.upsert(summary)
-            return
+        self.sessions.upsert(event.summary)
+        live = self._live
+        if live is None or live.message.id != event.message_id:
+            return  # a reply of a session that is not shown
         self._pause_pump()
-        widget = self.view.reply_widget(event.message_id)
+        # The last words first, at once; then the widgets stop streaming.
+        await self._flush(live)
+        widget = self._live_widget
+        self._live = self._live_widget = None
         if widget is not None:
             await widget.finish()
-        self._live_widget = None
         await self.thinking.finish()
-        self.sessions.upsert(SessionSummary.of(session))
         self._refresh_status()
         reply = widget.message if widget else None
         if reply is not None and reply.status == "error":
             self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
-
-    def _summary_of_live_or_saved(self, session_id: str) -> SessionSummary | None:
-        for summary in self.sessions.items:
-            if summary.id == session_id:
-                return summary
-        return None
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -10,6 +10,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.widgets import Button, Markdown, Static
+
+# Private to textual, hence the exact pin: a streamed table's new rows are mounted as plain
+# Statics (no links, other tooltips), unlike a full render. tests/test_stream_render.py
+# compares the two, so an upgrade that changes this is caught.
+from textual.widgets._markdown import MarkdownTable, MarkdownTableCellContents, MarkdownTableContent
 from textual.widgets.markdown import MarkdownStream
 
 from tui_chat.session import Message, Session
@@ -109,13 +114,13 @@ class AssistantMessage(Vertical, can_focus=True):
         await self._stream.write(text)
 
     async def finish(self) -> None:
-        """Stop streaming and render the whole reply once: the final screen must be exactly
-        a full Markdown render (a streamed code fence can otherwise stay blank)."""
+        """Stop streaming and make the reply exactly a full Markdown render, without
+        rendering it twice: only tables that grew while streaming are rebuilt."""
         stream, self._stream = self._stream, None
         if stream is not None:
             await stream.stop()
+            await rebuild_streamed_tables(self._body)
         self.remove_class("-live")
-        await self._body.update(self.message.content)
         self.refresh_meta()
         self.refresh_note()
 
@@ -132,6 +137,18 @@ class AssistantMessage(Vertical, can_focus=True):
         self._note.add_class(css_class)
         self._note.update(Content(text))
         self._note.display = True
+
+
+async def rebuild_streamed_tables(markdown: Markdown) -> None:
+    """Rebuild the tables whose rows arrived while streaming, as a full render would."""
+    for table in markdown.query(MarkdownTable):
+        for content in table.query_children(MarkdownTableContent):
+            cells = content.query_children(Static)
+            if all(isinstance(cell, MarkdownTableCellContents) for cell in cells):
+                continue
+            with markdown.app.batch_update():
+                await content.remove()
+                await table.mount(MarkdownTableContent(table._headers, table._rows))
 
 
 class MessageView(VerticalScroll):

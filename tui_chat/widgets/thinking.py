@@ -71,11 +71,10 @@ class ThinkingPane(Vertical):
         self._refresh_title()
 
     async def finish(self) -> None:
-        """The reply ended: render its whole reasoning once."""
+        """The reply ended: stop streaming (everything was written through `write`)."""
         await self._stop_stream()
         if self.message is not None:
             self.display = bool(self.message.reasoning)
-            await self._body.update(self.message.reasoning)
         self._refresh_title()
 
     async def _stop_stream(self) -> None:

@@ -1,0 +1,82 @@
+"""The final screen of a streamed reply is exactly a full Markdown render of the same text."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from app_harness import make_app, type_and_send, wait_for_replies
+from sse_server import Script
+from textual.widgets import Markdown, Static
+
+from tui_chat.widgets.messages import AssistantMessage
+
+REPLY = """\
+# 标题 A heading
+
+Some *emphasis*, **bold**, `inline code` and a [link](https://example.com).
+
+- first item
+- second item with 中文
+  - nested item
+
+1. one
+2. two
+
+```python
+def greet(name: str) -> str:
+    # 问候
+    return f"Hello, {name}!"
+```
+
+| Provider | Field | Notes |
+|----------|-------|-------|
+| DeepSeek | `reasoning_content` | thinking on by default |
+| Ollama | `reasoning` | local |
+
+> A quote that spans
+> two lines.
+
+```bash
+export DASHSCOPE_API_KEY="sk-..."
+tui-chat
+```
+
+这是最后一段中文，用来检查换行。The end.
+"""
+
+
+def chunk(text: str, seed: int) -> list[str]:
+    """Split `text` into pieces of 1-12 characters, as a provider's tokens might be."""
+    rng = random.Random(seed)
+    pieces, position = [], 0
+    while position < len(text):
+        size = rng.randint(1, 12)
+        pieces.append(text[position : position + size])
+        position += size
+    return pieces
+
+
+def rendered(markdown: Markdown) -> list[tuple[str, str]]:
+    """What each Static inside a Markdown widget shows, in order."""
+    return [(type(w).__name__, str(w.render())) for w in markdown.query(Static)]
+
+
+async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None:
+    for seed in range(3):
+        server.enqueue(Script(content=chunk(REPLY * 2, seed)))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for seed in range(3):
+            await type_and_send(pilot, f"Markdown please ({seed})")
+            await wait_for_replies(pilot, app)
+        reference = Markdown(REPLY * 2)
+        await app.screen.query_one("#messages").mount(reference)
+        await pilot.pause()
+        expected = rendered(reference)
+        assert any(name == "MarkdownFence" for name, _ in expected)
+        replies = list(app.screen.query(AssistantMessage))
+        assert len(replies) == 3
+        for reply in replies:
+            assert reply.body.source == REPLY * 2
+            assert rendered(reply.body) == expected
