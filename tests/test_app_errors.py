@@ -189,7 +189,7 @@ async def test_corrupt_session_file_is_reported_not_fatal(tmp_path: Path, server
 
 
 async def test_slow_server_shows_waiting_then_answer(tmp_path: Path, server) -> None:
-    server.enqueue(Script(content=["Finally."], first_delay=0.5))
+    server.enqueue(Script(content=["Finally."], first_delay=1.5))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
         await type_and_send(pilot, "Take your time")

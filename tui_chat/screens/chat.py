@@ -171,6 +171,7 @@ class ChatScreen(Screen[None]):
         if live.text_parts:
             self.thinking.mark_answer_started()
         self.view.anchor()
+        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
         if self._pump_timer is not None:
             self._pump_timer.resume()
 
