@@ -16,6 +16,7 @@ from app_harness import (
 )
 from sse_server import FakeOpenAIServer, Script
 
+from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.session_list import SessionList
 
 
@@ -197,3 +198,33 @@ async def test_slow_server_shows_waiting_then_answer(tmp_path: Path, server) -> 
         await wait_for_replies(pilot, app)
         assert "Finally." in screen_text(app)
         assert "TTFT" in str(app.screen.query_one("#status").render())
+
+
+async def test_unwritable_data_dir_keeps_text_in_prompt(tmp_path: Path, server) -> None:
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        sessions = tmp_path / "data" / "sessions"
+        sessions.parent.mkdir(parents=True, exist_ok=True)
+        sessions.write_text("a file where the folder should be")
+        await type_and_send(pilot, "Do not lose me")
+        await pilot.pause()
+        assert app.screen.query_one(PromptInput).text == "Do not lose me"
+        assert any(n.title == "Save failed" for n in app._notifications)
+        assert not app.screen.session.messages
+    assert not server.requests
+
+
+async def test_partial_reply_is_checkpointed_while_streaming(tmp_path: Path, server) -> None:
+    server.enqueue(Script(content=[f"c{i} " for i in range(400)], delay=0.01))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await type_and_send(pilot, "Checkpoint me")
+
+        def checkpointed() -> bool:
+            messages = read_only_session(tmp_path)["messages"]
+            return len(messages) == 2 and messages[1]["content"].startswith("c0 c1")
+
+        await wait_until(pilot, checkpointed, timeout=8)
+        assert read_only_session(tmp_path)["messages"][1]["status"] == "streaming"
+        await pilot.press("escape")
+        await wait_for_replies(pilot, app)

@@ -217,24 +217,29 @@ class ChatScreen(Screen[None]):
         text = strip_control(event.text).strip("\n")
         user_message = session.add(Message(role="user", content=text))
         await self.view.add_message(user_message)
-        await self._start_reply(session)
-        self.prompt.clear()
+        if await self._start_reply(session):
+            self.prompt.clear()  # only once the words are on disk
+        else:
+            session.messages.remove(user_message)
+            await self.view.remove_message(user_message.id)
 
-    async def _start_reply(self, session: Session) -> None:
+    async def _start_reply(self, session: Session) -> bool:
         try:
             live = self.app.replies.start(session)
         except OSError as exc:
             self.notify(
-                f"Could not save the session, nothing was sent: {exc}",
+                f"Could not save the session, nothing was sent: {exc}. Your text is still in "
+                "the prompt.",
                 title="Save failed",
                 severity="error",
             )
-            return
+            return False
         await self.view.add_message(live.message)
         self.sessions.upsert(SessionSummary.of(session))
         self.sessions.set_current(session.id)
         self._refresh_sidebar_title()
         await self._follow_live(live)
+        return True
 
     def on_reply_started(self, event: ReplyStarted) -> None:
         self.sessions.set_live(set(self.app.replies.live))
