@@ -182,8 +182,15 @@ class SessionStore:
     # -- writing ---------------------------------------------------------------------------
 
     def save(self, session: Session) -> None:
-        """Write the session now, on this thread."""
-        self._write(session.id, self.snapshot(session))
+        """Write the session now and wait for it; queued behind pending async saves, so an
+        older snapshot can never land after this one."""
+        snapshot = self.snapshot(session)
+        try:
+            future = self._writer.submit(self._write, session.id, snapshot)
+        except RuntimeError:  # closed: nothing is pending any more
+            self._write(session.id, snapshot)
+        else:
+            future.result()
 
     async def save_async(self, session: Session) -> None:
         """Snapshot the session here, write it on the writer thread, in call order."""
