@@ -1,0 +1,181 @@
+"""A long, deterministic Markdown reply, split into LLM-like "tokens" (content chunks).
+
+The reply mixes headings, paragraphs with inline styles, bullet and numbered lists, tables,
+block quotes, fenced Python and Bash code, and Chinese paragraphs. Its last chunk is always
+the end marker, so a watcher knows the whole reply is on screen once the marker is.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+
+END_MARKER = "ZZENDMARKZZ"
+
+_WORD_TEXT = (
+    "stream token render widget layout terminal buffer latency frame model reply session "
+    "context prompt server client request response chunk parser markdown table heading "
+    "paragraph list code block cursor scroll anchor viewport screen update refresh batch "
+    "queue worker thread event loop async await timer budget memory cache index file "
+    "provider endpoint header payload usage reasoning answer question detail example "
+    "simple quick careful steady large small fast slow clear exact rough the a of to and "
+    "in is that it for on with as by this we can will each when then into over"
+)
+_WORDS = tuple(_WORD_TEXT.split())
+_ZH = (
+    "流式输出让用户在模型生成回答的同时就能看到内容。终端界面需要在每一帧中重新排版文本，"
+    "因此渲染速度直接影响体验。表格、代码块和列表都会增加布局的复杂度。"
+    "我们希望界面始终跟随最新的内容滚动，并且在回答结束时完整地显示最后一个词。"
+    "中文字符在终端中占用两个单元格的宽度，换行时必须正确计算。"
+)
+_TOPICS = (
+    "Streaming basics", "Layout costs", "Tables and code", "Scrolling and anchors",
+    "Memory use", "Retry logic", "Reasoning models", "Session storage",
+)  # fmt: skip
+_TOKEN = re.compile(r"\s*\S+|\s+")
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _sentence(rng: random.Random) -> str:
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(6, 16))]
+    if rng.random() < 0.3:
+        i = rng.randrange(len(words))
+        words[i] = f"**{words[i]}**"
+    if rng.random() < 0.3:
+        i = rng.randrange(len(words))
+        words[i] = f"`{words[i]}()`"
+    if rng.random() < 0.15:
+        i = rng.randrange(len(words))
+        words[i] = f"*{words[i]}*"
+    return " ".join(words).capitalize() + rng.choice(".....?!")
+
+
+def _paragraph(rng: random.Random) -> str:
+    return " ".join(_sentence(rng) for _ in range(rng.randint(2, 5)))
+
+
+def _bullets(rng: random.Random) -> str:
+    lines = []
+    for _ in range(rng.randint(3, 6)):
+        lines.append(f"- {_sentence(rng)}")
+        if rng.random() < 0.3:
+            lines.append(f"  - {_sentence(rng)}")
+    return "\n".join(lines)
+
+
+def _numbered(rng: random.Random) -> str:
+    return "\n".join(f"{n}. {_sentence(rng)}" for n in range(1, rng.randint(3, 6) + 1))
+
+
+def _table(rng: random.Random) -> str:
+    header = "| Name | Kind | Latency (ms) | Notes |\n|------|------|-------------:|-------|"
+    rows = [
+        f"| `{rng.choice(_WORDS)}_{n}` | {rng.choice(_WORDS)} | {rng.uniform(0.5, 90):.1f} "
+        f"| {' '.join(rng.choice(_WORDS) for _ in range(rng.randint(2, 6)))} |"
+        for n in range(rng.randint(3, 7))
+    ]
+    return "\n".join([header, *rows])
+
+
+def _python(rng: random.Random) -> str:
+    name = f"{rng.choice(_WORDS)}_{rng.choice(_WORDS)}"
+    field = rng.choice(_WORDS)
+    return (
+        "```python\n"
+        f"async def {name}(items: list[str], limit: int = {rng.randint(2, 64)}) -> dict:\n"
+        f'    """Group {field} items; stop after `limit`."""\n'
+        "    result: dict[str, list[str]] = {}\n"
+        "    for index, item in enumerate(items):\n"
+        "        if index >= limit:\n"
+        "            break\n"
+        f"        key = item.split(':')[0] or {field!r}\n"
+        "        result.setdefault(key, []).append(item)\n"
+        f"        await asyncio.sleep({rng.random():.3f})\n"
+        "    return result\n"
+        "```"
+    )
+
+
+def _bash(rng: random.Random) -> str:
+    word = rng.choice(_WORDS)
+    return (
+        "```bash\n"
+        f"for f in logs/{word}-*.txt; do\n"
+        f'  grep -c "{rng.choice(_WORDS)}" "$f" | tee -a counts.txt\n'
+        "done\n"
+        f"curl -sS http://127.0.0.1:{rng.randint(2000, 9000)}/v1/models | jq '.data[].id'\n"
+        "```"
+    )
+
+
+def _chinese(rng: random.Random) -> str:
+    start = rng.randrange(len(_ZH) // 2)
+    return _ZH[start:] + _ZH[:start]
+
+
+def _quote(rng: random.Random) -> str:
+    return f"> {_sentence(rng)}\n> {_sentence(rng)}"
+
+
+_BLOCKS: tuple[Callable[[random.Random], str], ...] = (
+    _paragraph, _bullets, _paragraph, _table, _python, _paragraph, _numbered,
+    _chinese, _bash, _quote, _paragraph, _bullets,
+)  # fmt: skip
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into word-ish pieces that keep their leading whitespace; Chinese runs
+    become pieces of two characters (roughly what LLM tokenizers produce)."""
+    pieces: list[str] = []
+    for piece in _TOKEN.findall(text):
+        if _CJK.search(piece) and len(piece) > 2:
+            lead = len(piece) - len(piece.lstrip())
+            body = piece[lead:]
+            parts = [body[i : i + 2] for i in range(0, len(body), 2)]
+            parts[0] = piece[:lead] + parts[0]
+            pieces.extend(parts)
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def generate_chunks(n_tokens: int, seed: int = 1) -> list[str]:
+    """Exactly `n_tokens` content chunks (at least 1) of one Markdown reply; the last one
+    is the end marker."""
+    rng = random.Random(seed)
+    chunks = tokenize("# A long answer\n\n")
+    section = 0
+    while True:
+        section += 1
+        title = f"\n\n## {section}. {_TOPICS[section % len(_TOPICS)]}\n\n"
+        blocks = [_BLOCKS[(section + i) % len(_BLOCKS)](rng) for i in range(5)]
+        candidate = tokenize(title + "\n\n".join(blocks))
+        # Keep room for a closing paragraph of at least a few words plus the marker.
+        if len(chunks) + len(candidate) > n_tokens - 8:
+            break
+        chunks.extend(candidate)
+    chunks = chunks[: max(0, n_tokens - 1)]
+    # Close with a plain paragraph that fills up to exactly n_tokens - 1 pieces.
+    filler_needed = n_tokens - 1 - len(chunks)
+    if filler_needed > 0:
+        filler = tokenize("\n\n" + " ".join(rng.choice(_WORDS) for _ in range(filler_needed)))
+        chunks.extend(filler[:filler_needed])
+    chunks.append(f" {END_MARKER}" if chunks and not chunks[-1].endswith("\n") else END_MARKER)
+    return chunks
+
+
+def generate_reasoning(n_tokens: int, seed: int = 2) -> list[str]:
+    """`n_tokens` chunks of plain-prose reasoning."""
+    rng = random.Random(seed)
+    pieces: list[str] = []
+    while len(pieces) < n_tokens:
+        pieces.extend(tokenize(_paragraph(rng) + "\n\n"))
+    return pieces[:n_tokens]
+
+
+if __name__ == "__main__":
+    import sys
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 400
+    sys.stdout.write("".join(generate_chunks(n)) + "\n")
