@@ -252,17 +252,21 @@ class _Handler(BaseHTTPRequestHandler):
         extra: dict[str, str] | None = None,
     ) -> None:
         """Send a complete, non-streamed response with Content-Length."""
+        headers = {"Content-Type": content_type, "Content-Length": str(len(body))}
+        if self._send_headers(status, {**headers, **(extra or {})}):
+            self._send(body)
+
+    def _send_headers(self, status: int, headers: dict[str, str]) -> bool:
+        """Send the status line and headers; False when the client is already gone."""
         try:
             self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in (extra or {}).items():
+            for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
         except _DISCONNECT_ERRORS:
             self._client_gone()
-            return
-        self._send(body)
+            return False
+        return True
 
     # -- routing ------------------------------------------------------------------------
 
@@ -343,33 +347,22 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_simple(200, payload, extra=script.headers)
             return
         # Promise the full body, deliver half of it, then drop the connection.
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            for key, value in script.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-        except _DISCONNECT_ERRORS:
-            self._client_gone()
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(payload))}
+        if not self._send_headers(200, {**headers, **script.headers}):
             return
         if self._send(payload[: len(payload) // 2]):
             self._drop()
 
     def _stream(self, script: Script, body: dict[str, Any]) -> None:
         """Stream a chat completion as SSE over hand-written chunked encoding."""
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.send_header("Cache-Control", "no-cache")
-            # (send_header("Connection", ...) also sets close_connection, so echo the current one.)
-            self.send_header("Connection", "close" if self.close_connection else "keep-alive")
-            for key, value in script.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-        except _DISCONNECT_ERRORS:
-            self._client_gone()
+        headers = {
+            "Content-Type": "text/event-stream",
+            "Transfer-Encoding": "chunked",
+            "Cache-Control": "no-cache",
+            # send_header("Connection", ...) also sets close_connection: echo the current one.
+            "Connection": "close" if self.close_connection else "keep-alive",
+        }
+        if not self._send_headers(200, {**headers, **script.headers}):
             return
 
         if script.hang:
