@@ -163,7 +163,7 @@ class ChatScreen(Screen[None]):
         self._live, self._live_widget = live, widget
         if widget is not None:
             shown = widget.parts_shown = len(live.text_parts)
-            await widget.body.update("".join(live.text_parts[:shown]))
+            await widget.show_text("".join(live.text_parts[:shown]))
             widget.start_stream()
         await self.thinking.show(live.message, live=True)
         shown = self.thinking.parts_shown = len(live.reasoning_parts)

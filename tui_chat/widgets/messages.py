@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
+from markdown_it import MarkdownIt
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
@@ -15,7 +18,7 @@ from textual.widgets import Button, Markdown, Static
 # Statics (no links, other tooltips), unlike a full render. tests/test_stream_render.py
 # compares the two, so an upgrade that changes this is caught.
 from textual.widgets._markdown import MarkdownTable, MarkdownTableCellContents, MarkdownTableContent
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
 from tui_chat.session import Message, Session
 from tui_chat.timefmt import short_count
@@ -64,6 +67,26 @@ class UserMessage(Static, can_focus=True):
         self.border_title = "You"
 
 
+class ReplyBody(Markdown):
+    """A reply's Markdown that says when its own first render is done: writing to it
+    before then would be wiped by that render."""
+
+    def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
+        super().__init__(markdown, classes=classes)
+        self.ready = asyncio.Event()
+
+    def update(self, markdown: str) -> AwaitComplete:
+        rendering = super().update(markdown)
+        if self.ready.is_set():
+            return rendering
+
+        async def first_render() -> None:  # the one Markdown starts when it is mounted
+            await rendering
+            self.ready.set()
+
+        return AwaitComplete(first_render())
+
+
 class AssistantMessage(Vertical, can_focus=True):
     """A reply: a meta line, the Markdown body, and a note on how it ended."""
 
@@ -77,7 +100,7 @@ class AssistantMessage(Vertical, can_focus=True):
         super().__init__(classes="message assistant")
         self.message = message
         self._meta = Static(reply_meta(message), classes="meta")
-        self._body = Markdown(message.content or None, classes="body")
+        self._body = ReplyBody(message.content or None, classes="body")
         self._note = Static("", classes="note")
         self._stream: MarkdownStream | None = None
         self.parts_shown = 0
@@ -98,6 +121,11 @@ class AssistantMessage(Vertical, can_focus=True):
     def body(self) -> Markdown:
         return self._body
 
+    async def show_text(self, text: str) -> None:
+        """Replace the body with `text` (once its first render is done)."""
+        await self._body.ready.wait()
+        await self._body.update(text)
+
     @property
     def is_streaming(self) -> bool:
         return self._stream is not None
@@ -108,18 +136,24 @@ class AssistantMessage(Vertical, can_focus=True):
         self.add_class("-live")
 
     async def write(self, text: str) -> None:
+        await self._body.ready.wait()
         if self._stream is None:
             self.start_stream()
         assert self._stream is not None
         await self._stream.write(text)
 
     async def finish(self) -> None:
-        """Stop streaming and make the reply exactly a full Markdown render, without
-        rendering it twice: only tables that grew while streaming are rebuilt."""
+        """Stop streaming and make the reply exactly a full Markdown render. Incremental
+        appends can split a block wrongly (a table whose delimiter row came in a later
+        batch stays a paragraph), so the blocks are checked against a fresh parse; only when
+        they differ is the whole reply rendered again."""
         stream, self._stream = self._stream, None
         if stream is not None:
             await stream.stop()
-            await rebuild_streamed_tables(self._body)
+            if await blocks_match_source(self._body):
+                await rebuild_streamed_tables(self._body)
+            else:
+                await self._body.update(self._body.source)
         self.remove_class("-live")
         self.refresh_meta()
         self.refresh_note()
@@ -137,6 +171,22 @@ class AssistantMessage(Vertical, can_focus=True):
         self._note.add_class(css_class)
         self._note.update(Content(text))
         self._note.display = True
+
+
+async def blocks_match_source(markdown: Markdown) -> bool:
+    """Whether the top-level blocks on screen are those a full parse of the source gives."""
+    parser = MarkdownIt("gfm-like")
+    loop = asyncio.get_running_loop()
+    tokens = await loop.run_in_executor(None, parser.parse, markdown.source)
+    expected: list[type] = []
+    for token in tokens:
+        if token.level != 0 or token.nesting == -1:
+            continue
+        key = token.tag if token.type == "heading_open" else token.type
+        if key in markdown.BLOCKS:
+            expected.append(markdown.BLOCKS[key])
+    shown = [type(child) for child in markdown.children if isinstance(child, MarkdownBlock)]
+    return shown == expected
 
 
 async def rebuild_streamed_tables(markdown: Markdown) -> None:
