@@ -122,9 +122,11 @@ class AssistantMessage(Vertical, can_focus=True):
         return self._body
 
     async def show_text(self, text: str) -> None:
-        """Replace the body with `text` (once its first render is done)."""
+        """Make the body show `text` (once its first render is done), rendering only if it
+        shows something else."""
         await self._body.ready.wait()
-        await self._body.update(text)
+        if self._body.source != text:
+            await self._body.update(text)
 
     @property
     def is_streaming(self) -> bool:
@@ -143,17 +145,10 @@ class AssistantMessage(Vertical, can_focus=True):
         await self._stream.write(text)
 
     async def finish(self) -> None:
-        """Stop streaming and make the reply exactly a full Markdown render. Incremental
-        appends can split a block wrongly (a table whose delimiter row came in a later
-        batch stays a paragraph), so the blocks are checked against a fresh parse; only when
-        they differ is the whole reply rendered again."""
+        """Stop streaming; the reply is then exactly a full Markdown render."""
         stream, self._stream = self._stream, None
         if stream is not None:
-            await stream.stop()
-            if await blocks_match_source(self._body):
-                await rebuild_streamed_tables(self._body)
-            else:
-                await self._body.update(self._body.source)
+            await finish_stream(stream)
         self.remove_class("-live")
         self.refresh_meta()
         self.refresh_note()
@@ -171,6 +166,22 @@ class AssistantMessage(Vertical, can_focus=True):
         self._note.add_class(css_class)
         self._note.update(Content(text))
         self._note.display = True
+
+
+async def finish_stream(stream: MarkdownStream) -> None:
+    """Stop a Markdown stream and make its widget exactly a full render of the source.
+
+    Incremental appends can split a block wrongly (a table whose delimiter row came in a
+    later batch stays a paragraph), so the blocks are checked against a fresh parse and the
+    whole text is rendered again only when they differ; otherwise just the tables that grew
+    while streaming are rebuilt.
+    """
+    await stream.stop()
+    markdown = stream.markdown_widget
+    if await blocks_match_source(markdown):
+        await rebuild_streamed_tables(markdown)
+    else:
+        await markdown.update(markdown.source)
 
 
 async def blocks_match_source(markdown: Markdown) -> bool:

@@ -11,6 +11,7 @@ from textual.widgets.markdown import MarkdownStream
 
 from tui_chat.session import Message
 from tui_chat.timefmt import short_count
+from tui_chat.widgets.messages import finish_stream
 
 
 class ThinkingPane(Vertical):
@@ -71,8 +72,10 @@ class ThinkingPane(Vertical):
         self._refresh_title()
 
     async def finish(self) -> None:
-        """The reply ended: stop streaming (everything was written through `write`)."""
-        await self._stop_stream()
+        """The reply ended: stop streaming, leaving a full render of the reasoning."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            await finish_stream(stream)
         if self.message is not None:
             self.display = bool(self.message.reasoning)
         self._refresh_title()
