@@ -115,6 +115,9 @@ class Bench(bl.Workspace):
 
     server: TimedServer
     content: str
+    profile: float = 0
+    """Seconds to run tui-chat under py-spy (0: not at all); the samples go to
+    OUT_DIR/profile-<session>.txt."""
 
 
 def client_command(bench: Bench, key: str, data_dir: Path) -> str:
@@ -124,7 +127,12 @@ def client_command(bench: Bench, key: str, data_dir: Path) -> str:
     if key == "markdown":
         app = str(bl.CLIENTS_DIR / "markdown_stream_app.py")
         return shlex.join([bl.PYTHON, app, base_url, MODEL])
-    return shlex.join([bl.TUI_CHAT, "--config", str(bench.config), "--data-dir", str(data_dir)])
+    app = [bl.TUI_CHAT, "--config", str(bench.config), "--data-dir", str(data_dir)]
+    if bench.profile:
+        out = bl.OUT_DIR / f"profile-{data_dir.name}.txt"
+        app = [str(bl.VENV_BIN / "py-spy"), "record", "-f", "raw", "-r", "250",
+               "-d", str(int(bench.profile)), "-o", str(out), "--", *app]  # fmt: skip
+    return shlex.join(app)
 
 
 def measure(bench: Bench, key: str, round_no: int) -> Run:
@@ -241,6 +249,14 @@ def main(argv: list[str] | None = None) -> int:
         "--rate", type=float, default=0, help="tokens per second; 0 = as fast as possible"
     )
     parser.add_argument("--reasoning", type=int, default=0, help="reasoning chunks first (0)")
+    parser.add_argument(
+        "--profile",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="sample tui-chat with py-spy for SECONDS from its start (pip install py-spy); "
+        "summarize with profile_summary.py",
+    )
     args = bl.parse_bench_args(parser, argv)
     if args.tokens < 1 or args.rate < 0 or args.reasoning < 0:
         parser.error("--tokens must be positive, --rate and --reasoning >= 0")
@@ -265,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         config = workdir / "config.toml"
         bl.write_config(config, server.base_url)
-        bench = Bench(tmux, workdir, config, args.timeout, server, "".join(chunks))
+        bench = Bench(
+            tmux, workdir, config, args.timeout, server, "".join(chunks), args.profile
+        )
         return lambda key, round_no: measure(bench, key, round_no)
 
     def progress(run: Run) -> str:
