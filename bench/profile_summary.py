@@ -1,6 +1,6 @@
 """Summarize a py-spy raw profile (collapsed stacks, one "frame;frame;... count" per line).
 
-    .venv/bin/python bench/profile_summary.py bench/out/profile-*.txt [--top 30] [--match textual] [--under reflow]
+    .venv/bin/python bench/profile_summary.py bench/out/profile-*.txt [--top 30] [--under reflow]
 
 Prints the functions with the most samples, inclusive (anywhere on the stack) and self (at the
 top of the stack), as a share of all samples.

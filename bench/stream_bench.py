@@ -281,9 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         config = workdir / "config.toml"
         bl.write_config(config, server.base_url)
-        bench = Bench(
-            tmux, workdir, config, args.timeout, server, "".join(chunks), args.profile
-        )
+        bench = Bench(tmux, workdir, config, args.timeout, server, "".join(chunks), args.profile)
         return lambda key, round_no: measure(bench, key, round_no)
 
     def progress(run: Run) -> str:
