@@ -2,16 +2,24 @@
 
 The reply mixes headings, paragraphs with inline styles, bullet and numbered lists, tables,
 block quotes, fenced Python and Bash code, and Chinese paragraphs. Its last chunk is always
-the end marker, so a watcher knows the whole reply is on screen once the marker is.
+the end marker, so a watcher knows the whole reply is on screen once the marker is. On
+request, plain words of the prose (never in headings, tables, code or Chinese) are replaced
+by numbered probe words (``Q0001Q``, ``Q0002Q``, ...) at regular intervals, so a watcher can
+tell when each part of the reply reached the screen.
+
+``generate_reply`` and ``generate_question`` make the messages of saved sessions.
 """
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 from collections.abc import Callable
 
 END_MARKER = "ZZENDMARKZZ"
+PROBE_RE = re.compile(r"Q\d{4,}Q")
+"""Matches a probe word, and nothing else in a reply."""
 
 _WORD_TEXT = (
     "stream token render widget layout terminal buffer latency frame model reply session "
@@ -34,6 +42,9 @@ _TOPICS = (
     "Memory use", "Retry logic", "Reasoning models", "Session storage",
 )  # fmt: skip
 _TOKEN = re.compile(r"\s*\S+|\s+")
+_PLAIN_WORD = re.compile(r" [a-z]+")
+"""A chunk a probe may replace: one lowercase word after a space (no markup, no punctuation,
+not at the start of a line)."""
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
@@ -122,6 +133,13 @@ _BLOCKS: tuple[Callable[[random.Random], str], ...] = (
     _paragraph, _bullets, _paragraph, _table, _python, _paragraph, _numbered,
     _chinese, _bash, _quote, _paragraph, _bullets,
 )  # fmt: skip
+_PROSE = frozenset({_paragraph, _bullets, _numbered, _quote})
+"""Blocks whose words every client shows verbatim, where probes may go."""
+
+
+def probe_word(n: int) -> str:
+    """The n-th probe word: Q0001Q, Q0002Q, ..."""
+    return f"Q{n:04d}Q"
 
 
 def tokenize(text: str) -> list[str]:
@@ -140,29 +158,83 @@ def tokenize(text: str) -> list[str]:
     return pieces
 
 
-def generate_chunks(n_tokens: int, seed: int = 1) -> list[str]:
+def _tokenize_parts(parts: list[tuple[str, bool]]) -> tuple[list[str], list[bool]]:
+    """Tokenize the concatenation of `parts` ((text, is prose) pairs) exactly as
+    :func:`tokenize` does; with each piece, whether its last character is in a prose part."""
+    ends: list[int] = []
+    for text, _ in parts:
+        ends.append((ends[-1] if ends else 0) + len(text))
+    pieces = tokenize("".join(text for text, _ in parts))
+    prose: list[bool] = []
+    at = 0
+    for piece in pieces:
+        at += len(piece)
+        prose.append(parts[bisect.bisect_left(ends, at)][1])
+    return pieces, prose
+
+
+def generate_chunks(n_tokens: int, seed: int = 1, probe_every: int = 0) -> list[str]:
     """Exactly `n_tokens` content chunks (at least 1) of one Markdown reply; the last one
-    is the end marker."""
+    is the end marker.
+
+    With `probe_every` > 0, a probe word (:func:`probe_word`, numbered from 1) replaces a
+    plain word of a paragraph, list or quote about every `probe_every` chunks: at the first
+    such word at least `probe_every` chunks after the previous probe. Everything else is the
+    same as without probes.
+    """
     rng = random.Random(seed)
     chunks = tokenize("# A long answer\n\n")
+    prose = [False] * len(chunks)
     section = 0
     while True:
         section += 1
         title = f"\n\n## {section}. {_TOPICS[section % len(_TOPICS)]}\n\n"
-        blocks = [_BLOCKS[(section + i) % len(_BLOCKS)](rng) for i in range(5)]
-        candidate = tokenize(title + "\n\n".join(blocks))
+        kinds = [_BLOCKS[(section + i) % len(_BLOCKS)] for i in range(5)]
+        parts = [(title, False)]
+        for i, kind in enumerate(kinds):
+            parts += [("\n\n", False)] if i else []
+            parts.append((kind(rng), kind in _PROSE))
+        candidate, candidate_prose = _tokenize_parts(parts)
         # Keep room for a closing paragraph of at least a few words plus the marker.
         if len(chunks) + len(candidate) > n_tokens - 8:
             break
         chunks.extend(candidate)
+        prose.extend(candidate_prose)
     chunks = chunks[: max(0, n_tokens - 1)]
+    prose = prose[: len(chunks)]
     # Close with a plain paragraph that fills up to exactly n_tokens - 1 pieces.
     filler_needed = n_tokens - 1 - len(chunks)
     if filler_needed > 0:
         filler = tokenize("\n\n" + " ".join(rng.choice(_WORDS) for _ in range(filler_needed)))
         chunks.extend(filler[:filler_needed])
+        prose.extend([True] * filler_needed)
+    if probe_every > 0:
+        probes, due = 0, probe_every
+        for index, chunk in enumerate(chunks):
+            if index >= due and prose[index] and _PLAIN_WORD.fullmatch(chunk):
+                probes += 1
+                chunks[index] = " " + probe_word(probes)
+                due = index + probe_every
     chunks.append(f" {END_MARKER}" if chunks and not chunks[-1].endswith("\n") else END_MARKER)
     return chunks
+
+
+def generate_reply(seed: int, blocks: int) -> str:
+    """A Markdown reply of `blocks` blocks picked at random (any kind, code and Chinese
+    included), with a heading before every fourth block when there are more than three."""
+    rng = random.Random(seed)
+    parts: list[str] = []
+    for i in range(max(1, blocks)):
+        if blocks > 3 and i % 4 == 0:
+            parts.append(f"## {rng.choice(_TOPICS)}")
+        parts.append(rng.choice(_BLOCKS)(rng))
+    return "\n\n".join(parts)
+
+
+def generate_question(seed: int) -> str:
+    """A user message: one or two sentences."""
+    rng = random.Random(seed)
+    return " ".join(_sentence(rng) for _ in range(rng.randint(1, 2)))
 
 
 def generate_reasoning(n_tokens: int, seed: int = 2) -> list[str]:
@@ -178,4 +250,5 @@ if __name__ == "__main__":
     import sys
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 400
-    sys.stdout.write("".join(generate_chunks(n)) + "\n")
+    every = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    sys.stdout.write("".join(generate_chunks(n, probe_every=every)) + "\n")

@@ -9,23 +9,29 @@ Three clients stream the same reply from the OpenAI-compatible test server
 - ``tui-chat``: the app itself, sent the prompt "go" with tmux send-keys.
 
 The clock starts when the server receives the chat request and stops when the reply's last
-chunk, the end marker, is visible in ``tmux capture-pane``. See bench/README.md.
+chunk, the end marker, is visible in ``tmux capture-pane``. Along the way, numbered probe words
+in the reply time each part from the server writing it to the screen showing it (display
+lag). With ``--keys N`` the bench also types N letters into tui-chat's prompt while the reply
+streams and times each one's appearance (``keys_bench.py`` runs that mode). See
+bench/README.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
+import re
 import shlex
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import benchlib as bl
-from longreply import END_MARKER, generate_chunks, generate_reasoning
+from longreply import END_MARKER, PROBE_RE, generate_chunks, generate_reasoning
 
 sys.path.insert(0, str(bl.REPO_DIR / "tests"))
 import sse_server
@@ -39,6 +45,15 @@ IDLE_CPU = 0.1
 """Idle: the client uses less than this share of one core (sampled every CPU_WINDOW)."""
 CPU_WINDOW = 0.2
 SETTLE_MAX = 60.0
+PROBE_EVERY = 40
+"""Default chunks between probe words."""
+PROBE_BYTES = re.compile(PROBE_RE.pattern.encode())
+KEY_LETTERS = "kxvwzqbjmpfhgdyucnrsltoiea"
+"""What --keys types, in order: one distinct letter per key."""
+KEY_POLL = 0.005
+"""Poll period while a typed letter has not shown yet."""
+KEY_WAIT = 5.0
+"""After the end marker showed, how long to wait for typed letters still missing."""
 CLIENT_KEYS = ("print", "markdown", "tui-chat")
 LABELS = {
     "print": "print baseline",
@@ -48,7 +63,18 @@ LABELS = {
 
 
 class _TimedHandler(sse_server._Handler):
-    """The test server's handler, noting when a stream has been sent completely."""
+    """The test server's handler, noting when each probe word and the whole stream were
+    sent (written to the socket)."""
+
+    def _send(self, data: bytes) -> bool:
+        ok = super()._send(data)
+        if ok and b"Q" in data:
+            now = time.monotonic()
+            owner = self.owner
+            assert isinstance(owner, TimedServer)
+            for probe in PROBE_BYTES.findall(data):
+                owner.probe_sent.setdefault(probe.decode(), now)
+        return ok
 
     def _stream(self, script: Script, body: dict[str, Any]) -> None:
         try:
@@ -68,6 +94,8 @@ class TimedServer(FakeOpenAIServer):
         self.request_at: float | None = None
         self.cpu_at_request: float | None = None
         self.sent_at: float | None = None
+        self.probe_sent: dict[str, float] = {}
+        """Probe word -> when the chunk carrying it was written."""
 
     def start(self) -> TimedServer:
         super().start()
@@ -79,6 +107,7 @@ class TimedServer(FakeOpenAIServer):
         """Forget the last request; sample the CPU time of `pids` when the next one arrives."""
         self.watch = pids
         self.request_at = self.cpu_at_request = self.sent_at = None
+        self.probe_sent = {}
 
     def _add_request(self, record: dict[str, Any]) -> None:
         path = str(record.get("path", "")).split("?", 1)[0].rstrip("/")
@@ -107,6 +136,21 @@ class Run(bl.Attempt):
     """tui-chat only: from send-keys "go" Enter to the request reaching the server."""
     marker_left: bool | None = None
     """Whether the marker went out of view at some point after it first appeared."""
+    probes_seen: int | None = None
+    """How many of the reply's probe words were seen on screen (one that scrolled past
+    between two polls is not)."""
+    lag_med_ms: float | None = None
+    """Median over the probes seen of (first seen on screen - written by the server), ms."""
+    lag_p90_ms: float | None = None
+    """90th percentile (nearest rank) of the same, ms."""
+    keys_typed: int | None = None
+    """--keys: how many letters were typed into tui-chat's prompt while the reply streamed."""
+    key_med_ms: float | None = None
+    """--keys: median of (letter visible in the prompt - send-keys called), ms."""
+    key_max_ms: float | None = None
+    key_ms: list[float] = field(default_factory=list)
+    """--keys: every typed letter's latency, ms, in typing order (a letter never seen is
+    left out and counted in `notes`)."""
 
 
 @dataclass
@@ -118,6 +162,75 @@ class Bench(bl.Workspace):
     profile: float = 0
     """Seconds to run tui-chat under py-spy (0: not at all); the samples go to
     OUT_DIR/profile-<session>.txt."""
+    keys: int = 0
+    """Letters to type into tui-chat's prompt while the reply streams (0: none)."""
+    key_interval: float = 0.3
+    screen_prefix: str = "screen-"
+    """The last screens go to OUT_DIR/<screen_prefix><client>.txt."""
+
+
+class Typist:
+    """Types letters into tui-chat's prompt, `interval` apart, and notes when each shows.
+
+    A letter counts as shown once the prompt box (the last box on the screen) starts with
+    every letter typed up to it. Letters are sent on schedule whether or not the previous
+    one has shown yet.
+    """
+
+    def __init__(self, tmux: bl.Tmux, name: str, letters: str, interval: float) -> None:
+        self.tmux, self.name = tmux, name
+        self.letters, self.interval = letters, interval
+        self.sent: list[float] = []
+        self.shown: list[float | None] = []
+
+    @property
+    def waiting(self) -> bool:
+        """A typed letter has not shown yet."""
+        return None in self.shown
+
+    def type_due(self, now: float) -> None:
+        """Type the next letter if it is due."""
+        if len(self.sent) < len(self.letters) and (
+            not self.sent or now >= self.sent[0] + len(self.sent) * self.interval
+        ):
+            letter = self.letters[len(self.sent)]
+            self.sent.append(time.monotonic())
+            self.shown.append(None)
+            self.tmux.send_keys(self.name, "-l", letter)
+
+    def look(self, screen: str, now: float) -> None:
+        """Note the letters the prompt shows on `screen` (captured at `now`)."""
+        if not self.waiting:
+            return
+        text = prompt_text(screen)
+        for i, shown in enumerate(self.shown):
+            if shown is None and text.startswith(self.letters[: i + 1]):
+                self.shown[i] = now
+
+    def latencies_ms(self) -> list[float]:
+        return [(s - t) * 1000 for t, s in zip(self.sent, self.shown, strict=True) if s is not None]
+
+
+_TOP, _BOTTOM, _SIDE = "╭┌┏╔", "╰└┗╚", "│┃║▕▏"
+
+
+def prompt_text(screen: str) -> str:
+    """The text inside the last box drawn on the screen (tui-chat's prompt), stripped."""
+    lines = screen.splitlines()
+    bottom = next(
+        (i for i in range(len(lines) - 1, -1, -1) if any(c in lines[i] for c in _BOTTOM)), None
+    )
+    if bottom is None:
+        return ""
+    inside: list[str] = []
+    for line in reversed(lines[:bottom]):
+        if any(c in line for c in _TOP):
+            break
+        inside.insert(0, line)
+    text = "\n".join(inside)
+    for char in _SIDE:
+        text = text.replace(char, " ")
+    return text.strip()
 
 
 def client_command(bench: Bench, key: str, data_dir: Path) -> str:
@@ -147,12 +260,16 @@ def measure(bench: Bench, key: str, round_no: int) -> Run:
         pid = pane.launch(client_command(bench, key, data_dir))
         server.arm([pid])
         sent_keys_at: float | None = None
+        typist: Typist | None = None
         if key == "tui-chat":
             pane.wait(lambda s: bl.PLACEHOLDER in s or "Quit" in s)
             server.arm(bl.process_tree(pid))
             sent_keys_at = time.monotonic()
             tmux.send_keys(pane.name, "go", "Enter")
-        seen = pane.wait(lambda s: END_MARKER in s)
+            if bench.keys:
+                letters = KEY_LETTERS[: bench.keys]
+                typist = Typist(tmux, pane.name, letters, bench.key_interval)
+        seen, probes_seen = follow(pane, typist)
         pids = bl.process_tree(pid)
         if server.request_at is None or server.cpu_at_request is None:
             raise RuntimeError("the marker is on screen but no request reached the server")
@@ -163,6 +280,17 @@ def measure(bench: Bench, key: str, round_no: int) -> Run:
             run.lag = seen - server.sent_at
         if sent_keys_at is not None:
             run.send_to_request = server.request_at - sent_keys_at
+        more_notes = probe_lags(run, server.probe_sent, probes_seen)
+        if typist is not None:
+            run.keys_typed = len(typist.sent)
+            run.key_ms = typist.latencies_ms()
+            run.key_med_ms = bl.median(run.key_ms)
+            run.key_max_ms = max(run.key_ms, default=None)
+            if len(typist.sent) < bench.keys:
+                more_notes.append(f"only {len(typist.sent)} of {bench.keys} letters typed")
+            if len(run.key_ms) < len(typist.sent):
+                missing = len(typist.sent) - len(run.key_ms)
+                more_notes.append(f"{missing} typed letter(s) never showed in the prompt")
         pane.screen, settled, run.marker_left = settle(
             bench, pane.name, pids, pane.screen, seen, pane.deadline
         )
@@ -170,10 +298,63 @@ def measure(bench: Bench, key: str, round_no: int) -> Run:
         pids = bl.process_tree(pid)
         run.cpu_settled = bl.cpu_seconds(pids) - server.cpu_at_request
         run.rss_mb = max(run.rss_mb, bl.peak_rss_mb(pids))
-        run.notes = inspect(key, pane.screen, run.marker_left, data_dir, bench.content)
+        notes = inspect(key, pane.screen, run.marker_left, data_dir, bench.content)
+        run.notes = "; ".join(filter(None, [notes, *more_notes]))
     run.error = pane.error
-    pane.save_screen(f"screen-{key}.txt")
+    pane.save_screen(f"{bench.screen_prefix}{key}.txt")
     return run
+
+
+def follow(pane: bl.Pane, typist: Typist | None) -> tuple[float, dict[str, float]]:
+    """Poll the pane until the end marker shows; (when it showed, probe word -> when first
+    seen). Probes are looked for with the screen's lines joined, so a word the terminal
+    wrapped (the print baseline) still counts.
+
+    With a `typist`, letters are typed from the moment the first probe shows until the
+    marker does; the polling then goes on (at most KEY_WAIT) until the typed letters show.
+    Raises like :func:`benchlib.wait_screen`.
+    """
+    assert pane.pid is not None
+    tmux, name = pane.tmux, pane.name
+    probes: dict[str, float] = {}
+    marker_at: float | None = None
+    while True:
+        screen = tmux.capture(name)
+        now = time.monotonic()
+        pane.screen = screen
+        for probe in PROBE_RE.findall(screen.replace("\n", "")):
+            probes.setdefault(probe, now)
+        if typist is not None:
+            typist.look(screen, now)
+        if marker_at is None and END_MARKER in screen:
+            marker_at = now
+        if marker_at is not None and (
+            typist is None or not typist.waiting or now > marker_at + KEY_WAIT
+        ):
+            return marker_at, probes
+        if not bl.is_alive(pane.pid):
+            raise RuntimeError("the client exited:\n" + screen.rstrip())
+        if now > pane.deadline:
+            raise bl.Timeout(screen)
+        if typist is not None and marker_at is None and probes:
+            typist.type_due(now)
+        time.sleep(KEY_POLL if typist is not None and typist.waiting else bl.POLL_SECONDS)
+
+
+def probe_lags(run: Run, sent: dict[str, float], seen: dict[str, float]) -> list[str]:
+    """Fill in the run's probe figures; notes on anything odd."""
+    notes: list[str] = []
+    unsent = sorted(set(seen) - set(sent))
+    if unsent:
+        notes.append(f"probe(s) seen but never sent: {', '.join(unsent[:3])}")
+    lags = sorted((seen[p] - sent[p]) * 1000 for p in seen if p in sent)
+    run.probes_seen = len(lags)
+    if lags:
+        run.lag_med_ms = bl.median(lags)
+        run.lag_p90_ms = lags[math.ceil(0.9 * len(lags)) - 1]
+    elif sent:
+        notes.append(f"none of {len(sent)} probes seen")
+    return notes
 
 
 def settle(
@@ -226,23 +407,29 @@ def inspect(key: str, screen: str, marker_left: bool, data_dir: Path, content: s
     return "; ".join(notes)
 
 
-def summarize(runs: list[Run], keys: list[str]) -> bl.Table:
-    """Medians per client, with ratios to the baselines."""
+def summarize(runs: list[Run], keys: list[str], typing: bool = False) -> bl.Table:
+    """Medians per client, with ratios to the baselines (and, when typing, key latency)."""
+    headers = [
+        "client", "ok", "last token s", "lag s", "lag med ms", "lag p90 ms", "probes seen",
+        "settled s", "CPU s", "CPU settled s", "peak RSS MB",
+    ]  # fmt: skip
+    values = "last_token lag lag_med_ms:0 lag_p90_ms:0 probes_seen:0 settled cpu cpu_settled"
+    values += " rss_mb:0"
+    if typing:
+        headers += ["key med ms", "key max ms"]
+        values += " key_med_ms:0 key_max_ms:0"
     return bl.summary_table(
         runs,
         keys,
-        [
-            "client", "ok", "last token s", "lag s", "settled s", "CPU s", "CPU settled s",
-            "peak RSS MB", "time ×print", "time ×md", "CPU ×md", "RSS ×md",
-        ],
-        values="last_token lag settled cpu cpu_settled rss_mb:0",
+        [*headers, "time ×print", "time ×md", "CPU ×md", "RSS ×md"],
+        values=values,
         ratios="last_token/print last_token/markdown cpu/markdown rss_mb/markdown",
         label=LABELS.__getitem__,
         error_if_none_ok=True,
-    )  # fmt: skip
+    )
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, info: bl.BenchInfo = INFO) -> int:
     parser = bl.bench_parser(__doc__, runs=3, noun="client", choices=CLIENT_KEYS)
     parser.add_argument("--tokens", type=int, default=10_000, help="content chunks (10000)")
     parser.add_argument(
@@ -257,10 +444,35 @@ def main(argv: list[str] | None = None) -> int:
         help="sample tui-chat with py-spy for SECONDS from its start (pip install py-spy); "
         "summarize with profile_summary.py",
     )
+    parser.add_argument(
+        "--probe-every",
+        type=int,
+        default=PROBE_EVERY,
+        metavar="N",
+        help=f"a probe word about every N content chunks, for the display lag; 0 = none "
+        f"({PROBE_EVERY})",
+    )
+    parser.add_argument(
+        "--keys",
+        type=int,
+        default=0,
+        dest="type_keys",
+        metavar="N",
+        help="type N letters into tui-chat's prompt while the reply streams, from the first "
+        "probe seen on, and time each (0)",
+    )
+    parser.add_argument(
+        "--key-interval", type=float, default=0.3, metavar="S", help="seconds between letters"
+    )
     args = bl.parse_bench_args(parser, argv)
-    if args.tokens < 1 or args.rate < 0 or args.reasoning < 0:
-        parser.error("--tokens must be positive, --rate and --reasoning >= 0")
-    chunks = generate_chunks(args.tokens)
+    if args.tokens < 1 or args.rate < 0 or args.reasoning < 0 or args.probe_every < 0:
+        parser.error("--tokens must be positive, --rate, --reasoning and --probe-every >= 0")
+    if not 0 <= args.type_keys <= len(KEY_LETTERS) or args.key_interval <= 0:
+        parser.error(f"--keys must be 0 to {len(KEY_LETTERS)}, --key-interval positive")
+    if args.type_keys and not args.probe_every:
+        parser.error("--keys starts typing at the first probe seen: it needs --probe-every")
+    chunks = generate_chunks(args.tokens, probe_every=args.probe_every)
+    n_probes = len(PROBE_RE.findall("".join(chunks)))
     reasoning = generate_reasoning(args.reasoning)
 
     def prepare(
@@ -281,24 +493,50 @@ def main(argv: list[str] | None = None) -> int:
         )
         config = workdir / "config.toml"
         bl.write_config(config, server.base_url)
-        bench = Bench(tmux, workdir, config, args.timeout, server, "".join(chunks), args.profile)
+        bench = Bench(
+            tmux, workdir, config, args.timeout, server, "".join(chunks), args.profile,
+            args.type_keys, args.key_interval, "screen-" if info is INFO else f"{info.stem}-",
+        )  # fmt: skip
         return lambda key, round_no: measure(bench, key, round_no)
 
     def progress(run: Run) -> str:
-        return f"last token {bl.fmt(run.last_token)} s  settled {bl.fmt(run.settled)} s"
+        line = (
+            f"last token {bl.fmt(run.last_token)} s  settled {bl.fmt(run.settled)} s  "
+            f"lag med {bl.fmt(run.lag_med_ms, 0)} ms  p90 {bl.fmt(run.lag_p90_ms, 0)} ms "
+            f"({run.probes_seen or 0}/{n_probes} probes)"
+        )
+        if run.keys_typed is not None:
+            line += (
+                f"  keys med {bl.fmt(run.key_med_ms, 0)} ms  max {bl.fmt(run.key_max_ms, 0)} ms "
+                f"({len(run.key_ms)}/{run.keys_typed})"
+            )
+        return line
 
     def describe(runs: list[Run]) -> tuple[str, bl.Table, list[str]]:
         rate = f"{args.rate:g} tokens/s" if args.rate else "as fast as possible"
+        probes = f" with {n_probes} probe words" if n_probes else ""
         setup = (
-            f"{len(chunks)} content chunks ({len(''.join(chunks))} chars)"
+            f"{len(chunks)} content chunks ({len(''.join(chunks))} chars){probes}"
             f"{f' after {len(reasoning)} reasoning chunks' if reasoning else ''}, {rate}, "
             f"medians of {args.runs} run(s)"
         )
+        extra: list[str] = []
         sent = [r.send_to_request for r in runs if r.send_to_request is not None]
-        enter = f"tui-chat, Enter to request at the server: {bl.fmt(bl.median(sent))} s"
-        return setup, summarize(runs, args.keys), [enter] if sent else []
+        if sent:
+            extra.append(f"tui-chat, Enter to request at the server: {bl.fmt(bl.median(sent))} s")
+        typed = [r for r in runs if r.keys_typed is not None and r.error is None]
+        if typed:
+            every = [ms for r in typed for ms in r.key_ms]
+            extra.append(
+                f"tui-chat, keys typed while streaming ({args.type_keys} letters "
+                f"{args.key_interval:g} s apart per run): {len(every)} of "
+                f"{sum(r.keys_typed or 0 for r in typed)} shown, median "
+                f"{bl.fmt(bl.median(every), 0)} ms, max {bl.fmt(max(every, default=None), 0)} ms "
+                "over all runs"
+            )
+        return setup, summarize(runs, args.keys, bool(args.type_keys)), extra
 
-    return bl.run_rounds(args, INFO, prepare, progress, describe)
+    return bl.run_rounds(args, info, prepare, progress, describe)
 
 
 if __name__ == "__main__":
