@@ -82,6 +82,9 @@ class Script:
     first_delay: float = 0.0
     # Send headers then nothing until the server stops or the client disconnects.
     hang: bool = False
+    # Send the reasoning and content, then nothing more (the reply stays live) until the
+    # server stops or the client disconnects.
+    hold: bool = False
     # Model name in chunks; default: echo the request's model.
     model: str | None = None
     # Interleave SSE comment lines ": keep-alive" between chunks.
@@ -433,6 +436,10 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             if not emit(chunk({"content": text})):
                 return
+        if script.hold:
+            self._pause(math.inf)
+            self.close_connection = True
+            return
         if cut == n_content:
             self._drop()
             return

@@ -57,9 +57,18 @@ def chunk(text: str, seed: int) -> list[str]:
     return pieces
 
 
+def textual_class(widget: Static) -> str:
+    """The Textual class a widget is or extends (the app's block classes extend them)."""
+    return next(c.__name__ for c in type(widget).__mro__ if c.__module__.startswith("textual."))
+
+
 def rendered(markdown: Markdown) -> list[tuple[str, str]]:
-    """What each Static inside a Markdown widget shows, in order."""
-    return [(type(w).__name__, str(w.render())) for w in markdown.query(Static)]
+    """What each displayed Static inside a Markdown widget shows, in order."""
+    return [
+        (textual_class(w), str(w.render()))
+        for w in markdown.query(Static)
+        if all(node.display for node in (w, *w.ancestors_with_self))
+    ]
 
 
 async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 # How often streamed text is moved to the screen: often enough to look live, rarely enough
 # that a fast provider does not make the app re-render for every token.
-FRAME_SECONDS = 1 / 30
+FRAME_SECONDS = 1 / 20
 
 
 class ChatScreen(Screen[None]):
@@ -186,6 +186,9 @@ class ChatScreen(Screen[None]):
             self._pause_pump()
             return
         await self._flush(live)
+        widget = self._live_widget
+        self.view.fold_offscreen(self.view, *([widget.body] if widget is not None else []))
+        self.thinking.fold_offscreen()
         self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
 
     async def _flush(self, live: LiveReply) -> None:

@@ -9,23 +9,28 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
+from textual.widget import Widget
 from textual.widgets import Button, Markdown, Static
 
 # Private to textual, hence the exact pin: a streamed table's new rows are mounted as plain
 # Statics (no links, other tooltips), unlike a full render. tests/test_stream_render.py
 # compares the two, so an upgrade that changes this is caught.
 from textual.widgets._markdown import MarkdownTable, MarkdownTableCellContents, MarkdownTableContent
-from textual.widgets.markdown import MarkdownBlock, MarkdownStream
+from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.session import Message, Session
 from tui_chat.timefmt import short_count
+from tui_chat.widgets.folding import Fold, FollowingScroll, unfold
+from tui_chat.widgets.stream_markdown import StreamingMarkdown
 
 # A long session opens with its newest messages; older ones are mounted on request.
 FIRST_PAGE = 40
 PAGE = 100
+RUNWAY_MIN = 3
+"""A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
 
 
 def reply_meta(message: Message) -> Content:
@@ -67,9 +72,9 @@ class UserMessage(Static, can_focus=True):
         self.border_title = "You"
 
 
-class ReplyBody(Markdown):
-    """A reply's Markdown that says when its own first render is done: writing to it
-    before then would be wiped by that render."""
+class ReplyBody(StreamingMarkdown):
+    """A reply's Markdown that says when its own first render is done (writing to it before
+    then would be wiped by that render), with a runway while it streams."""
 
     def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
         super().__init__(markdown, classes=classes)
@@ -102,7 +107,7 @@ class AssistantMessage(Vertical, can_focus=True):
         self._meta = Static(reply_meta(message), classes="meta")
         self._body = ReplyBody(message.content or None, classes="body")
         self._note = Static("", classes="note")
-        self._stream: MarkdownStream | None = None
+        self._streaming = False
         self.parts_shown = 0
         """How many streamed text parts have been written to the body."""
 
@@ -130,25 +135,29 @@ class AssistantMessage(Vertical, can_focus=True):
 
     @property
     def is_streaming(self) -> bool:
-        return self._stream is not None
+        return self._streaming
 
     def start_stream(self) -> None:
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self._body)
-        self.add_class("-live")
+        if not self._streaming:
+            self._streaming = True
+            self.add_class("-live")
+            view = self.parent
+            rows = view.size.height if isinstance(view, Widget) else 0
+            self._body.set_runway(max(RUNWAY_MIN, rows // 4))
 
     async def write(self, text: str) -> None:
+        """Append streamed text. The caller paces this (one call per frame), so each call
+        renders at once: only the last block is parsed again."""
         await self._body.ready.wait()
-        if self._stream is None:
-            self.start_stream()
-        assert self._stream is not None
-        await self._stream.write(text)
+        self.start_stream()
+        await self._body.append(text)
 
     async def finish(self) -> None:
         """Stop streaming; the reply is then exactly a full Markdown render."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            await finish_stream(stream)
+        if self._streaming:
+            self._streaming = False
+            self._body.set_runway(0)
+            await finish_streamed(self._body)
         self.remove_class("-live")
         self.refresh_meta()
         self.refresh_note()
@@ -168,16 +177,18 @@ class AssistantMessage(Vertical, can_focus=True):
         self._note.display = True
 
 
-async def finish_stream(stream: MarkdownStream) -> None:
-    """Stop a Markdown stream and make its widget exactly a full render of the source.
+async def finish_streamed(markdown: Markdown) -> None:
+    """Make a Markdown that was streamed into (with `append`) exactly a full render of its
+    source.
 
     Incremental appends can split a block wrongly (a table whose delimiter row came in a
     later batch stays a paragraph), so the blocks are checked against a fresh parse and the
     whole text is rendered again only when they differ; otherwise just the tables that grew
     while streaming are rebuilt.
     """
-    await stream.stop()
-    markdown = stream.markdown_widget
+    unfold(markdown)
+    async with markdown.lock:  # after any append still running
+        pass
     if await blocks_match_source(markdown):
         await rebuild_streamed_tables(markdown)
     else:
@@ -212,8 +223,9 @@ async def rebuild_streamed_tables(markdown: Markdown) -> None:
                 await table.mount(MarkdownTableContent(table._headers, table._rows))
 
 
-class MessageView(VerticalScroll):
-    """The conversation. Follows a streaming reply unless the user scrolled up to read."""
+class MessageView(FollowingScroll):
+    """The conversation. Follows a streaming reply unless the user scrolled up to read;
+    while it follows, what scrolled far above is folded out of the layout."""
 
     @dataclass
     class EarlierRequested(TextualMessage):
@@ -227,6 +239,7 @@ class MessageView(VerticalScroll):
     async def show_session(self, session: Session) -> None:
         """Replace what is shown with `session`, newest messages first."""
         self._session = session
+        self.unfold_all()
         await self.remove_children()
         self._first_shown = max(0, len(session.messages) - FIRST_PAGE)
         widgets = [make_message_widget(m) for m in session.messages[self._first_shown :]]
@@ -250,8 +263,9 @@ class MessageView(VerticalScroll):
         start = max(0, self._first_shown - PAGE)
         older = [make_message_widget(m) for m in self._session.messages[start : self._first_shown]]
         self._first_shown = start
+        self.unfold_all()
         await self.query("#earlier").remove()
-        first = self.children[0] if self.children else None
+        first = next((child for child in self.children if not isinstance(child, Fold)), None)
         if start:
             older.insert(0, self._earlier_button())
         if first is None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from tui_chat.session import Message
 from tui_chat.timefmt import short_count
-from tui_chat.widgets.messages import finish_stream
+from tui_chat.widgets.folding import FollowingScroll
+from tui_chat.widgets.messages import finish_streamed
+from tui_chat.widgets.stream_markdown import StreamingMarkdown
 
 
 class ThinkingPane(Vertical):
@@ -20,9 +21,9 @@ class ThinkingPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._title = Static("", classes="title")
-        self._scroll = VerticalScroll(classes="scroll")
-        self._body = Markdown(classes="body")
-        self._stream: MarkdownStream | None = None
+        self._scroll = FollowingScroll(classes="scroll")
+        self._body = StreamingMarkdown(classes="body")
+        self._live = False
         self.message: Message | None = None
         self.parts_shown = 0
         """How many streamed reasoning parts have been written."""
@@ -44,7 +45,8 @@ class ThinkingPane(Vertical):
 
     async def show(self, message: Message | None, *, live: bool = False) -> None:
         """Show the reasoning of `message` (streamed later through `write` when `live`)."""
-        await self._stop_stream()
+        self._live = False
+        self._scroll.unfold_all()
         self.message = message
         self.parts_shown = 0
         self.user_toggled = False
@@ -52,7 +54,7 @@ class ThinkingPane(Vertical):
         self.answer_started = False
         if live:
             await self._body.update("")
-            self._stream = Markdown.get_stream(self._body)
+            self._live = True
             self.set_collapsed(False)
             self.display = False  # until the first reasoning arrives
         else:
@@ -64,30 +66,32 @@ class ThinkingPane(Vertical):
         self._scroll.anchor()
 
     async def write(self, text: str) -> None:
-        if self._stream is None or not text:
+        """Append streamed reasoning (paced by the caller, like a reply's text)."""
+        if not self._live or not text:
             return
         self.display = True
         self._live_chars += len(text)
-        await self._stream.write(text)
         self._refresh_title()
+        await self._body.append(text)
+
+    def fold_offscreen(self) -> None:
+        """Fold the reasoning that scrolled far above (see `folding`)."""
+        if self._live and not self.collapsed:
+            self._scroll.fold_offscreen(self._body)
 
     async def finish(self) -> None:
-        """The reply ended: stop streaming, leaving a full render of the reasoning."""
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            await finish_stream(stream)
+        """The reply ended: leave a full render of the reasoning."""
+        if self._live:
+            self._live = False
+            self._scroll.unfold_all()
+            await finish_streamed(self._body)
         if self.message is not None:
             self.display = bool(self.message.reasoning)
         self._refresh_title()
 
-    async def _stop_stream(self) -> None:
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            await stream.stop()
-
     @property
     def is_live(self) -> bool:
-        return self._stream is not None
+        return self._live
 
     def set_collapsed(self, collapsed: bool) -> None:
         self.collapsed = collapsed

@@ -1,0 +1,102 @@
+"""While a long reply streams, what scrolled above the view is folded out of the layout and
+lists grow in place; neither may change what is on screen or the final render."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_harness import make_app, screen_text, type_and_send, wait_until
+from sse_server import Script
+from test_stream_render import chunk, rendered
+from textual.widgets import Markdown
+
+from tui_chat.widgets.folding import Fold, fold_of
+from tui_chat.widgets.messages import AssistantMessage
+from tui_chat.widgets.stream_markdown import StreamingBulletList, StreamingOrderedList
+
+
+def long_reply() -> str:
+    """Headings, paragraphs (English and Chinese), long and nested lists, code, a table."""
+    parts = []
+    for n in range(8):
+        parts.append(
+            f"## Part {n} 第{n}部分\n\nA paragraph about part {n}, long enough to wrap "
+            "once or twice at eighty columns, with **bold** and `code`.\n"
+        )
+        parts.append("\n".join(f"{i}. step {i} of part {n}" for i in range(1, 13)) + "\n")
+        parts.append("- loose item\n\n- another loose item\n  - nested 中文 item\n\n- last\n")
+        parts.append(f"```python\ndef part_{n}():\n    return {n}\n```\n")
+        parts.append("| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n")
+    return "\n".join(parts) + "\nThe end. 结束。\n"
+
+
+def visible_text(app) -> str:
+    """The terminal screen as text, exactly as drawn."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def folded(reply: AssistantMessage) -> list:
+    fold = fold_of(reply.body)
+    return fold.hidden if fold is not None else []
+
+
+async def test_folding_keeps_the_screen_and_the_scroll(tmp_path: Path, server) -> None:
+    text = long_reply()
+    server.enqueue(Script(content=chunk(text, 1), delay=0.002, hold=True))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_and_send(pilot, "long please")
+        await wait_until(pilot, lambda: bool(app.replies.live), 5)
+        live = next(iter(app.replies.live.values()))
+        await wait_until(pilot, lambda: "".join(live.text_parts) == text, 20)
+        reply = app.screen.query(AssistantMessage).last()
+        await wait_until(pilot, lambda: len(folded(reply)) > 20, 10)
+        view = app.screen.view
+        assert view.is_following
+        assert not any(widget.display for widget in folded(reply))
+        app.screen._pause_pump()  # nothing new arrives, and nothing folds again meanwhile
+        await pilot.pause(0.2)
+        folded_screen, folded_height = visible_text(app), view.virtual_size.height
+        view.unfold_all()
+        await pilot.pause(0.2)
+        assert not folded(reply)
+        assert view.virtual_size.height == folded_height
+        assert visible_text(app) == folded_screen
+        app.screen._pump_timer.resume()
+        await wait_until(pilot, lambda: len(folded(reply)) > 20, 5)
+        # Scrolling up (which releases the anchor) never shows a folded gap.
+        view.scroll_home(animate=False, immediate=True)
+        await pilot.pause(0.1)
+        assert not folded(reply)
+        assert "Part 0" in screen_text(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not app.replies.live, 5)
+        await pilot.pause(0.2)
+        assert reply.body.source == text
+        assert not any(isinstance(child, Fold) and child.display for child in reply.body.children)
+        reference = Markdown(text)
+        await view.mount(reference)
+        await pilot.pause(0.2)
+        assert rendered(reply.body) == rendered(reference)
+
+
+async def test_lists_grow_in_place(tmp_path: Path, server) -> None:
+    """A list that streams keeps its rows (no rebuild per frame) and ends as a full render,
+    also when its numbers grow from one digit to two."""
+    text = "Steps:\n\n" + "\n".join(f"{i}. step {i}" for i in range(1, 15)) + "\n"
+    server.enqueue(Script(content=chunk(text, 2), delay=0.01))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await type_and_send(pilot, "list please")
+        await wait_until(pilot, lambda: bool(app.screen.query(StreamingOrderedList)), 10)
+        first = app.screen.query_one(StreamingOrderedList)
+        await wait_until(pilot, lambda: len(first.children) >= 5, 10)
+        assert first.is_attached  # still the same widget, rows added to it
+        await wait_until(pilot, lambda: not app.replies.live, 15)
+        await pilot.pause(0.2)
+        reply = app.screen.query(AssistantMessage).last()
+        reference = Markdown(text)
+        await app.screen.view.mount(reference)
+        await pilot.pause(0.2)
+        assert rendered(reply.body) == rendered(reference)
+        assert not app.screen.query(StreamingBulletList)
