@@ -21,12 +21,14 @@ DOMAIN_MODULES = [
     "tui_chat.atomic",
     "tui_chat.tokens",
     "tui_chat.timefmt",
+    "tui_chat.settings",
     "tui_chat.providers",
     "tui_chat.providers.openai_compat",
     "tui_chat.providers.demo",
     "tui_chat.providers.think",
     "tui_chat.providers.errors",
     "tui_chat.providers.events",
+    "tui_chat.providers.dialects",
 ]
 
 

@@ -8,8 +8,14 @@ from typing import Protocol
 
 from tui_chat.config import DEMO_PROVIDER, Config
 from tui_chat.providers.demo import DEMO_MODEL, DemoProvider
-from tui_chat.providers.events import ChatRequest, StreamEvent
-from tui_chat.providers.openai_compat import OpenAICompatibleProvider
+from tui_chat.providers.dialects import DIALECTS, Dialect, dialect_for
+from tui_chat.providers.events import ChatRequest, StreamEvent, describe_finish_reason
+from tui_chat.providers.openai_compat import (
+    DEFAULT_RETRY,
+    NO_RETRY,
+    OpenAICompatibleProvider,
+    RetryPolicy,
+)
 
 
 class ChatProvider(Protocol):
@@ -37,10 +43,15 @@ class ProviderRegistry:
     """Builds providers from the config on first use and keeps them (and their HTTP clients)."""
 
     def __init__(
-        self, config: Config, environ: Mapping[str, str] | None = None, demo_delay: float = 0.02
+        self,
+        config: Config,
+        environ: Mapping[str, str] | None = None,
+        demo_delay: float = 0.02,
+        retry: RetryPolicy = DEFAULT_RETRY,
     ) -> None:
         self.config = config
         self._environ = environ
+        self.retry = retry
         self._demo = DemoProvider(delay=demo_delay)
         self._providers: dict[str, OpenAICompatibleProvider] = {}
 
@@ -72,9 +83,16 @@ class ProviderRegistry:
             )
         provider = self._providers.get(name)
         if provider is None:
-            provider = OpenAICompatibleProvider(provider_config, key)
+            provider = OpenAICompatibleProvider(provider_config, key, retry=self.retry)
             self._providers[name] = provider
         return Resolved(provider, provider_config.model)
+
+    def dialect_of(self, name: str | None = None) -> Dialect:
+        """The dialect of the provider called `name` (the default provider when None);
+        the generic one for the demo or an unknown name. For checks before sending, e.g.
+        `registry.dialect_of(session.provider).json_prompt_problem(messages)`."""
+        provider_config = self.config.provider(name or self.config.default_provider)
+        return dialect_for(provider_config.dialect if provider_config else None)
 
     async def aclose(self) -> None:
         for provider in self._providers.values():
@@ -83,10 +101,17 @@ class ProviderRegistry:
 
 
 __all__ = [
+    "DEFAULT_RETRY",
+    "DIALECTS",
+    "NO_RETRY",
     "ChatProvider",
     "ChatRequest",
     "DemoProvider",
+    "Dialect",
     "ProviderRegistry",
     "Resolved",
+    "RetryPolicy",
     "StreamEvent",
+    "describe_finish_reason",
+    "dialect_for",
 ]
