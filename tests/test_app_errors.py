@@ -31,11 +31,19 @@ from tui_chat.widgets.session_list import SessionList
             Script(status=402, error_body={"error": {"message": "Insufficient Balance"}}),
             "Out of balance or quota (402)",
         ),
+        # Waits longer than the provider's retry policy allows are left to the user.
         (
-            Script(status=429, headers={"Retry-After": "20"}, error_body="slow down"),
-            "Wait 20 s",
+            Script(status=429, headers={"Retry-After": "60"}, error_body="slow down"),
+            "Wait 60 s",
         ),
-        (Script(status=503, error_body={"code": 50505, "message": "overloaded"}), "Server error"),
+        (
+            Script(
+                status=503,
+                headers={"Retry-After": "45"},
+                error_body={"code": 50505, "message": "overloaded"},
+            ),
+            "The server is busy (503)",
+        ),
         (
             Script(status=400, error_body={"error": {"message": "maximum context length is 8k"}}),
             "too long for this model",

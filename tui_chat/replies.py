@@ -23,7 +23,9 @@ from tui_chat.providers.events import (
     ChatRequest,
     Failed,
     Finished,
+    Notice,
     ReasoningDelta,
+    Retrying,
     TextDelta,
     UsageReport,
 )
@@ -49,6 +51,8 @@ class LiveReply:
     first_token_at: float | None = None
     estimated_tokens: int = 0
     worker: Worker[None] | None = None
+    retrying: Retrying | None = None
+    """Set while the request waits to be sent again (rate limited, server busy)."""
 
     def add_text(self, text: str) -> None:
         self._first_token()
@@ -75,6 +79,8 @@ class LiveReply:
     def progress(self) -> str:
         """Live figures for the status line."""
         if self.first_token_at is None:
+            if self.retrying is not None:
+                return self.retrying.describe()
             return f"waiting… {time.monotonic() - self.sent_at:.1f}s"
         elapsed = max(0.001, time.monotonic() - self.first_token_at)
         return (
@@ -167,7 +173,11 @@ class ReplyManager:
     async def _run(self, live: LiveReply, provider: ChatProvider) -> None:
         session, reply = live.session, live.message
         try:
-            request = ChatRequest(model=session.model, messages=build_messages(session))
+            request = ChatRequest(
+                model=session.model,
+                messages=build_messages(session, self.registry.config.system_prompt),
+                settings=session.settings,
+            )
             live.sent_at = time.monotonic()
             checkpoint = time.monotonic() + CHECKPOINT_SECONDS
             async for event in provider.stream(request):
@@ -183,6 +193,10 @@ class ReplyManager:
                 elif isinstance(event, Failed):
                     reply.status = "error"
                     reply.error = event.error.one_line(live.provider_label)
+                elif isinstance(event, Retrying):
+                    live.retrying = event
+                elif isinstance(event, Notice):
+                    self.app.notify(event.text, title=live.provider_label, markup=False)
                 if time.monotonic() >= checkpoint:
                     live.sync()
                     await self.store.save_async(session)
