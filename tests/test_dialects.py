@@ -419,6 +419,8 @@ async def test_json_mode_without_the_word_is_refused_before_sending(
 ) -> None:
     messages = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hi"}]
     assert DIALECTS[dialect].json_prompt_problem(messages)
+    assert DIALECTS[dialect].problem_before_sending(ChatSettings(json_mode=True), messages)
+    assert DIALECTS[dialect].problem_before_sending(ChatSettings(), messages) is None
     events = await run(server, dialect, ChatSettings(json_mode=True), messages=messages)
     error = error_of(events)
     assert error.kind == "bad_request"

@@ -161,7 +161,11 @@ class ChatSettings:
         return settings
 
     def over(self, defaults: ChatSettings) -> ChatSettings:
-        """These settings where set, `defaults` (e.g. from the config) elsewhere."""
+        """These settings where set, `defaults` (e.g. from the config) elsewhere.
+
+        "Set" means not None; for `thinking` not "default"; extra_body tables are merged.
+        `json_mode` has no unset state: it is on when either side turns it on.
+        """
         merged: dict[str, Any] = {}
         for name in _FIELDS:
             mine, theirs = getattr(self, name), getattr(defaults, name)

@@ -263,6 +263,15 @@ class Dialect:
                 return fixed
         return budget
 
+    def problem_before_sending(
+        self, settings: ChatSettings, messages: Sequence[Mapping[str, Any]]
+    ) -> str | None:
+        """Why the provider would refuse these messages with these settings (today: JSON
+        mode without the word "json"), to tell the user before sending; None when fine."""
+        if settings.json_mode:
+            return self.json_prompt_problem(messages)
+        return None
+
     def json_prompt_problem(self, messages: Sequence[Mapping[str, Any]]) -> str | None:
         """Why JSON mode would be refused for these messages, before sending them; None
         when it is fine (or this provider does not care)."""

@@ -107,8 +107,8 @@ class OpenAICompatibleProvider:
         parts = self.request_parts(request)
         for notice in parts.notices:
             yield Notice(notice)
-        if request.settings is not None and request.settings.json_mode:
-            problem = self.dialect.json_prompt_problem(request.messages)
+        if request.settings is not None:
+            problem = self.dialect.problem_before_sending(request.settings, request.messages)
             if problem:
                 yield Failed(
                     ProviderError(
