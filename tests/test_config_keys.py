@@ -7,6 +7,7 @@ import shlex
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -141,6 +142,15 @@ def test_command_runs_lazily_and_once(tmp_path: Path) -> None:
     forget_keys()
     assert p.resolve_key({}) == SECRET
     assert run_count(runs) == 2
+
+
+def test_concurrent_lookups_run_the_command_once(tmp_path: Path) -> None:
+    cmd, runs = counting_command(tmp_path)
+    cmd = "sleep 0.3; " + cmd
+    with ThreadPoolExecutor(4) as pool:
+        keys = list(pool.map(lambda _: run_key_command(cmd), range(4)))
+    assert keys == [SECRET] * 4
+    assert run_count(runs) == 1
 
 
 def test_command_as_argv_list_without_shell(tmp_path: Path) -> None:

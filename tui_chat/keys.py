@@ -23,6 +23,8 @@ KeyCommand = str | tuple[str, ...]
 
 _cache: dict[KeyCommand, str] = {}
 _cache_lock = threading.Lock()
+# One command at a time: two sessions starting together must not open two password prompts.
+_run_lock = threading.Lock()
 
 
 class KeyCommandError(Exception):
@@ -75,9 +77,12 @@ def run_key_command(command: KeyCommand, timeout: float = KEY_CMD_TIMEOUT) -> st
     key = cached_key(command)
     if key is not None:
         return key
-    key = _run(command, timeout)
-    with _cache_lock:
-        _cache[command] = key
+    with _run_lock:
+        key = cached_key(command)  # another thread may have run it meanwhile
+        if key is None:
+            key = _run(command, timeout)
+            with _cache_lock:
+                _cache[command] = key
     return key
 
 
