@@ -280,6 +280,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         if self.command == "POST" and path == "/v1/chat/completions":
             self._chat_completions(body)
+        elif self.command == "GET" and path == "/v1/models" and self.owner.models_status != 200:
+            status = self.owner.models_status
+            self._send_simple(status, _error_json(f"Error {status}", "invalid_request_error"))
         elif self.command == "GET" and path == "/v1/models":
             data = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "test"}
@@ -477,6 +480,8 @@ class FakeOpenAIServer:
 
     def __init__(self, models: list[str] | None = None) -> None:
         self.models: list[str] = list(models) if models is not None else ["gpt-4o-mini", "gpt-4o"]
+        # != 200: GET /v1/models answers with this status (404 = a provider without a list).
+        self.models_status: int = 200
         self.default: Script = Script()
         self.requests: list[dict[str, Any]] = []
         self._queue: collections.deque[Script] = collections.deque()

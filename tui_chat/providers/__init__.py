@@ -68,18 +68,21 @@ class ProviderRegistry:
                 DEMO_MODEL,
                 f"Provider '{name}' is not in {self.config.path}; using the offline demo.",
             )
-        key = provider_config.resolve_key(self._environ)
+        # May run api_key_cmd (once per process while it succeeds).
+        lookup = provider_config.lookup_key(self._environ)
+        key = lookup.key
         if key is None:
-            fix = (
-                f"export {provider_config.api_key_env}=… and restart"
-                if provider_config.api_key_env
-                else f"set a key in {self.config.path}"
-            )
+            if provider_config.api_key_cmd:
+                fix = f"fix api_key_cmd in {self.config.path}"
+            elif provider_config.api_key_env:
+                fix = f"export {provider_config.api_key_env}=… and restart"
+            else:
+                fix = f"set a key in {self.config.path}"
             return Resolved(
                 self._demo,
                 DEMO_MODEL,
-                f"{provider_config.missing_key_reason()}: showing the offline demo. "
-                f"To chat with {provider_config.display_name}, {fix}.",
+                f"{lookup.problem or provider_config.missing_key_reason()}: showing the "
+                f"offline demo. To chat with {provider_config.display_name}, {fix}.",
             )
         provider = self._providers.get(name)
         if provider is None:
