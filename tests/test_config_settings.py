@@ -3,6 +3,7 @@ shipped inside the package."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from tui_chat.config import (
     example_config_text,
     load_config,
 )
+from tui_chat.settings import ChatSettings
 
 REPO = Path(__file__).resolve().parent.parent
 PROVIDER = '[providers.local]\nbase_url = "http://localhost:8000/v1"\nmodels = ["m1"]\n'
@@ -301,3 +303,37 @@ def test_unknown_model_setting_is_a_warning(tmp_path: Path) -> None:
     assert len(config.warnings) == 1
     assert config.warnings[0].startswith(f"{path}:4:")
     assert "'colour'" in config.warnings[0]
+
+
+def test_session_settings_come_from_defaults_with_the_persona_resolved(tmp_path: Path) -> None:
+    config = load_config(
+        write(
+            tmp_path,
+            '[defaults]\npersona = "terse"\ntemperature = 0.3\nmax_tokens = 500\n'
+            'thinking = "on"\nthinking_budget = 800\nreasoning_effort = "high"\n'
+            "json_mode = true\ncontext_free = true\n"
+            '[personas]\nterse = "Be terse."\n' + PROVIDER,
+        )
+    )
+    settings = config.session_settings()
+    assert settings == ChatSettings(
+        system_prompt="Be terse.",
+        temperature=0.3,
+        max_tokens=500,
+        thinking="on",
+        thinking_budget=800,
+        reasoning_effort="high",
+        json_mode=True,
+    )
+    # Every SessionDefaults field but the persona (resolved) and context_free (stored only)
+    # has a ChatSettings field of the same name.
+    names = {f.name for f in dataclasses.fields(SessionDefaults)} - {"persona", "context_free"}
+    assert names <= {f.name for f in dataclasses.fields(ChatSettings)}
+
+
+def test_session_settings_without_defaults_leave_everything_to_the_provider(
+    tmp_path: Path,
+) -> None:
+    settings = load_config(write(tmp_path, PROVIDER)).session_settings()
+    assert settings == ChatSettings(system_prompt="")
+    assert settings.to_dict() == {"system_prompt": ""}

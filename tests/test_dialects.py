@@ -10,7 +10,7 @@ import pytest
 from sse_server import FakeOpenAIServer, Script
 
 from tui_chat.config import DIALECTS as CONFIG_DIALECTS
-from tui_chat.config import Config, ProviderConfig
+from tui_chat.config import Config, ModelSettings, ProviderConfig
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.dialects import DIALECTS, dialect_for
 from tui_chat.providers.events import (
@@ -383,6 +383,28 @@ async def test_extra_body_layers(server: FakeOpenAIServer) -> None:
     }
 
 
+async def test_model_settings_extra_body_is_sent_for_that_model_only(
+    server: FakeOpenAIServer,
+) -> None:
+    config = ProviderConfig(
+        name="local",
+        base_url=server.base_url,
+        timeout=5.0,
+        extra_body={"a": 1, "nested": {"x": 1}},
+        model_settings={"big": ModelSettings(extra_body={"a": 2, "nested": {"y": 2}})},
+    )
+    provider = OpenAICompatibleProvider(config, api_key="sk-test", retry=NO_RETRY)
+    try:
+        for model in ("big", "small"):
+            request = ChatRequest(model=model, messages=ASK, settings=ChatSettings())
+            assert [e async for e in provider.stream(request)]
+    finally:
+        await provider.aclose()
+    big, small = (r["json"] for r in server.requests)
+    assert (big["a"], big["nested"]) == (2, {"x": 1, "y": 2})
+    assert (small["a"], small["nested"]) == (1, {"x": 1})
+
+
 async def test_session_extra_body_wins_over_the_thinking_switch(
     server: FakeOpenAIServer,
 ) -> None:
@@ -699,6 +721,8 @@ async def test_429_retry_after_then_success(server: FakeOpenAIServer) -> None:
     assert (retry.after_seconds, retry.attempt, retry.max_attempts) == (1.0, 2, 3)
     assert retry.error.kind == "rate_limit"
     assert retry.describe() == "Rate limited (429): retrying in 1 s (attempt 2 of 3)"
+    assert retry.describe(0.4) == "Rate limited (429): retrying in 0.4 s (attempt 2 of 3)"
+    assert retry.describe(0) == "Rate limited (429): retrying now (attempt 2 of 3)"
     assert events[0] is retry
     assert texts(events) == "Made it."
     assert events[-1] == Finished("stop", "test-model")
@@ -793,7 +817,7 @@ async def test_registry_providers_use_its_retry_policy(server: FakeOpenAIServer)
 @pytest.mark.parametrize(
     ("reason", "words"),
     [
-        ("length", "Continue"),
+        ("length", "Cut off at max tokens"),
         ("content_filter", "content filter"),
         ("sensitive", "content filter"),
         ("tool_calls", "tool"),

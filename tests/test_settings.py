@@ -10,7 +10,7 @@ import pytest
 
 from tui_chat.context import build_messages
 from tui_chat.session import SESSION_FORMAT_VERSION, Message, Session
-from tui_chat.settings import ChatSettings, SettingError, deep_merge
+from tui_chat.settings import ChatSettings, SettingError, deep_merge, parse_table, table_text
 from tui_chat.store import SessionStore
 
 FULL = ChatSettings(
@@ -328,3 +328,34 @@ def test_reasoning_is_still_never_sent() -> None:
     messages = build_messages(session)
     assert "SECRET" not in repr(messages)
     assert all(set(m) == {"role", "content"} for m in messages)
+
+
+# -- extra request fields as the user types them -------------------------------------------
+
+
+def test_parse_table_reads_json_or_toml() -> None:
+    assert parse_table("") == {}
+    assert parse_table('{"seed": 1, "thinking": {"type": "enabled"}}') == {
+        "seed": 1,
+        "thinking": {"type": "enabled"},
+    }
+    assert parse_table('seed = 1\n[thinking]\ntype = "enabled"') == {
+        "seed": 1,
+        "thinking": {"type": "enabled"},
+    }
+    assert parse_table(table_text({"a": [1, "二"]})) == {"a": [1, "二"]}
+    assert table_text({}) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"seed": }', "not valid JSON"),
+        ("[1, 2]", "not valid TOML"),
+        ("seed = ", "not valid TOML"),
+        ("when = 1979-05-27", "plain JSON values"),
+    ],
+)
+def test_parse_table_problems_in_plain_words(text: str, fragment: str) -> None:
+    with pytest.raises(SettingError, match=fragment):
+        parse_table(text)

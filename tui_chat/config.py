@@ -23,6 +23,7 @@ from tui_chat.keys import (
     mask_key,
     run_key_command,
 )
+from tui_chat.settings import ChatSettings
 
 DIALECTS = (
     "generic",
@@ -364,6 +365,22 @@ class Config:
 
     def provider(self, name: str) -> ProviderConfig | None:
         return self.providers.get(name)
+
+    def session_settings(self) -> ChatSettings:
+        """The ChatSettings new sessions start with: `[defaults]`, with the persona resolved
+        to its system prompt. Provider and model are left for the caller to fill in.
+        (`context_free` is not a ChatSettings field: it stays a stored default.)"""
+        d = self.defaults
+        return ChatSettings(
+            system_prompt=self.system_prompt,
+            temperature=d.temperature,
+            top_p=d.top_p,
+            max_tokens=d.max_tokens,
+            thinking=d.thinking,
+            thinking_budget=d.thinking_budget,
+            reasoning_effort=d.reasoning_effort,
+            json_mode=d.json_mode,
+        )
 
 
 _PROVIDER_KEYS = {

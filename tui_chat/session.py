@@ -89,6 +89,8 @@ class Message:
     """Time from sending the request to the first streamed text or reasoning."""
     duration_seconds: float | None = None
     """Time from the first streamed token to the end of the reply."""
+    json_mode: bool = False
+    """The reply was asked for as a JSON object (shown pretty-printed)."""
 
     @property
     def is_reply(self) -> bool:
@@ -113,6 +115,8 @@ class Message:
                 first_token_seconds=self.first_token_seconds,
                 duration_seconds=self.duration_seconds,
             )
+            if self.json_mode:
+                data["json_mode"] = True
         return data
 
     @classmethod
@@ -140,6 +144,7 @@ class Message:
             error=strip_control(_text(data.get("error"))) or None,
             first_token_seconds=_number(data.get("first_token_seconds")),
             duration_seconds=_number(data.get("duration_seconds")),
+            json_mode=data.get("json_mode") is True,
         )
 
 

@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import json
 import math
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -285,3 +286,37 @@ def _parse_object(text: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise SettingError('Extra request fields must be a JSON object, like {"seed": 1}.')
     return value
+
+
+def parse_table(text: str, what: str = "Extra request fields") -> dict[str, Any]:
+    """A JSON object (text starting with "{") or TOML key = value lines, as a dict of plain
+    JSON values; blank text is an empty dict. Raises SettingError in plain words."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise SettingError(
+                f"{what}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})."
+            ) from None
+        if not isinstance(value, dict):
+            raise SettingError(f'{what} must be a JSON object, like {{"seed": 1}}.')
+    else:
+        try:
+            value = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingError(
+                f"{what}: not valid TOML ({exc}); write key = value lines or a JSON object."
+            ) from None
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        raise SettingError(f"{what} must be plain JSON values (no dates or times).") from None
+    return value
+
+
+def table_text(value: Mapping[str, Any]) -> str:
+    """A table as the JSON text `parse_table` reads back; blank when it is empty."""
+    return json.dumps(value, indent=2, ensure_ascii=False) if value else ""

@@ -49,11 +49,16 @@ class Finished:
         return describe_finish_reason(self.finish_reason)
 
 
+_CUT_OFF = (
+    "Cut off at max tokens. Ctrl+R retries; a higher Max tokens in the session settings "
+    "leaves more room."
+)
 # Plain words for finish reasons other than "stop". Providers add their own values (DeepSeek,
 # Zhipu, SiliconFlow, OpenRouter, vLLM); see providers.md §1.3.
 _FINISH_REASONS: dict[str, str] = {
-    "length": "Cut off at the max token limit. Continue to get the rest.",
-    "max_tokens": "Cut off at the max token limit. Continue to get the rest.",
+    # Continue (issue 5) is not built yet: until it is, say what happened and what helps.
+    "length": _CUT_OFF,
+    "max_tokens": _CUT_OFF,
     "content_filter": "Stopped by the provider's content filter.",
     "sensitive": "Stopped by the provider's content filter.",
     "tool_calls": "The model asked to call a tool, which tui-chat does not run.",
@@ -127,12 +132,12 @@ class Retrying:
     max_attempts: int
     error: ProviderError
 
-    def describe(self) -> str:
-        """E.g. "Rate limited (429): retrying in 5 s (attempt 2 of 3)"."""
-        return (
-            f"{self.error.title}: retrying in {_seconds(self.after_seconds)} s"
-            f" (attempt {self.attempt} of {self.max_attempts})"
-        )
+    def describe(self, remaining: float | None = None) -> str:
+        """E.g. "Rate limited (429): retrying in 5 s (attempt 2 of 3)". `remaining`: the
+        seconds still to wait, for a countdown (default: the whole wait)."""
+        wait = self.after_seconds if remaining is None else remaining
+        when = f"retrying in {_seconds(wait)} s" if wait > 0 else "retrying now"
+        return f"{self.error.title}: {when} (attempt {self.attempt} of {self.max_attempts})"
 
 
 def _seconds(value: float) -> str:

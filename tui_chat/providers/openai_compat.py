@@ -93,9 +93,12 @@ class OpenAICompatibleProvider:
 
     def request_parts(self, request: ChatRequest) -> RequestParts:
         """The create() arguments for a request: the dialect's reading of the session
-        settings over the provider's extra_body, then the request's own extra_body."""
+        settings over the provider's extra_body (with the model's own from
+        `model_settings` merged over it), then the request's own extra_body."""
         parts = self.dialect.request_kwargs(
-            request.settings or ChatSettings(), request.model, self.config.extra_body
+            request.settings or ChatSettings(),
+            request.model,
+            self.config.extra_body_for(request.model),
         )
         if request.extra_body:
             parts = parts._replace(extra_body=deep_merge(parts.extra_body, request.extra_body))
