@@ -31,10 +31,13 @@ def build_app(
 ) -> TuiChatApp:
     """The app with its config, store and providers; used by the CLI and the tests alike."""
     from tui_chat.app import TuiChatApp
+    from tui_chat.config_watch import ConfigWatcher
     from tui_chat.providers import ProviderRegistry
     from tui_chat.store import SessionStore
 
     paths = Paths.resolve(config_file, data_dir)
+    # Stamped before reading: a change made while the file is read shows up as a change.
+    watcher = ConfigWatcher(paths.config_file)
     config_error: ConfigError | None = None
     try:
         config = load_config(paths.config_file)
@@ -42,7 +45,7 @@ def build_app(
         config, config_error = Config(path=paths.config_file), error
     store = SessionStore(paths.sessions_dir, paths.session_index_file)
     registry = ProviderRegistry(config, environ if environ is not None else os.environ, demo_delay)
-    return TuiChatApp(paths, config, config_error, store, registry)
+    return TuiChatApp(paths, config, config_error, store, registry, watcher=watcher)
 
 
 def _add_location_options(parser: argparse.ArgumentParser, default: object = None) -> None:
