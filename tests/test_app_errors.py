@@ -236,3 +236,22 @@ async def test_partial_reply_is_checkpointed_while_streaming(tmp_path: Path, ser
         assert read_only_session(tmp_path)["messages"][1]["status"] == "streaming"
         await pilot.press("escape")
         await wait_for_replies(pilot, app)
+
+
+async def test_a_rate_limited_request_counts_down_in_the_status_line(
+    tmp_path: Path, server
+) -> None:
+    server.enqueue(
+        Script(status=429, headers={"Retry-After": "1.5"}, error_body="slow down"),
+        Script(content=["Made it."]),
+    )
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        status = app.screen.query_one("#status")
+        await type_and_send(pilot, "Hello")
+        await wait_until(pilot, lambda: "retrying in" in str(status.render()))
+        assert "Rate limited (429): retrying in 1" in str(status.render())
+        assert "(attempt 2 of 3)" in str(status.render())
+        await wait_for_replies(pilot, app)
+        assert "Made it." in screen_text(app)
+        assert "retrying" not in str(status.render())

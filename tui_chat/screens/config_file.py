@@ -26,12 +26,10 @@ class ConfigFileActions:
         """The line the chat screen shows while the config file has a problem."""
         if self.config_error is None:
             return None
+        # What it means first: a long problem may not fit the banner on a narrow terminal.
         if self.config_kept:
-            return f"⚠ Config error: {self.config_error} — still using the last good config."
-        return (
-            f"⚠ Config error: {self.config_error} — running on built-in defaults until the "
-            "file is fixed."
-        )
+            return f"⚠ Config error, still using the last good config: {self.config_error}"
+        return f"⚠ Config error, running on built-in defaults until fixed: {self.config_error}"
 
     def apply_config(self: TuiChatApp, config: Config) -> None:
         """Use `config` from now on (reloaded or saved): providers, banner, status line."""
