@@ -46,7 +46,8 @@ class Script:
     content: list[str] = field(default_factory=lambda: ["Hello", " world"])
     # Reasoning chunks, streamed BEFORE content.
     reasoning: list[str] = field(default_factory=list)
-    # Delta key for reasoning: "reasoning_content" (DeepSeek) or "reasoning" (OpenRouter).
+    # Delta key for reasoning: "reasoning_content" (DeepSeek) or "reasoning" (OpenRouter);
+    # "reasoning_details" sends OpenRouter's typed list [{"type": "reasoning.text", ...}].
     reasoning_field: str = "reasoning_content"
     usage: dict[str, Any] | None = field(
         default_factory=lambda: {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18}
@@ -54,7 +55,10 @@ class Script:
     # "final_chunk": extra chunk with choices=[] before [DONE], only if the request had
     #     stream_options.include_usage true;
     # "last_content_chunk": usage on the chunk carrying finish_reason (DeepSeek style);
-    # "every_chunk": usage on every chunk (SiliconFlow style, cumulative); "none": never.
+    # "every_chunk": usage on every chunk (SiliconFlow style, cumulative);
+    # "final_chunk_always": like "final_chunk" even without include_usage (OpenRouter);
+    # "in_choice": inside choices[0] of the chunk carrying finish_reason (chunk usage null);
+    # "none": never.
     usage_mode: str = "final_chunk"
     # Sent on a final chunk with an empty delta; None = never sent.
     finish_reason: str | None = "stop"
@@ -279,6 +283,9 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         if self.command == "POST" and path == "/v1/chat/completions":
             self._chat_completions(body)
+        elif self.command == "GET" and path == "/v1/models" and self.owner.models_status != 200:
+            status = self.owner.models_status
+            self._send_simple(status, _error_json(f"Error {status}", "invalid_request_error"))
         elif self.command == "GET" and path == "/v1/models":
             data = [
                 {"id": m, "object": "model", "created": 0, "owned_by": "test"}
@@ -406,12 +413,15 @@ class _Handler(BaseHTTPRequestHandler):
                     chunk_usage = _scaled_usage(usage, sent / total) if sent < total else usage
                 elif mode == "last_content_chunk" and finish is not None:
                     chunk_usage = usage
+            choice: dict[str, Any] = {"index": 0, "delta": delta, "finish_reason": finish}
+            if mode == "in_choice" and finish is not None and usage is not None:
+                choice["usage"] = usage
             obj = {
                 "id": "chatcmpl-test",
                 "object": "chat.completion.chunk",
                 "created": created,
                 "model": model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                "choices": [choice],
                 "usage": chunk_usage,
             }
             return _event(obj)
@@ -429,7 +439,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not emit(chunk({"role": "assistant", "content": ""})):
             return
         for text in script.reasoning:
-            if not emit(chunk({"content": None, script.reasoning_field: text})):
+            value: Any = text
+            if script.reasoning_field == "reasoning_details":
+                value = [{"type": "reasoning.text", "text": text, "format": "unknown"}]
+            if not emit(chunk({"content": None, script.reasoning_field: value})):
                 return
         for index, text in enumerate(script.content):
             if index >= n_content:
@@ -452,7 +465,8 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             if script.finish_reason is not None and not emit(chunk({}, script.finish_reason)):
                 return
-            if mode == "final_chunk" and include_usage and usage is not None:
+            wants_usage = mode == "final_chunk_always" or (mode == "final_chunk" and include_usage)
+            if wants_usage and usage is not None:
                 final = {
                     "id": "chatcmpl-test",
                     "object": "chat.completion.chunk",
@@ -473,6 +487,8 @@ class FakeOpenAIServer:
 
     def __init__(self, models: list[str] | None = None) -> None:
         self.models: list[str] = list(models) if models is not None else ["gpt-4o-mini", "gpt-4o"]
+        # != 200: GET /v1/models answers with this status (404 = a provider without a list).
+        self.models_status: int = 200
         self.default: Script = Script()
         self.requests: list[dict[str, Any]] = []
         self._queue: collections.deque[Script] = collections.deque()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -31,11 +32,19 @@ from tui_chat.widgets.session_list import SessionList
             Script(status=402, error_body={"error": {"message": "Insufficient Balance"}}),
             "Out of balance or quota (402)",
         ),
+        # Waits longer than the provider's retry policy allows are left to the user.
         (
-            Script(status=429, headers={"Retry-After": "20"}, error_body="slow down"),
-            "Wait 20 s",
+            Script(status=429, headers={"Retry-After": "60"}, error_body="slow down"),
+            "Wait 60 s",
         ),
-        (Script(status=503, error_body={"code": 50505, "message": "overloaded"}), "Server error"),
+        (
+            Script(
+                status=503,
+                headers={"Retry-After": "45"},
+                error_body={"code": 50505, "message": "overloaded"},
+            ),
+            "The server is busy (503)",
+        ),
         (
             Script(status=400, error_body={"error": {"message": "maximum context length is 8k"}}),
             "too long for this model",
@@ -228,3 +237,28 @@ async def test_partial_reply_is_checkpointed_while_streaming(tmp_path: Path, ser
         assert read_only_session(tmp_path)["messages"][1]["status"] == "streaming"
         await pilot.press("escape")
         await wait_for_replies(pilot, app)
+
+
+async def test_a_rate_limited_request_counts_down_in_the_status_line(
+    tmp_path: Path, server
+) -> None:
+    server.enqueue(
+        Script(status=429, headers={"Retry-After": "2"}, error_body="slow down"),
+        Script(content=["Made it."]),
+    )
+    app = make_app(tmp_path, server)
+    waiting = re.compile(r"Rate limited \(429\): retrying in ([\d.]+) s \(attempt 2 of 3\)")
+
+    def seconds_left() -> float | None:
+        match = waiting.search(str(app.screen.query_one("#status").render()))
+        return float(match.group(1)) if match else None
+
+    async with app.run_test(size=(120, 35)) as pilot:
+        await type_and_send(pilot, "Hello")
+        await wait_until(pilot, lambda: seconds_left() is not None)
+        first = seconds_left()
+        assert first is not None and first <= 2
+        await wait_until(pilot, lambda: (seconds_left() or first) < first)
+        await wait_for_replies(pilot, app)
+        assert "Made it." in screen_text(app)
+        assert "retrying" not in str(app.screen.query_one("#status").render())

@@ -13,6 +13,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 DOMAIN_MODULES = [
     "tui_chat.config",
+    "tui_chat.config_writer",
+    "tui_chat.config_watch",
+    "tui_chat.keys",
+    "tui_chat.models",
     "tui_chat.session",
     "tui_chat.store",
     "tui_chat.context",
@@ -21,12 +25,14 @@ DOMAIN_MODULES = [
     "tui_chat.atomic",
     "tui_chat.tokens",
     "tui_chat.timefmt",
+    "tui_chat.settings",
     "tui_chat.providers",
     "tui_chat.providers.openai_compat",
     "tui_chat.providers.demo",
     "tui_chat.providers.think",
     "tui_chat.providers.errors",
     "tui_chat.providers.events",
+    "tui_chat.providers.dialects",
 ]
 
 
@@ -60,6 +66,10 @@ def test_domain_does_not_import_the_ui(module: str) -> None:
 def test_cli_imports_no_heavy_libraries() -> None:
     heavy = ["openai", "httpx", "httpx2", "textual", "rich"]
     assert loaded_after_import("tui_chat.cli", heavy) == []
+
+
+def test_models_load_the_sdk_only_when_used() -> None:
+    assert loaded_after_import("tui_chat.models", ["openai", "httpx", "httpx2"]) == []
 
 
 def test_the_check_itself_sees_imports() -> None:

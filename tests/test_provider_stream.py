@@ -24,7 +24,12 @@ from tui_chat.providers.events import (
     TextDelta,
     UsageReport,
 )
-from tui_chat.providers.openai_compat import OpenAICompatibleProvider
+from tui_chat.providers.openai_compat import (
+    DEFAULT_RETRY,
+    NO_RETRY,
+    OpenAICompatibleProvider,
+    RetryPolicy,
+)
 from tui_chat.session import Usage
 
 KEY_ENV = "TUI_CHAT_TEST_PROVIDER_KEY"
@@ -39,11 +44,15 @@ UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 PRESETS_PATH = Path("/nonexistent/tui-chat/config.toml")
 
 
-def make_provider(base_url: str, **kwargs: Any) -> OpenAICompatibleProvider:
+def make_provider(
+    base_url: str, retry: RetryPolicy = NO_RETRY, **kwargs: Any
+) -> OpenAICompatibleProvider:
+    """A provider for the fake server; one attempt per request unless `retry` says more
+    (retrying is tested in test_dialects.py)."""
     options: dict[str, Any] = {"api_key_env": None, "timeout": 5.0, "models": ("test-model",)}
     options.update(kwargs)
     return OpenAICompatibleProvider(
-        ProviderConfig(name="t", base_url=base_url, **options), api_key="sk-test"
+        ProviderConfig(name="t", base_url=base_url, **options), api_key="sk-test", retry=retry
     )
 
 
@@ -290,10 +299,10 @@ async def test_401_is_auth_and_names_the_key_variable(
         (400, openai_error("temperature must be between 0 and 2"), "bad_request"),
         (422, {"detail": "Input length exceeds the context size"}, "context_length"),
         (500, openai_error("The server had an error", "server_error"), "server"),
-        (503, None, "server"),
+        (503, None, "busy"),
         # A bare string body (a proxy or SiliconFlow-style plain text answer).
         (401, "Invalid token", "auth"),
-        (502, "<html><body>502 Bad Gateway</body></html>", "server"),
+        (502, "<html><body>502 Bad Gateway</body></html>", "busy"),
         # SiliconFlow's own JSON shape.
         (400, {"code": 20012, "message": "Model does not exist.", "data": None}, "bad_request"),
     ],
@@ -313,7 +322,7 @@ async def test_http_errors_are_classified(
     assert error.title and error.message
     assert not UNSAFE.search(error.title + error.message)
     assert error.retry_after is None
-    assert len(server.requests) == 1  # never retried
+    assert len(server.requests) == 1
 
 
 async def test_403_with_quota_message_is_quota(
@@ -360,22 +369,27 @@ async def test_error_body_control_sequences_are_stripped(
     assert "\x1b" not in error.message
 
 
-async def test_429_retry_after_is_not_retried(
-    server: FakeOpenAIServer, provider: OpenAICompatibleProvider
-) -> None:
+async def test_429_with_a_long_retry_after_is_not_retried(server: FakeOpenAIServer) -> None:
+    """Waiting longer than RetryPolicy.max_wait is the user's call: say how long instead."""
     server.enqueue(
         Script(
             status=429,
             error_body=openai_error("Rate limit reached for requests", "requests"),
-            headers={"Retry-After": "7"},
+            headers={"Retry-After": "70"},
         )
     )
-    events = await collect(provider)
+    p = make_provider(server.base_url, retry=DEFAULT_RETRY)
+    try:
+        events = await collect(p)
+    finally:
+        await p.aclose()
     error = error_of(events)
+    assert len(events) == 1
     assert error.kind == "rate_limit"
     assert error.status == 429
-    assert error.retry_after == 7.0
-    assert "7" in error.message
+    assert error.retry_after == 70.0
+    assert error.retryable is True
+    assert "Wait 70 s" in error.message
     assert len(server.requests) == 1
 
 

@@ -53,6 +53,7 @@ def full_session() -> Session:
             error=None,
             first_token_seconds=0.25,
             duration_seconds=1.5,
+            json_mode=True,
         ),
         Message(role="user", content="again", created_at=3.0, id="m3"),
         Message(
@@ -100,6 +101,16 @@ def test_round_trip_every_field() -> None:
     assert json.loads(json.dumps(data)) == data  # plain JSON types only
     assert Session.from_dict(data) == session
     assert data["version"] == SESSION_FORMAT_VERSION
+
+
+def test_json_mode_is_written_only_when_on_and_read_tolerantly() -> None:
+    on = Message(role="assistant", content="{}", json_mode=True).to_dict()
+    assert on["json_mode"] is True
+    assert "json_mode" not in Message(role="assistant", content="{}").to_dict()
+    assert "json_mode" not in Message(role="user", content="{}", json_mode=True).to_dict()
+    assert Message.from_dict(on).json_mode
+    for odd in ("yes", 1, None, [True]):
+        assert not Message.from_dict({**on, "json_mode": odd}).json_mode
 
 
 def test_usage_round_trip_optional_counts() -> None:

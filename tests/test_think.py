@@ -138,3 +138,58 @@ def test_chinese_and_emoji_pass_through() -> None:
         "答案是 42 ✅",
         ("", ""),
     )
+
+
+# -- R1 templates that prefill "<think>": only the closing tag arrives ---------------------------
+
+PREFILLED = "Let me see.</think>\n\nThe answer."
+
+
+def run_prefilled(chunks: list[str], complete: bool = True) -> tuple[str, str, tuple[str, str]]:
+    splitter = ThinkTagSplitter(prefilled=True)
+    reasoning = text = ""
+    for chunk in chunks:
+        r, t = splitter.feed(chunk)
+        reasoning += r
+        text += t
+    return reasoning, text, splitter.flush(complete=complete)
+
+
+@pytest.mark.parametrize("cut", range(len(PREFILLED) + 1))
+def test_prefilled_split_in_two_at_every_position(cut: int) -> None:
+    chunks = [PREFILLED[:cut], PREFILLED[cut:]]
+    assert run_prefilled(chunks) == ("Let me see.", "The answer.", ("", ""))
+
+
+def test_prefilled_with_both_tags_still_works() -> None:
+    assert run_prefilled(["<think>abc</think>", "def"]) == ("abc", "def", ("", ""))
+
+
+def test_prefilled_empty_reasoning() -> None:
+    assert run_prefilled(["</think>", "\n\nHi"]) == ("", "Hi", ("", ""))
+
+
+def test_prefilled_reasoning_streams_before_the_tag() -> None:
+    splitter = ThinkTagSplitter(prefilled=True)
+    assert splitter.feed("Step one. ") == ("Step one. ", "")
+    assert splitter.feed("Step two.</") == ("Step two.", "")
+    assert splitter.feed("think>Done") == ("", "Done")
+    assert splitter.reclassified is False
+
+
+def test_prefilled_but_the_model_skipped_the_tags() -> None:
+    """No </think> in a reply that ended normally: it was all answer after all."""
+    splitter = ThinkTagSplitter(prefilled=True)
+    assert splitter.feed("Just ") == ("Just ", "")
+    assert splitter.feed("an answer.") == ("an answer.", "")
+    assert splitter.flush(complete=True) == ("", "Just an answer.")
+    assert splitter.reclassified is True
+
+
+def test_prefilled_cut_off_stays_reasoning() -> None:
+    reasoning, text, flushed = run_prefilled(["still ", "thinking</th"], complete=False)
+    assert (reasoning, text, flushed) == ("still thinking", "", ("</th", ""))
+
+
+def test_not_prefilled_by_default() -> None:
+    assert run(["Hello</think>x"]) == ("", "Hello</think>x", ("", ""))

@@ -15,6 +15,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui_chat.keys import (
+    KeyCommand,
+    KeyCommandError,
+    cached_key,
+    describe_command,
+    mask_key,
+    run_key_command,
+)
+from tui_chat.settings import ChatSettings
+
 DIALECTS = (
     "generic",
     "openai",
@@ -32,6 +42,10 @@ DEMO_PROVIDER = "demo"
 # Sent to servers that need no key (local Ollama / vLLM); the SDK refuses to run without one.
 PLACEHOLDER_KEY = "not-needed"
 DEFAULT_TIMEOUT = 60.0
+THINKING_MODES = ("default", "on", "off")
+"""`default` leaves thinking to the model; `on`/`off` ask the provider to switch it."""
+REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+"""Every value some provider accepts; each provider takes a subset."""
 
 
 class ConfigError(Exception):
@@ -42,6 +56,41 @@ class ConfigError(Exception):
         self.problem = problem
         self.line = line
         super().__init__(f"{_where(path, line)}: {problem}")
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Settings for one model of a provider: `[providers.NAME.model_settings."MODEL"]`."""
+
+    extra_body: Mapping[str, Any] = field(default_factory=dict)
+    """Extra JSON fields for requests to this model, merged over the provider's."""
+    context_window: int | None = None
+    """The model's context window in tokens, when the app cannot know it otherwise."""
+
+
+@dataclass(frozen=True)
+class KeyLookup:
+    """Where a provider's key comes from and whether there is one. `key` is the secret:
+    show `masked`, never `key`."""
+
+    key: str | None
+    source: str
+    """Where the key was (or would be) found: `$VAR`, `api_key in the config`, a command."""
+    problem: str | None = None
+    """Why there is no key; safe to show."""
+    checked: bool = True
+    """False when finding out would mean running api_key_cmd and that was not asked for."""
+
+    @property
+    def found(self) -> bool:
+        return self.key is not None
+
+    @property
+    def masked(self) -> str:
+        """The key for display (`sk-…a1b2`); empty when there is none or none is needed."""
+        if self.key is None or self.key == PLACEHOLDER_KEY:
+            return ""
+        return mask_key(self.key)
 
 
 @dataclass(frozen=True)
@@ -67,6 +116,11 @@ class ProviderConfig:
     """Extra JSON fields merged into every request to this provider."""
     label: str | None = None
     """Name shown in the UI; the table name when unset."""
+    api_key_cmd: KeyCommand | None = None
+    """A command that prints the key (a password manager); a string runs through the
+    shell, a tuple runs without one. Run only when the key is needed, once per process."""
+    model_settings: Mapping[str, ModelSettings] = field(default_factory=dict)
+    """Per-model extra_body and context window, by model name."""
 
     @property
     def display_name(self) -> str:
@@ -81,21 +135,88 @@ class ProviderConfig:
 
     @property
     def needs_key(self) -> bool:
-        return bool(self.api_key_env or self.api_key)
+        return bool(self.api_key_env or self.api_key or self.api_key_cmd)
 
-    def resolve_key(self, environ: Mapping[str, str] | None = None) -> str | None:
-        """The key to send: inline key, else the environment variable, else a placeholder
-        for servers that need none. None when the named variable is unset or empty."""
+    def extra_body_for(self, model: str) -> dict[str, Any]:
+        """The provider's extra_body with the model's own merged over it (nested tables
+        are merged key by key, so a model can change one field of `thinking`)."""
+        settings = self.model_settings.get(model)
+        if settings is None:
+            return dict(self.extra_body)
+        return _deep_merge(self.extra_body, settings.extra_body)
+
+    def context_window_for(self, model: str) -> int | None:
+        settings = self.model_settings.get(model)
+        return settings.context_window if settings else None
+
+    def key_source(self) -> str:
+        """Where the key comes from, in words, without looking it up."""
+        if self.api_key:
+            return "api_key in the config"
+        sources = []
+        if self.api_key_env:
+            sources.append(f"${self.api_key_env}")
+        if self.api_key_cmd:
+            sources.append(f"command `{describe_command(self.api_key_cmd)}`")
+        return ", else ".join(sources) if sources else "none needed"
+
+    def lookup_key(
+        self, environ: Mapping[str, str] | None = None, run_command: bool = True
+    ) -> KeyLookup:
+        """Find the key: inline `api_key`, else the `api_key_env` variable, else the output
+        of `api_key_cmd`, else a placeholder for servers that need none. With
+        `run_command=False` a command that has not run yet is not run (`checked` False)."""
         env = os.environ if environ is None else environ
         if self.api_key:
-            return self.api_key
+            return KeyLookup(self.api_key, "api_key in the config")
+        problems = []
         if self.api_key_env:
             value = env.get(self.api_key_env, "").strip()
-            return value or None
-        return PLACEHOLDER_KEY
+            if value:
+                return KeyLookup(value, f"${self.api_key_env}")
+            problems.append(f"{self.api_key_env} is not set")
+        if self.api_key_cmd:
+            source = f"command `{describe_command(self.api_key_cmd)}`"
+            key = cached_key(self.api_key_cmd)
+            if key is None and not run_command:
+                return KeyLookup(None, source, checked=False)
+            if key is None:
+                try:
+                    key = run_key_command(self.api_key_cmd)
+                except KeyCommandError as error:
+                    problems.append(error.problem)
+            if key is not None:
+                return KeyLookup(key, source)
+        if problems:
+            return KeyLookup(None, self.key_source(), "; ".join(problems))
+        return KeyLookup(PLACEHOLDER_KEY, "none needed")
+
+    def resolve_key(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The key to send (see `lookup_key`); None when there is none."""
+        return self.lookup_key(environ).key
+
+    def masked_key(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The key for display (`sk-…a1b2`) without running api_key_cmd; None when not
+        found (or not looked for yet), "" when none is needed."""
+        lookup = self.lookup_key(environ, run_command=False)
+        return lookup.masked if lookup.found else None
 
     def missing_key_reason(self) -> str:
-        return f"{self.api_key_env} is not set" if self.api_key_env else "no API key configured"
+        if self.api_key_env:
+            return f"{self.api_key_env} is not set"
+        if self.api_key_cmd:
+            return "api_key_cmd gave no key"
+        return "no API key configured"
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _preset(
@@ -193,6 +314,29 @@ PRESETS: dict[str, ProviderConfig] = {
 
 
 @dataclass(frozen=True)
+class SessionDefaults:
+    """Settings new sessions start with (`[defaults]`); None means the provider's own."""
+
+    system_prompt: str = ""
+    """System prompt for new sessions; empty for none."""
+    persona: str | None = None
+    """Name of a `[personas]` entry to use as the system prompt instead."""
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    thinking: str = "default"
+    """One of THINKING_MODES."""
+    thinking_budget: int | None = None
+    """Most tokens to spend thinking, where the provider takes a budget."""
+    reasoning_effort: str | None = None
+    """One of REASONING_EFFORTS, where the provider takes an effort level."""
+    json_mode: bool = False
+    """Ask for a JSON object reply (`response_format`)."""
+    context_free: bool = False
+    """Send only the newest message, without the conversation before it."""
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the config file says, with defaults filled in."""
 
@@ -200,32 +344,70 @@ class Config:
     default_provider: str = "dashscope"
     """Provider for new sessions."""
     providers: Mapping[str, ProviderConfig] = field(default_factory=lambda: dict(PRESETS))
-    system_prompt: str = ""
-    """System prompt (persona) for new sessions; empty for none."""
     theme: str | None = None
     """A Textual theme name, e.g. "textual-dark", "nord", "gruvbox"."""
+    defaults: SessionDefaults = field(default_factory=SessionDefaults)
+    """Per-session settings new sessions start with."""
+    personas: Mapping[str, str] = field(default_factory=dict)
+    """Saved system prompts by name, to pick from."""
     exists: bool = False
     """False when the file was missing and built-in defaults are in use."""
     warnings: tuple[str, ...] = ()
     """Problems that do not stop the app (unknown keys, a readable key file)."""
 
+    @property
+    def system_prompt(self) -> str:
+        """The system prompt new sessions start with: the default persona's text, else
+        `[defaults] system_prompt` (or the older top-level `system_prompt`)."""
+        if self.defaults.persona:
+            return self.personas.get(self.defaults.persona, "")
+        return self.defaults.system_prompt
+
     def provider(self, name: str) -> ProviderConfig | None:
         return self.providers.get(name)
+
+    def session_settings(self) -> ChatSettings:
+        """The ChatSettings new sessions start with: `[defaults]`, with the persona resolved
+        to its system prompt. Provider and model are left for the caller to fill in.
+        (`context_free` is not a ChatSettings field: it stays a stored default.)"""
+        d = self.defaults
+        return ChatSettings(
+            system_prompt=self.system_prompt,
+            temperature=d.temperature,
+            top_p=d.top_p,
+            max_tokens=d.max_tokens,
+            thinking=d.thinking,
+            thinking_budget=d.thinking_budget,
+            reasoning_effort=d.reasoning_effort,
+            json_mode=d.json_mode,
+        )
 
 
 _PROVIDER_KEYS = {
     "base_url",
     "api_key_env",
     "api_key",
+    "api_key_cmd",
     "models",
     "default_model",
     "dialect",
     "timeout",
     "extra_body",
     "label",
+    "model_settings",
 }
-_TOP_KEYS = {"default_provider", "system_prompt", "theme", "providers"}
+_MODEL_KEYS = {"extra_body", "context_window"}
+_DEFAULTS_KEYS = set(SessionDefaults.__dataclass_fields__)
+_TOP_KEYS = {"default_provider", "system_prompt", "theme", "defaults", "personas", "providers"}
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
+
+
+def example_config_text() -> str:
+    """config.example.toml as shipped inside the package (what `tui-chat config init`
+    writes)."""
+    from importlib.resources import files
+
+    return files("tui_chat").joinpath("config.example.toml").read_text(encoding="utf-8")
 
 
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
@@ -276,6 +458,15 @@ def parse_config(text: str, path: Path) -> Config:
             f"({', '.join(providers)})",
             _find_line(lines, "default_provider"),
         )
+    personas = _parse_personas(data.get("personas", {}), path, lines)
+    defaults = _parse_defaults(
+        data.get("defaults", {}),
+        _string(data, "system_prompt", path, lines) or "",
+        personas,
+        path,
+        lines,
+        warnings,
+    )
     if inline_keys and _readable_by_others(path):
         warnings.append(
             f"{path} holds an API key and can be read by other users: run chmod 600 on it"
@@ -284,11 +475,18 @@ def parse_config(text: str, path: Path) -> Config:
         path=path,
         default_provider=default_provider,
         providers=providers,
-        system_prompt=_string(data, "system_prompt", path, lines) or "",
         theme=_string(data, "theme", path, lines),
+        defaults=defaults,
+        personas=personas,
         exists=True,
         warnings=tuple(warnings),
     )
+
+
+def provider_from_table(name: str, table: Mapping[str, Any], path: Path) -> ProviderConfig:
+    """Validate one `[providers.NAME]` table given as a dict (as the editor builds it);
+    raises ConfigError without a line."""
+    return _parse_provider(name, dict(table), path, [], [])
 
 
 def _parse_provider(
@@ -319,7 +517,7 @@ def _parse_provider(
     if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
         raise ConfigError(path, f"{header} models must be a list of model names", line)
     timeout = table.get("timeout", DEFAULT_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+    if not _is_number(timeout) or timeout <= 0:
         raise ConfigError(path, f"{header} timeout must be a positive number of seconds", line)
     extra_body = table.get("extra_body", {})
     if not isinstance(extra_body, dict):
@@ -337,8 +535,167 @@ def _parse_provider(
         dialect=dialect,
         timeout=float(timeout),
         extra_body=extra_body,
+        api_key_cmd=_parse_key_command(table.get("api_key_cmd"), header, path, line),
+        model_settings=_parse_model_settings(
+            name, table.get("model_settings", {}), path, lines, warnings, line
+        ),
         **strings,
     )
+
+
+def _parse_key_command(value: Any, header: str, path: Path, line: int | None) -> KeyCommand | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return tuple(value)
+    raise ConfigError(
+        path,
+        f"{header} api_key_cmd must be a command line (a string) or a list of arguments",
+        line,
+    )
+
+
+def _parse_model_settings(
+    name: str,
+    raw: Any,
+    path: Path,
+    lines: list[str],
+    warnings: list[str],
+    provider_line: int | None,
+) -> dict[str, ModelSettings]:
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            path, f"[providers.{name}] model_settings must be a table of models", provider_line
+        )
+    settings: dict[str, ModelSettings] = {}
+    for model, table in raw.items():
+        header = f'[providers.{name}.model_settings."{model}"]'
+        line = _find_line(lines, "providers", name, "model_settings", model) or provider_line
+        if not isinstance(table, dict):
+            raise ConfigError(path, f"{header} must be a table", line)
+        for key in table:
+            if key not in _MODEL_KEYS:
+                warnings.append(f"{_where(path, line)}: unknown key '{key}' in {header} (ignored)")
+        extra_body = table.get("extra_body", {})
+        if not isinstance(extra_body, dict):
+            raise ConfigError(path, f"{header} extra_body must be a table", line)
+        window = table.get("context_window")
+        if window is not None and not _is_count(window):
+            raise ConfigError(
+                path, f"{header} context_window must be a positive number of tokens", line
+            )
+        settings[model] = ModelSettings(extra_body=extra_body, context_window=window)
+    return settings
+
+
+def _parse_personas(raw: Any, path: Path, lines: list[str]) -> dict[str, str]:
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            path, "'personas' must be a table of name = \"prompt\"", _find_line(lines, "personas")
+        )
+    personas: dict[str, str] = {}
+    for name, text in raw.items():
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(
+                path,
+                f"[personas] {name} must be the persona's system prompt (a non-empty string)",
+                _find_key_line(lines, ("personas",), name),
+            )
+        personas[name] = text
+    return personas
+
+
+def defaults_from_table(
+    table: Mapping[str, Any], personas: Mapping[str, str], path: Path
+) -> SessionDefaults:
+    """Validate a `[defaults]` table given as a dict (as the editor builds it); raises
+    ConfigError without a line."""
+    return _parse_defaults(dict(table), "", personas, path, [], [])
+
+
+def _parse_defaults(
+    raw: Any,
+    top_level_prompt: str,
+    personas: Mapping[str, str],
+    path: Path,
+    lines: list[str],
+    warnings: list[str],
+) -> SessionDefaults:
+    if not isinstance(raw, dict):
+        raise ConfigError(path, "'defaults' must be a table", _find_line(lines, "defaults"))
+
+    def line_of(key: str) -> int | None:
+        return _find_key_line(lines, ("defaults",), key)
+
+    def fail(key: str, problem: str) -> ConfigError:
+        return ConfigError(path, f"[defaults] {key} {problem}", line_of(key))
+
+    for key in raw:
+        if key not in _DEFAULTS_KEYS:
+            where = _where(path, line_of(key))
+            warnings.append(f"{where}: unknown key '{key}' in [defaults] (ignored)")
+    values: dict[str, Any] = {}
+    for key in ("system_prompt", "persona", "reasoning_effort"):
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            raise fail(key, "must be a string")
+        values[key] = value
+    system_prompt = values["system_prompt"] or ""
+    if system_prompt and top_level_prompt and system_prompt != top_level_prompt:
+        warnings.append(
+            f"{_where(path, _find_line(lines, 'system_prompt'))}: system_prompt is set both at "
+            "the top and in [defaults]; the one in [defaults] is used"
+        )
+    system_prompt = system_prompt or top_level_prompt
+    persona = values["persona"] or None
+    if persona is not None:
+        if persona not in personas:
+            known = ", ".join(personas) or "none are defined"
+            raise fail("persona", f"'{persona}' is not in [personas] ({known})")
+        if system_prompt:
+            raise fail("persona", "and system_prompt are both set: keep one of them")
+    effort = values["reasoning_effort"] or None
+    if effort is not None and effort not in REASONING_EFFORTS:
+        raise fail("reasoning_effort", f"must be one of: {', '.join(REASONING_EFFORTS)}")
+    temperature = raw.get("temperature")
+    if temperature is not None and (not _is_number(temperature) or not 0 <= temperature <= 2):
+        raise fail("temperature", "must be a number from 0 to 2")
+    top_p = raw.get("top_p")
+    if top_p is not None and (not _is_number(top_p) or not 0 < top_p <= 1):
+        raise fail("top_p", "must be a number above 0, at most 1")
+    for key in ("max_tokens", "thinking_budget"):
+        if raw.get(key) is not None and not _is_count(raw[key]):
+            raise fail(key, "must be a positive whole number of tokens")
+    thinking = raw.get("thinking", "default")
+    if isinstance(thinking, bool):  # `thinking = true` reads naturally too
+        thinking = "on" if thinking else "off"
+    if thinking not in THINKING_MODES:
+        raise fail("thinking", f"must be one of: {', '.join(THINKING_MODES)}")
+    for key in ("json_mode", "context_free"):
+        if not isinstance(raw.get(key, False), bool):
+            raise fail(key, "must be true or false")
+    return SessionDefaults(
+        system_prompt=system_prompt,
+        persona=persona,
+        temperature=None if temperature is None else float(temperature),
+        top_p=None if top_p is None else float(top_p),
+        max_tokens=raw.get("max_tokens"),
+        thinking=thinking,
+        thinking_budget=raw.get("thinking_budget"),
+        reasoning_effort=effort,
+        json_mode=raw.get("json_mode", False),
+        context_free=raw.get("context_free", False),
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _string(data: dict[str, Any], key: str, path: Path, lines: list[str]) -> str | None:
@@ -348,12 +705,17 @@ def _string(data: dict[str, Any], key: str, path: Path, lines: list[str]) -> str
     return value
 
 
+def _bare(line: str) -> str:
+    """A line without its comment, quotes and spaces, for finding keys and headers."""
+    return line.split("#", 1)[0].replace('"', "").replace("'", "").replace(" ", "")
+
+
 def _find_line(lines: list[str], *key_path: str) -> int | None:
     """1-based number of the line that defines `key_path`: a `key = ...` line or a
     `[table]` header, with or without quotes around the names."""
     dotted = ".".join(key_path)
     for number, line in enumerate(lines, start=1):
-        text = line.split("#", 1)[0].replace('"', "").replace("'", "").replace(" ", "")
+        text = _bare(line)
         if text.startswith("["):
             header = text.strip("[]")
             if header == dotted or header.startswith(dotted + "."):
@@ -363,6 +725,19 @@ def _find_line(lines: list[str], *key_path: str) -> int | None:
         ):
             return number
     return None
+
+
+def _find_key_line(lines: list[str], table: tuple[str, ...], key: str) -> int | None:
+    """The line of `key = ...` inside `[table]`; the table's header line when not found."""
+    dotted = ".".join(table)
+    inside = False
+    for number, line in enumerate(lines, start=1):
+        text = _bare(line)
+        if text.startswith("["):
+            inside = text.strip("[]") == dotted
+        elif inside and (text.startswith(key + "=") or text.startswith(key + ".")):
+            return number
+    return _find_line(lines, *table)
 
 
 def _where(path: Path, line: int | None) -> str:

@@ -5,15 +5,21 @@ from __future__ import annotations
 from tui_chat.session import Message, Session
 
 
-def build_messages(session: Session) -> list[dict[str, str]]:
+def build_messages(session: Session, default_system_prompt: str = "") -> list[dict[str, str]]:
     """The system prompt (if any), then the conversation's user and assistant turns.
 
-    Reasoning is never sent back. Replies that failed before any text arrived are left out,
-    so a retried question is not followed by an empty answer.
+    The system prompt is the session's own (`settings.system_prompt`, "" meaning none) or,
+    when the session has not set one, `default_system_prompt` (the config's).
+    Reasoning is never sent back: no dialect needs it without tool calls (providers.md §2.4).
+    Replies that failed before any text arrived are left out, so a retried question is not
+    followed by an empty answer.
     """
     messages: list[dict[str, str]] = []
-    if session.system_prompt.strip():
-        messages.append({"role": "system", "content": session.system_prompt})
+    system_prompt = session.settings.system_prompt
+    if system_prompt is None:
+        system_prompt = default_system_prompt
+    if system_prompt.strip():
+        messages.append({"role": "system", "content": system_prompt})
     for message in session.messages:
         if _is_sendable(message):
             messages.append({"role": message.role, "content": message.content})

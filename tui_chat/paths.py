@@ -43,5 +43,10 @@ class Paths:
         return self.data_dir / "session-index.json"
 
     @property
+    def models_cache_file(self) -> Path:
+        """Model lists fetched from providers (`GET /models`), by provider and base URL."""
+        return self.data_dir / "models-cache.json"
+
+    @property
     def log_file(self) -> Path:
         return self.data_dir / "tui-chat.log"

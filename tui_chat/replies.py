@@ -23,7 +23,9 @@ from tui_chat.providers.events import (
     ChatRequest,
     Failed,
     Finished,
+    Notice,
     ReasoningDelta,
+    Retrying,
     TextDelta,
     UsageReport,
 )
@@ -49,6 +51,12 @@ class LiveReply:
     first_token_at: float | None = None
     estimated_tokens: int = 0
     worker: Worker[None] | None = None
+    retrying: Retrying | None = None
+    """Set while the request waits to be sent again (rate limited, server busy)."""
+    retrying_since: float = 0.0
+    """When `retrying` arrived (time.monotonic()), for the countdown."""
+    provider: ChatProvider | None = None
+    """The provider streaming this reply (its client stays open until the reply ends)."""
 
     def add_text(self, text: str) -> None:
         self._first_token()
@@ -75,6 +83,9 @@ class LiveReply:
     def progress(self) -> str:
         """Live figures for the status line."""
         if self.first_token_at is None:
+            if self.retrying is not None:
+                waited = time.monotonic() - self.retrying_since
+                return self.retrying.describe(max(0.0, self.retrying.after_seconds - waited))
             return f"waiting… {time.monotonic() - self.sent_at:.1f}s"
         elapsed = max(0.001, time.monotonic() - self.first_token_at)
         return (
@@ -111,9 +122,39 @@ class ReplyManager:
         self.registry = registry
         self._post = post
         self.live: dict[str, LiveReply] = {}
+        self._preparing: set[str] = set()
+        """Sessions whose reply waits for an api_key_cmd (see `prepare`)."""
 
     def is_streaming(self, session_id: str) -> bool:
-        return session_id in self.live
+        """A reply is streaming in this session, or about to (its key is being fetched)."""
+        return session_id in self.live or session_id in self._preparing
+
+    def problem_before_sending(self, session: Session, text: str) -> str | None:
+        """Why the session's provider would refuse `text` as the next message with the
+        session's settings (JSON mode without the word "json"); None when it is fine."""
+        messages = build_messages(session, self.registry.config.system_prompt)
+        messages.append({"role": "user", "content": text})
+        dialect = self.registry.dialect_of(session.provider)
+        return dialect.problem_before_sending(session.settings, messages)
+
+    def busy_providers(self) -> list[ChatProvider]:
+        """The providers that replies are streaming through right now."""
+        return [live.provider for live in self.live.values() if live.provider is not None]
+
+    async def prepare(self, session: Session) -> None:
+        """Look up the key `start(session)` will need, in a thread when that means running
+        an api_key_cmd (a password manager may take seconds), so the UI never freezes."""
+        registry = self.registry
+        # A demo session switches to the default provider once it has a key (see start).
+        name = None if session.provider in ("", "demo") else session.provider
+        if not registry.key_pending(name):
+            return
+        self._preparing.add(session.id)
+        self.app.notify("Getting the API key (api_key_cmd)…", timeout=3)
+        try:
+            await asyncio.to_thread(registry.prepare_key, name)
+        finally:
+            self._preparing.discard(session.id)
 
     def start(self, session: Session) -> LiveReply:
         """Add an empty reply to `session` and stream it in a worker."""
@@ -135,9 +176,11 @@ class ReplyManager:
             status="streaming",
             model=session.model,
             provider=session.provider,
+            json_mode=session.settings.json_mode,
         )
         session.add(reply)
         live = LiveReply(session, reply, resolved.provider.label, resolved.provider.is_demo)
+        live.provider = resolved.provider
         self.live[session.id] = live
         live.worker = self.app.run_worker(
             self._run(live, resolved.provider),
@@ -167,7 +210,11 @@ class ReplyManager:
     async def _run(self, live: LiveReply, provider: ChatProvider) -> None:
         session, reply = live.session, live.message
         try:
-            request = ChatRequest(model=session.model, messages=build_messages(session))
+            request = ChatRequest(
+                model=session.model,
+                messages=build_messages(session, self.registry.config.system_prompt),
+                settings=session.settings,
+            )
             live.sent_at = time.monotonic()
             checkpoint = time.monotonic() + CHECKPOINT_SECONDS
             async for event in provider.stream(request):
@@ -183,6 +230,10 @@ class ReplyManager:
                 elif isinstance(event, Failed):
                     reply.status = "error"
                     reply.error = event.error.one_line(live.provider_label)
+                elif isinstance(event, Retrying):
+                    live.retrying, live.retrying_since = event, time.monotonic()
+                elif isinstance(event, Notice):
+                    self.app.notify(event.text, title=live.provider_label, markup=False)
                 if time.monotonic() >= checkpoint:
                     live.sync()
                     await self.store.save_async(session)
@@ -204,6 +255,8 @@ class ReplyManager:
             await self.store.save_async(session)
         except OSError as exc:
             self.app.notify(f"Could not save the session: {exc}", severity="error")
+        # A config reload may have retired the provider this reply streamed through.
+        await self.registry.close_retired(self.busy_providers())
 
     def _end(self, live: LiveReply) -> None:
         live.sync()

@@ -8,10 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tui_chat.sanitize import one_line, strip_control
+from tui_chat.settings import ChatSettings
 
 SESSION_FORMAT_VERSION = 1
 TITLE_LENGTH = 60
 NEW_SESSION_TITLE = "New chat"
+# Settings a session file keeps as top-level keys (format version 1 had them there).
+_TOP_LEVEL_SETTINGS = ("provider", "model", "system_prompt")
 
 Role = Literal["system", "user", "assistant"]
 # streaming: still arriving (only seen in a file when the app died mid-reply).
@@ -86,6 +89,8 @@ class Message:
     """Time from sending the request to the first streamed text or reasoning."""
     duration_seconds: float | None = None
     """Time from the first streamed token to the end of the reply."""
+    json_mode: bool = False
+    """The reply was asked for as a JSON object (shown pretty-printed)."""
 
     @property
     def is_reply(self) -> bool:
@@ -110,6 +115,8 @@ class Message:
                 first_token_seconds=self.first_token_seconds,
                 duration_seconds=self.duration_seconds,
             )
+            if self.json_mode:
+                data["json_mode"] = True
         return data
 
     @classmethod
@@ -137,23 +144,79 @@ class Message:
             error=strip_control(_text(data.get("error"))) or None,
             first_token_seconds=_number(data.get("first_token_seconds")),
             duration_seconds=_number(data.get("duration_seconds")),
+            json_mode=data.get("json_mode") is True,
         )
 
 
-@dataclass
+@dataclass(init=False)
 class Session:
-    """A conversation, saved as one JSON file."""
+    """A conversation, saved as one JSON file.
 
-    provider: str
-    model: str
-    system_prompt: str = ""
-    id: str = field(default_factory=new_id)
-    title: str = NEW_SESSION_TITLE
-    title_is_custom: bool = False
+    `settings` holds everything the user chose for this conversation. `provider`, `model` and
+    `system_prompt` are views of the same values (not copies), kept for the many readers that
+    only need those three.
+    """
+
+    id: str
+    title: str
+    title_is_custom: bool
     """True once the user renamed the session; the first message no longer sets the title."""
-    created_at: float = field(default_factory=now)
-    updated_at: float = field(default_factory=now)
-    messages: list[Message] = field(default_factory=list)
+    created_at: float
+    updated_at: float
+    messages: list[Message]
+    settings: ChatSettings
+
+    def __init__(
+        self,
+        provider: str = "",
+        model: str = "",
+        system_prompt: str | None = None,
+        id: str | None = None,
+        title: str = NEW_SESSION_TITLE,
+        title_is_custom: bool = False,
+        created_at: float | None = None,
+        updated_at: float | None = None,
+        messages: list[Message] | None = None,
+        settings: ChatSettings | None = None,
+    ) -> None:
+        """`provider`, `model` and `system_prompt` fill in what `settings` leaves unset."""
+        base = settings or ChatSettings()
+        self.settings = base.replace(
+            provider=base.provider or provider or None,
+            model=base.model or model or None,
+            system_prompt=base.system_prompt if base.system_prompt is not None else system_prompt,
+        )
+        self.id = id or new_id()
+        self.title = title
+        self.title_is_custom = title_is_custom
+        self.created_at = now() if created_at is None else created_at
+        self.updated_at = now() if updated_at is None else updated_at
+        self.messages = [] if messages is None else messages
+
+    @property
+    def provider(self) -> str:
+        return self.settings.provider or ""
+
+    @provider.setter
+    def provider(self, value: str) -> None:
+        self.settings = self.settings.replace(provider=value or None)
+
+    @property
+    def model(self) -> str:
+        return self.settings.model or ""
+
+    @model.setter
+    def model(self, value: str) -> None:
+        self.settings = self.settings.replace(model=value or None)
+
+    @property
+    def system_prompt(self) -> str:
+        """The session's own system prompt; "" when it has none or uses the config's."""
+        return self.settings.system_prompt or ""
+
+    @system_prompt.setter
+    def system_prompt(self, value: str | None) -> None:
+        self.settings = self.settings.replace(system_prompt=value)
 
     def add(self, message: Message) -> Message:
         self.messages.append(message)
@@ -190,6 +253,11 @@ class Session:
         return total
 
     def to_dict(self) -> dict[str, Any]:
+        """Plain JSON. Provider, model and system prompt stay top-level keys (where files
+        without "settings" keep them); "settings" holds the rest, only what is set."""
+        settings = self.settings.to_dict()
+        for key in _TOP_LEVEL_SETTINGS:
+            settings.pop(key, None)
         return {
             "version": SESSION_FORMAT_VERSION,
             "id": self.id,
@@ -199,7 +267,8 @@ class Session:
             "updated_at": self.updated_at,
             "provider": self.provider,
             "model": self.model,
-            "system_prompt": self.system_prompt,
+            "system_prompt": self.settings.system_prompt,
+            "settings": settings,
             "messages": [m.to_dict() for m in self.messages],
         }
 
@@ -218,11 +287,17 @@ class Session:
         session_id = _text(data.get("id"))
         if not session_id:
             raise ValueError("no session id")
+        # Files written before per-session settings have no "settings": defaults then.
+        raw_settings = data.get("settings")
+        settings = ChatSettings.from_dict(
+            {
+                **(raw_settings if isinstance(raw_settings, dict) else {}),
+                **{k: data[k] for k in _TOP_LEVEL_SETTINGS if k in data},
+            }
+        )
         return cls(
             id=session_id,
-            provider=_text(data.get("provider")) or "",
-            model=_text(data.get("model")) or "",
-            system_prompt=strip_control(_text(data.get("system_prompt"))),
+            settings=settings,
             title=one_line(_text(data.get("title")), TITLE_LENGTH) or NEW_SESSION_TITLE,
             title_is_custom=bool(data.get("title_is_custom", False)),
             created_at=_number(data.get("created_at")) or 0.0,

@@ -1,16 +1,22 @@
 """Turn SDK exceptions into a `ProviderError` in plain words.
 
-Classify by HTTP status first and then by the body, not by `str(exc)`: error bodies differ
-between providers (OpenAI-shaped, bare strings, `{"code": 20012, "message": ...}`).
+Classify by the provider's own error code first, then by HTTP status and then by the body's
+words, never by `str(exc)`: error bodies differ between providers (OpenAI-shaped, bare
+strings, SiliconFlow's `{"code": 20012, "message": ...}`, Zhipu's numeric string codes).
+Each dialect passes its own code table (`codes`) and hints; the common rules live here.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from tui_chat.providers.events import ProviderError
 from tui_chat.sanitize import one_line
+
+# Error kinds worth waiting for: the same request can succeed a little later.
+RETRYABLE_KINDS = frozenset({"rate_limit", "busy"})
 
 _CONTEXT = re.compile(
     r"context length|context window|maximum context|context size|input length|too long"
@@ -22,6 +28,34 @@ _QUOTA = re.compile(
     r"|余额|欠费|额度|充值",
     re.IGNORECASE,
 )
+_CONTENT_FILTER = re.compile(
+    r"content.?filter|data_inspection|inappropriate content|content management policy"
+    r"|moderation|flagged|sensitive|敏感|不安全|违规",
+    re.IGNORECASE,
+)
+_BUSY = re.compile(
+    r"overload|too busy|server is busy|at capacity|temporarily unavailable|try again later"
+    r"|系统繁忙|服务繁忙",
+    re.IGNORECASE,
+)
+_JSON_WORD = re.compile(r"must contain the word .?json", re.IGNORECASE)
+
+# Codes several providers share (OpenAI's slugs, copied by many servers). A dialect's own
+# table is consulted first and may override these (DashScope uses `insufficient_quota` for
+# a per-minute throttle).
+COMMON_CODES: Mapping[str, str] = {
+    "invalid_api_key": "auth",
+    "insufficient_quota": "quota",
+    "billing_hard_limit_reached": "quota",
+    "rate_limit_exceeded": "rate_limit",
+    "context_length_exceeded": "context_length",
+    "exceed_context_size_error": "context_length",
+    "content_filter": "content_filter",
+    "content_policy_violation": "content_filter",
+    "model_not_found": "not_found",
+    "server_overloaded": "busy",
+    "overloaded_error": "busy",
+}
 
 
 def body_message(body: Any) -> str:
@@ -40,12 +74,42 @@ def body_message(body: Any) -> str:
     return ""
 
 
-def classify(exc: BaseException, key_hint: str, model: str, base_url: str) -> ProviderError:
-    """A ProviderError for an exception raised while opening or reading a stream."""
+def body_codes(body: Any) -> list[str]:
+    """The provider's own error codes in a body, most specific first: `code`, then `type`,
+    from `{"error": {...}}` or from the top level (`{"code": 20012, ...}`)."""
+    codes: list[str] = []
+    if not isinstance(body, dict):
+        return codes
+    inner = body.get("error")
+    for source in (inner, body):
+        if isinstance(source, dict):
+            for key in ("code", "type"):
+                value = source.get(key)
+                if isinstance(value, str | int) and not isinstance(value, bool):
+                    text = str(value).strip()
+                    if text and text not in codes:
+                        codes.append(text)
+    return codes
+
+
+def classify(
+    exc: BaseException,
+    key_hint: str,
+    model: str,
+    base_url: str,
+    *,
+    codes: Mapping[str, str] | None = None,
+    hints: Mapping[str, str] | None = None,
+) -> ProviderError:
+    """A ProviderError for an exception raised while opening or reading a stream.
+
+    `codes` maps the provider's error codes to kinds; `hints` adds a provider-specific
+    sentence by "kind:status" or by kind, e.g. {"auth:403": ...} for SiliconFlow.
+    """
     import openai
 
     if isinstance(exc, openai.APIStatusError):
-        return _from_status(exc, key_hint, model, base_url)
+        return _from_status(exc, key_hint, model, base_url, codes or {}, hints or {})
     if isinstance(exc, openai.APITimeoutError):
         return ProviderError(
             "timeout",
@@ -60,12 +124,7 @@ def classify(exc: BaseException, key_hint: str, model: str, base_url: str) -> Pr
             "Check the network and base_url, then press ctrl+r.",
         )
     if isinstance(exc, openai.APIError):
-        said = body_message(exc.body) or one_line(str(exc.message), 200)
-        return ProviderError(
-            "stream_error",
-            "The server reported an error mid-reply",
-            f"{said} Press ctrl+r to try again.".strip(),
-        )
+        return _in_band(exc, key_hint, model, base_url, codes or {})
     return ProviderError(
         "unknown",
         "Unexpected error",
@@ -73,55 +132,141 @@ def classify(exc: BaseException, key_hint: str, model: str, base_url: str) -> Pr
     )
 
 
-def _from_status(exc: Any, key_hint: str, model: str, base_url: str) -> ProviderError:
+def _kind_from_codes(body: Any, codes: Mapping[str, str]) -> str | None:
+    for code in body_codes(body):
+        kind = codes.get(code) or COMMON_CODES.get(code)
+        if kind:
+            return kind
+    return None
+
+
+def _kind_from_status(status: int, said: str) -> str:
+    if status in (401, 403) and not _QUOTA.search(said):
+        return "content_filter" if status == 403 and _CONTENT_FILTER.search(said) else "auth"
+    if status == 402 or (status in (401, 403, 429) and _QUOTA.search(said)):
+        return "quota"
+    if status == 429:
+        return "rate_limit"
+    if status == 404:
+        return "not_found"
+    if status in (400, 413, 422) and _CONTEXT.search(said):
+        return "context_length"
+    if 400 <= status < 500 and _CONTENT_FILTER.search(said):
+        return "content_filter"
+    if status in (408, 409):
+        return "busy"  # the server gave up waiting: the same request may go through now
+    if 400 <= status < 500:
+        return "bad_request"
+    if status in (502, 503, 504, 529) or _BUSY.search(said):
+        return "busy"
+    return "server"
+
+
+def _from_status(
+    exc: Any,
+    key_hint: str,
+    model: str,
+    base_url: str,
+    codes: Mapping[str, str],
+    hints: Mapping[str, str],
+) -> ProviderError:
     status: int = exc.status_code
     said = body_message(exc.body)
-    detail = f" The server said: {said}" if said else ""
+    kind = _kind_from_codes(exc.body, codes) or _kind_from_status(status, said)
     retry_after = _retry_after(exc)
-    if status in (401, 403) and not _QUOTA.search(said):
-        return ProviderError(
-            "auth",
-            f"The API key was rejected ({status})",
-            f"Check {key_hint}.{detail}",
-            status,
-        )
-    if status == 402 or (status in (401, 403, 429) and _QUOTA.search(said)):
-        return ProviderError(
-            "quota",
-            f"Out of balance or quota ({status})",
-            f"Top up or check the plan of this account.{detail}",
-            status,
-        )
-    if status == 429:
-        wait = f" Wait {retry_after:.0f} s, then" if retry_after else " Wait a moment, then"
-        return ProviderError(
-            "rate_limit", "Rate limited (429)", f"{wait} press ctrl+r.{detail}", status, retry_after
-        )
-    if status == 404:
-        return ProviderError(
-            "not_found",
-            "Not found (404)",
-            f"Model '{model}' or the URL {base_url} does not exist there.{detail}",
-            status,
-        )
-    if status in (400, 413, 422) and _CONTEXT.search(said):
-        return ProviderError(
-            "context_length",
-            "The conversation is too long for this model",
-            f"Start a new session or use a model with a larger context window.{detail}",
-            status,
-        )
-    if 400 <= status < 500:
-        return ProviderError(
-            "bad_request", f"The request was refused ({status})", detail.strip(), status
-        )
+    title, advice = _words(kind, status, key_hint, model, base_url, retry_after, said)
+    hint = hints.get(f"{kind}:{status}") or hints.get(kind)
+    parts = [advice, hint, f"The server said: {said}" if said else ""]
     return ProviderError(
-        "server",
-        f"Server error ({status})",
-        f"The provider is failing or busy. Press ctrl+r to try again.{detail}",
+        kind,
+        title,
+        " ".join(p for p in parts if p),
         status,
-        retry_after,
+        retry_after if kind in RETRYABLE_KINDS else None,
+        retryable=kind in RETRYABLE_KINDS,
     )
+
+
+def _words(
+    kind: str,
+    status: int | None,
+    key_hint: str,
+    model: str,
+    base_url: str,
+    retry_after: float | None,
+    said: str,
+) -> tuple[str, str]:
+    """(title, what to do) for an error kind; `status` None for errors inside a stream."""
+    code = f" ({status})" if status else ""
+    if kind == "auth":
+        return f"The API key was rejected{code}", f"Check {key_hint}."
+    if kind == "quota":
+        return (
+            f"Out of balance or quota{code}",
+            "Top up or check the plan of this account; trying again will not help until then.",
+        )
+    if kind == "account":
+        return (
+            f"The account cannot be used{code}",
+            "Check the account's status with the provider; trying again will not help.",
+        )
+    wait = f"Wait {retry_after:.0f} s, then" if retry_after else "Wait a moment, then"
+    if kind == "rate_limit":
+        return f"Rate limited{code}", f"{wait} press ctrl+r."
+    if kind == "busy":
+        return (
+            f"The server is busy{code}",
+            f"The provider is overloaded or timed out. {wait} press ctrl+r.",
+        )
+    if kind == "not_found":
+        return (
+            f"Not found{code}",
+            f"Model '{model}' or the URL {base_url} does not exist there.",
+        )
+    if kind == "context_length":
+        return (
+            "The conversation is too long for this model",
+            "Start a new session or use a model with a larger context window.",
+        )
+    if kind == "content_filter":
+        return (
+            f"Blocked by the provider's content filter{code}",
+            "The provider refused this conversation on content grounds. "
+            "Rephrase the message or start a new session.",
+        )
+    if kind == "bad_request" and _JSON_WORD.search(said):
+        return (
+            "JSON mode needs the word “json” in the prompt",
+            "Mention JSON in the system prompt or your message, or turn JSON mode off.",
+        )
+    if kind == "bad_request":
+        return f"The request was refused{code}", ""
+    return (
+        f"Server error{code}",
+        "The provider is failing. Press ctrl+r to try again.",
+    )
+
+
+def _in_band(
+    exc: Any, key_hint: str, model: str, base_url: str, codes: Mapping[str, str]
+) -> ProviderError:
+    """An error the server sent inside the stream (OpenRouter, vLLM error frames)."""
+    said = body_message(exc.body) or one_line(str(exc.message), 200)
+    kind = _kind_from_codes(exc.body, codes)
+    if kind is None and _CONTEXT.search(said):
+        kind = "context_length"
+    # OpenRouter puts the HTTP-like status in `code`: 429/502/503 are worth another try.
+    numeric = next((c for c in body_codes(exc.body) if c.isdigit()), "")
+    retryable = kind in RETRYABLE_KINDS or numeric in ("408", "429", "502", "503", "529")
+    if kind in (None, "busy", "rate_limit", "server"):
+        return ProviderError(
+            "stream_error",
+            "The server reported an error mid-reply",
+            f"{said} Press ctrl+r to try again.".strip(),
+            retryable=retryable,
+        )
+    title, advice = _words(kind, None, key_hint, model, base_url, None, said)
+    return ProviderError(kind, title, f"{advice} The server said: {said}".strip())
 
 
 def _retry_after(exc: Any) -> float | None:
@@ -134,7 +279,9 @@ def _retry_after(exc: Any) -> float | None:
         if value is None:
             continue
         try:
-            return float(value) * scale
+            seconds = float(value) * scale
         except ValueError:
-            continue
+            continue  # an HTTP date: rare for APIs, treated as "no advice"
+        if seconds >= 0:
+            return seconds
     return None

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_chat.session import Usage
+from tui_chat.settings import ChatSettings
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,10 @@ class ChatRequest:
     model: str
     messages: list[dict[str, str]]
     extra_body: dict[str, Any] = field(default_factory=dict)
+    """Extra JSON fields for this request; they win over the provider's."""
+    settings: ChatSettings | None = None
+    """The session's settings (temperature, thinking, JSON mode, …); the provider's dialect
+    turns them into request fields. None: send only what the provider config says."""
 
 
 @dataclass(frozen=True)
@@ -39,18 +44,74 @@ class Finished:
     finish_reason: str
     model: str | None = None
 
+    @property
+    def description(self) -> str | None:
+        return describe_finish_reason(self.finish_reason)
+
+
+_CUT_OFF = (
+    "Cut off at max tokens. Ctrl+R retries; a higher Max tokens in the session settings "
+    "leaves more room."
+)
+# Plain words for finish reasons other than "stop". Providers add their own values (DeepSeek,
+# Zhipu, SiliconFlow, OpenRouter, vLLM); see providers.md §1.3.
+_FINISH_REASONS: dict[str, str] = {
+    # Continue (issue 5) is not built yet: until it is, say what happened and what helps.
+    "length": _CUT_OFF,
+    "max_tokens": _CUT_OFF,
+    "content_filter": "Stopped by the provider's content filter.",
+    "sensitive": "Stopped by the provider's content filter.",
+    "tool_calls": "The model asked to call a tool, which tui-chat does not run.",
+    "function_call": "The model asked to call a function, which tui-chat does not run.",
+    "insufficient_system_resource": (
+        "The provider ran out of capacity and cut the reply short. Try again later."
+    ),
+    "aborted": "The provider aborted the reply.",
+    "abort": "The server aborted the reply.",
+    "network_error": "The provider lost its connection to the model mid-reply. Try again.",
+    "model_context_window_exceeded": (
+        "The conversation filled the model's context window. Start a new session."
+    ),
+    "repetition": "Stopped because the model kept repeating itself.",
+    "error": "The provider reported an error mid-reply. Try again.",
+    "eos": "",  # SiliconFlow's name for a normal end
+    "end_turn": "",
+    "stop_sequence": "",
+}
+
+
+def describe_finish_reason(reason: str | None) -> str | None:
+    """What a finish reason means for the user; None for a normal end (or none given)."""
+    if not reason or reason == "stop":
+        return None
+    known = _FINISH_REASONS.get(reason)
+    if known is not None:
+        return known or None
+    return f"The reply ended early (finish_reason: {reason})."
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know about this request, e.g. a setting that was not sent."""
+
+    text: str
+
 
 @dataclass(frozen=True)
 class ProviderError:
     """What went wrong, in plain words: a short title and a sentence on what to do."""
 
     kind: str
-    """auth, quota, rate_limit, not_found, bad_request, context_length, server, timeout,
-    connection, cut_off, stream_error, content_filter, unknown."""
+    """auth, account, quota, rate_limit, busy, not_found, bad_request, context_length,
+    content_filter, server, timeout, connection, cut_off, stream_error, unknown."""
     title: str
     message: str
     status: int | None = None
     retry_after: float | None = None
+    """Seconds the server asked us to wait (Retry-After), for rate limits and busy servers."""
+    retryable: bool = False
+    """Sending the same request again later may work (rate limited, busy). Never for
+    auth, quota, bad requests or context length."""
 
     def one_line(self, provider: str) -> str:
         return f"{provider}: {self.title}. {self.message}".strip()
@@ -61,4 +122,26 @@ class Failed:
     error: ProviderError
 
 
-StreamEvent = TextDelta | ReasoningDelta | UsageReport | Finished | Failed
+@dataclass(frozen=True)
+class Retrying:
+    """The request failed before any token arrived and will be sent again after a wait."""
+
+    after_seconds: float
+    attempt: int
+    """The attempt that is about to be made (2 for the first retry)."""
+    max_attempts: int
+    error: ProviderError
+
+    def describe(self, remaining: float | None = None) -> str:
+        """E.g. "Rate limited (429): retrying in 5 s (attempt 2 of 3)". `remaining`: the
+        seconds still to wait, for a countdown (default: the whole wait)."""
+        wait = self.after_seconds if remaining is None else remaining
+        when = f"retrying in {_seconds(wait)} s" if wait > 0 else "retrying now"
+        return f"{self.error.title}: {when} (attempt {self.attempt} of {self.max_attempts})"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+
+
+StreamEvent = TextDelta | ReasoningDelta | UsageReport | Finished | Failed | Notice | Retrying

@@ -1,28 +1,59 @@
-"""Streaming chat completions from any OpenAI-compatible server through the `openai` SDK."""
+"""Streaming chat completions from any OpenAI-compatible server through the `openai` SDK.
+
+The provider's dialect (config `dialect`) shapes the request, reads reasoning and usage from
+the chunks and reads error bodies. Retrying lives here, in one place: the SDK's own retries
+are off (it would repeat billing 429s); ours wait for rate limits and busy servers only,
+honour Retry-After, and never retry once a token has arrived.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tui_chat.config import ProviderConfig
-from tui_chat.providers.errors import classify
+from tui_chat.providers.dialects import Dialect, RequestParts, dialect_for, usage_of
 from tui_chat.providers.events import (
     ChatRequest,
     Failed,
     Finished,
+    Notice,
     ProviderError,
     ReasoningDelta,
+    Retrying,
     StreamEvent,
     TextDelta,
     UsageReport,
 )
-from tui_chat.providers.think import ThinkTagSplitter
 from tui_chat.sanitize import strip_control
 from tui_chat.session import Usage
+from tui_chat.settings import ChatSettings, deep_merge
 
-# Where servers put reasoning text in a delta; none is a declared SDK field.
-REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When a failed request is sent again: only errors marked retryable (rate limited,
+    busy), only before any token arrived, at most `max_attempts` requests in all."""
+
+    max_attempts: int = 3
+    max_wait: float = 30.0
+    """Longest wait; a server asking for longer (Retry-After) is not retried."""
+    base_delay: float = 1.0
+    """First wait when the server gives no Retry-After; doubles each time."""
+
+    def delay(self, error: ProviderError, attempt: int) -> float | None:
+        """Seconds to wait after failed attempt number `attempt`, or None to give up."""
+        if not error.retryable or attempt >= self.max_attempts:
+            return None
+        if error.retry_after is not None:
+            return error.retry_after if error.retry_after <= self.max_wait else None
+        return min(self.base_delay * 2 ** (attempt - 1), self.max_wait)
+
+
+DEFAULT_RETRY = RetryPolicy()
+NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 class OpenAICompatibleProvider:
@@ -30,10 +61,14 @@ class OpenAICompatibleProvider:
 
     is_demo = False
 
-    def __init__(self, config: ProviderConfig, api_key: str) -> None:
+    def __init__(
+        self, config: ProviderConfig, api_key: str, retry: RetryPolicy = DEFAULT_RETRY
+    ) -> None:
         self.config = config
         self.name = config.name
         self.label = config.display_name
+        self.dialect: Dialect = dialect_for(config.dialect)
+        self.retry = retry
         self._api_key = api_key
         self._client: Any = None
 
@@ -47,7 +82,7 @@ class OpenAICompatibleProvider:
                 base_url=self.config.base_url,
                 api_key=self._api_key,
                 timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
-                max_retries=0,  # retrying is the user's call (billing 429s must not repeat)
+                max_retries=0,  # retries are ours (see RetryPolicy): billing 429s must not repeat
             )
         return self._client
 
@@ -56,79 +91,125 @@ class OpenAICompatibleProvider:
             await self._client.close()
             self._client = None
 
+    def request_parts(self, request: ChatRequest) -> RequestParts:
+        """The create() arguments for a request: the dialect's reading of the session
+        settings over the provider's extra_body (with the model's own from
+        `model_settings` merged over it), then the request's own extra_body."""
+        parts = self.dialect.request_kwargs(
+            request.settings or ChatSettings(),
+            request.model,
+            self.config.extra_body_for(request.model),
+        )
+        if request.extra_body:
+            parts = parts._replace(extra_body=deep_merge(parts.extra_body, request.extra_body))
+        return parts
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         """Yield events until the reply finishes or fails. Never raises for provider
         trouble (that becomes `Failed`); cancellation closes the HTTP stream."""
-        try:
-            client = self._get_client()
-            extra_body = {**self.config.extra_body, **request.extra_body}
-            stream = await client.chat.completions.create(
-                model=request.model,
-                messages=request.messages,
-                stream=True,
-                stream_options={"include_usage": True},
-                extra_body=extra_body or None,
-            )
-        except Exception as exc:
-            yield Failed(self._classify(exc, request))
-            return
-        try:
-            async for event in _events(stream):
-                yield event
-        except Exception as exc:
-            yield Failed(self._classify(exc, request))
-        finally:
-            await stream.close()
+        parts = self.request_parts(request)
+        for notice in parts.notices:
+            yield Notice(notice)
+        if request.settings is not None:
+            problem = self.dialect.problem_before_sending(request.settings, request.messages)
+            if problem:
+                yield Failed(
+                    ProviderError(
+                        "bad_request", "JSON mode needs the word “json” in the prompt", problem
+                    )
+                )
+                return
+        attempt = 1
+        while True:
+            error: ProviderError | None = None
+            started = False
+            try:
+                stream = await self._get_client().chat.completions.create(
+                    model=request.model,
+                    messages=request.messages,
+                    stream=True,
+                    extra_body=parts.extra_body or None,
+                    **parts.kwargs,
+                )
+            except Exception as exc:
+                error = self._classify(exc, request)
+            else:
+                try:
+                    async for event in self._events(stream, request.model):
+                        started = started or isinstance(event, TextDelta | ReasoningDelta)
+                        yield event
+                except Exception as exc:
+                    error = self._classify(exc, request)
+                finally:
+                    await stream.close()
+            if error is None:
+                return
+            wait = None if started else self.retry.delay(error, attempt)
+            if wait is None:
+                yield Failed(error)
+                return
+            attempt += 1
+            yield Retrying(wait, attempt, self.retry.max_attempts, error)
+            await asyncio.sleep(wait)
 
     def _classify(self, exc: BaseException, request: ChatRequest) -> ProviderError:
         key_hint = self.config.api_key_env or "the api_key in the config"
-        return classify(exc, key_hint, request.model, self.config.base_url)
+        return self.dialect.classify_error(exc, key_hint, request.model, self.config.base_url)
 
-
-async def _events(stream: Any) -> AsyncIterator[StreamEvent]:
-    splitter = ThinkTagSplitter()
-    finish_reason: str | None = None
-    model: str | None = None
-    usage: Usage | None = None
-    async for chunk in stream:
-        model = getattr(chunk, "model", None) or model
-        if chunk.usage is not None:
-            usage = usage_from(
-                chunk.usage
-            )  # the last one wins: some servers send it on every chunk
-        for choice in chunk.choices or ():
-            delta = choice.delta
-            if delta is not None:
-                for name in REASONING_FIELDS:
-                    reasoning = getattr(delta, name, None)
-                    if isinstance(reasoning, str) and reasoning:
+    async def _events(self, stream: Any, model: str) -> AsyncIterator[StreamEvent]:
+        """Chunks -> events. Raises what the SDK raises (the caller classifies it)."""
+        dialect = self.dialect
+        splitter: Any = None
+        split = False  # a splitter was asked for (it may be None: content taken as is)
+        saw_reasoning_field = False
+        finish_reason: str | None = None
+        served_model: str | None = None
+        usage: Usage | None = None
+        async for chunk in stream:
+            served_model = getattr(chunk, "model", None) or served_model
+            raw_usage = usage_of(chunk)
+            if raw_usage is not None:
+                usage = usage_from(raw_usage)  # cumulative: the last one wins
+            for choice in chunk.choices or ():
+                delta = choice.delta
+                if delta is not None:
+                    reasoning = dialect.reasoning_of(delta)
+                    if reasoning:
+                        saw_reasoning_field = True
                         yield ReasoningDelta(strip_control(reasoning))
-                        break  # some routes echo the same text under both names
-                if delta.content:
-                    inline_reasoning, text = splitter.feed(delta.content)
-                    if inline_reasoning:
-                        yield ReasoningDelta(strip_control(inline_reasoning))
-                    if text:
-                        yield TextDelta(strip_control(text))
-            if choice.finish_reason:
-                finish_reason = choice.finish_reason
-    inline_reasoning, text = splitter.flush()
-    if inline_reasoning:
-        yield ReasoningDelta(strip_control(inline_reasoning))
-    if text:
-        yield TextDelta(strip_control(text))
-    if usage is not None:
-        yield UsageReport(usage)
-    if finish_reason:
-        yield Finished(finish_reason, model)
-    else:
-        yield Failed(
-            ProviderError(
-                "cut_off",
-                "The reply was cut off",
-                "The stream ended before the server finished the reply. Press ctrl+r to retry.",
+                    if delta.content:
+                        if not split:
+                            splitter = dialect.think_splitter(model, saw_reasoning_field)
+                            split = True
+                        if splitter is None:
+                            yield TextDelta(strip_control(delta.content))
+                        else:
+                            inline_reasoning, text = splitter.feed(delta.content)
+                            if inline_reasoning:
+                                yield ReasoningDelta(strip_control(inline_reasoning))
+                            if text:
+                                yield TextDelta(strip_control(text))
+                if choice.finish_reason:
+                    finish_reason = choice.finish_reason
+        if splitter is not None:
+            complete = finish_reason is not None and finish_reason != "length"
+            inline_reasoning, text = splitter.flush(complete=complete)
+            if inline_reasoning:
+                yield ReasoningDelta(strip_control(inline_reasoning))
+            if text:
+                yield TextDelta(strip_control(text))
+        if usage is not None:
+            yield UsageReport(usage)
+        if finish_reason:
+            yield Finished(finish_reason, served_model)
+        else:
+            yield Failed(
+                ProviderError(
+                    "cut_off",
+                    "The reply was cut off",
+                    "The stream ended before the server finished the reply. Press ctrl+r to retry.",
+                )
             )
-        )
 
 
 def usage_from(raw: Any) -> Usage:

@@ -25,6 +25,7 @@ from tui_chat.widgets.thinking import ThinkingPane
 
 if TYPE_CHECKING:
     from tui_chat.app import TuiChatApp
+    from tui_chat.settings import ChatSettings
 
 # How often streamed text is moved to the screen: often enough to look live, rarely enough
 # that a fast provider does not make the app re-render for every token.
@@ -41,6 +42,9 @@ class ChatScreen(Screen[None]):
         Binding("ctrl+t", "toggle_thinking", "Thinking", id="view.thinking"),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar"),
         Binding("ctrl+s", "focus_sessions", "Sessions", id="view.sessions", show=False),
+        Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
+        Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
+        Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
     ]
 
     app: TuiChatApp
@@ -218,6 +222,13 @@ class ChatScreen(Screen[None]):
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
         text = strip_control(event.text).strip("\n")
+        problem = self.app.replies.problem_before_sending(session, text)
+        if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
+            self.notify(problem, title="Not sent", severity="warning", timeout=12)
+            return
+        await self.app.replies.prepare(session)  # an api_key_cmd runs in a thread
+        if self.session is not session:
+            return  # the user moved on while the key was fetched; the text stays
         user_message = session.add(Message(role="user", content=text))
         await self.view.add_message(user_message)
         if await self._start_reply(session):
@@ -292,6 +303,9 @@ class ChatScreen(Screen[None]):
         if last is None:
             self.notify("Nothing to retry yet.")
             return
+        await self.app.replies.prepare(session)  # an api_key_cmd runs in a thread
+        if self.session is not session or session.messages[-1] is not last:
+            return
         if last.role == "assistant":
             if last.status == "complete" and last.finish_reason in (None, "stop"):
                 self.notify("The last reply is complete; nothing to retry.")
@@ -338,11 +352,9 @@ class ChatScreen(Screen[None]):
     def _refresh_banner(self) -> None:
         banner = self.query_one("#banner", Static)
         lines: list[str] = []
-        if self.app.config_error is not None:
-            lines.append(
-                f"⚠ Config error: {self.app.config_error} — running on built-in defaults until "
-                "the file is fixed."
-            )
+        config_problem = self.app.config_banner()
+        if config_problem:
+            lines.append(config_problem)
         if self.session is not None and self.session.provider == "demo":
             lines.append(f"Offline demo: {self.app.demo_reason}")
         banner.update(Content("\n".join(lines)))
@@ -353,9 +365,76 @@ class ChatScreen(Screen[None]):
         session = self.session
         if session is None:
             return
-        resolved = self.app.registry.resolve(session.provider)
-        self.status.show(session, resolved.provider.label, resolved.provider.is_demo)
+        view = self.app.registry.describe(session.provider)  # runs no key command
+        self.status.show(session, view.label, view.is_demo)
 
     def _refresh_sidebar_title(self) -> None:
         count = len(self.sessions.items)
         self.query_one("#sidebar-title", Static).update(f"Sessions ({count})")
+
+    # -- session settings and the config ---------------------------------------------------
+
+    def config_changed(self) -> None:
+        """The app's config was reloaded or saved (or failed to reload)."""
+        self._refresh_banner()
+        self._refresh_status()
+
+    # The settings screens are imported when first opened: start-up does not wait for them.
+
+    def action_session_settings(self) -> None:
+        from tui_chat.screens.settings import SessionSettingsScreen
+
+        if self.session is not None:
+            self.app.push_screen(SessionSettingsScreen(self.session), self._settings_chosen)
+
+    def action_choose_model(self) -> None:
+        from tui_chat.screens.model_picker import ModelPickerScreen
+
+        session = self.session
+        if session is not None:
+            picker = ModelPickerScreen.for_provider(self.app, session.provider, session.model)
+            self.app.push_screen(picker, self._model_chosen)
+
+    def action_switch_provider(self) -> None:
+        from tui_chat.screens.model_picker import ProviderPickerScreen
+
+        if self.session is not None:
+            picker = ProviderPickerScreen(self.app, self.session.provider)
+            self.app.push_screen(picker, self._provider_chosen)
+
+    def _settings_chosen(self, settings: ChatSettings | None) -> None:
+        if settings is not None and self.session is not None:
+            self._apply_settings(self.session, settings, "Settings saved for this session.")
+
+    def _model_chosen(self, model: str | None) -> None:
+        session = self.session
+        if model and session is not None and model != session.model:
+            self._apply_settings(session, session.settings.replace(model=model), f"Model: {model}")
+
+    def _provider_chosen(self, name: str | None) -> None:
+        session = self.session
+        if not name or session is None or name == session.provider:
+            return
+        view = self.app.registry.describe(name)
+        self._apply_settings(
+            session,
+            session.settings.replace(provider=name, model=view.model),
+            f"This session now uses {view.label} · {view.model}.",
+        )
+        if view.is_demo and view.notice:
+            self.notify(view.notice, severity="warning", timeout=10)
+
+    def _apply_settings(self, session: Session, settings: ChatSettings, said: str) -> None:
+        """Use `settings` for `session` from its next reply on, and save the session (once
+        it has messages: an empty new session is saved with its first one)."""
+        session.settings = settings
+        if session.messages:
+            try:
+                self.app.store.save(session)
+            except OSError as exc:
+                self.notify(f"Could not save the session: {exc}", severity="error")
+                return
+            self.sessions.upsert(SessionSummary.of(session))
+        self._refresh_status()
+        self._refresh_banner()
+        self.notify(said, timeout=4)

@@ -21,9 +21,11 @@ from textual.widgets import Button, Markdown, Static
 from textual.widgets._markdown import MarkdownTable, MarkdownTableCellContents, MarkdownTableContent
 from textual.widgets.markdown import MarkdownBlock
 
+from tui_chat.providers.events import describe_finish_reason
 from tui_chat.session import Message, Session
 from tui_chat.timefmt import short_count
 from tui_chat.widgets.folding import Fold, FollowingScroll, unfold
+from tui_chat.widgets.json_view import reply_markdown
 from tui_chat.widgets.stream_markdown import StreamingMarkdown
 
 # A long session opens with its newest messages; older ones are mounted on request.
@@ -53,13 +55,9 @@ def reply_note(message: Message) -> tuple[str, str] | None:
         return "-stopped", "■ Stopped — the reply above is partial. Ctrl+R to retry."
     if message.status == "streaming":
         return None
-    if message.finish_reason and message.finish_reason != "stop":
-        reason = message.finish_reason
-        if reason == "length":
-            return "-warning", "✂ Cut off at the max token limit (finish_reason: length)."
-        if reason == "content_filter":
-            return "-warning", "⊘ Stopped by the provider's content filter."
-        return "-warning", f"Ended with finish_reason: {reason}"
+    description = describe_finish_reason(message.finish_reason)
+    if description:
+        return "-warning", f"✂ {description} (finish_reason: {message.finish_reason})"
     return None
 
 
@@ -105,7 +103,7 @@ class AssistantMessage(Vertical, can_focus=True):
         super().__init__(classes="message assistant")
         self.message = message
         self._meta = Static(reply_meta(message), classes="meta")
-        self._body = ReplyBody(message.content or None, classes="body")
+        self._body = ReplyBody(reply_markdown(message) or None, classes="body")
         self._note = Static("", classes="note")
         self._streaming = False
         self.parts_shown = 0
@@ -158,6 +156,8 @@ class AssistantMessage(Vertical, can_focus=True):
             self._streaming = False
             self._body.set_runway(0)
             await finish_streamed(self._body)
+        if self.message.json_mode:
+            await self.show_text(reply_markdown(self.message))
         self.remove_class("-live")
         self.refresh_meta()
         self.refresh_note()

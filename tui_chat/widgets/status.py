@@ -20,6 +20,17 @@ def reply_speed(message: Message) -> str | None:
     return f"~{tokens / message.duration_seconds:.0f} tok/s"
 
 
+def settings_marks(session: Session) -> str:
+    """The session settings worth seeing at a glance: thinking switched, JSON mode."""
+    settings = session.settings
+    marks = []
+    if settings.thinking != "default":
+        marks.append(f"thinking {settings.thinking}")
+    if settings.json_mode:
+        marks.append("JSON")
+    return " · ".join(marks)
+
+
 class StatusLine(Static):
     """One line under the prompt; says plainly when the offline demo is answering."""
 
@@ -34,7 +45,8 @@ class StatusLine(Static):
         if is_demo:
             parts.append("⚠ OFFLINE DEMO (no API key)")
         else:
-            parts.append(f"{provider_label} · {session.model}")
+            marks = settings_marks(session)
+            parts.append(f"{provider_label} · {session.model}" + (f" · {marks}" if marks else ""))
         reply = session.last_reply
         if live:
             parts.append(live)

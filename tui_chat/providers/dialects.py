@@ -1,0 +1,531 @@
+"""What differs between OpenAI-compatible providers, one `Dialect` per config `dialect` name.
+
+A dialect answers: which request fields switch thinking on or off and bound it; which
+sampling fields a model rejects; whether JSON mode needs the word "json" in the prompt;
+whether to ask for usage; where reasoning text arrives; and how to read error codes.
+Every fact is taken from /work/shared/providers.md (§2.2 thinking controls, §1.4 usage,
+§2.1 reasoning fields, §3.3 error bodies, §5 JSON mode); unverified ones are marked [U].
+
+The dialects are rows of one table (`Dialect` fields); the few behaviours that differ in
+kind, not in value, are the `thinking_switch` styles handled in `_thinking`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
+
+from tui_chat.providers.errors import classify
+from tui_chat.providers.events import ProviderError
+from tui_chat.providers.think import ThinkTagSplitter
+from tui_chat.settings import EFFORTS, ChatSettings, deep_merge
+
+# How a dialect switches thinking on and off:
+#   none              no known switch: thinking settings are not sent (a notice says so)
+#   enable_thinking   extra_body {"enable_thinking": bool} (+ budget field)   DashScope, SiliconFlow
+#   thinking_type     extra_body {"thinking": {"type": "enabled"|"disabled"}}  DeepSeek, Zhipu
+#   reasoning_effort  top-level reasoning_effort, "none" = off                 OpenAI, Ollama
+#   reasoning_object  extra_body {"reasoning": {effort|max_tokens|enabled}}    OpenRouter
+#   chat_template     extra_body {"chat_template_kwargs": {...}}               vLLM
+THINKING_SWITCHES = (
+    "none",
+    "enable_thinking",
+    "thinking_type",
+    "reasoning_effort",
+    "reasoning_object",
+    "chat_template",
+)
+
+# R1-family models whose chat template prefills "<think>": the reply holds only "</think>".
+_R1_LIKE = re.compile(r"\br1\b|qwq", re.IGNORECASE)
+
+
+class RequestParts(NamedTuple):
+    """What to pass to `chat.completions.create` besides model, messages and stream."""
+
+    kwargs: dict[str, Any]
+    """Native SDK arguments (temperature, max_tokens, reasoning_effort, response_format, …)."""
+    extra_body: dict[str, Any]
+    """Merged into the JSON body by the SDK: provider fields, thinking switches, the
+    session's extra fields (which win)."""
+    notices: list[str]
+    """Plain words on settings that were changed or not sent, for the UI to show."""
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One provider family's quirks. See the module docstring."""
+
+    name: str
+    label: str
+    thinking_switch: str = "none"
+    no_switch_advice: str = (
+        "Put the server's own switch in the provider's extra_body (for example "
+        '{"chat_template_kwargs": {"enable_thinking": false}}).'
+    )
+    """Said when thinking settings are chosen but the dialect has no switch."""
+    budget_field: str | None = None
+    """extra_body field for a thinking budget in tokens (None: no budget)."""
+    budget_range: tuple[int, int] | None = None
+    efforts: tuple[str, ...] = ()
+    """Reasoning effort values the provider accepts (empty: no effort control)."""
+    effort_when_on: str | None = None
+    """For `reasoning_effort` switches: what "on" sends when no effort is chosen."""
+    reasoning_models: re.Pattern[str] | None = None
+    """Only these models take thinking settings (None: every model may)."""
+    rejects_sampling: re.Pattern[str] | None = None
+    """Models that answer 400 to temperature / top_p: those are dropped with a notice."""
+    ignores_sampling_when_thinking: bool = False
+    temperature_max: float = 2.0
+    max_tokens_field: str = "max_tokens"
+    json_needs_word: bool = False
+    """The request is refused unless a system or user message says "json"."""
+    stream_options: bool = True
+    """Send stream_options.include_usage (needed where usage comes in a final chunk)."""
+    usage_placement: str = "final_chunk"
+    """Where usage arrives: final_chunk (choices: []), last_content_chunk, every_chunk,
+    unknown. The reader looks everywhere; this records what to expect."""
+    reasoning_fields: tuple[str, ...] = ("reasoning_content", "reasoning", "reasoning_details")
+    """Delta fields that carry reasoning, checked in this order (first non-empty wins:
+    some routes echo the same text under two names)."""
+    inline_think: bool = True
+    """Split <think>…</think> out of content (servers without a reasoning parser)."""
+    prefilled_think: re.Pattern[str] | None = None
+    """Models whose template opens <think> itself, so only </think> appears in content."""
+    pass_back_reasoning: bool = False
+    """Send earlier turns' reasoning back. No dialect needs it without tool calls (DeepSeek
+    V4 ignores it, the R1 era refused it), so tui-chat never does."""
+    error_codes: Mapping[str, str] = field(default_factory=dict)
+    """Provider error code (body `code` or `type`) -> ProviderError kind."""
+    hints: Mapping[str, str] = field(default_factory=dict)
+    """Extra advice by "kind:status" or "kind", e.g. {"auth:403": "..."}."""
+
+    # -- the request ----------------------------------------------------------------------
+
+    def request_kwargs(
+        self,
+        settings: ChatSettings,
+        model: str,
+        provider_extra_body: Mapping[str, Any] | None = None,
+    ) -> RequestParts:
+        """The create() arguments for `settings`, with notices on what was changed.
+
+        extra_body layers, later ones winning: the provider's config, then the fields this
+        dialect derives from the settings (thinking), then the session's own extra_body.
+        """
+        settings, notices = settings.clamped()
+        kwargs: dict[str, Any] = {}
+        body: dict[str, Any] = {}
+        self._sampling(settings, model, kwargs, notices)
+        if settings.max_tokens is not None:
+            kwargs[self.max_tokens_field] = settings.max_tokens
+        self._thinking(settings, model, kwargs, body, notices)
+        if settings.json_mode:
+            kwargs["response_format"] = {"type": "json_object"}
+        if self.stream_options:
+            kwargs["stream_options"] = {"include_usage": True}
+        extra = deep_merge(deep_merge(provider_extra_body or {}, body), settings.extra_body)
+        return RequestParts(kwargs, extra, notices)
+
+    def _sampling(
+        self, settings: ChatSettings, model: str, kwargs: dict[str, Any], notices: list[str]
+    ) -> None:
+        temperature, top_p = settings.temperature, settings.top_p
+        if temperature is None and top_p is None:
+            return
+        names = " and ".join(
+            n for n, v in (("temperature", temperature), ("top_p", top_p)) if v is not None
+        )
+        if self.rejects_sampling is not None and self.rejects_sampling.search(model):
+            notices.append(f"{model} does not accept {names}: not sent.")
+            return
+        if self.ignores_sampling_when_thinking and settings.thinking != "off":
+            notices.append(f"{self.label} ignores {names} while the model is thinking.")
+        if temperature is not None and temperature > self.temperature_max:
+            notices.append(
+                f"{self.label} takes a temperature of at most {self.temperature_max:g}: "
+                f"sent {self.temperature_max:g} instead of {temperature:g}."
+            )
+            temperature = self.temperature_max
+        if temperature is not None:
+            kwargs["temperature"] = temperature
+        if top_p is not None:
+            kwargs["top_p"] = top_p
+
+    def _thinking(
+        self,
+        settings: ChatSettings,
+        model: str,
+        kwargs: dict[str, Any],
+        body: dict[str, Any],
+        notices: list[str],
+    ) -> None:
+        mode = settings.thinking
+        budget = settings.thinking_budget if mode != "off" else None
+        effort = settings.reasoning_effort if mode != "off" else None
+        if mode == "default" and budget is None and effort is None:
+            return
+        if self.reasoning_models is not None and not self.reasoning_models.search(model):
+            notices.append(f"{model} is not a reasoning model: thinking settings not sent.")
+            return
+        switch = self.thinking_switch
+        if switch == "none":
+            notices.append(f"{self.label} has no thinking switch. {self.no_switch_advice}")
+            return
+        on = mode == "on"
+        effort = self._effort(effort, notices)
+        if budget is not None:
+            budget = self._budget(budget, switch, notices)
+
+        if switch == "enable_thinking":
+            if mode != "default":
+                body["enable_thinking"] = on
+            if budget is not None and self.budget_field:
+                body[self.budget_field] = budget
+            if effort is not None:
+                kwargs["reasoning_effort"] = effort
+        elif switch == "thinking_type":
+            if mode != "default":
+                body["thinking"] = {"type": "enabled" if on else "disabled"}
+            if effort is not None:
+                kwargs["reasoning_effort"] = effort
+        elif switch == "reasoning_effort":
+            if mode == "off":
+                kwargs["reasoning_effort"] = "none"
+            elif effort is not None:
+                kwargs["reasoning_effort"] = effort
+            elif on and self.effort_when_on:
+                kwargs["reasoning_effort"] = self.effort_when_on
+        elif switch == "reasoning_object":
+            # OpenRouter takes effort or max_tokens, not both.
+            reasoning: dict[str, Any]
+            if mode == "off":
+                reasoning = {"effort": "none"}
+            elif budget is not None:
+                reasoning = {"max_tokens": budget}
+                if effort is not None:
+                    notices.append(
+                        f"{self.label} takes a thinking budget or an effort, not both: "
+                        f"sent the budget ({budget} tokens)."
+                    )
+            elif effort is not None:
+                reasoning = {"effort": effort}
+            else:
+                reasoning = {"enabled": True}
+            body["reasoning"] = reasoning
+        elif switch == "chat_template":
+            if mode != "default":
+                # Qwen3 templates read enable_thinking, DeepSeek-V3.1 / Granite read thinking;
+                # vLLM passes only the variables a template uses.
+                body["chat_template_kwargs"] = {"enable_thinking": on, "thinking": on}
+            if budget is not None and self.budget_field:
+                body[self.budget_field] = budget
+
+    def _effort(self, effort: str | None, notices: list[str]) -> str | None:
+        """The accepted effort nearest to the chosen one (None: not sent, with a notice)."""
+        if effort is None or effort in self.efforts:
+            return effort
+        if not self.efforts:
+            notices.append(f"{self.label} has no reasoning effort setting: '{effort}' not sent.")
+            return None
+        levels = [e for e in self.efforts if e != "none"]
+        if effort == "none" or not levels:
+            notices.append(
+                f"{self.label} has no '{effort}' effort: not sent. Set thinking off instead."
+            )
+            return None
+        wanted = EFFORTS.index(effort)
+        nearest = min(levels, key=lambda e: (abs(EFFORTS.index(e) - wanted), -EFFORTS.index(e)))
+        notices.append(f"{self.label} has no '{effort}' effort: sent '{nearest}'.")
+        return nearest
+
+    def _budget(self, budget: int, switch: str, notices: list[str]) -> int | None:
+        if switch == "reasoning_object":
+            return budget
+        if not self.budget_field:
+            advice = (
+                f" Use a reasoning effort ({', '.join(self.efforts)}) instead."
+                if self.efforts
+                else ""
+            )
+            notices.append(f"{self.label} has no thinking budget: not sent.{advice}")
+            return None
+        if self.budget_range is not None:
+            low, high = self.budget_range
+            if not low <= budget <= high:
+                fixed = min(high, max(low, budget))
+                notices.append(
+                    f"{self.label} takes a thinking budget from {low} to {high} tokens: "
+                    f"sent {fixed}."
+                )
+                return fixed
+        return budget
+
+    def problem_before_sending(
+        self, settings: ChatSettings, messages: Sequence[Mapping[str, Any]]
+    ) -> str | None:
+        """Why the provider would refuse these messages with these settings (today: JSON
+        mode without the word "json"), to tell the user before sending; None when fine."""
+        if settings.json_mode:
+            return self.json_prompt_problem(messages)
+        return None
+
+    def json_prompt_problem(self, messages: Sequence[Mapping[str, Any]]) -> str | None:
+        """Why JSON mode would be refused for these messages, before sending them; None
+        when it is fine (or this provider does not care)."""
+        if not self.json_needs_word:
+            return None
+        for message in messages:
+            said = _text_of(message.get("content")).lower()
+            if message.get("role") in ("system", "user", "developer") and "json" in said:
+                return None
+        return (
+            f"JSON mode on {self.label} needs the word “JSON” in the system prompt or in "
+            "your message. Add it (say what the JSON should hold), or turn JSON mode off."
+        )
+
+    # -- the response -----------------------------------------------------------------------
+
+    def reasoning_of(self, delta: Any) -> str | None:
+        """Reasoning text in a streamed delta, from whichever field this server uses."""
+        for name in self.reasoning_fields:
+            text = _reasoning_text(getattr(delta, name, None))
+            if text:
+                return text
+        return None
+
+    def think_splitter(self, model: str, saw_reasoning_field: bool) -> ThinkTagSplitter | None:
+        """A splitter for inline <think> tags in content, or None to take content as is.
+
+        `saw_reasoning_field`: reasoning already came in a delta field, so the server has a
+        reasoning parser and a lone "</think>" is not to be expected.
+        """
+        if not self.inline_think:
+            return None
+        prefilled = (
+            not saw_reasoning_field
+            and self.prefilled_think is not None
+            and bool(self.prefilled_think.search(model))
+        )
+        return ThinkTagSplitter(prefilled=prefilled)
+
+    def classify_error(
+        self, exc: BaseException, key_hint: str, model: str, base_url: str
+    ) -> ProviderError:
+        """A ProviderError in plain words, using this provider's error codes and hints."""
+        return classify(exc, key_hint, model, base_url, codes=self.error_codes, hints=self.hints)
+
+
+def usage_of(chunk: Any) -> Any:
+    """The usage object in a chunk, wherever this server puts it: on the chunk (final
+    usage-only chunk, last content chunk or every chunk) or inside a choice. None if absent.
+    Usage is cumulative, so the caller keeps the last one, never a sum."""
+    choices = getattr(chunk, "choices", None) or ()
+    candidates = [getattr(chunk, "usage", None)] + [getattr(c, "usage", None) for c in choices]
+    for usage in candidates:
+        if isinstance(usage, Mapping) or hasattr(usage, "model_dump"):
+            return usage
+    return None
+
+
+def _reasoning_text(value: Any) -> str:
+    """A reasoning field's text: a string, or OpenRouter's `reasoning_details` list of
+    {"type": "reasoning.text", "text": ...} / {"type": "reasoning.summary", "summary": ...}
+    (encrypted entries carry no text)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        parts = []
+        for item in value:
+            data = item if isinstance(item, Mapping) else getattr(item, "__dict__", {})
+            text = data.get("text") or data.get("summary")
+            if isinstance(text, str):
+                parts.append(text)
+        return "".join(parts)
+    return ""
+
+
+def _text_of(content: Any) -> str:
+    """The text of a message's content: a string or a list of content parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(part.get("text", "")) for part in content if isinstance(part, Mapping))
+    return ""
+
+
+# -- the table -----------------------------------------------------------------------------------
+
+GENERIC = Dialect(
+    name="generic",
+    label="This provider",
+    usage_placement="unknown",
+    prefilled_think=_R1_LIKE,
+)
+
+_ZHIPU_CODES: dict[str, str] = {
+    **{str(code): "auth" for code in range(1000, 1005)},
+    **{str(code): "account" for code in range(1110, 1122)},
+    "1113": "quota",  # in arrears (sent with HTTP 429)
+    "1211": "not_found",  # unknown model
+    "1261": "context_length",  # prompt too long [S]
+    "1301": "content_filter",
+    "1302": "rate_limit",  # high concurrency
+    "1308": "quota",  # usage quota reached [S]
+    "1313": "rate_limit",  # fair-use throttle [S]
+}
+
+DIALECTS: dict[str, Dialect] = {
+    d.name: d
+    for d in (
+        GENERIC,
+        replace(
+            GENERIC,
+            name="openai",
+            label="OpenAI",
+            thinking_switch="reasoning_effort",
+            efforts=EFFORTS,
+            reasoning_models=re.compile(r"^(o\d|gpt-5|gpt-oss)", re.IGNORECASE),
+            rejects_sampling=re.compile(r"^(o\d|gpt-5)", re.IGNORECASE),
+            max_tokens_field="max_completion_tokens",  # o-series refuse max_tokens
+            json_needs_word=True,
+            usage_placement="final_chunk",
+            inline_think=False,
+            prefilled_think=None,
+        ),
+        replace(
+            GENERIC,
+            name="dashscope",
+            label="DashScope",
+            thinking_switch="enable_thinking",
+            budget_field="thinking_budget",
+            json_needs_word=True,
+            usage_placement="final_chunk",
+            inline_think=False,
+            prefilled_think=None,
+            error_codes={
+                "invalid_api_key": "auth",
+                "InvalidApiKey": "auth",
+                # Bailian sends its per-minute token throttle as 429 with OpenAI's
+                # billing wording and code `insufficient_quota`; it clears within a minute.
+                "insufficient_quota": "rate_limit",
+                "limit_requests": "rate_limit",
+                "Throttling": "rate_limit",
+                "Throttling.RateQuota": "rate_limit",
+                "Throttling.AllocationQuota": "rate_limit",
+                "Arrearage": "quota",
+                "BudgetLimitExceeded": "quota",
+                "PrepaidBillOverdue": "quota",
+                "PostpaidBillOverdue": "quota",
+                "data_inspection_failed": "content_filter",
+                "DataInspectionFailed": "content_filter",
+            },
+            hints={
+                "auth:401": "DashScope keys belong to one region: a Singapore (intl) key does "
+                "not work on the Beijing URL, nor the other way round.",
+            },
+        ),
+        replace(
+            GENERIC,
+            name="deepseek",
+            label="DeepSeek",
+            thinking_switch="thinking_type",
+            efforts=("low", "high", "max"),
+            ignores_sampling_when_thinking=True,
+            json_needs_word=True,
+            usage_placement="last_content_chunk",
+            inline_think=False,
+            prefilled_think=None,
+        ),
+        replace(
+            GENERIC,
+            name="siliconflow",
+            label="SiliconFlow",
+            thinking_switch="enable_thinking",
+            budget_field="thinking_budget",
+            budget_range=(128, 32768),
+            efforts=("high", "max"),  # DeepSeek-V4 and GLM-5.2 only
+            stream_options=False,  # not in their schema; usage comes on every chunk anyway
+            usage_placement="every_chunk",
+            prefilled_think=None,
+            error_codes={"50505": "busy"},
+            hints={
+                "auth:403": "SiliconFlow answers 403 when the account still needs real-name "
+                "verification (实名认证).",
+            },
+        ),
+        replace(
+            GENERIC,
+            name="modelscope",
+            label="ModelScope",
+            thinking_switch="enable_thinking",  # Qwen3-style, as on DashScope [U]
+            usage_placement="unknown",
+            prefilled_think=None,
+            hints={
+                "auth": "ModelScope needs an access token (ms-…) from an account bound to "
+                "Alibaba Cloud with real-name verification.",
+            },
+        ),
+        replace(
+            GENERIC,
+            name="zhipu",
+            label="Zhipu GLM",
+            thinking_switch="thinking_type",
+            efforts=EFFORTS,
+            temperature_max=1.0,
+            stream_options=False,  # not documented; usage comes on the last chunk anyway
+            usage_placement="last_content_chunk",
+            inline_think=False,
+            prefilled_think=None,
+            error_codes=_ZHIPU_CODES,
+        ),
+        replace(
+            GENERIC,
+            name="lkeap",
+            label="Tencent LKEAP",
+            no_switch_advice="deepseek-r1 always thinks and deepseek-v3 never does: "
+            "pick the model instead.",
+            usage_placement="unknown",
+        ),
+        replace(
+            GENERIC,
+            name="openrouter",
+            label="OpenRouter",
+            thinking_switch="reasoning_object",
+            efforts=("none", "minimal", "low", "medium", "high", "xhigh"),
+            reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
+            stream_options=False,  # documented as having no effect: usage always comes
+            usage_placement="final_chunk",
+            prefilled_think=None,
+            error_codes={"402": "quota", "403": "content_filter"},
+        ),
+        replace(
+            GENERIC,
+            name="ollama",
+            label="Ollama",
+            thinking_switch="reasoning_effort",  # /v1 ignores the native `think` field
+            efforts=("none", "low", "medium", "high"),
+            effort_when_on="medium",
+            reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
+            usage_placement="final_chunk",
+            prefilled_think=None,
+            error_codes={"not_found_error": "not_found"},
+        ),
+        replace(
+            GENERIC,
+            name="vllm",
+            label="vLLM",
+            thinking_switch="chat_template",
+            budget_field="thinking_token_budget",  # [S]
+            reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
+            usage_placement="final_chunk",
+        ),
+    )
+}
+
+
+def dialect_for(name: str | None) -> Dialect:
+    """The dialect called `name`; the generic one for None or an unknown name."""
+    return DIALECTS.get(name or "generic", GENERIC)

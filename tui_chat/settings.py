@@ -1,0 +1,322 @@
+"""Per-session chat settings: what to ask the provider for, independent of any dialect.
+
+`ChatSettings` is what the user chose (or the config default). Which JSON fields a request
+actually carries is decided per dialect in `tui_chat.providers.dialects`. Unset values (None)
+mean "let the provider decide": nothing is sent for them.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tui_chat.sanitize import strip_control
+
+ThinkingMode = Literal["default", "on", "off"]
+THINKING_MODES: tuple[str, ...] = ("default", "on", "off")
+# Ordered from least to most reasoning; dialects accept a subset and map to the nearest.
+EFFORTS: tuple[str, ...] = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+
+TEMPERATURE_RANGE = (0.0, 2.0)
+TOP_P_RANGE = (0.0, 1.0)
+MAX_TOKENS_LIMIT = 10_000_000
+THINKING_BUDGET_LIMIT = 10_000_000
+
+
+class SettingError(ValueError):
+    """A value the user typed that cannot be used; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """The settings in force for a session (or the defaults for new ones)."""
+
+    provider: str | None = None
+    model: str | None = None
+    system_prompt: str | None = None
+    """None: use the config's system prompt. "" : explicitly none."""
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    thinking: str = "default"
+    """"default" (send nothing), "on" or "off"."""
+    thinking_budget: int | None = None
+    """Most reasoning tokens, where the dialect has a budget."""
+    reasoning_effort: str | None = None
+    """One of EFFORTS, where the dialect has an effort level."""
+    json_mode: bool = False
+    """Ask for a JSON object (`response_format={"type": "json_object"}`)."""
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    """Extra request fields; they win over the provider's `extra_body`."""
+
+    def __post_init__(self) -> None:
+        # A private copy: the dataclass is frozen, its dict should not be shared either.
+        object.__setattr__(self, "extra_body", copy.deepcopy(dict(self.extra_body or {})))
+
+    def replace(self, **changes: Any) -> ChatSettings:
+        return dataclasses.replace(self, **changes)
+
+    # -- checking ------------------------------------------------------------------------------
+
+    def problems(self) -> list[str]:
+        """What is wrong with these values, in plain words (empty when all is well)."""
+        return _check(self)[1]
+
+    def clamped(self) -> tuple[ChatSettings, list[str]]:
+        """Settings with every value brought into range (or unset), and what was changed."""
+        return _check(self)
+
+    def set_from_text(self, name: str, text: str) -> ChatSettings:
+        """A copy with one setting parsed from what the user typed; blank text unsets it.
+
+        Raises SettingError with a plain-words message when the text is not usable.
+        """
+        if name not in _FIELDS:
+            raise SettingError(f"There is no setting called '{name}'.")
+        text = text.strip()
+        value: Any
+        if name in ("provider", "model"):
+            value = text or None
+        elif name == "system_prompt":
+            value = strip_control(text) if text else None
+        elif name in ("temperature", "top_p"):
+            value = _parse_float(name, text)
+        elif name in ("max_tokens", "thinking_budget"):
+            value = _parse_int(name, text)
+        elif name == "thinking":
+            value = (text or "default").lower()
+            if value not in THINKING_MODES:
+                raise SettingError("Thinking is one of: default, on, off.")
+        elif name == "reasoning_effort":
+            value = text.lower() or None
+            if value is not None and value not in EFFORTS:
+                raise SettingError(f"Reasoning effort is one of: {', '.join(EFFORTS)}.")
+        elif name == "json_mode":
+            value = _parse_bool(text)
+        else:  # extra_body
+            value = _parse_object(text)
+        changed = self.replace(**{name: value})
+        problems = changed.problems()
+        if problems:
+            raise SettingError(problems[0])
+        return changed
+
+    # -- (de)serialising -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON: only the values that are set (unset ones mean "provider default")."""
+        data: dict[str, Any] = {}
+        for name in _FIELDS:
+            value = getattr(self, name)
+            if name == "thinking" and value == "default":
+                continue
+            if name == "json_mode" and not value:
+                continue
+            if name == "extra_body" and not value:
+                continue
+            if value is not None:
+                data[name] = copy.deepcopy(value)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ChatSettings:
+        """Settings from parsed JSON or TOML; never raises (a hand-edited file must still
+        open). Unknown keys and values of the wrong type are dropped; numbers out of range
+        are brought into range."""
+        if not isinstance(data, Mapping):
+            return cls()
+        values: dict[str, Any] = {}
+        for name in ("provider", "model"):
+            text = data.get(name)
+            if isinstance(text, str) and text.strip():
+                values[name] = text.strip()
+        prompt = data.get("system_prompt")
+        if isinstance(prompt, str):
+            values["system_prompt"] = strip_control(prompt)
+        for name in ("temperature", "top_p"):
+            number = data.get(name)
+            if isinstance(number, int | float) and not isinstance(number, bool):
+                values[name] = float(number)
+        for name in ("max_tokens", "thinking_budget"):
+            number = data.get(name)
+            if isinstance(number, int) and not isinstance(number, bool):
+                values[name] = number
+        thinking = data.get("thinking")
+        if thinking in THINKING_MODES:
+            values["thinking"] = thinking
+        effort = data.get("reasoning_effort")
+        if effort in EFFORTS:
+            values["reasoning_effort"] = effort
+        if isinstance(data.get("json_mode"), bool):
+            values["json_mode"] = data["json_mode"]
+        extra = data.get("extra_body")
+        if isinstance(extra, Mapping) and all(isinstance(k, str) for k in extra):
+            values["extra_body"] = dict(extra)
+        settings, _ = cls(**values).clamped()
+        return settings
+
+    def over(self, defaults: ChatSettings) -> ChatSettings:
+        """These settings where set, `defaults` (e.g. from the config) elsewhere.
+
+        "Set" means not None; for `thinking` not "default"; extra_body tables are merged.
+        `json_mode` has no unset state: it is on when either side turns it on.
+        """
+        merged: dict[str, Any] = {}
+        for name in _FIELDS:
+            mine, theirs = getattr(self, name), getattr(defaults, name)
+            if name == "extra_body":
+                merged[name] = deep_merge(theirs, mine)
+            elif name == "thinking":
+                merged[name] = mine if mine != "default" else theirs
+            elif name == "json_mode":
+                merged[name] = mine or theirs
+            else:
+                merged[name] = mine if mine is not None else theirs
+        return ChatSettings(**merged)
+
+
+_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ChatSettings))
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` updated by `override`; nested tables are merged key by key, not replaced."""
+    merged: dict[str, Any] = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        old = merged.get(key)
+        if isinstance(old, Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(old, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _check(settings: ChatSettings) -> tuple[ChatSettings, list[str]]:
+    """Clamp (or unset) what is out of range; say what was wrong."""
+    problems: list[str] = []
+    fixes: dict[str, Any] = {}
+    low, high = TEMPERATURE_RANGE
+    if settings.temperature is not None:
+        t = settings.temperature
+        if not math.isfinite(t):
+            problems.append("Temperature must be a number from 0 to 2.")
+            fixes["temperature"] = None
+        elif not low <= t <= high:
+            problems.append(f"Temperature {t:g} is outside 0 to 2; using {_clamp(t, low, high):g}.")
+            fixes["temperature"] = _clamp(t, low, high)
+    if settings.top_p is not None:
+        p = settings.top_p
+        if not math.isfinite(p) or p <= 0:
+            problems.append("top_p must be above 0 and at most 1; left unset.")
+            fixes["top_p"] = None
+        elif p > 1:
+            problems.append(f"top_p {p:g} is above 1; using 1.")
+            fixes["top_p"] = 1.0
+    for name, label, limit in (
+        ("max_tokens", "Max tokens", MAX_TOKENS_LIMIT),
+        ("thinking_budget", "The thinking budget", THINKING_BUDGET_LIMIT),
+    ):
+        value = getattr(settings, name)
+        if value is None:
+            continue
+        if value < 1:
+            problems.append(f"{label} must be at least 1; left unset.")
+            fixes[name] = None
+        elif value > limit:
+            problems.append(f"{label} {value} is too large; using {limit}.")
+            fixes[name] = limit
+    if settings.thinking not in THINKING_MODES:
+        problems.append("Thinking is one of: default, on, off; using default.")
+        fixes["thinking"] = "default"
+    if settings.reasoning_effort is not None and settings.reasoning_effort not in EFFORTS:
+        problems.append(f"Reasoning effort is one of: {', '.join(EFFORTS)}; left unset.")
+        fixes["reasoning_effort"] = None
+    try:
+        json.dumps(settings.extra_body)
+    except (TypeError, ValueError):
+        problems.append("Extra request fields must be plain JSON values; dropped.")
+        fixes["extra_body"] = {}
+    return (settings.replace(**fixes) if fixes else settings), problems
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return min(high, max(low, value))
+
+
+def _parse_float(name: str, text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise SettingError(f"{name.replace('_', ' ').capitalize()} must be a number.") from None
+
+
+def _parse_int(name: str, text: str) -> int | None:
+    if not text:
+        return None
+    try:
+        return int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        label = name.replace("_", " ").capitalize()
+        raise SettingError(f"{label} must be a whole number of tokens.") from None
+
+
+def _parse_bool(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("", "off", "no", "false", "0"):
+        return False
+    if lowered in ("on", "yes", "true", "1"):
+        return True
+    raise SettingError("JSON mode is on or off.")
+
+
+def _parse_object(text: str) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise SettingError(f"Extra request fields must be a JSON object: {exc.msg}.") from None
+    if not isinstance(value, dict):
+        raise SettingError('Extra request fields must be a JSON object, like {"seed": 1}.')
+    return value
+
+
+def parse_table(text: str, what: str = "Extra request fields") -> dict[str, Any]:
+    """A JSON object (text starting with "{") or TOML key = value lines, as a dict of plain
+    JSON values; blank text is an empty dict. Raises SettingError in plain words."""
+    text = text.strip()
+    if not text:
+        return {}
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise SettingError(
+                f"{what}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})."
+            ) from None
+        if not isinstance(value, dict):
+            raise SettingError(f'{what} must be a JSON object, like {{"seed": 1}}.')
+    else:
+        try:
+            value = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingError(
+                f"{what}: not valid TOML ({exc}); write key = value lines or a JSON object."
+            ) from None
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        raise SettingError(f"{what} must be plain JSON values (no dates or times).") from None
+    return value
+
+
+def table_text(value: Mapping[str, Any]) -> str:
+    """A table as the JSON text `parse_table` reads back; blank when it is empty."""
+    return json.dumps(value, indent=2, ensure_ascii=False) if value else ""
