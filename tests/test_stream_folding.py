@@ -100,3 +100,19 @@ async def test_lists_grow_in_place(tmp_path: Path, server) -> None:
         await pilot.pause(0.2)
         assert rendered(reply.body) == rendered(reference)
         assert not app.screen.query(StreamingBulletList)
+
+
+async def test_nothing_stays_folded_once_replies_end(tmp_path: Path, server) -> None:
+    text = long_reply()
+    for seed in range(3):
+        server.enqueue(Script(content=chunk(text, seed), delay=0.001))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for seed in range(3):
+            await type_and_send(pilot, f"long please ({seed})")
+            await wait_until(pilot, lambda: bool(app.replies.live), 5)
+            await wait_until(pilot, lambda: not app.replies.live, 30)
+        await pilot.pause(0.2)
+        messages = list(app.screen.query(".message"))
+        assert len(messages) == 6
+        assert all(message.display for message in messages)

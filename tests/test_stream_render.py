@@ -86,6 +86,8 @@ async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None
         assert any(name == "MarkdownFence" for name, _ in expected)
         replies = list(app.screen.query(AssistantMessage))
         assert len(replies) == 3
+        # Folding is only for streaming: at rest every message is laid out again.
+        assert all(message.display for message in app.screen.query(".message"))
         for reply in replies:
             assert reply.body.source == REPLY * 2
             assert rendered(reply.body) == expected

@@ -274,6 +274,7 @@ class ChatScreen(Screen[None]):
         self._live = self._live_widget = None
         if widget is not None:
             await widget.finish()
+        self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
         await self.thinking.finish()
         self._refresh_status()
         reply = widget.message if widget else None
