@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.containers import Vertical
@@ -28,9 +29,12 @@ from tui_chat.widgets.folding import Fold, FollowingScroll, unfold
 from tui_chat.widgets.json_view import reply_markdown
 from tui_chat.widgets.stream_markdown import StreamingMarkdown
 
-# A long session opens with its newest messages; older ones are mounted on request.
-FIRST_PAGE = 40
-PAGE = 100
+# A long session opens with just enough of its newest messages to fill the view this many
+# times over (rendering thousands of widgets first would keep the screen blank for seconds);
+# older ones are mounted a page at a time when the user scrolls up to them.
+FIRST_SCREENS = 2
+EARLIER_SCREENS = 3
+MAX_PAGE = 40
 RUNWAY_MIN = 3
 """A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
 
@@ -235,43 +239,92 @@ class MessageView(FollowingScroll):
         super().__init__(id=id)
         self._first_shown = 0
         self._session: Session | None = None
+        self._loading_earlier = False
 
     async def show_session(self, session: Session) -> None:
-        """Replace what is shown with `session`, newest messages first."""
+        """Replace what is shown with `session`: its newest messages, as many as fill the
+        view a couple of times; older ones come when the user scrolls up to them."""
         self._session = session
         self.unfold_all()
         await self.remove_children()
-        self._first_shown = max(0, len(session.messages) - FIRST_PAGE)
-        widgets = [make_message_widget(m) for m in session.messages[self._first_shown :]]
+        self._first_shown = self._page_start(len(session.messages), FIRST_SCREENS)
+        widgets: list[Widget] = [
+            make_message_widget(m) for m in session.messages[self._first_shown :]
+        ]
         if self._first_shown:
             widgets.insert(0, self._earlier_button())
         with self.app.batch_update():
             await self.mount_all(widgets)
         self.anchor()
 
+    def _page_start(self, end: int, screens: int) -> int:
+        """Where a page of messages ending before `end` starts: enough estimated rows to
+        fill the view `screens` times, at least one user/reply pair, at most MAX_PAGE."""
+        assert self._session is not None
+        size = self.size if self.size.area else self.app.size
+        width, wanted = max(20, size.width - 6), max(10, size.height) * screens
+        rows, start = 0, end
+        while start > 0 and end - start < MAX_PAGE and (rows < wanted or end - start < 2):
+            start -= 1
+            rows += estimated_rows(self._session.messages[start], width)
+        return start
+
     def _earlier_button(self) -> Button:
         return Button(
-            f"▲ Show {min(PAGE, self._first_shown)} earlier of {self._first_shown}",
+            f"▲ {self._first_shown} earlier messages (scroll up or click)",
             id="earlier",
             classes="earlier",
             compact=True,
         )
 
-    async def show_earlier(self) -> None:
-        if self._session is None or not self._first_shown:
+    @property
+    def earlier_count(self) -> int:
+        """How many older messages of the session are not mounted yet."""
+        return self._first_shown
+
+    async def show_earlier(self, pages: int = 1) -> None:
+        """Mount the previous page(s) of messages above the shown ones, keeping what the
+        user is reading where it is on the screen."""
+        if self._session is None or not self._first_shown or self._loading_earlier:
             return
-        start = max(0, self._first_shown - PAGE)
-        older = [make_message_widget(m) for m in self._session.messages[start : self._first_shown]]
-        self._first_shown = start
-        self.unfold_all()
-        await self.query("#earlier").remove()
-        first = next((child for child in self.children if not isinstance(child, Fold)), None)
-        if start:
-            older.insert(0, self._earlier_button())
-        if first is None:
-            await self.mount_all(older)
-        else:
-            await self.mount_all(older, before=first)
+        self._loading_earlier = True
+        try:
+            start = self._first_shown
+            for _ in range(pages):
+                start = self._page_start(start, EARLIER_SCREENS)
+            older: list[Widget] = [
+                make_message_widget(m) for m in self._session.messages[start : self._first_shown]
+            ]
+            self._first_shown = start
+            self.unfold_all()
+            first = next((c for c in self.children if not isinstance(c, Fold | Button)), None)
+            # Where the first shown message is relative to the top of the view, to keep it.
+            offset = first.virtual_region.y - self.scroll_y if first is not None else 0
+            if start:
+                older.insert(0, self._earlier_button())
+            with self.app.batch_update():
+                await self.query("#earlier").remove()
+                if first is None:
+                    await self.mount_all(older)
+                else:
+                    await self.mount_all(older, before=first)
+            if first is not None:
+                self.call_after_refresh(self._keep_place, first, offset)
+        finally:
+            self._loading_earlier = False
+
+    def _keep_place(self, widget: Widget, offset: float) -> None:
+        self.scroll_to(y=widget.virtual_region.y - offset, animate=False, immediate=True)
+
+    async def show_all(self) -> None:
+        """Mount every message of the session (find and jumps to old messages need them)."""
+        while self._first_shown:
+            await self.show_earlier(pages=1_000)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        if new <= 0 < old and self._first_shown and not self._loading_earlier:
+            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
 
     async def add_message(self, message: Message) -> UserMessage | AssistantMessage:
         widget = make_message_widget(message)
@@ -293,6 +346,14 @@ class MessageView(FollowingScroll):
         if event.button.id == "earlier":
             event.stop()
             self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+
+
+def estimated_rows(message: Message, width: int) -> int:
+    """Rows a message will take at `width` cells, roughly (for paging, not for layout)."""
+    rows = 3  # border or meta line, and the margin
+    for line in message.content.splitlines() or [""]:
+        rows += 1 + cell_len(line) // width
+    return rows
 
 
 def make_message_widget(message: Message) -> UserMessage | AssistantMessage:
