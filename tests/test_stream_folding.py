@@ -62,7 +62,7 @@ async def test_folding_keeps_the_screen_and_the_scroll(tmp_path: Path, server) -
         assert not folded(reply)
         assert view.virtual_size.height == folded_height
         assert visible_text(app) == folded_screen
-        app.screen._pump_timer.resume()
+        app.screen._resume_pump()
         await wait_until(pilot, lambda: len(folded(reply)) > 20, 5)
         # Scrolling up (which releases the anchor) never shows a folded gap.
         view.scroll_home(animate=False, immediate=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
@@ -85,6 +86,11 @@ class TuiChatApp(ConfigFileActions, App[None]):
     def _post_to_chat(self, message: Message) -> None:
         if self.chat_screen is not None:
             self.chat_screen.post_message(message)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.chat_screen is not None:
+            self.chat_screen.note_input()  # a streaming reply lets the key be drawn first
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         self.set_interval(self.config_poll_seconds, self.poll_config, name="config watch")

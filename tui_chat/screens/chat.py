@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -30,6 +31,12 @@ if TYPE_CHECKING:
 # How often streamed text is moved to the screen: often enough to look live, rarely enough
 # that a fast provider does not make the app re-render for every token.
 FRAME_SECONDS = 1 / 20
+FRAME_SHARE = 0.5
+"""When frames get slow (a big reply, a big terminal), they are spaced out so that drawing
+the stream takes at most this share of the time; the rest is left for the user's keys."""
+INPUT_QUIET_SECONDS = 0.08
+"""After a key press, the next frame of a stream waits this long, so the key is drawn at
+once rather than behind a frame."""
 
 
 class ChatScreen(Screen[None]):
@@ -53,6 +60,9 @@ class ChatScreen(Screen[None]):
         super().__init__()
         self.session: Session | None = None
         self._pump_timer: Timer | None = None
+        """The next frame of the stream, while one is due."""
+        self._input_at = 0.0
+        """When the user last pressed a key (time.monotonic())."""
         self._live: LiveReply | None = None
         """The streaming reply of the shown session, if any."""
         self._live_widget: AssistantMessage | None = None
@@ -75,7 +85,6 @@ class ChatScreen(Screen[None]):
     # -- start-up --------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
-        self._pump_timer = self.set_interval(FRAME_SECONDS, self._pump, pause=True)
         self.set_interval(30, self.query_one(SessionList).tick)
         summaries, problems = self.app.store.list_sessions()
         self.sessions.set_items(summaries)
@@ -176,12 +185,44 @@ class ChatScreen(Screen[None]):
             self.thinking.mark_answer_started()
         self.view.anchor()
         self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
-        if self._pump_timer is not None:
-            self._pump_timer.resume()
+        self._resume_pump()
+
+    # -- the frame pump ----------------------------------------------------------------------
+    # One frame at a time: the next is scheduled once the last is on screen, after a gap
+    # that grows with what the frame cost (see FRAME_SHARE) and after a key (see
+    # INPUT_QUIET_SECONDS).
+
+    def _resume_pump(self) -> None:
+        if self._pump_timer is None:
+            self._schedule_frame(FRAME_SECONDS)
 
     def _pause_pump(self) -> None:
         if self._pump_timer is not None:
-            self._pump_timer.pause()
+            self._pump_timer.stop()
+            self._pump_timer = None
+
+    def _schedule_frame(self, delay: float) -> None:
+        self._pause_pump()
+        self._pump_timer = self.set_timer(delay, self._frame, name="stream frame")
+
+    def note_input(self) -> None:
+        """The user pressed a key: let it reach the screen before the next frame."""
+        self._input_at = time.monotonic()
+
+    async def _frame(self) -> None:
+        started = time.monotonic()
+        await self._pump()
+        if self._pump_timer is not None and self._live is not None:
+            self.call_after_refresh(self._frame_shown, started, self._pump_timer)
+
+    def _frame_shown(self, started: float, timer: Timer) -> None:
+        if timer is not self._pump_timer:
+            return  # paused or rescheduled meanwhile
+        now = time.monotonic()
+        cost = now - started
+        gap = max(FRAME_SECONDS - cost, cost * (1 - FRAME_SHARE) / FRAME_SHARE)
+        gap = max(gap, self._input_at + INPUT_QUIET_SECONDS - now)
+        self._schedule_frame(gap)
 
     async def _pump(self) -> None:
         """Move what arrived since the last frame to the screen."""
