@@ -55,8 +55,8 @@ def test_regenerate_keeps_old_reply_as_alternative_and_flips() -> None:
 
 def test_fork_keeps_old_branch_and_flipping_back_restores_it() -> None:
     s = Session()
-    q1, a1 = turn(s, "q1", "a1")
-    q2, a2 = turn(s, "q2", "a2")
+    _q1, a1 = turn(s, "q1", "a1")
+    q2, _a2 = turn(s, "q2", "a2")
     q3, a3 = turn(s, "q3", "a3")
     edited = s.fork(q2, "q2 edited")
     assert contents(s) == ["q1", "a1", "q2 edited"]
@@ -99,7 +99,7 @@ def test_switching_remembers_the_last_visited_child_below() -> None:
 def test_delete_removes_subtree_and_moves_to_an_alternative() -> None:
     s = Session()
     q1, a1 = turn(s, "q1", "a1")
-    q2, a2 = turn(s, "q2", "a2")
+    q2, _a2 = turn(s, "q2", "a2")
     s.rewind_to(q2.id)
     a2b = s.add(Message(role="assistant", content="a2b"))
     removed = s.delete(a2b)
