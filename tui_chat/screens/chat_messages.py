@@ -64,8 +64,8 @@ MESSAGE_BINDINGS = [
     Binding("alt+e", "edit_message", "Edit and resend message", id="message.edit", show=False),
     Binding("alt+d,delete", "delete_message", "Delete message", id="message.delete", show=False),
     Binding("ctrl+f", "find", "Find", id="message.find", show=False),
-    Binding("f3", "find_next", "Find next", id="message.find_next", show=False),
-    Binding("shift+f3", "find_previous", "Find previous", id="message.find_previous", show=False),
+    Binding("alt+n", "find_next", "Find next", id="message.find_next", show=False),
+    Binding("alt+p", "find_previous", "Find previous", id="message.find_previous", show=False),
     Binding("ctrl+o", "attach_image", "Attach image", id="message.attach_image", show=False),
 ]
 
@@ -160,7 +160,10 @@ class MessageActions:
         """Show the session's current path after a tree operation (only what changed is
         mounted again), its alternatives, and the reasoning of its last reply."""
         screen = self._screen
+        selected = self._selected_id
+        focused_in_view = screen.focused is not None and screen.view in screen.focused.ancestors
         await self._sync_view(session)
+        self._selected_id = selected  # not the message focus fell on when one was removed
         screen.view.refresh_alternatives()
         await screen.thinking.show(session.last_reply)
         screen._refresh_status()
@@ -172,6 +175,12 @@ class MessageActions:
             if widget is not None:
                 screen.view.scroll_to_widget(widget, animate=False)
         self._show_selection()
+        if focused_in_view:
+            widget = screen.view.message_widget(self._selected_id or "")
+            if widget is not None:
+                widget.focus(scroll_visible=False)
+            else:
+                screen.prompt.focus()
         if screen.query_one(FindBar).display:
             self._run_find(keep_position=True)
 
@@ -569,6 +578,20 @@ class MessageActions:
         title = "Your message" if message.role == "user" else f"Reply · {message.model or ''}"
         screen.app.push_screen(SelectTextScreen(message.content, title))
 
+    # -- images -----------------------------------------------------------------------------------
+
+    def action_attach_image(self) -> None:
+        """Attach images (paths or URLs) to the next message, or remove them again."""
+        from tui_chat.screens.message_modals import AttachScreen
+
+        def chosen(attached: list[str] | None) -> None:
+            if attached is not None:
+                self._pending_images = attached
+                self._refresh_prompt_info()
+            self._screen.prompt.focus()
+
+        self._screen.app.push_screen(AttachScreen(self._pending_images), chosen)
+
     # -- find ----------------------------------------------------------------------------------
 
     def action_find(self, text: str = "") -> None:
@@ -670,6 +693,8 @@ class MessageActions:
                 block.add_class("-find-block")
                 target = block
         view.scroll_to_widget(target, animate=False, center=True)
+        # Messages just mounted (show_earlier) are laid out on the next refresh.
+        screen.call_after_refresh(view.scroll_to_widget, target, animate=False, center=True)
 
     def _block_of(self, widget: AssistantMessage, occurrence: int) -> Widget | None:
         """The innermost Markdown block of `widget` showing the `occurrence`-th match, by

@@ -116,7 +116,7 @@ class AttachScreen(ModalScreen["list[str] | None"]):
         )
         self.query_one("#clear", Button).disabled = not self.attached
 
-    def _attach(self) -> None:
+    def _add_reference(self) -> None:
         field = self.query_one(Input)
         error = self.query_one("#attach-error", Static)
         if not field.value.strip():
@@ -136,11 +136,11 @@ class AttachScreen(ModalScreen["list[str] | None"]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._attach()
+        self._add_reference()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "attach":
-            self._attach()
+            self._add_reference()
         elif event.button.id == "clear":
             self.attached.clear()
             self._show_list()

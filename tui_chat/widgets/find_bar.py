@@ -15,8 +15,8 @@ class FindBar(Horizontal):
     """Hidden until opened. It only reports what the user asks for; the screen finds."""
 
     BINDINGS = [
-        Binding("enter,f3,down", "next", "Next match", show=False),
-        Binding("shift+enter,shift+f3,up", "previous", "Previous match", show=False),
+        Binding("enter,down", "next", "Next match", show=False),
+        Binding("shift+enter,up", "previous", "Previous match", show=False),
         Binding("escape", "close", "Close find", show=False),
     ]
 
@@ -43,7 +43,7 @@ class FindBar(Horizontal):
         yield Static("Find:", classes="label")
         yield Input(placeholder="text in this conversation", id="find-input", compact=True)
         yield Static("", id="find-count")
-        yield Static("Enter next · Shift+Enter previous · Esc close", classes="hint")
+        yield Static("Enter or ↓ next · Shift+Enter or ↑ previous · Esc close", classes="hint")
 
     @property
     def input(self) -> Input:
