@@ -149,7 +149,7 @@ async def test_edit_forks_and_old_branch_survives_restart(tmp_path: Path, server
         await wait_for_replies(pilot, app)
         assert users_shown(app) == ["Q1", "Q2 edited"]
         assert replies_shown(app) == ["A1", "A2 edited"]
-        assert "2/2" in str(app.screen.query(UserMessage)[-1].border_title)
+        assert "‹ 2/2 ›  edited" in str(app.screen.query(UserMessage)[-1].render())
         assert prompt.text == ""
     assert server.requests[-1]["json"]["messages"] == [
         {"role": "user", "content": "Q1"},
@@ -170,7 +170,7 @@ async def test_edit_forks_and_old_branch_survives_restart(tmp_path: Path, server
         await pilot.press("alt+left")
         await wait_until(pilot, lambda: users_shown(app) == ["Q1", "Q2"])
         assert replies_shown(app) == ["A1", "A2"]
-        assert "1/2" in str(app.screen.query(UserMessage)[-1].border_title)
+        assert "‹ 1/2 ›  edited" in str(app.screen.query(UserMessage)[-1].render())
     assert path_of(read_only_session(tmp_path)) == ["Q1", "A1", "Q2", "A2"]
 
 

@@ -150,12 +150,12 @@ class ChatScreen(MessageActions, Screen[None]):
 
     async def show_session(self, session: Session) -> None:
         self.session = session
-        self.session_shown()
         self._live = self._live_widget = None
         live = self.app.replies.live.get(session.id)
         if live is not None:
             live.sync()
         await self.view.show_session(session)
+        self.session_shown()
         if live is not None:
             await self._follow_live(live)
         else:

@@ -37,9 +37,15 @@ from tui_chat.widgets.messages import AssistantMessage, FlipRequested, UserMessa
 if TYPE_CHECKING:
     from tui_chat.screens.chat import ChatScreen
 
+# Alt+letter arrives with the letter as its character, so a focused text box (the prompt)
+# would type it: those bindings take priority. None of them is a text box's own key.
 MESSAGE_BINDINGS = [
-    Binding("alt+r", "regenerate", "Regenerate reply", id="reply.regenerate", show=False),
-    Binding("alt+g", "continue_reply", "Continue reply", id="reply.continue", show=False),
+    Binding(
+        "alt+r", "regenerate", "Regenerate reply", id="reply.regenerate", show=False, priority=True
+    ),
+    Binding(
+        "alt+g", "continue_reply", "Continue reply", id="reply.continue", show=False, priority=True
+    ),
     Binding(
         "alt+left", "previous_alternative", "Previous alternative", id="reply.previous", show=False
     ),
@@ -58,14 +64,44 @@ MESSAGE_BINDINGS = [
         id="message.select_next",
         show=False,
     ),
-    Binding("alt+y", "copy_message", "Copy message", id="message.copy", show=False),
-    Binding("alt+c", "copy_code", "Copy code block (cycles)", id="message.copy_code", show=False),
-    Binding("alt+v", "select_text", "Select text of message", id="message.select_text", show=False),
-    Binding("alt+e", "edit_message", "Edit and resend message", id="message.edit", show=False),
-    Binding("alt+d,delete", "delete_message", "Delete message", id="message.delete", show=False),
+    Binding("alt+y", "copy_message", "Copy message", id="message.copy", show=False, priority=True),
+    Binding(
+        "alt+c",
+        "copy_code",
+        "Copy code block (cycles)",
+        id="message.copy_code",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "alt+v",
+        "select_text",
+        "Select text of message",
+        id="message.select_text",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "alt+e",
+        "edit_message",
+        "Edit and resend message",
+        id="message.edit",
+        show=False,
+        priority=True,
+    ),
+    Binding(
+        "alt+d", "delete_message", "Delete message", id="message.delete", show=False, priority=True
+    ),
     Binding("ctrl+f", "find", "Find", id="message.find", show=False),
-    Binding("alt+n", "find_next", "Find next", id="message.find_next", show=False),
-    Binding("alt+p", "find_previous", "Find previous", id="message.find_previous", show=False),
+    Binding("alt+n", "find_next", "Find next", id="message.find_next", show=False, priority=True),
+    Binding(
+        "alt+p",
+        "find_previous",
+        "Find previous",
+        id="message.find_previous",
+        show=False,
+        priority=True,
+    ),
     Binding("ctrl+o", "attach_image", "Attach image", id="message.attach_image", show=False),
 ]
 
@@ -329,6 +365,7 @@ class MessageActions:
                 self._show_selection()
             return
         widget = widgets[index]
+        view.unfold_all()
         self._selected_id = widget.message.id
         self._code_cycle = ("", -1)
         self._show_selection()
@@ -562,6 +599,7 @@ class MessageActions:
         if not isinstance(widget, AssistantMessage):
             return
         fences = list(widget.body.query(MarkdownFence))
+        view.unfold_all()
         if index < len(fences):
             fences[index].add_class("-code-selected")
             view.scroll_to_widget(fences[index], animate=False)
@@ -683,6 +721,7 @@ class MessageActions:
             self._mark_matches()
         if widget is None:
             return
+        view.unfold_all()  # while a reply streams, messages far above are folded away
         for old in view.query(".-find-current, .-find-block"):
             old.remove_class("-find-current", "-find-block")
         widget.add_class("-find-current")

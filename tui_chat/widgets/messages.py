@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
@@ -93,9 +94,15 @@ def attachment_line(message: Message) -> str:
     return "  ".join(f"[image: {display_name(a)}]" for a in message.attachments)
 
 
+# On a focused message (the prompt keeps Delete for itself).
+DELETE_BINDING = Binding("delete", "screen.delete_message", "Delete message", show=False)
+
+
 class UserMessage(FlipActions, Static, can_focus=True):
     """What the user sent, shown verbatim (never parsed as markup), with its attachments
-    and, when it was edited, `‹ 1/2 ›` in the title."""
+    and, when it was edited, `‹ 1/2 ›` above it."""
+
+    BINDINGS = [DELETE_BINDING]
 
     def __init__(self, message: Message) -> None:
         super().__init__(Content(message.content), classes="message user")
@@ -111,11 +118,10 @@ class UserMessage(FlipActions, Static, can_focus=True):
             view.refresh_alternatives(self)
 
     def set_alternatives(self, index: int, count: int) -> None:
-        self.alternatives = (index, count)
-        if count > 1:
-            self.border_title = Content.from_markup("You " + alternatives_markup(index, count))
-        else:
-            self.border_title = "You"
+        """Show `‹ i/n ›` (versions of this message) on a first line of its own."""
+        if self.alternatives != (index, count):
+            self.alternatives = (index, count)
+            self.refresh_content()
 
     def set_highlight(self, pattern: re.Pattern[str] | None) -> None:
         """Highlight what `pattern` matches in the text (find in session)."""
@@ -130,6 +136,10 @@ class UserMessage(FlipActions, Static, can_focus=True):
         if self.message.attachments:
             chips = Content.styled(attachment_line(self.message), "bold")
             content = Content("\n").join([content, chips]) if self.message.content else chips
+        index, count = self.alternatives
+        if count > 1:
+            versions = Content.from_markup(alternatives_markup(index, count) + "  edited")
+            content = Content("\n").join([versions.stylize("dim", 8), content])
         self.update(content)
 
 
@@ -163,6 +173,8 @@ class ReplyBody(StreamingMarkdown):
 
 class AssistantMessage(Vertical, can_focus=True):
     """A reply: a meta line, the Markdown body, and a note on how it ended."""
+
+    BINDINGS = [DELETE_BINDING]
 
     @dataclass
     class Selected(TextualMessage):
