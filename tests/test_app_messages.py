@@ -64,9 +64,7 @@ async def test_regenerate_keeps_both_alternatives_and_flips(tmp_path: Path, serv
         await wait_until(pilot, lambda: replies_shown(app) == ["First answer."])
         assert "‹ 1/2 ›" in screen_text(app)
         # The regenerated request had the question only, not the old reply.
-        assert server.requests[-1]["json"]["messages"] == [
-            {"role": "user", "content": "Question"}
-        ]
+        assert server.requests[-1]["json"]["messages"] == [{"role": "user", "content": "Question"}]
         # Clicking › in the reply's meta line flips forward.
         meta = app.screen.query_one(AssistantMessage).query_one(".meta")
         text = str(meta.render())
@@ -123,9 +121,7 @@ async def test_continue_joins_text_into_one_reply(tmp_path: Path, server) -> Non
 
 
 async def test_edit_forks_and_old_branch_survives_restart(tmp_path: Path, server) -> None:
-    server.enqueue(
-        Script(content=["A1"]), Script(content=["A2"]), Script(content=["A2 edited"])
-    )
+    server.enqueue(Script(content=["A1"]), Script(content=["A2"]), Script(content=["A2 edited"]))
     app = make_app(tmp_path, server)
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "Q1")
