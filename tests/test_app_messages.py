@@ -167,6 +167,12 @@ async def test_edit_forks_and_old_branch_survives_restart(tmp_path: Path, server
         await wait_until(pilot, lambda: users_shown(app) == ["Q1", "Q2"])
         assert replies_shown(app) == ["A1", "A2"]
         assert "‹ 1/2 ›  edited" in str(app.screen.query(UserMessage)[-1].render())
+        # Clicking › on the message brings the edited branch back.
+        await pilot.click(app.screen.query(UserMessage)[-1], offset=(8, 0))  # border, padding
+        await wait_until(pilot, lambda: users_shown(app) == ["Q1", "Q2 edited"])
+        assert replies_shown(app) == ["A1", "A2 edited"]
+        await pilot.press("alt+left")
+        await wait_until(pilot, lambda: users_shown(app) == ["Q1", "Q2"])
     assert path_of(read_only_session(tmp_path)) == ["Q1", "A1", "Q2", "A2"]
 
 
@@ -192,6 +198,12 @@ async def test_delete_asks_and_removes_from_path_and_file(tmp_path: Path, server
         await pilot.press("y")
         await wait_until(pilot, lambda: users_shown(app) == ["Q1"])
         assert replies_shown(app) == ["A1"]
+        # Delete on a focused message asks too.
+        app.screen.query_one(AssistantMessage).focus()
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "Delete this reply “A1”?" in str(app.screen.query_one("#question").render())
+        await pilot.press("escape")
     data = read_only_session(tmp_path)
     assert [m["content"] for m in data["messages"]] == ["Q1", "A1"]
     assert path_of(data) == ["Q1", "A1"]
@@ -273,6 +285,12 @@ async def test_find_highlights_moves_and_reaches_earlier_messages(tmp_path: Path
         assert str(bar.query_one("#find-count").render()) == "1/1"
         user = app.screen.query_one(".-find-current")
         assert isinstance(user, UserMessage) and user.highlight is not None
+        await pilot.press("escape")
+        # The palette and /find call the action with the text.
+        await app.screen.run_action("find('answer 7')")
+        await pilot.pause()
+        assert bar.display and bar.query_text == "answer 7"
+        assert str(bar.query_one("#find-count").render()) == "1/1"
 
 
 async def test_attach_image_shows_chip_and_file_keeps_path(tmp_path: Path, server) -> None:

@@ -58,6 +58,10 @@ def test_vanished_file_is_a_clear_error(tmp_path: Path) -> None:
     path.unlink()
     with pytest.raises(AttachmentError, match=r"cat\.png: no such file"):
         message_payload(message)
+    assert message_payload(message, missing="note")["content"] == [
+        {"type": "text", "text": "q"},
+        {"type": "text", "text": "[image not available: cat.png]"},
+    ]
 
 
 def test_check_reference_rejects_bad_files(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tui_chat.session import Message
 
@@ -120,11 +120,16 @@ def image_url(reference: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def message_payload(message: Message) -> dict[str, Any]:
+def message_payload(
+    message: Message, missing: Literal["raise", "note"] = "raise"
+) -> dict[str, Any]:
     """The request form of `message`: role and content, where content is the text, or, when
     the message has attachments, a list of a text part and `image_url` parts.
 
-    Files are read now (at send time); AttachmentError says which one vanished or changed.
+    Files are read now (at send time). A file that vanished or changed raises
+    AttachmentError (saying which and why); with `missing="note"` it becomes a text part
+    `[image not available: NAME]` instead, so an old message whose file is gone does not
+    block the rest of the conversation.
     """
     if not message.attachments:
         return {"role": message.role, "content": message.content}
@@ -132,5 +137,13 @@ def message_payload(message: Message) -> dict[str, Any]:
     if message.content:
         parts.append({"type": "text", "text": message.content})
     for reference in message.attachments:
-        parts.append({"type": "image_url", "image_url": {"url": image_url(reference)}})
+        try:
+            url = image_url(reference)
+        except AttachmentError:
+            if missing == "raise":
+                raise
+            note = f"[image not available: {display_name(reference)}]"
+            parts.append({"type": "text", "text": note})
+            continue
+        parts.append({"type": "image_url", "image_url": {"url": url}})
     return {"role": message.role, "content": parts}

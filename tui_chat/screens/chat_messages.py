@@ -632,11 +632,12 @@ class MessageActions:
 
     # -- find ----------------------------------------------------------------------------------
 
-    def action_find(self, text: str = "") -> None:
+    async def action_find(self, text: str = "") -> None:
+        """Open the find bar (with `text` as the query, when given) and show the matches."""
         bar = self._screen.query_one(FindBar)
         bar.open(text)
-        if not text:
-            self._run_find()
+        self._run_find()
+        await self._show_match()
 
     async def action_find_next(self) -> None:
         await self._step_find(1)
