@@ -303,6 +303,14 @@ class Session:
         ids = [m.id for m in siblings]
         return (ids.index(message.id) + 1 if message.id in ids else 1), max(1, len(ids))
 
+    def alternative_positions(self) -> dict[str, tuple[int, int]]:
+        """`alternative_position` of every message at once (one pass over the tree)."""
+        positions: dict[str, tuple[int, int]] = {}
+        for siblings in self._children_index().values():
+            for index, message in enumerate(siblings, 1):
+                positions[message.id] = (index, len(siblings))
+        return positions
+
     def path_to(self, message_id: str | None) -> list[Message]:
         """The messages from the start down to `message_id` (inclusive)."""
         self._reconcile()

@@ -115,7 +115,7 @@ class UserMessage(FlipActions, Static, can_focus=True):
     def on_mount(self) -> None:
         view = next((a for a in self.ancestors if isinstance(a, MessageView)), None)
         if view is not None:
-            view.refresh_alternatives(self)
+            view.alternatives_changed()
 
     def set_alternatives(self, index: int, count: int) -> None:
         """Show `‹ i/n ›` (versions of this message) on a first line of its own."""
@@ -203,7 +203,7 @@ class AssistantMessage(Vertical, can_focus=True):
         self.refresh_note()
         view = next((a for a in self.ancestors if isinstance(a, MessageView)), None)
         if view is not None:
-            view.refresh_alternatives(self)
+            view.alternatives_changed()
 
     def set_alternatives(self, index: int, count: int) -> None:
         if self.alternatives != (index, count):
@@ -390,13 +390,21 @@ class MessageView(FollowingScroll):
                 return widget
         return None
 
-    def refresh_alternatives(self, *widgets: UserMessage | AssistantMessage) -> None:
-        """Show `‹ i/n ›` on `widgets` (all shown messages when none are given)."""
+    def refresh_alternatives(self) -> None:
+        """Show `‹ i/n ›` on the shown messages that have alternatives."""
+        self._alternatives_pending = False
         session = self._session
         if session is None:
             return
-        for widget in widgets or self.message_widgets():
-            widget.set_alternatives(*session.alternative_position(widget.message))
+        positions = session.alternative_positions()
+        for widget in self.message_widgets():
+            widget.set_alternatives(*positions.get(widget.message.id, (1, 1)))
+
+    def alternatives_changed(self) -> None:
+        """Messages were mounted: refresh `‹ i/n ›` once, after the batch."""
+        if not getattr(self, "_alternatives_pending", False):
+            self._alternatives_pending = True
+            self.call_after_refresh(self.refresh_alternatives)
 
     @property
     def first_shown(self) -> int:
