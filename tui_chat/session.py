@@ -535,16 +535,24 @@ class Session:
         for message in self._nodes.values():
             if message.parent_id is not None and message.parent_id not in self._nodes:
                 message.parent_id = None
-        # A hand-edited file may hold a cycle: cut it where the walk comes back.
+        # A hand-edited file may hold a cycle: cut it where the walk comes back. Each
+        # message is walked once (`sound`: known to lead to the start).
+        sound: set[str] = set()
         for message in self._nodes.values():
-            seen = {message.id}
-            node = message
-            while node.parent_id is not None:
-                if node.parent_id in seen:
+            walk: list[Message] = []
+            on_walk: set[str] = set()
+            node: Message | None = message
+            while node is not None and node.id not in sound:
+                walk.append(node)
+                on_walk.add(node.id)
+                parent_id = node.parent_id
+                if parent_id is None:
+                    break
+                if parent_id in on_walk:
                     node.parent_id = None
                     break
-                seen.add(node.parent_id)
-                node = self._nodes[node.parent_id]
+                node = self._nodes[parent_id]
+            sound.update(on_walk)
         if isinstance(branches, dict):
             self._last_child = {
                 k: v
