@@ -123,7 +123,7 @@ def test_usage_round_trip_optional_counts() -> None:
 
 def test_user_messages_have_no_reply_fields() -> None:
     data = Message(role="user", content="q").to_dict()
-    assert set(data) == {"id", "role", "content", "created_at"}
+    assert set(data) == {"id", "role", "content", "created_at", "parent_id"}
 
 
 def test_from_dict_tolerates_missing_optional_fields() -> None:

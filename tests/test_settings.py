@@ -259,7 +259,7 @@ def test_old_file_without_settings_loads_with_defaults(tmp_path: Path) -> None:
     assert [m.content for m in session.messages] == ["hi", "hello"]
     # Saved again it keeps the old keys where they were and gains "settings".
     data = session.to_dict()
-    assert data["version"] == SESSION_FORMAT_VERSION == 1
+    assert data["version"] == SESSION_FORMAT_VERSION == 2
     assert {k: data[k] for k in ("provider", "model", "system_prompt")} == {
         "provider": "dashscope",
         "model": "qwen-plus",

@@ -38,6 +38,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         "screens/settings.tcss",
         "screens/model_picker.tcss",
         "screens/config_editor.tcss",
+        "screens/chat_messages.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [

@@ -18,6 +18,7 @@ from textual.message import Message as TextualMessage
 from textual.worker import Worker
 
 from tui_chat.context import build_messages
+from tui_chat.continuation import continuation_messages
 from tui_chat.providers import ChatProvider, ProviderRegistry
 from tui_chat.providers.events import (
     ChatRequest,
@@ -29,7 +30,7 @@ from tui_chat.providers.events import (
     TextDelta,
     UsageReport,
 )
-from tui_chat.session import Message, Session
+from tui_chat.session import Message, Session, Usage
 from tui_chat.store import SessionStore, SessionSummary
 from tui_chat.tokens import estimate_tokens
 
@@ -57,6 +58,11 @@ class LiveReply:
     """When `retrying` arrived (time.monotonic()), for the countdown."""
     provider: ChatProvider | None = None
     """The provider streaming this reply (its client stays open until the reply ends)."""
+    continuing: bool = False
+    """This streams the rest of an existing reply (see tui_chat.continuation)."""
+    base_usage: Usage | None = None
+    base_duration: float = 0.0
+    """Usage and duration of the part of a continued reply that was there before."""
 
     def add_text(self, text: str) -> None:
         self._first_token()
@@ -71,6 +77,8 @@ class LiveReply:
     def _first_token(self) -> None:
         if self.first_token_at is None:
             self.first_token_at = time.monotonic()
+            if self.continuing:
+                return  # the reply's first token came with its first part
             self.message.first_token_seconds = round(self.first_token_at - self.sent_at, 3)
 
     def sync(self) -> None:
@@ -78,7 +86,21 @@ class LiveReply:
         self.message.content = "".join(self.text_parts)
         self.message.reasoning = "".join(self.reasoning_parts)
         if self.first_token_at is not None:
-            self.message.duration_seconds = round(time.monotonic() - self.first_token_at, 3)
+            elapsed = time.monotonic() - self.first_token_at
+            self.message.duration_seconds = round(self.base_duration + elapsed, 3)
+
+    def usage(self, usage: Usage) -> Usage:
+        """The reply's usage: `usage`, plus what the part before a continuation used."""
+        base = self.base_usage
+        if base is None:
+            return usage
+        return Usage(
+            prompt_tokens=base.prompt_tokens + usage.prompt_tokens,
+            completion_tokens=base.completion_tokens + usage.completion_tokens,
+            total_tokens=base.total_tokens + usage.total_tokens,
+            reasoning_tokens=_add(base.reasoning_tokens, usage.reasoning_tokens),
+            cached_tokens=_add(base.cached_tokens, usage.cached_tokens),
+        )
 
     def progress(self) -> str:
         """Live figures for the status line."""
@@ -156,8 +178,9 @@ class ReplyManager:
         finally:
             self._preparing.discard(session.id)
 
-    def start(self, session: Session) -> LiveReply:
-        """Add an empty reply to `session` and stream it in a worker."""
+    def start(self, session: Session, continue_reply: Message | None = None) -> LiveReply:
+        """Add an empty reply to `session` and stream it in a worker; or, given
+        `continue_reply` (the last message of the current path), stream the rest of it."""
         resolved = self.registry.resolve(session.provider)
         notice = resolved.notice
         if resolved.provider.is_demo and session.provider != "demo":
@@ -171,15 +194,25 @@ class ReplyManager:
                 notice = f"Switched this session to {default.provider.label} · {default.model}."
         # The user's words reach the disk before the request goes out.
         self.store.save(session)
-        reply = Message(
-            role="assistant",
-            status="streaming",
-            model=session.model,
-            provider=session.provider,
-            json_mode=session.settings.json_mode,
-        )
-        session.add(reply)
-        live = LiveReply(session, reply, resolved.provider.label, resolved.provider.is_demo)
+        if continue_reply is not None:
+            reply = continue_reply
+            live = LiveReply(session, reply, resolved.provider.label, resolved.provider.is_demo)
+            live.continuing = True
+            live.text_parts.append(reply.content)
+            if reply.reasoning:
+                live.reasoning_parts.append(reply.reasoning)
+            live.base_usage, live.base_duration = reply.usage, reply.duration_seconds or 0.0
+            reply.status, reply.error, reply.finish_reason = "streaming", None, None
+        else:
+            reply = Message(
+                role="assistant",
+                status="streaming",
+                model=session.model,
+                provider=session.provider,
+                json_mode=session.settings.json_mode,
+            )
+            session.add(reply)
+            live = LiveReply(session, reply, resolved.provider.label, resolved.provider.is_demo)
         live.provider = resolved.provider
         self.live[session.id] = live
         live.worker = self.app.run_worker(
@@ -210,11 +243,10 @@ class ReplyManager:
     async def _run(self, live: LiveReply, provider: ChatProvider) -> None:
         session, reply = live.session, live.message
         try:
-            request = ChatRequest(
-                model=session.model,
-                messages=build_messages(session, self.registry.config.system_prompt),
-                settings=session.settings,
-            )
+            messages = build_messages(session, self.registry.config.system_prompt)
+            if live.continuing:
+                messages = continuation_messages(messages)
+            request = ChatRequest(model=session.model, messages=messages, settings=session.settings)
             live.sent_at = time.monotonic()
             checkpoint = time.monotonic() + CHECKPOINT_SECONDS
             async for event in provider.stream(request):
@@ -223,7 +255,7 @@ class ReplyManager:
                 elif isinstance(event, ReasoningDelta):
                     live.add_reasoning(event.text)
                 elif isinstance(event, UsageReport):
-                    reply.usage = event.usage
+                    reply.usage = live.usage(event.usage)
                 elif isinstance(event, Finished):
                     reply.finish_reason = event.finish_reason
                     reply.status = "complete"
@@ -263,3 +295,7 @@ class ReplyManager:
         live.session.touch()
         self.live.pop(live.session.id, None)
         self._post(ReplyEnded(live.session.id, live.message.id, SessionSummary.of(live.session)))
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None and b is None else (a or 0) + (b or 0)

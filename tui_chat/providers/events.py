@@ -50,13 +50,12 @@ class Finished:
 
 
 _CUT_OFF = (
-    "Cut off at max tokens. Ctrl+R retries; a higher Max tokens in the session settings "
-    "leaves more room."
+    "Cut off at max tokens. Alt+G continues it, Ctrl+R writes a new reply; a higher Max "
+    "tokens in the session settings leaves more room."
 )
 # Plain words for finish reasons other than "stop". Providers add their own values (DeepSeek,
 # Zhipu, SiliconFlow, OpenRouter, vLLM); see providers.md §1.3.
 _FINISH_REASONS: dict[str, str] = {
-    # Continue (issue 5) is not built yet: until it is, say what happened and what helps.
     "length": _CUT_OFF,
     "max_tokens": _CUT_OFF,
     "content_filter": "Stopped by the provider's content filter.",

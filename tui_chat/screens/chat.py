@@ -16,8 +16,10 @@ from textual.widgets import Footer, Static
 
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
+from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
+from tui_chat.widgets.find_bar import FindBar
 from tui_chat.widgets.messages import AssistantMessage, MessageView
 from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.session_list import SessionList
@@ -39,7 +41,7 @@ INPUT_QUIET_SECONDS = 0.08
 once rather than behind a frame."""
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(MessageActions, Screen[None]):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [
@@ -52,6 +54,7 @@ class ChatScreen(Screen[None]):
         Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
+        *MESSAGE_BINDINGS,
     ]
 
     app: TuiChatApp
@@ -66,6 +69,7 @@ class ChatScreen(Screen[None]):
         self._live: LiveReply | None = None
         """The streaming reply of the shown session, if any."""
         self._live_widget: AssistantMessage | None = None
+        self._init_message_actions()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -74,8 +78,10 @@ class ChatScreen(Screen[None]):
                 yield SessionList(id="sessions")
             with Vertical(id="chat"):
                 yield Static("", id="banner")
+                yield FindBar(id="find")
                 yield MessageView(id="messages")
                 yield ThinkingPane(id="thinking")
+                yield Static("", id="prompt-info")
                 yield PromptInput(
                     id="prompt", placeholder="Message… (Enter sends, Ctrl+J new line)"
                 )
@@ -158,6 +164,7 @@ class ChatScreen(Screen[None]):
         if live is not None:
             live.sync()
         await self.view.show_session(session)
+        self.session_shown()
         if live is not None:
             await self._follow_live(live)
         else:
@@ -263,6 +270,8 @@ class ChatScreen(Screen[None]):
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
         text = strip_control(event.text).strip("\n")
+        if self.attachments_problem():
+            return
         problem = self.app.replies.problem_before_sending(session, text)
         if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
             self.notify(problem, title="Not sent", severity="warning", timeout=12)
@@ -270,17 +279,16 @@ class ChatScreen(Screen[None]):
         await self.app.replies.prepare(session)  # an api_key_cmd runs in a thread
         if self.session is not session:
             return  # the user moved on while the key was fetched; the text stays
-        user_message = session.add(Message(role="user", content=text))
-        await self.view.add_message(user_message)
+        user_message = await self.add_user_message(session, text)
         if await self._start_reply(session):
             self.prompt.clear()  # only once the words are on disk
+            self.message_sent()
         else:
-            session.messages.remove(user_message)
-            await self.view.remove_message(user_message.id)
+            await self.undo_user_message(session, user_message)
 
-    async def _start_reply(self, session: Session) -> bool:
+    async def _start_reply(self, session: Session, continue_reply: Message | None = None) -> bool:
         try:
-            live = self.app.replies.start(session)
+            live = self.app.replies.start(session, continue_reply)
         except OSError as exc:
             self.notify(
                 f"Could not save the session, nothing was sent: {exc}. Your text is still in "
@@ -289,7 +297,11 @@ class ChatScreen(Screen[None]):
                 severity="error",
             )
             return False
-        await self.view.add_message(live.message)
+        widget = self.view.reply_widget(live.message.id)
+        if widget is None:
+            await self.view.add_message(live.message)
+        else:  # continued: the rest streams into the reply that is there
+            widget.refresh_note()
         self.sessions.upsert(SessionSummary.of(session))
         self.sessions.set_current(session.id)
         self._refresh_sidebar_title()
@@ -334,27 +346,14 @@ class ChatScreen(Screen[None]):
     def action_stop(self) -> None:
         if self.session is not None and self.app.replies.stop(self.session.id):
             return
+        if self.cancel_message_state():  # an edit in progress, a selected message
+            return
         if not self.prompt.has_focus:
             self.prompt.focus()
 
     async def action_retry(self) -> None:
-        session = self.session
-        if session is None or self.app.replies.is_streaming(session.id):
-            return
-        last = session.messages[-1] if session.messages else None
-        if last is None:
-            self.notify("Nothing to retry yet.")
-            return
-        await self.app.replies.prepare(session)  # an api_key_cmd runs in a thread
-        if self.session is not session or session.messages[-1] is not last:
-            return
-        if last.role == "assistant":
-            if last.status == "complete" and last.finish_reason in (None, "stop"):
-                self.notify("The last reply is complete; nothing to retry.")
-                return
-            session.messages.pop()
-            await self.view.remove_message(last.id)
-        await self._start_reply(session)
+        """Retry a failed reply, or regenerate one (the old reply stays an alternative)."""
+        await self.action_regenerate()
 
     def action_toggle_thinking(self) -> None:
         thinking = self.thinking

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 
@@ -10,6 +11,7 @@ from markdown_it import MarkdownIt
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
@@ -56,7 +58,7 @@ def reply_note(message: Message) -> tuple[str, str] | None:
     if message.status == "error":
         return "-error", f"⚠ {message.error or 'The reply failed.'}"
     if message.status == "stopped":
-        return "-stopped", "■ Stopped — the reply above is partial. Ctrl+R to retry."
+        return "-stopped", "■ Stopped — partial reply. Alt+G continues it, Ctrl+R writes a new one."
     if message.status == "streaming":
         return None
     description = describe_finish_reason(message.finish_reason)
@@ -65,13 +67,92 @@ def reply_note(message: Message) -> tuple[str, str] | None:
     return None
 
 
-class UserMessage(Static, can_focus=True):
-    """What the user sent, shown verbatim (never parsed as markup)."""
+@dataclass
+class FlipRequested(TextualMessage):
+    """The user clicked ‹ or › of a message's alternatives."""
+
+    message: Message
+    step: int
+
+
+def alternatives_markup(index: int, count: int) -> str:
+    """`‹ 2/3 ›` whose arrows can be clicked (actions of the widget showing it)."""
+    return f"[@click=flip_previous]‹[/] {index}/{count} [@click=flip_next]›[/]"
+
+
+class FlipActions:
+    """Click actions of the ‹ › arrows; the screen does the flipping."""
+
+    message: Message
+
+    def action_flip_previous(self) -> None:
+        self.post_message(FlipRequested(self.message, -1))  # type: ignore[attr-defined]
+
+    def action_flip_next(self) -> None:
+        self.post_message(FlipRequested(self.message, 1))  # type: ignore[attr-defined]
+
+
+def attachment_line(message: Message) -> str:
+    from tui_chat.attachments import display_name
+
+    return "  ".join(f"[image: {display_name(a)}]" for a in message.attachments)
+
+
+# On a focused message (the prompt keeps Delete for itself).
+DELETE_BINDING = Binding("delete", "screen.delete_message", "Delete message", show=False)
+
+
+class UserMessage(FlipActions, Static, can_focus=True):
+    """What the user sent, shown verbatim (never parsed as markup), with its attachments
+    and, when it was edited, `‹ 1/2 ›` above it."""
+
+    BINDINGS = [DELETE_BINDING]
 
     def __init__(self, message: Message) -> None:
         super().__init__(Content(message.content), classes="message user")
         self.message = message
+        self.alternatives = (1, 1)
+        self.highlight: re.Pattern[str] | None = None
         self.border_title = "You"
+        self.refresh_content()
+
+    def on_mount(self) -> None:
+        view = next((a for a in self.ancestors if isinstance(a, MessageView)), None)
+        if view is not None:
+            view.alternatives_changed()
+
+    def set_alternatives(self, index: int, count: int) -> None:
+        """Show `‹ i/n ›` (versions of this message) on a first line of its own."""
+        if self.alternatives != (index, count):
+            self.alternatives = (index, count)
+            self.refresh_content()
+
+    def set_highlight(self, pattern: re.Pattern[str] | None) -> None:
+        """Highlight what `pattern` matches in the text (find in session)."""
+        if pattern != self.highlight:
+            self.highlight = pattern
+            self.refresh_content()
+
+    def refresh_content(self) -> None:
+        content = Content(self.message.content)
+        if self.highlight is not None:
+            content = content.highlight_regex(self.highlight, style="reverse")
+        if self.message.attachments:
+            chips = Content.styled(attachment_line(self.message), "bold")
+            content = Content("\n").join([content, chips]) if self.message.content else chips
+        index, count = self.alternatives
+        if count > 1:
+            versions = Content.from_markup(alternatives_markup(index, count) + "  edited")
+            content = Content("\n").join([versions.stylize("dim", 8), content])
+        self.update(content)
+
+
+class MetaLine(FlipActions, Static):
+    """A reply's meta line; `‹ 2/3 ›` in it can be clicked."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(reply_meta(message), classes="meta")
+        self.message = message
 
 
 class ReplyBody(StreamingMarkdown):
@@ -97,6 +178,8 @@ class ReplyBody(StreamingMarkdown):
 class AssistantMessage(Vertical, can_focus=True):
     """A reply: a meta line, the Markdown body, and a note on how it ended."""
 
+    BINDINGS = [DELETE_BINDING]
+
     @dataclass
     class Selected(TextualMessage):
         """The user focused this reply (its reasoning can be shown)."""
@@ -106,7 +189,7 @@ class AssistantMessage(Vertical, can_focus=True):
     def __init__(self, message: Message) -> None:
         super().__init__(classes="message assistant")
         self.message = message
-        self._meta = Static(reply_meta(message), classes="meta")
+        self._meta = MetaLine(message)
         self._body = ReplyBody(reply_markdown(message) or None, classes="body")
         self._note = Static("", classes="note")
         self._streaming = False
@@ -118,8 +201,18 @@ class AssistantMessage(Vertical, can_focus=True):
         yield self._body
         yield self._note
 
+        self.alternatives = (1, 1)
+
     def on_mount(self) -> None:
         self.refresh_note()
+        view = next((a for a in self.ancestors if isinstance(a, MessageView)), None)
+        if view is not None:
+            view.alternatives_changed()
+
+    def set_alternatives(self, index: int, count: int) -> None:
+        if self.alternatives != (index, count):
+            self.alternatives = (index, count)
+            self.refresh_meta()
 
     def on_focus(self) -> None:
         self.post_message(self.Selected(self))
@@ -167,7 +260,11 @@ class AssistantMessage(Vertical, can_focus=True):
         self.refresh_note()
 
     def refresh_meta(self) -> None:
-        self._meta.update(reply_meta(self.message))
+        meta = reply_meta(self.message)
+        index, count = self.alternatives
+        if count > 1:
+            meta = Content.from_markup(alternatives_markup(index, count) + "  ") + meta
+        self._meta.update(meta)
 
     def refresh_note(self) -> None:
         note = reply_note(self.message)
@@ -336,6 +433,36 @@ class MessageView(FollowingScroll):
             if isinstance(widget, AssistantMessage) and widget.message.id == message_id:
                 return widget
         return None
+
+    def message_widgets(self) -> list[UserMessage | AssistantMessage]:
+        return [w for w in self.children if isinstance(w, UserMessage | AssistantMessage)]
+
+    def message_widget(self, message_id: str) -> UserMessage | AssistantMessage | None:
+        for widget in self.message_widgets():
+            if widget.message.id == message_id:
+                return widget
+        return None
+
+    def refresh_alternatives(self) -> None:
+        """Show `‹ i/n ›` on the shown messages that have alternatives."""
+        self._alternatives_pending = False
+        session = self._session
+        if session is None:
+            return
+        positions = session.alternative_positions()
+        for widget in self.message_widgets():
+            widget.set_alternatives(*positions.get(widget.message.id, (1, 1)))
+
+    def alternatives_changed(self) -> None:
+        """Messages were mounted: refresh `‹ i/n ›` once, after the batch."""
+        if not getattr(self, "_alternatives_pending", False):
+            self._alternatives_pending = True
+            self.call_after_refresh(self.refresh_alternatives)
+
+    @property
+    def first_shown(self) -> int:
+        """Index in the session's messages of the first one mounted."""
+        return self._first_shown
 
     async def remove_message(self, message_id: str) -> None:
         for widget in self.query(".message"):

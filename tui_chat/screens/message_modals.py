@@ -1,0 +1,151 @@
+"""Small modals for message operations: selecting text to copy, attaching an image."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.suggester import Suggester
+from textual.widgets import Button, Input, Static, TextArea
+
+from tui_chat.attachments import AttachmentError, check_reference, display_name
+
+
+class SelectTextScreen(ModalScreen[None]):
+    """A message's text, read-only: select any part with the keyboard or mouse and copy it."""
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Close", show=False),
+        Binding("y,ctrl+c", "copy", "Copy selection", show=False, priority=True),
+    ]
+
+    def __init__(self, text: str, title: str) -> None:
+        super().__init__()
+        self.text = text
+        self.title_text = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="select-dialog"):
+            yield Static(Content(self.title_text), id="select-title")
+            yield TextArea(
+                self.text, read_only=True, soft_wrap=True, id="select-text", show_cursor=True
+            )
+            yield Static(
+                "Shift+arrows or the mouse select · y / Ctrl+C copy (all when nothing is "
+                "selected) · Esc close",
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_copy(self) -> None:
+        area = self.query_one(TextArea)
+        text = area.selected_text or self.text
+        self.app.copy_to_clipboard(text)
+        what = "the selection" if area.selected_text else "the whole message"
+        self.notify(f"Copied {what} ({len(text)} characters).", timeout=3)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class PathSuggester(Suggester):
+    """Completes file and folder names as a path is typed (first match, sorted)."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value or "://" in value or value.startswith(("'", '"')):
+            return None
+        expanded = os.path.expanduser(value)
+        folder, _, start = expanded.rpartition(os.sep)
+        base = Path(folder or ("/" if expanded.startswith(os.sep) else "."))
+        try:
+            names = sorted(
+                entry.name + (os.sep if entry.is_dir() else "")
+                for entry in os.scandir(base)
+                if entry.name.startswith(start) and not entry.name.startswith(".")
+            )
+        except OSError:
+            return None
+        if not names or names[0] == start:
+            return None
+        return value + names[0][len(start) :]
+
+
+class AttachScreen(ModalScreen["list[str] | None"]):
+    """Attach images by path or URL. Returns the full new list of attachments (None when
+    cancelled); the checks of tui_chat.attachments run before a path is accepted."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, attached: list[str]) -> None:
+        super().__init__()
+        self.attached = list(attached)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="attach-dialog"):
+            yield Static("Attach an image to the next message", id="attach-title")
+            yield Input(
+                placeholder="path to an image file, or an http(s) URL",
+                suggester=PathSuggester(),
+                id="attach-input",
+            )
+            yield Static("", id="attach-error")
+            yield Static("", id="attach-list")
+            with Horizontal(id="buttons"):
+                yield Button("Attach", variant="primary", id="attach")
+                yield Button("Remove all", id="clear")
+                yield Button("Done", id="done")
+
+    def on_mount(self) -> None:
+        self._show_list()
+        self.query_one(Input).focus()
+
+    def _show_list(self) -> None:
+        names = "  ".join(f"[image: {display_name(a)}]" for a in self.attached)
+        self.query_one("#attach-list", Static).update(
+            Content(f"Attached: {names}" if names else "Nothing attached yet.")
+        )
+        self.query_one("#clear", Button).disabled = not self.attached
+
+    def _add_reference(self) -> None:
+        field = self.query_one(Input)
+        error = self.query_one("#attach-error", Static)
+        if not field.value.strip():
+            self.dismiss(self.attached)
+            return
+        try:
+            reference = check_reference(field.value)
+        except AttachmentError as problem:
+            error.update(Content(str(problem)))
+            error.display = True
+            return
+        error.display = False
+        if reference not in self.attached:
+            self.attached.append(reference)
+        field.value = ""
+        self._show_list()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._add_reference()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "attach":
+            self._add_reference()
+        elif event.button.id == "clear":
+            self.attached.clear()
+            self._show_list()
+        else:
+            self.dismiss(self.attached)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
