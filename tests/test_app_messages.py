@@ -24,7 +24,7 @@ from tui_chat.screens.message_modals import AttachScreen, SelectTextScreen
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionStore
 from tui_chat.widgets.find_bar import FindBar
-from tui_chat.widgets.messages import FIRST_PAGE, AssistantMessage, UserMessage
+from tui_chat.widgets.messages import MAX_PAGE, AssistantMessage, UserMessage
 from tui_chat.widgets.prompt import PromptInput
 
 SIZE = (110, 36)
@@ -245,9 +245,9 @@ async def test_copy_message_and_cycle_code_blocks(tmp_path: Path, server) -> Non
 async def test_find_highlights_moves_and_reaches_earlier_messages(tmp_path: Path, server) -> None:
     store = SessionStore(tmp_path / "data" / "sessions", tmp_path / "data" / "session-index.json")
     session = Session(provider="local", model="test-model")
-    for n in range(FIRST_PAGE + 10):
+    for n in range(MAX_PAGE + 10):
         session.add(Message(role="user", content=f"question {n}"))
-        answer = "这里有一个苹果 Apple." if n in (2, FIRST_PAGE + 8) else f"answer {n}"
+        answer = "这里有一个苹果 Apple." if n in (2, MAX_PAGE + 8) else f"answer {n}"
         session.add(Message(role="assistant", content=f"# Title\n\nSome text.\n\n{answer}"))
     store.save(session)
     store.close()

@@ -110,7 +110,8 @@ async def test_nothing_stays_folded_once_replies_end(tmp_path: Path, server) -> 
     async with app.run_test(size=(80, 24)) as pilot:
         for seed in range(3):
             await type_and_send(pilot, f"long please ({seed})")
-            await wait_until(pilot, lambda: bool(app.replies.live), 5)
+            # The reply may end before a poll sees it live: wait for the request instead.
+            await wait_until(pilot, lambda: len(server.requests) > seed, 5)  # noqa: B023
             await wait_until(pilot, lambda: not app.replies.live, 30)
         await pilot.pause(0.2)
         messages = list(app.screen.query(".message"))

@@ -195,13 +195,12 @@ class AssistantMessage(Vertical, can_focus=True):
         self._streaming = False
         self.parts_shown = 0
         """How many streamed text parts have been written to the body."""
+        self.alternatives = (1, 1)
 
     def compose(self) -> ComposeResult:
         yield self._meta
         yield self._body
         yield self._note
-
-        self.alternatives = (1, 1)
 
     def on_mount(self) -> None:
         self.refresh_note()
