@@ -43,7 +43,9 @@ def build_app(
         config = load_config(paths.config_file)
     except ConfigError as error:
         config, config_error = Config(path=paths.config_file), error
-    store = SessionStore(paths.sessions_dir, paths.session_index_file)
+    store = SessionStore(
+        paths.sessions_dir, paths.session_index_file, paths.search_index_file, paths.trash_dir
+    )
     registry = ProviderRegistry(config, environ if environ is not None else os.environ, demo_delay)
     return TuiChatApp(paths, config, config_error, store, registry, watcher=watcher)
 
