@@ -37,6 +37,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         "screens/settings.tcss",
         "screens/model_picker.tcss",
         "screens/config_editor.tcss",
+        "screens/sessions.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [

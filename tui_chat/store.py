@@ -327,6 +327,10 @@ class SessionStore:
         self.save(copy)
         return copy
 
+    def wait_for_writes(self) -> None:
+        """Return once every save asked for so far is on disk."""
+        self._on_writer(lambda: None)
+
     def _on_writer(self, job: Any) -> Any:
         """Run `job` on the writer thread (after pending saves) and wait for its result."""
         try:
