@@ -16,11 +16,13 @@ from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.replies import ReplyManager
 from tui_chat.screens.chat import ChatScreen
+from tui_chat.screens.chat_sessions import session_system_commands
 from tui_chat.screens.config_file import ConfigFileActions
 from tui_chat.screens.confirm import ConfirmScreen
 from tui_chat.screens.keys import KeysScreen
 from tui_chat.session import Session
 from tui_chat.store import SessionStore
+from tui_chat.widgets.session_list import SessionList
 
 # How often the config file is checked for changes (one stat call).
 CONFIG_POLL_SECONDS = 2.0
@@ -146,6 +148,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
                 "Move this session to another provider",
                 screen.action_switch_provider,
             )
+            yield from session_system_commands(screen)
         if isinstance(screen, ConfigEditorScreen):
             # Its own actions: they ask before dropping unsaved edits.
             yield SystemCommand(
@@ -202,6 +205,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         for prefix, bindings in (
             ("", ChatScreen.BINDINGS),
             ("", self.BINDINGS),
+            ("Sidebar: ", SessionList.BINDINGS),
             ("Providers screen: ", ConfigEditorScreen.BINDINGS),
         ):
             for binding in bindings:

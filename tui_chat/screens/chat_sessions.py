@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
@@ -44,30 +46,38 @@ PALETTE_HITS = 8
 STOP_WAIT_SECONDS = 3.0
 
 SESSION_BINDINGS = [
-    Binding("f6", "rename_session", "Rename the session", id="session.rename", show=False),
+    # F6/F7 are the prompt's (TextArea: select line / select all), so they are not used.
+    Binding("f9", "rename_session", "Rename the session", id="session.rename", show=False),
     Binding(
-        "shift+f6", "duplicate_session", "Duplicate the session", id="session.duplicate",
+        "shift+f9", "duplicate_session", "Duplicate the session", id="session.duplicate", show=False
+    ),
+    Binding("f10", "pin_session", "Pin or unpin the session", id="session.pin", show=False),
+    Binding(
+        "f8", "delete_session", "Delete the session (to the trash)", id="session.delete", show=False
+    ),
+    Binding(
+        "shift+f8",
+        "restore_session",
+        "Restore a deleted session (trash)",
+        id="session.restore",
         show=False,
     ),
     Binding(
-        "f7", "export_session('md')", "Export the session as Markdown", id="session.export",
+        "f12",
+        "export_session('md')",
+        "Export the session as Markdown",
+        id="session.export",
         show=False,
     ),
     Binding(
-        "shift+f7", "export_session('json')", "Export the session as JSON",
-        id="session.export_json", show=False,
-    ),
-    Binding(
-        "f8", "delete_session", "Delete the session (to the trash)", id="session.delete",
+        "shift+f12",
+        "export_session('json')",
+        "Export the session as JSON",
+        id="session.export_json",
         show=False,
     ),
-    Binding(
-        "shift+f8", "restore_session", "Restore a deleted session (trash)",
-        id="session.restore", show=False,
-    ),
-    Binding("f9", "pin_session", "Pin or unpin the session", id="session.pin", show=False),
     Binding("ctrl+g", "search_sessions", "Search all sessions", id="session.search", show=False),
-]  # fmt: skip
+]
 
 
 class SessionSearchProvider(Provider):
@@ -537,3 +547,18 @@ class SessionActions:
             except OSError:
                 return
         self.sessions.upsert(self._summary(target))
+
+
+def session_system_commands(screen: SessionActions) -> Iterator[SystemCommand]:
+    """The palette's "session: …" commands (they act on the open session)."""
+    for title, help_text, action in (
+        ("session: Rename", "Give the session a title of your own", "rename_session"),
+        ("session: Delete", "Move the session to the trash (restorable)", "delete_session"),
+        ("session: Restore from trash", "List deleted sessions; restore one", "restore_session"),
+        ("session: Duplicate", "A copy of the session with a new id", "duplicate_session"),
+        ("session: Pin / unpin", "Keep the session at the top of the list", "pin_session"),
+        ("session: Search all sessions", "Titles and messages of every session", "search_sessions"),
+        ("session: Export as Markdown", "Write the session to a .md file", "export_session('md')"),
+        ("session: Export as JSON", "The session file as .json", "export_session('json')"),
+    ):  # fmt: skip
+        yield SystemCommand(title, help_text, partial(screen.run_action, action))

@@ -94,6 +94,7 @@ class SessionList(ScrollView, can_focus=True):
         if summary.id in self._removed:
             return
         summary = replace(summary, pinned=summary.id in self.pinned_ids)
+        under_cursor = self.cursor_id
         index = self._positions.get(summary.id)
         if index is not None:
             old = self._items[index]
@@ -110,6 +111,13 @@ class SessionList(ScrollView, can_focus=True):
             position += 1
         self._items.insert(position, summary)
         self._reindex()
+        self._keep_cursor_on(under_cursor)
+
+    def _keep_cursor_on(self, session_id: str | None) -> None:
+        """The cursor stays on the same session when rows move."""
+        index = self._positions.get(session_id or "")
+        if index is not None and index != self.cursor:
+            self.cursor = index
 
     def remove(self, session_id: str) -> None:
         """Take a session off the list; later updates of it are ignored until `restore`."""
