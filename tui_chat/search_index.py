@@ -61,7 +61,7 @@ def normalize(text: str) -> str:
 
 def normalize_query(query: str) -> list[str]:
     """The terms of a query: whitespace-separated, each case-folded; control chars dropped."""
-    cleaned = "".join(c for c in query if c.isprintable() or c == " ")
+    cleaned = "".join(c if c.isprintable() else " " for c in query)
     return [normalize(term) for term in cleaned.split()]
 
 
