@@ -205,7 +205,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         for prefix, bindings in (
             ("", ChatScreen.BINDINGS),
             ("", self.BINDINGS),
-            ("Sidebar: ", SessionList.BINDINGS),
+            ("Sidebar: ", [b for b in SessionList.BINDINGS if isinstance(b, Binding) and b.id]),
             ("Providers screen: ", ConfigEditorScreen.BINDINGS),
         ):
             for binding in bindings:

@@ -32,6 +32,8 @@ from tui_chat.sanitize import one_line
 INDEX_VERSION = 1
 SNIPPET_CHARS = 60
 """About how much text a result shows around the match."""
+SNIPPET_BEFORE = 6
+"""Characters shown before the match: a narrow sidebar still shows the match."""
 MAX_RESULTS = 200
 FLUSH_SECONDS = 30.0
 """Updates are appended to the file at most this often (a streaming reply saves every 2 s)."""
@@ -172,7 +174,7 @@ class _Doc:
         """One line of text around a match, with … where it was cut."""
         index = bisect.bisect_right(self.starts, position) - 1
         start, end = self.starts[index], self._end(index)
-        before = max(start, position - SNIPPET_CHARS // 3)
+        before = max(start, position - SNIPPET_BEFORE)
         after = min(end, position + length + SNIPPET_CHARS)
         text = one_line(self.text[before:after], SNIPPET_CHARS * 2)
         return ("…" if before > start else "") + text + ("…" if after < end else "")

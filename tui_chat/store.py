@@ -150,7 +150,10 @@ class SessionStore:
                 self._index_dirty = True
             self._index = seen
         self.flush_index()
-        summaries = sorted((entry.summary for entry in seen.values()), key=SessionSummary.sort_key)
+        # Newest first (the newest opens at start); the sidebar puts pinned ones first.
+        summaries = sorted(
+            (entry.summary for entry in seen.values()), key=lambda s: s.updated_at, reverse=True
+        )
         return summaries, problems
 
     def _read_index(self) -> None:

@@ -39,21 +39,34 @@ class SearchResults(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False, compact=True)
         self.hits: list[SearchHit] = []
+        self._now = 0.0
 
-    def show_hits(self, hits: list[SearchHit], now: float, limit_note: str = "") -> None:
+    def show_hits(self, hits: list[SearchHit], now: float) -> None:
         self.hits = list(hits)
+        self._now = now
+        self._render_hits()
+        if self.hits:
+            self.highlighted = 0
+
+    def _render_hits(self) -> None:
+        """Two lines per result, each cut to the width (a narrow sidebar shows the start
+        of the snippet, where the match is)."""
+        width = max(8, self.scrollable_content_region.width - 2)
         options: list[Option] = []
-        for index, hit in enumerate(hits):
-            head = Content.styled(hit.title, "bold")
-            age = relative_time(hit.updated_at, now)
-            detail = hit.snippet if hit.snippet else f"title · {age}"
-            prompt = Content.assemble(head, "\n", Content.styled(detail, "dim"))
-            options.append(Option(prompt, id=str(index)))
+        for index, hit in enumerate(self.hits):
+            head = Content.styled(hit.title, "bold").truncate(width, ellipsis=True)
+            detail = hit.snippet or f"title · {relative_time(hit.updated_at, self._now)}"
+            line = Content.styled(detail, "dim").truncate(width, ellipsis=True)
+            options.append(Option(Content.assemble(head, "\n", line), id=str(index)))
+        highlighted = self.highlighted
         self.clear_options()
         self.add_options(options)
-        if options:
-            self.highlighted = 0
-        self.border_subtitle = limit_note
+        if highlighted is not None and highlighted < len(options):
+            self.highlighted = highlighted
+
+    def on_resize(self) -> None:
+        if self.hits:
+            self._render_hits()
 
     def hit_for(self, option: Option) -> SearchHit | None:
         try:
