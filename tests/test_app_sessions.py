@@ -219,7 +219,8 @@ async def test_search_finds_chinese_in_another_session_and_opens_at_it(
         assert not app.screen.query_one(SessionList).display
         assert [hit.session_id for hit in results.hits] == ["longlonglong"]
         prompt = str(results.get_option_at_index(0).prompt)
-        assert "Physics notes" in prompt and "量子纠缠的奇妙性质" in prompt
+        assert "Physics notes" in prompt and "纠缠的奇妙" in prompt  # cut to the width
+        assert "量子纠缠的奇妙性质" in results.hits[0].snippet
         assert "1 found" in str(app.screen.query_one("#sidebar-title").render())
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: app.screen.session.id == "longlonglong")
