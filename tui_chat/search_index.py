@@ -10,6 +10,8 @@ file is rewritten (compacted) in one go.
 
 Search is substring search over case-folded text: Chinese has no spaces between words, so
 word indexes do not fit it, and scanning a few tens of MB with `str.find` takes milliseconds.
+Only the folded text is kept (in memory and in the file); the snippets of the results shown
+are cut from the session files, whose text folds to the same positions.
 It is only a cache: a missing, stale or unreadable file is rebuilt from the session files.
 """
 
@@ -87,11 +89,9 @@ class _Doc:
     size: int
     message_ids: tuple[str, ...]
     starts: tuple[int, ...]
-    """Where each message begins in `text`."""
-    text: str
-    """Every message's text joined with SEPARATOR."""
+    """Where each message begins in `folded`."""
     folded: str
-    """`normalize(text)`; the same object when folding changes nothing (e.g. Chinese)."""
+    """Every message's text, case-folded (`normalize`), joined with SEPARATOR."""
     folded_title: str
 
     @classmethod
@@ -103,7 +103,9 @@ class _Doc:
         mtime_ns: int,
         size: int,
         messages: Iterable[tuple[str, str]],
+        folded: bool = False,
     ) -> _Doc:
+        """`folded`: the texts are already normalized (read from the index file)."""
         ids: list[str] = []
         starts: list[int] = []
         parts: list[str] = []
@@ -112,7 +114,7 @@ class _Doc:
             ids.append(message_id)
             starts.append(position)
             clean = text.replace("\x00", "")
-            parts.append(clean)
+            parts.append(clean if folded else normalize(clean))
             position += len(clean) + len(SEPARATOR)
         joined = SEPARATOR.join(parts)
         return cls(
@@ -123,14 +125,13 @@ class _Doc:
             size=size,
             message_ids=tuple(ids),
             starts=tuple(starts),
-            text=joined,
-            folded=normalize(joined),
+            folded=joined,
             folded_title=normalize(title),
         )
 
     def to_line(self) -> str:
         messages = [
-            [message_id, self.text[start : self._end(i)]]
+            [message_id, self.folded[start : self._end(i)]]
             for i, (message_id, start) in enumerate(zip(self.message_ids, self.starts, strict=True))
         ]
         return json.dumps(
@@ -148,7 +149,7 @@ class _Doc:
     def _end(self, index: int) -> int:
         if index + 1 < len(self.starts):
             return self.starts[index + 1] - len(SEPARATOR)
-        return len(self.text)
+        return len(self.folded)
 
     def find(self, terms: list[str]) -> tuple[str | None, int, int] | None:
         """(message id or None for the title, position, length) of the best match of all
@@ -170,14 +171,16 @@ class _Doc:
         index = bisect.bisect_right(self.starts, position) - 1
         return self.message_ids[index], position, len(first)
 
-    def snippet(self, position: int, length: int) -> str:
-        """One line of text around a match, with … where it was cut."""
+    def window(self, position: int, length: int) -> tuple[int, int, int]:
+        """(message index, from, to) of the text around a match, in that message."""
         index = bisect.bisect_right(self.starts, position) - 1
         start, end = self.starts[index], self._end(index)
         before = max(start, position - SNIPPET_BEFORE)
         after = min(end, position + length + SNIPPET_CHARS)
-        text = one_line(self.text[before:after], SNIPPET_CHARS * 2)
-        return ("…" if before > start else "") + text + ("…" if after < end else "")
+        return index, before - start, after - start
+
+    def message_text(self, index: int) -> str:
+        return self.folded[self.starts[index] : self._end(index)]
 
 
 def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -303,6 +306,7 @@ class SearchIndex:
                         int(data["mtime_ns"]),
                         int(data["size"]),
                         ((str(i), str(t)) for i, t in data["m"]),
+                        folded=True,
                     )
                 except (ValueError, KeyError, TypeError):
                     continue  # a torn last line (a crash mid-append): that session is re-read
@@ -418,6 +422,34 @@ class SearchIndex:
         found.sort(key=lambda item: (not item[0], -item[1].updated_at))
         hits: list[SearchHit] = []
         for _in_title, doc, (message_id, position, length) in found[:limit]:
-            snippet = doc.snippet(position, length) if message_id is not None else ""
+            snippet = ""
+            if message_id is not None:
+                index, start, end = doc.window(position, length)
+                snippet = self._snippet(doc, index, start, end)
             hits.append(SearchHit(doc.session_id, doc.title, message_id, snippet, doc.updated_at))
         return hits
+
+    def _snippet(self, doc: _Doc, index: int, start: int, end: int) -> str:
+        """The text around a match as the session file has it (the index only keeps it
+        case-folded); the folded text when the file no longer matches."""
+        folded = doc.message_text(index)
+        text = folded
+        original = self._original_text(doc.session_id, doc.message_ids[index])
+        if original is not None:
+            original = original.replace("\x00", "")
+            if len(original) == len(folded) and normalize(original) == folded:
+                text = original
+        cut = one_line(text[start:end], SNIPPET_CHARS * 2)
+        return ("…" if start > 0 else "") + cut + ("…" if end < len(text) else "")
+
+    def _original_text(self, session_id: str, message_id: str) -> str | None:
+        try:
+            data = json.loads((self.sessions_dir / f"{session_id}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        for found_id, text in messages_of(data):
+            if found_id == message_id:
+                return text
+        return None
