@@ -56,7 +56,7 @@ def test_search_chinese_english_and_titles(tmp_path: Path) -> None:
     # Case-folded; several terms must all be in the session, the message holding all wins.
     boil = index.search("boil EGG")
     assert [(h.session_id, h.message_id) for h in boil] == [("s3", "s3-0")]
-    assert boil[0].snippet == "How long to BOIL an egg?"  # as written, from the file
+    assert boil[0].snippet == "…ng to BOIL an egg?"  # as written (from the file)
     assert index.search("boil nine")[0].message_id == "s3-0"
     assert index.search("boil pasta") == []
     assert index.search("   ") == []
