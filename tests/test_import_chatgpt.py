@@ -144,3 +144,19 @@ def test_import_unreadable_file(tmp_path: Path, capsys, content: str, said: str)
 def test_import_missing_file(tmp_path: Path, capsys) -> None:
     assert main(["--data-dir", str(tmp_path / "d"), "import", str(tmp_path / "nope.json")]) == 1
     assert "no such file" in capsys.readouterr().err
+
+
+def test_import_keeps_the_summary_index_of_other_sessions(tmp_path: Path) -> None:
+    from tui_chat.session import Message, Session
+    from tui_chat.store import SessionStore
+
+    data_dir = tmp_path / "data"
+    store = SessionStore(data_dir / "sessions", data_dir / "session-index.json")
+    session = Session(provider="p", model="m", id="mine00000000")
+    session.add(Message(role="user", content="my own chat"))
+    store.save(session)
+    store.list_sessions()
+    store.close()
+    assert main(["--data-dir", str(data_dir), "import", str(export_file(tmp_path))]) == 0
+    entries = json.loads((data_dir / "session-index.json").read_text("utf-8"))["entries"]
+    assert "mine00000000" in entries and session_id_for("conv-1") in entries

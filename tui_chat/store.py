@@ -101,6 +101,7 @@ class SessionStore:
         """The STORE_KEYS of each session read or written, by id."""
         self._meta_lock = threading.Lock()
         self._index: dict[str, _IndexEntry] = {}
+        self._index_read = False
         self._index_dirty = False
         self._index_lock = threading.Lock()
         # One writer thread: saves of the same session land in the order they were asked for.
@@ -113,8 +114,7 @@ class SessionStore:
 
     def list_sessions(self) -> tuple[list[SessionSummary], list[SessionLoadError]]:
         """Every readable session, newest first, and the files that could not be read."""
-        if not self._index:
-            self._read_index()
+        self._ensure_index_read()
         problems: list[SessionLoadError] = []
         seen: dict[str, _IndexEntry] = {}
         try:
@@ -155,6 +155,15 @@ class SessionStore:
             (entry.summary for entry in seen.values()), key=lambda s: s.updated_at, reverse=True
         )
         return summaries, problems
+
+    def _ensure_index_read(self) -> None:
+        """Read the summary index file once, before the first listing or write (a write
+        before any listing, e.g. `tui-chat import`, must not drop the other entries)."""
+        with self._index_lock:
+            if self._index_read:
+                return
+            self._index_read = True
+            self._read_index()
 
     def _read_index(self) -> None:
         try:
@@ -297,6 +306,7 @@ class SessionStore:
 
     def trash_session(self, session_id: str) -> bool:
         """Move a session's file to the trash (after pending saves); False if it had none."""
+        self._ensure_index_read()
         moved = self._on_writer(lambda: self.trash.move_in(session_id))
         with self._index_lock:
             if self._index.pop(session_id, None) is not None:
@@ -307,6 +317,7 @@ class SessionStore:
     def restore_session(self, session_id: str) -> SessionSummary:
         """Move a session back from the trash and return its summary; raises TrashError,
         or SessionLoadError when the restored file cannot be read (it stays restored)."""
+        self._ensure_index_read()
         self._on_writer(lambda: self.trash.restore(session_id))
         session = self.load(session_id)
         path = self.path_for(session_id)
@@ -370,6 +381,7 @@ class SessionStore:
         path = self.path_for(session_id)
         write_atomic(path, json.dumps(snapshot, ensure_ascii=False, indent=1))
         info = path.stat()
+        self._ensure_index_read()
         summary = SessionSummary(
             id=session_id,
             title=snapshot["title"],
