@@ -296,3 +296,31 @@ async def test_auto_title_after_first_reply(tmp_path: Path, server) -> None:
     title_request = server.requests[-1]["json"]
     assert title_request["max_tokens"] == 40
     assert "what is entropy" in title_request["messages"][-1]["content"]
+
+
+async def test_palette_search_opens_the_session_at_the_message(tmp_path: Path, server) -> None:
+    from textual.command import CommandPalette
+
+    now = time.time()
+    saved(tmp_path, "oldoldoldold", "Old notes", ["关于缓存失效的讨论", "好的"], now - 100)
+    saved(tmp_path, "newnewnewnew", "Newest chat", ["hello", "hi"], now)
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, app.store.search.ready.is_set)
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"search: 缓存失效")
+        options = app.screen.query_one(OptionList)
+        await wait_until(
+            pilot,
+            lambda: any(
+                "Old notes" in str(options.get_option_at_index(i).prompt)
+                for i in range(options.option_count)
+            ),
+        )
+        assert "缓存失效" in str(options.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen.session.id == "oldoldoldold")
+        view = app.screen.query_one(MessageView)
+        await wait_until(pilot, lambda: bool(view.query(".-found")))
+        assert view.query(".-found").first().message.id == "oldoldoldold-m0"
