@@ -371,7 +371,8 @@ class Config:
     def session_settings(self) -> ChatSettings:
         """The ChatSettings new sessions start with: `[defaults]`, with the persona resolved
         to its system prompt. Provider and model are left for the caller to fill in.
-        (`context_free` is not a ChatSettings field: it stays a stored default.)"""
+        (`context_free` and `auto_title` are not ChatSettings fields: they stay stored
+        defaults.)"""
         d = self.defaults
         return ChatSettings(
             system_prompt=self.system_prompt,
