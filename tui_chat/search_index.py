@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui_chat.atomic import write_atomic
 from tui_chat.sanitize import one_line
 
 INDEX_VERSION = 1
@@ -237,7 +236,7 @@ class SearchIndex:
             self._touched.clear()
         try:
             docs, lines = self._read_file()
-            fresh_lines: list[str] = []
+            fresh: list[_Doc] = []
             try:
                 entries = list(os.scandir(self.sessions_dir))
             except OSError:
@@ -257,7 +256,7 @@ class SearchIndex:
                     doc = self._read_session(Path(entry.path), session_id)
                     if doc is None:
                         continue
-                    fresh_lines.append(doc.to_line())
+                    fresh.append(doc)
                 present[session_id] = doc
             with self._lock:
                 for session_id, doc in present.items():
@@ -267,11 +266,11 @@ class SearchIndex:
                     if session_id not in present and session_id not in self._touched:
                         del self._docs[session_id]
                 live = len(self._docs)
-            self.stale_lines = max(0, lines - len(present)) + len(fresh_lines)
+            self.stale_lines = max(0, lines - len(present)) + len(fresh)
             if not self.index_file.exists() or self.stale_lines > max(100, live):
                 self.compact()
-            elif fresh_lines:
-                self._append(fresh_lines)
+            elif fresh:
+                self._append([doc.to_line() for doc in fresh])
         finally:
             with self._lock:
                 self._loading = False
@@ -394,11 +393,23 @@ class SearchIndex:
         with self._lock:
             docs = list(self._docs.values())
             self._pending.clear()
-        body = "\n".join(doc.to_line() for doc in docs)
-        text = json.dumps({"version": INDEX_VERSION}) + "\n" + (body + "\n" if body else "")
-        with self._file_lock, contextlib.suppress(OSError):
-            write_atomic(self.index_file, text)
-            self.stale_lines = 0
+        # Line by line into a temporary file, then one rename: the whole text (often over a
+        # hundred MB) is never held in memory at once.
+        with self._file_lock:
+            temp = self.index_file.with_name(f".{self.index_file.name}.{os.getpid()}.tmp")
+            try:
+                self.index_file.parent.mkdir(parents=True, exist_ok=True)
+                with temp.open("w", encoding="utf-8") as out:
+                    out.write(json.dumps({"version": INDEX_VERSION}) + "\n")
+                    for doc in docs:
+                        out.write(doc.to_line() + "\n")
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temp, self.index_file)
+                self.stale_lines = 0
+            except OSError:
+                with contextlib.suppress(OSError):
+                    temp.unlink()
 
     # -- searching -------------------------------------------------------------------------
 

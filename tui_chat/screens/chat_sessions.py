@@ -40,8 +40,9 @@ if TYPE_CHECKING:
 
 SEARCH_DEBOUNCE = 0.15
 """Seconds after the last key before the search box searches."""
-BACKGROUND_START_DELAY = 0.5
-"""Start-up work (index, trash) waits this long so the first screen is not slowed."""
+BACKGROUND_START_DELAY = 3.0
+"""Start-up work (search index, trash) waits this long, so it never competes with the first
+screens; searching before then starts the index at once."""
 PALETTE_HITS = 8
 STOP_WAIT_SECONDS = 3.0
 

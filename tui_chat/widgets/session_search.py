@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
@@ -51,7 +52,11 @@ class SearchResults(OptionList):
     def _render_hits(self) -> None:
         """Two lines per result, each cut to the width (a narrow sidebar shows the start
         of the snippet, where the match is)."""
-        width = max(8, self.scrollable_content_region.width - 2)
+        # Hidden until the first results: then the sidebar's width is the one to fit.
+        shown = self.scrollable_content_region.width
+        if not shown and isinstance(self.parent, Widget):
+            shown = self.parent.scrollable_content_region.width - 1  # the scrollbar
+        width = max(8, shown - 2)  # the option's padding
         options: list[Option] = []
         for index, hit in enumerate(self.hits):
             head = Content.styled(hit.title, "bold").truncate(width, ellipsis=True)
