@@ -32,9 +32,9 @@ from tui_chat.widgets.stream_markdown import StreamingMarkdown
 FIRST_PAGE = 40
 PAGE = 100
 RUNWAY_MIN = 3
+"""A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
 REVEAL_SECONDS = 2.5
 """How long a message found by search stays highlighted."""
-"""A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
 
 
 def reply_meta(message: Message) -> Content:
