@@ -325,9 +325,13 @@ def test_session_settings_come_from_defaults_with_the_persona_resolved(tmp_path:
         reasoning_effort="high",
         json_mode=True,
     )
-    # Every SessionDefaults field but the persona (resolved) and context_free (stored only)
-    # has a ChatSettings field of the same name.
-    names = {f.name for f in dataclasses.fields(SessionDefaults)} - {"persona", "context_free"}
+    # Every SessionDefaults field but the persona (resolved), context_free (stored only) and
+    # auto_title (app behaviour, not a request setting) has a ChatSettings field of that name.
+    names = {f.name for f in dataclasses.fields(SessionDefaults)} - {
+        "persona",
+        "context_free",
+        "auto_title",
+    }
     assert names <= {f.name for f in dataclasses.fields(ChatSettings)}
 
 

@@ -17,11 +17,13 @@ from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.replies import ReplyManager
 from tui_chat.screens.chat import ChatScreen
+from tui_chat.screens.chat_sessions import session_system_commands
 from tui_chat.screens.config_file import ConfigFileActions
 from tui_chat.screens.confirm import ConfirmScreen
 from tui_chat.screens.keys import KeysScreen
 from tui_chat.session import Session
 from tui_chat.store import SessionStore
+from tui_chat.widgets.session_list import SessionList
 
 # How often the config file is checked for changes (one stat call).
 CONFIG_POLL_SECONDS = 2.0
@@ -39,6 +41,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         "screens/model_picker.tcss",
         "screens/config_editor.tcss",
         "screens/chat_messages.tcss",
+        "screens/sessions.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
@@ -152,6 +155,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
                 "Move this session to another provider",
                 screen.action_switch_provider,
             )
+            yield from session_system_commands(screen)
         if isinstance(screen, ConfigEditorScreen):
             # Its own actions: they ask before dropping unsaved edits.
             yield SystemCommand(
@@ -208,6 +212,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         for prefix, bindings in (
             ("", ChatScreen.BINDINGS),
             ("", self.BINDINGS),
+            ("Sidebar: ", [b for b in SessionList.BINDINGS if isinstance(b, Binding) and b.id]),
             ("Providers screen: ", ConfigEditorScreen.BINDINGS),
         ):
             for binding in bindings:

@@ -1,4 +1,5 @@
-"""Command line: `tui-chat [--config PATH] [--data-dir PATH] [config path|check|init]`."""
+"""Command line: `tui-chat [--config PATH] [--data-dir PATH] [config path|check|init]`,
+`tui-chat export ID [--format md|json] [-o FILE]`, `tui-chat import FILE`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tui_chat.paths import Paths
 
 if TYPE_CHECKING:
     from tui_chat.app import TuiChatApp
+    from tui_chat.store import SessionStore
 
 
 def build_app(
@@ -43,7 +45,9 @@ def build_app(
         config = load_config(paths.config_file)
     except ConfigError as error:
         config, config_error = Config(path=paths.config_file), error
-    store = SessionStore(paths.sessions_dir, paths.session_index_file)
+    store = SessionStore(
+        paths.sessions_dir, paths.session_index_file, paths.search_index_file, paths.trash_dir
+    )
     registry = ProviderRegistry(config, environ if environ is not None else os.environ, demo_delay)
     return TuiChatApp(paths, config, config_error, store, registry, watcher=watcher)
 
@@ -82,6 +86,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         _add_location_options(
             actions.add_parser(name, help=text, description=text), argparse.SUPPRESS
         )
+    export = commands.add_parser(
+        "export",
+        help="write a session as Markdown or JSON",
+        description="Write a session as Markdown or JSON (to stdout unless -o is given).",
+    )
+    export.add_argument("session_id", metavar="ID", help="the session id, or a unique prefix")
+    export.add_argument("--format", "-f", choices=("md", "json"), default="md")
+    export.add_argument("-o", "--output", type=Path, help="the file to write (default: stdout)")
+    export.add_argument(
+        "--no-reasoning", action="store_true", help="Markdown: leave out the reasoning"
+    )
+    _add_location_options(export, argparse.SUPPRESS)
+    imports = commands.add_parser(
+        "import",
+        help="import a ChatGPT export (conversations.json)",
+        description="Import the conversations of a ChatGPT data export (conversations.json).",
+    )
+    imports.add_argument("file", type=Path, metavar="FILE")
+    _add_location_options(imports, argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -90,6 +113,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "config":
         paths = Paths.resolve(args.config, args.data_dir)
         return {"path": config_path, "check": config_check, "init": config_init}[args.action](paths)
+    if args.command == "export":
+        return export_session(
+            Paths.resolve(args.config, args.data_dir),
+            args.session_id,
+            args.format,
+            args.output,
+            not args.no_reasoning,
+        )
+    if args.command == "import":
+        return import_chatgpt(Paths.resolve(args.config, args.data_dir), args.file)
     app = build_app(args.config, args.data_dir)
     app.run()
     return app.return_code or 0
@@ -161,4 +194,74 @@ def config_init(paths: Paths) -> int:
         handle.write(example_config_text())
     print(f"Wrote {target}")
     print("Set default_provider and that provider's key variable, then run tui-chat.")
+    return 0
+
+
+def _store(paths: Paths) -> SessionStore:
+    from tui_chat.store import SessionStore
+
+    return SessionStore(
+        paths.sessions_dir, paths.session_index_file, paths.search_index_file, paths.trash_dir
+    )
+
+
+def export_session(
+    paths: Paths, session_id: str, fmt: str, output: Path | None, reasoning: bool = True
+) -> int:
+    """`tui-chat export ID`: the session (id or unique prefix) as Markdown or JSON."""
+    from tui_chat.atomic import write_atomic
+    from tui_chat.export import render
+    from tui_chat.session import Session
+    from tui_chat.store import SessionIdError, SessionLoadError
+
+    store = _store(paths)
+    try:
+        full_id = store.resolve_id(session_id)
+        data = store.load_raw(full_id)
+        session = Session.from_dict(data)
+    except SessionIdError as problem:
+        print(f"{problem} (sessions are in {paths.sessions_dir})", file=sys.stderr)
+        return 1
+    except SessionLoadError as problem:
+        print(f"{problem.path}: {problem.problem}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError) as exc:
+        print(f"{store.path_for(session_id)}: not a tui-chat session ({exc})", file=sys.stderr)
+        return 1
+    text = render(session, data, fmt, reasoning)
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    target = output.expanduser()
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        print(f"Cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"Wrote {target}", file=sys.stderr)
+    return 0
+
+
+def import_chatgpt(paths: Paths, file: Path) -> int:
+    """`tui-chat import FILE`: import a ChatGPT conversations.json; 1 when the file cannot be
+    read at all (a conversation that cannot be read is reported, the rest imported)."""
+    from tui_chat.import_chatgpt import ImportFileError, import_file
+
+    try:
+        config = load_config(paths.config_file)
+        provider = config.default_provider
+        provider_config = config.provider(provider)
+        model = provider_config.model if provider_config is not None else ""
+    except ConfigError:
+        provider, model = "", ""
+    store = _store(paths)
+    try:
+        result = import_file(file.expanduser(), store, provider or "", model or "")
+    except ImportFileError as problem:
+        print(problem, file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    for line in result.summary_lines():
+        print(line)
     return 0

@@ -334,6 +334,8 @@ class SessionDefaults:
     """Ask for a JSON object reply (`response_format`)."""
     context_free: bool = False
     """Send only the newest message, without the conversation before it."""
+    auto_title: bool = False
+    """After a session's first reply, ask the model for a short title (one small request)."""
 
 
 @dataclass(frozen=True)
@@ -369,7 +371,8 @@ class Config:
     def session_settings(self) -> ChatSettings:
         """The ChatSettings new sessions start with: `[defaults]`, with the persona resolved
         to its system prompt. Provider and model are left for the caller to fill in.
-        (`context_free` is not a ChatSettings field: it stays a stored default.)"""
+        (`context_free` and `auto_title` are not ChatSettings fields: they stay stored
+        defaults.)"""
         d = self.defaults
         return ChatSettings(
             system_prompt=self.system_prompt,
@@ -673,7 +676,7 @@ def _parse_defaults(
         thinking = "on" if thinking else "off"
     if thinking not in THINKING_MODES:
         raise fail("thinking", f"must be one of: {', '.join(THINKING_MODES)}")
-    for key in ("json_mode", "context_free"):
+    for key in ("json_mode", "context_free", "auto_title"):
         if not isinstance(raw.get(key, False), bool):
             raise fail(key, "must be true or false")
     return SessionDefaults(
@@ -687,6 +690,7 @@ def _parse_defaults(
         reasoning_effort=effort,
         json_mode=raw.get("json_mode", False),
         context_free=raw.get("context_free", False),
+        auto_title=raw.get("auto_title", False),
     )
 
 

@@ -43,6 +43,16 @@ class Paths:
         return self.data_dir / "session-index.json"
 
     @property
+    def trash_dir(self) -> Path:
+        """Deleted sessions, restorable for a while (see `tui_chat.trash`)."""
+        return self.data_dir / "trash"
+
+    @property
+    def search_index_file(self) -> Path:
+        """The text of every session's messages, for search (see `tui_chat.search_index`)."""
+        return self.data_dir / "search-index.jsonl"
+
+    @property
     def models_cache_file(self) -> Path:
         """Model lists fetched from providers (`GET /models`), by provider and base URL."""
         return self.data_dir / "models-cache.json"

@@ -3,6 +3,10 @@
 The index (`session-index.json` beside the sessions folder) caches each file's title, model
 and time, keyed by the file's size and mtime, so listing thousands of sessions does not parse
 thousands of files. It is only a cache: a missing or stale entry is rebuilt from the file.
+
+Every write also updates the search index (`search_index.py`); deleting moves the file to the
+trash (`trash.py`). A few keys of a session file belong to the store rather than to `Session`
+(`STORE_KEYS`: pinned, where it was imported from); they are kept across saves.
 """
 
 from __future__ import annotations
@@ -18,9 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.atomic import write_atomic
-from tui_chat.session import Session
+from tui_chat.search_index import SearchIndex
+from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
+from tui_chat.trash import Trash
 
 INDEX_VERSION = 1
+STORE_KEYS = ("pinned", "imported_from")
+"""Top-level keys of a session file kept by the store, not by `Session`."""
+COPY_SUFFIX = " (copy)"
+
+
+class SessionIdError(Exception):
+    """An id (or prefix) that names no session, or several; the message says which."""
 
 
 class SessionLoadError(Exception):
@@ -42,9 +55,10 @@ class SessionSummary:
     provider: str
     updated_at: float
     message_count: int
+    pinned: bool = False
 
     @classmethod
-    def of(cls, session: Session) -> SessionSummary:
+    def of(cls, session: Session, pinned: bool = False) -> SessionSummary:
         return cls(
             id=session.id,
             title=session.title,
@@ -52,7 +66,12 @@ class SessionSummary:
             provider=session.provider,
             updated_at=session.updated_at,
             message_count=len(session.messages),
+            pinned=pinned,
         )
+
+    def sort_key(self) -> tuple[bool, float]:
+        """Pinned sessions first, then newest first."""
+        return (not self.pinned, -self.updated_at)
 
 
 @dataclass
@@ -65,10 +84,24 @@ class _IndexEntry:
 class SessionStore:
     """Reads and writes the session files in one folder."""
 
-    def __init__(self, sessions_dir: Path, index_file: Path) -> None:
+    def __init__(
+        self,
+        sessions_dir: Path,
+        index_file: Path,
+        search_file: Path | None = None,
+        trash_dir: Path | None = None,
+    ) -> None:
         self.sessions_dir = sessions_dir
         self.index_file = index_file
+        self.search = SearchIndex(
+            search_file or sessions_dir.parent / "search-index.jsonl", sessions_dir
+        )
+        self.trash = Trash(trash_dir or sessions_dir.parent / "trash", sessions_dir)
+        self._meta: dict[str, dict[str, Any]] = {}
+        """The STORE_KEYS of each session read or written, by id."""
+        self._meta_lock = threading.Lock()
         self._index: dict[str, _IndexEntry] = {}
+        self._index_read = False
         self._index_dirty = False
         self._index_lock = threading.Lock()
         # One writer thread: saves of the same session land in the order they were asked for.
@@ -81,8 +114,7 @@ class SessionStore:
 
     def list_sessions(self) -> tuple[list[SessionSummary], list[SessionLoadError]]:
         """Every readable session, newest first, and the files that could not be read."""
-        if not self._index:
-            self._read_index()
+        self._ensure_index_read()
         problems: list[SessionLoadError] = []
         seen: dict[str, _IndexEntry] = {}
         try:
@@ -108,7 +140,9 @@ class SessionStore:
                 problems.append(problem)
                 continue
             seen[session_id] = _IndexEntry(
-                SessionSummary.of(session), info.st_mtime_ns, info.st_size
+                SessionSummary.of(session, self.is_pinned(session_id)),
+                info.st_mtime_ns,
+                info.st_size,
             )
             self._index_dirty = True
         with self._index_lock:
@@ -116,10 +150,20 @@ class SessionStore:
                 self._index_dirty = True
             self._index = seen
         self.flush_index()
+        # Newest first (the newest opens at start); the sidebar puts pinned ones first.
         summaries = sorted(
             (entry.summary for entry in seen.values()), key=lambda s: s.updated_at, reverse=True
         )
         return summaries, problems
+
+    def _ensure_index_read(self) -> None:
+        """Read the summary index file once, before the first listing or write (a write
+        before any listing, e.g. `tui-chat import`, must not drop the other entries)."""
+        with self._index_lock:
+            if self._index_read:
+                return
+            self._index_read = True
+            self._read_index()
 
     def _read_index(self) -> None:
         try:
@@ -177,7 +221,137 @@ class SessionStore:
             raise SessionLoadError(path, f"it is not a tui-chat session ({exc})") from exc
         if session.id != path.stem:
             session.id = path.stem  # the file name is the identity
+        meta = {key: data[key] for key in STORE_KEYS if data.get(key)}
+        with self._meta_lock:
+            self._meta[session.id] = meta
         return session
+
+    def resolve_id(self, prefix: str) -> str:
+        """The id of the one saved session whose id is or starts with `prefix`."""
+        prefix = prefix.strip()
+        if not prefix:
+            raise SessionIdError("No session id given.")
+        if self.path_for(prefix).is_file():
+            return prefix
+        try:
+            names = [p.stem for p in self.sessions_dir.glob("*.json")]
+        except OSError:
+            names = []
+        matches = sorted(n for n in names if n.startswith(prefix) and not n.startswith("."))
+        if not matches:
+            raise SessionIdError(f"No session has an id starting with '{prefix}'.")
+        if len(matches) > 1:
+            shown = ", ".join(matches[:10]) + (" …" if len(matches) > 10 else "")
+            raise SessionIdError(
+                f"'{prefix}' matches {len(matches)} sessions ({shown}); give more of the id."
+            )
+        return matches[0]
+
+    def load_raw(self, session_id: str) -> dict[str, Any]:
+        """A session file as parsed JSON (for exports of the whole file)."""
+        path = self.path_for(session_id)
+        try:
+            data = json.loads(path.read_bytes())
+        except OSError as exc:
+            raise SessionLoadError(path, f"cannot read it ({exc.strerror})") from exc
+        except ValueError as exc:
+            raise SessionLoadError(path, "it is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise SessionLoadError(path, "it is not a tui-chat session")
+        return data
+
+    # -- store-held keys: pinned, imported_from ----------------------------------------------
+
+    def meta(self, session_id: str) -> dict[str, Any]:
+        with self._meta_lock:
+            return dict(self._meta.get(session_id, {}))
+
+    def set_meta(self, session_id: str, **values: Any) -> None:
+        """Set store-held keys for the next save of `session_id` (a falsy value removes one)."""
+        with self._meta_lock:
+            meta = self._meta.setdefault(session_id, {})
+            for key, value in values.items():
+                if key not in STORE_KEYS:
+                    raise KeyError(key)
+                if value:
+                    meta[key] = value
+                else:
+                    meta.pop(key, None)
+
+    def is_pinned(self, session_id: str) -> bool:
+        with self._meta_lock:
+            return bool(self._meta.get(session_id, {}).get("pinned"))
+
+    def set_pinned(self, session_id: str, pinned: bool) -> SessionSummary | None:
+        """Pin or unpin a saved session: the key is written into its file (on the writer
+        thread, after any pending save). None when the file does not exist."""
+        self.set_meta(session_id, pinned=pinned)
+
+        def rewrite() -> SessionSummary | None:
+            path = self.path_for(session_id)
+            try:
+                data = json.loads(path.read_bytes())
+            except (OSError, ValueError):
+                return None
+            if not isinstance(data, dict):
+                return None
+            data.pop("pinned", None)
+            if pinned:
+                data["pinned"] = True
+            return self._write(session_id, data)
+
+        return self._on_writer(rewrite)
+
+    # -- delete, restore, duplicate ----------------------------------------------------------
+
+    def trash_session(self, session_id: str) -> bool:
+        """Move a session's file to the trash (after pending saves); False if it had none."""
+        self._ensure_index_read()
+        moved = self._on_writer(lambda: self.trash.move_in(session_id))
+        with self._index_lock:
+            if self._index.pop(session_id, None) is not None:
+                self._index_dirty = True
+        self.search.remove(session_id)
+        return bool(moved)
+
+    def restore_session(self, session_id: str) -> SessionSummary:
+        """Move a session back from the trash and return its summary; raises TrashError,
+        or SessionLoadError when the restored file cannot be read (it stays restored)."""
+        self._ensure_index_read()
+        self._on_writer(lambda: self.trash.restore(session_id))
+        session = self.load(session_id)
+        path = self.path_for(session_id)
+        info = path.stat()
+        summary = SessionSummary.of(session, self.is_pinned(session_id))
+        with self._index_lock:
+            self._index[session_id] = _IndexEntry(summary, info.st_mtime_ns, info.st_size)
+            self._index_dirty = True
+        self.search.refresh(session_id)
+        return summary
+
+    def duplicate(self, session: Session) -> Session:
+        """A saved copy of `session` with a new id, titled "… (copy)"."""
+        copy = Session.from_dict(session.to_dict())
+        fresh = Session()
+        copy.id = fresh.id
+        base = session.title if session.title != NEW_SESSION_TITLE else "Chat"
+        copy.title = base[: TITLE_LENGTH - len(COPY_SUFFIX)].rstrip() + COPY_SUFFIX
+        copy.title_is_custom = True
+        copy.created_at = copy.updated_at = now()
+        self.save(copy)
+        return copy
+
+    def wait_for_writes(self) -> None:
+        """Return once every save asked for so far is on disk."""
+        self._on_writer(lambda: None)
+
+    def _on_writer(self, job: Any) -> Any:
+        """Run `job` on the writer thread (after pending saves) and wait for its result."""
+        try:
+            future = self._writer.submit(job)
+        except RuntimeError:  # closed
+            return job()
+        return future.result()
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -198,14 +372,16 @@ class SessionStore:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._writer, self._write, session.id, snapshot)
 
-    @staticmethod
-    def snapshot(session: Session) -> dict[str, Any]:
-        return session.to_dict()
+    def snapshot(self, session: Session) -> dict[str, Any]:
+        data = session.to_dict()
+        data.update(self.meta(session.id))
+        return data
 
-    def _write(self, session_id: str, snapshot: dict[str, Any]) -> None:
+    def _write(self, session_id: str, snapshot: dict[str, Any]) -> SessionSummary:
         path = self.path_for(session_id)
         write_atomic(path, json.dumps(snapshot, ensure_ascii=False, indent=1))
         info = path.stat()
+        self._ensure_index_read()
         summary = SessionSummary(
             id=session_id,
             title=snapshot["title"],
@@ -213,12 +389,16 @@ class SessionStore:
             provider=snapshot["provider"],
             updated_at=snapshot["updated_at"],
             message_count=len(snapshot["messages"]),
+            pinned=bool(snapshot.get("pinned")),
         )
         with self._index_lock:
             self._index[session_id] = _IndexEntry(summary, info.st_mtime_ns, info.st_size)
             self._index_dirty = True
+        self.search.update(session_id, snapshot, info.st_mtime_ns, info.st_size)
+        return summary
 
     def close(self) -> None:
-        """Finish pending writes and save the index."""
+        """Finish pending writes and save the indexes."""
         self._writer.shutdown(wait=True)
         self.flush_index()
+        self.search.flush()

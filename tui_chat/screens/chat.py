@@ -17,12 +17,14 @@ from textual.widgets import Footer, Static
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
 from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
+from tui_chat.screens.chat_sessions import SESSION_BINDINGS, SessionActions
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.find_bar import FindBar
 from tui_chat.widgets.messages import AssistantMessage, MessageView
 from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.session_list import SessionList
+from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
 from tui_chat.widgets.status import StatusLine
 from tui_chat.widgets.thinking import ThinkingPane
 
@@ -41,7 +43,7 @@ INPUT_QUIET_SECONDS = 0.08
 once rather than behind a frame."""
 
 
-class ChatScreen(MessageActions, Screen[None]):
+class ChatScreen(MessageActions, SessionActions, Screen[None]):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [
@@ -55,6 +57,7 @@ class ChatScreen(MessageActions, Screen[None]):
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
         *MESSAGE_BINDINGS,
+        *SESSION_BINDINGS,
     ]
 
     app: TuiChatApp
@@ -75,6 +78,8 @@ class ChatScreen(MessageActions, Screen[None]):
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
                 yield Static("Sessions", id="sidebar-title")
+                yield SessionSearchInput(placeholder="Search sessions…", id="session-search")
+                yield SearchResults(id="search-results")
                 yield SessionList(id="sessions")
             with Vertical(id="chat"):
                 yield Static("", id="banner")
@@ -315,6 +320,7 @@ class ChatScreen(MessageActions, Screen[None]):
         self._refresh_banner()
 
     async def on_reply_ended(self, event: ReplyEnded) -> None:
+        self.auto_title_after(event)
         self.sessions.set_live(set(self.app.replies.live))
         self.sessions.upsert(event.summary)
         live = self._live

@@ -39,6 +39,8 @@ EARLIER_SCREENS = 3
 MAX_PAGE = 40
 RUNWAY_MIN = 3
 """A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
+REVEAL_SECONDS = 2.5
+"""How long a message found by search stays highlighted."""
 
 
 def reply_meta(message: Message) -> Content:
@@ -421,6 +423,35 @@ class MessageView(FollowingScroll):
         super().watch_scroll_y(old, new)
         if new <= 0 < old and self._first_shown and not self._loading_earlier:
             self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+
+    async def reveal(self, message_id: str) -> Widget | None:
+        """Scroll to a message of the shown session (mounting earlier pages as needed) and
+        highlight it briefly; None when it is not on the current path."""
+        session = self._session
+        if session is None:
+            return None
+        index = next((i for i, m in enumerate(session.messages) if m.id == message_id), None)
+        if index is None:
+            return None
+        target = session.messages[index]
+        while self._first_shown > index:
+            before = self._first_shown
+            await self.show_earlier()
+            if self._first_shown == before:
+                break
+        self.unfold_all()
+        widget = next(
+            (w for w in self.query(".message") if getattr(w, "message", None) is target),
+            None,
+        )
+        if widget is None:
+            return None
+        self.release_anchor()
+        # Once laid out: widgets just mounted (earlier pages) have no place yet.
+        self.call_after_refresh(self.scroll_to_widget, widget, animate=False, top=True)
+        widget.add_class("-found")
+        self.set_timer(REVEAL_SECONDS, lambda: widget.remove_class("-found"))
+        return widget
 
     async def add_message(self, message: Message) -> UserMessage | AssistantMessage:
         widget = make_message_widget(message)

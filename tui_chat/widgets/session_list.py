@@ -1,9 +1,13 @@
-"""The session sidebar: a virtual list (Line API) that stays fast with many thousands of rows."""
+"""The session sidebar: a virtual list (Line API) that stays fast with many thousands of rows.
+
+Pinned sessions come first (marked ★), then the newest. Letter keys act on the row under the
+cursor through the screen's session actions (see `tui_chat.screens.chat_sessions`).
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.segment import Segment
 from textual import events
@@ -18,10 +22,11 @@ from tui_chat.store import SessionSummary
 from tui_chat.timefmt import relative_time
 
 ROW_HEIGHT = 2
+PIN_MARK = "★ "
 
 
 class SessionList(ScrollView, can_focus=True):
-    """Sessions, newest first: title on one line, model and age on the next."""
+    """Sessions, pinned then newest first: title on one line, model and age on the next."""
 
     BINDINGS = [
         Binding("up,k", "cursor_up", "Up", show=False),
@@ -31,6 +36,12 @@ class SessionList(ScrollView, can_focus=True):
         Binding("home", "first", show=False),
         Binding("end", "last", show=False),
         Binding("enter", "select", "Open", show=False),
+        Binding("r", "screen.rename_session", "Rename", id="sidebar.rename", show=False),
+        Binding("d,delete", "screen.delete_session", "Delete", id="sidebar.delete", show=False),
+        Binding("c", "screen.duplicate_session", "Duplicate", id="sidebar.duplicate", show=False),
+        Binding("p", "screen.pin_session", "Pin / unpin", id="sidebar.pin", show=False),
+        Binding("e", "screen.export_session('md')", "Export", id="sidebar.export", show=False),
+        Binding("slash", "screen.search_sessions", "Search", id="sidebar.search", show=False),
     ]
     COMPONENT_CLASSES = {
         "session-list--title",
@@ -38,6 +49,7 @@ class SessionList(ScrollView, can_focus=True):
         "session-list--cursor",
         "session-list--current",
         "session-list--live",
+        "session-list--pinned",
     }
 
     cursor: reactive[int] = reactive(0, init=False)
@@ -54,6 +66,9 @@ class SessionList(ScrollView, can_focus=True):
         self._positions: dict[str, int] = {}
         self.current_id: str | None = None
         self.live_ids: set[str] = set()
+        self.pinned_ids: set[str] = set()
+        self._removed: set[str] = set()
+        """Deleted while a late update (a reply ending) could still add them back."""
         self._now = time.time()
         self._cache: dict[tuple[int, int, int], Strip] = {}
 
@@ -63,31 +78,74 @@ class SessionList(ScrollView, can_focus=True):
     def items(self) -> list[SessionSummary]:
         return self._items
 
+    @property
+    def cursor_id(self) -> str | None:
+        """The id of the session under the cursor."""
+        return self._items[self.cursor].id if self._items else None
+
     def set_items(self, items: list[SessionSummary]) -> None:
-        self._items = list(items)
+        self.pinned_ids = {item.id for item in items if item.pinned}
+        self._items = sorted(items, key=SessionSummary.sort_key)
         self._reindex()
         self.cursor = min(self.cursor, max(0, len(self._items) - 1))
 
     def upsert(self, summary: SessionSummary) -> None:
-        """Add or update one session, keeping newest first."""
+        """Add or update one session, keeping pinned first, then newest first."""
+        if summary.id in self._removed:
+            return
+        summary = replace(summary, pinned=summary.id in self.pinned_ids)
+        under_cursor = self.cursor_id
         index = self._positions.get(summary.id)
         if index is not None:
-            if self._items[index].updated_at == summary.updated_at or index == 0:
+            old = self._items[index]
+            if old.sort_key() == summary.sort_key() or (
+                index == 0 and summary.sort_key() <= old.sort_key()
+            ):
                 self._items[index] = summary
                 self._refresh_data()
                 return
             del self._items[index]
+        key = summary.sort_key()
         position = 0
-        while position < len(self._items) and self._items[position].updated_at > summary.updated_at:
+        while position < len(self._items) and self._items[position].sort_key() < key:
             position += 1
         self._items.insert(position, summary)
         self._reindex()
+        self._keep_cursor_on(under_cursor)
+
+    def _keep_cursor_on(self, session_id: str | None) -> None:
+        """The cursor stays on the same session when rows move."""
+        index = self._positions.get(session_id or "")
+        if index is not None and index != self.cursor:
+            self.cursor = index
 
     def remove(self, session_id: str) -> None:
+        """Take a session off the list; later updates of it are ignored until `restore`."""
+        self._removed.add(session_id)
         index = self._positions.get(session_id)
         if index is not None:
             del self._items[index]
             self._reindex()
+            self.cursor = min(self.cursor, max(0, len(self._items) - 1))
+
+    def restore(self, summary: SessionSummary) -> None:
+        """List a session again (restored from the trash)."""
+        self._removed.discard(summary.id)
+        if summary.pinned:
+            self.pinned_ids.add(summary.id)
+        self.upsert(summary)
+
+    def set_pinned(self, session_id: str, pinned: bool) -> None:
+        if pinned:
+            self.pinned_ids.add(session_id)
+        else:
+            self.pinned_ids.discard(session_id)
+        index = self._positions.get(session_id)
+        if index is not None:
+            summary = self._items.pop(index)
+            self._reindex()
+            self.upsert(summary)
+            self.cursor = self._positions.get(session_id, self.cursor)
 
     def set_current(self, session_id: str | None) -> None:
         self.current_id = session_id
@@ -149,7 +207,11 @@ class SessionList(ScrollView, can_focus=True):
             marker = "● " if item.id in self.live_ids else "  "
             marker_style = base + self.get_component_rich_style("session-list--live")
             title_style = base + self.get_component_rich_style("session-list--title")
-            segments = [Segment(marker, marker_style), Segment(item.title, title_style)]
+            segments = [Segment(marker, marker_style)]
+            if item.pinned:
+                pin_style = base + self.get_component_rich_style("session-list--pinned")
+                segments.append(Segment(PIN_MARK, pin_style))
+            segments.append(Segment(item.title, title_style))
         else:
             detail = (
                 f"  {item.model or item.provider} · {relative_time(item.updated_at, self._now)}"
