@@ -609,3 +609,18 @@ async def test_close_waits_for_pending_writes(tmp_path: Path) -> None:
     assert s.path_for(session.id).exists()
     assert session.id in json.loads(s.index_file.read_text(encoding="utf-8"))["entries"]
     await asyncio.gather(*tasks)
+
+
+def test_summary_counts_the_current_path_not_every_branch(tmp_path: Path) -> None:
+    from tui_chat.session import Message, Session
+    from tui_chat.store import SessionStore
+
+    store = SessionStore(tmp_path / "sessions", tmp_path / "index.json")
+    session = Session(provider="p", model="m")
+    question = session.add(Message(role="user", content="q"))
+    session.add(Message(role="assistant", content="a"))
+    session.fork(question, "q, edited")  # a second branch: 3 messages in the file, 1 on the path
+    store.save(session)
+    assert len(session.all_messages()) == 3 and len(session.messages) == 1
+    listed, _ = store.list_sessions()
+    assert listed[0].message_count == 1

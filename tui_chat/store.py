@@ -388,7 +388,7 @@ class SessionStore:
             model=snapshot["model"],
             provider=snapshot["provider"],
             updated_at=snapshot["updated_at"],
-            message_count=len(snapshot["messages"]),
+            message_count=path_length(snapshot),
             pinned=bool(snapshot.get("pinned")),
         )
         with self._index_lock:
@@ -402,3 +402,15 @@ class SessionStore:
         self._writer.shutdown(wait=True)
         self.flush_index()
         self.search.flush()
+
+
+def path_length(snapshot: dict[str, Any]) -> int:
+    """How many messages the current path of a session snapshot has (the file keeps every
+    branch; the sidebar counts what the user sees, as `SessionSummary.of` does)."""
+    parents = {m["id"]: m.get("parent_id") for m in snapshot["messages"]}
+    count, node, seen = 0, snapshot.get("current"), set()
+    while node in parents and node not in seen:
+        seen.add(node)
+        count += 1
+        node = parents[node]
+    return count

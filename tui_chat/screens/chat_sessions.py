@@ -499,8 +499,17 @@ class SessionActions:
         if hit.message_id is None:
             return
         widget = await self.view.reveal(hit.message_id)
+        session = self.session
+        if widget is None and session is not None and session.get(hit.message_id) is not None:
+            # The match is on another branch: make that branch the current path, as a
+            # flip to it would, and show it there.
+            session.switch_to(hit.message_id)
+            await self.show_session(session)
+            widget = await self.view.reveal(hit.message_id)
+            if widget is not None:
+                self.notify("Switched to the branch of the conversation with the match.")
         if widget is None:
-            self.notify("The match is in another branch of this conversation.", timeout=4)
+            self.notify("The match is no longer in this conversation.", timeout=4)
 
     # -- automatic titles --------------------------------------------------------------------
 

@@ -337,7 +337,8 @@ class MessageView(FollowingScroll):
         super().__init__(id=id)
         self._first_shown = 0
         self._session: Session | None = None
-        self._loading_earlier = False
+        self._earlier_lock = asyncio.Lock()
+        """Held while earlier messages are mounted (a scroll and a jump may ask at once)."""
 
     async def show_session(self, session: Session) -> None:
         """Replace what is shown with `session`: its newest messages, as many as fill the
@@ -383,10 +384,9 @@ class MessageView(FollowingScroll):
     async def show_earlier(self, pages: int = 1) -> None:
         """Mount the previous page(s) of messages above the shown ones, keeping what the
         user is reading where it is on the screen."""
-        if self._session is None or not self._first_shown or self._loading_earlier:
-            return
-        self._loading_earlier = True
-        try:
+        async with self._earlier_lock:
+            if self._session is None or not self._first_shown:
+                return
             start = self._first_shown
             for _ in range(pages):
                 start = self._page_start(start, EARLIER_SCREENS)
@@ -408,8 +408,6 @@ class MessageView(FollowingScroll):
                     await self.mount_all(older, before=first)
             if first is not None:
                 self.call_after_refresh(self._keep_place, first, offset)
-        finally:
-            self._loading_earlier = False
 
     def _keep_place(self, widget: Widget, offset: float) -> None:
         self.scroll_to(y=widget.virtual_region.y - offset, animate=False, immediate=True)
@@ -421,7 +419,7 @@ class MessageView(FollowingScroll):
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        if new <= 0 < old and self._first_shown and not self._loading_earlier:
+        if new <= 0 < old and self._first_shown and not self._earlier_lock.locked():
             self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
 
     async def reveal(self, message_id: str) -> Widget | None:
