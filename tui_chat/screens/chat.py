@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
+from tui_chat.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.messages import AssistantMessage, MessageView
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 FRAME_SECONDS = 1 / 20
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(InputActions, Screen[None]):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [
@@ -45,6 +46,7 @@ class ChatScreen(Screen[None]):
         Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
+        *INPUT_BINDINGS,
     ]
 
     app: TuiChatApp
@@ -66,9 +68,7 @@ class ChatScreen(Screen[None]):
                 yield Static("", id="banner")
                 yield MessageView(id="messages")
                 yield ThinkingPane(id="thinking")
-                yield PromptInput(
-                    id="prompt", placeholder="Message… (Enter sends, Ctrl+J new line)"
-                )
+                yield from self.compose_prompt()  # the slash command list and the prompt
                 yield StatusLine(id="status")
         yield Footer()
 
@@ -215,13 +215,16 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.Submitted)
     async def send(self, event: PromptInput.Submitted) -> None:
+        raw = await self.before_send(event.text)  # slash commands run here; "//" sends "/"
+        if raw is None:
+            return
         session = self.session
         if session is None:
             return
         if self.app.replies.is_streaming(session.id):
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
-        text = strip_control(event.text).strip("\n")
+        text = strip_control(raw).strip("\n")
         problem = self.app.replies.problem_before_sending(session, text)
         if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
             self.notify(problem, title="Not sent", severity="warning", timeout=12)
