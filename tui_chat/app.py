@@ -197,7 +197,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         unknown = unknown_ids(self.config.keymap, known)
         keymap = {k: v for k, v in self.config.keymap.items() if k not in unknown}
         problems = [
-            f"{self.config.path}: [keymap] '{binding_id}' is not a binding id (ignored); "
+            f"{self.config.path}: keymap: '{binding_id}' is not a binding id (ignored); "
             "F1 and config.example.toml list them"
             for binding_id in unknown
         ]
@@ -206,7 +206,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.keymap = keymap
         self.set_keymap(keymap)
         for problem in problems:
-            self.notify(problem, title="Config", severity="warning", timeout=12)
+            self.notify(problem, title="Config", severity="warning", timeout=12, markup=False)
 
     def apply_config(self, config: Config) -> None:
         super().apply_config(config)

@@ -79,22 +79,22 @@ def parse_keymap(raw: object) -> tuple[dict[str, str], list[tuple[str | None, st
     """The `[keymap]` table → (usable entries, problems). Each problem is (binding id or
     None, what is wrong); bad entries are left out, the rest still apply."""
     if not isinstance(raw, Mapping):
-        return {}, [(None, '[keymap] must be a table of binding id = "key[,key…]"')]
+        return {}, [(None, 'keymap: must be a table of binding id = "key[,key…]"')]
     keymap: dict[str, str] = {}
     problems: list[tuple[str | None, str]] = []
     for binding_id, value in raw.items():
         if not isinstance(value, str):
             problems.append(
-                (binding_id, f'[keymap] {binding_id} must be a string like "ctrl+k" or "f7,ctrl+k"')
+                (binding_id, f'keymap: {binding_id} must be a string like "ctrl+k" or "f7,ctrl+k"')
             )
             continue
         keys = split_keys(value)
         if not keys:
-            problems.append((binding_id, f"[keymap] {binding_id} has no keys"))
+            problems.append((binding_id, f"keymap: {binding_id} has no keys"))
             continue
         bad = [p for p in (key_problem(k) for k in keys) if p]
         if bad:
-            problems.append((binding_id, f"[keymap] {binding_id}: {'; '.join(bad)}"))
+            problems.append((binding_id, f"keymap: {binding_id}: {'; '.join(bad)}"))
             continue
         keymap[str(binding_id)] = ",".join(keys)
     return keymap, problems

@@ -40,28 +40,28 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand(
         "model",
         "slash_model",
-        "Use model NAME for this session (no name: pick from a list)",
+        "Use model NAME in this session (no name: pick one)",
         "[NAME]",
         "optional",
     ),
     SlashCommand(
         "provider",
         "slash_provider",
-        "Move this session to provider NAME (no name: pick from a list)",
+        "Move this session to provider NAME (no name: pick)",
         "[NAME]",
         "optional",
     ),
     SlashCommand(
         "system",
         "slash_system",
-        "Set this session's system prompt (no text: none)",
+        "Set the system prompt (no text: clear it)",
         "[TEXT]",
         "optional",
     ),
     SlashCommand(
         "think",
         "slash_think",
-        "Ask the model to think (on), not to (off), or leave it to the model (default)",
+        "Thinking on, off, or left to the model",
         "on|off|default",
         "required",
         ("on", "off", "default"),
@@ -167,17 +167,19 @@ def unknown_problem(name: str) -> str:
 
 
 def matches(prefix: str, commands: tuple[SlashCommand, ...] = COMMANDS) -> list[SlashCommand]:
-    """Commands for the completion list while the user types `/prefix`: names that start
-    with it first, then names or help that contain it."""
+    """Commands for the completion list while the user types `/prefix`: names (or aliases)
+    that start with it first, then names that contain it, then (from three letters on)
+    those whose help mentions it."""
     typed = prefix.lower()
     starts = [
         c
         for c in commands
         if c.name.startswith(typed) or any(a.startswith(typed) for a in c.aliases)
     ]
-    contains = [
+    inside = [c for c in commands if c not in starts and typed in c.name]
+    helped = [
         c
         for c in commands
-        if c not in starts and typed and (typed in c.name or typed in c.help.lower())
+        if len(typed) >= 3 and c not in starts and c not in inside and typed in c.help.lower()
     ]
-    return starts + contains
+    return starts + inside + helped

@@ -188,7 +188,7 @@ class KeysScreen(ModalScreen[None]):
         with Vertical(id="dialog"):
             yield Static("Keys and commands", id="heading")
             yield DataTable(id="keys", cursor_type="row", zebra_stripes=True, show_header=False)
-            yield Static("esc to close · F1 again too · rebind keys in [keymap]", id="hint")
+            yield Static("esc closes · rebind keys in the keymap table of config.toml", id="hint")
 
     def on_mount(self) -> None:
         self._fill()
@@ -234,12 +234,12 @@ def keymap_clashes(entries: list[KeyEntry], keymap: Mapping[str, str]) -> list[s
             others = [o for o in owners.get(_normal(key), []) if o != binding_id]
             if others:
                 problems.append(
-                    f'[keymap] {binding_id} = "{key}": {key} is also {", ".join(others)}; '
+                    f'keymap: {binding_id} = "{key}": {key} is also {", ".join(others)}; '
                     f"only one of them runs"
                 )
             if _normal(key) in prompt_keys or (len(key) == 1 and key.isprintable()):
                 problems.append(
-                    f'[keymap] {binding_id} = "{key}": the prompt uses {key} itself, so it '
+                    f'keymap: {binding_id} = "{key}": the prompt uses {key} itself, so it '
                     "works only when the prompt does not have focus"
                 )
     return problems

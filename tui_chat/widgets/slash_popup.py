@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from textual.content import Content
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -55,13 +56,29 @@ class SlashPopup(OptionList, can_focus=False):
             return
         if [c.name for c in commands] != [c.name for c in self.commands] or not self.display:
             self.commands = commands
-            self.set_options(Option(self._label(c), id=c.name) for c in commands)
+            self._fill()
             self.highlighted = 0
         self.display = True
 
-    def _label(self, command: SlashCommand) -> Content:
-        usage = Content.styled(command.usage, "bold")
-        return Content.assemble(usage, "  ", Content.styled(command.help, "dim"))
+    def _fill(self) -> None:
+        width = self.parent.size.width if isinstance(self.parent, Widget) else 80
+        usage_width = min(max(len(c.usage) for c in self.commands), 22)
+        self.set_options(
+            Option(self._label(c, usage_width, width - 4), id=c.name) for c in self.commands
+        )
+
+    def _label(self, command: SlashCommand, usage_width: int, width: int) -> Content:
+        """`/usage   help`, one line: the help is cut to the width with an ellipsis."""
+        usage = command.usage.ljust(usage_width)
+        room = max(10, width - len(usage) - 2)
+        said = command.help if len(command.help) <= room else command.help[: room - 1] + "…"
+        return Content.assemble(Content.styled(usage, "bold"), "  ", Content.styled(said, "dim"))
+
+    def on_resize(self) -> None:
+        if self.commands and self.display:
+            highlighted = self.highlighted
+            self._fill()
+            self.highlighted = highlighted
 
     def move(self, delta: int) -> None:
         if not self.commands:
