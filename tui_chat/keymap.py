@@ -31,6 +31,13 @@ NAMED_KEYS = frozenset(
         "left",
         "right",
         *(f"f{n}" for n in range(1, 25)),
+        # Textual's short names for some characters.
+        "slash",
+        "backslash",
+        "at",
+        "minus",
+        "plus",
+        "underscore",
     }
 )
 
@@ -79,7 +86,7 @@ def parse_keymap(raw: object) -> tuple[dict[str, str], list[tuple[str | None, st
     """The `[keymap]` table → (usable entries, problems). Each problem is (binding id or
     None, what is wrong); bad entries are left out, the rest still apply."""
     if not isinstance(raw, Mapping):
-        return {}, [(None, 'keymap: must be a table of binding id = "key[,key…]"')]
+        return {}, [(None, 'keymap must be a table of binding id = "key[,key…]"')]
     keymap: dict[str, str] = {}
     problems: list[tuple[str | None, str]] = []
     for binding_id, value in raw.items():
