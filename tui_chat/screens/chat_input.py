@@ -89,13 +89,15 @@ class InputActions:
             # Nothing is sent and the text stays, so a typo can be fixed.
             self.notify(parsed, title="Command", severity="warning", timeout=8)
             return None
-        if await self.run_command(parsed.command, parsed.arg):
-            self.prompt.clear()
-            self.prompt.reset_history()
+        await self.run_command(parsed.command, parsed.arg, from_prompt=True)
         return None
 
-    async def run_command(self: ChatScreen, command: SlashCommand, arg: str = "") -> bool:
-        """Run `command`'s action; False (and said) when this build does not have it."""
+    async def run_command(
+        self: ChatScreen, command: SlashCommand, arg: str = "", from_prompt: bool = False
+    ) -> bool:
+        """Run `command`'s action; False (and said) when this build does not have it.
+        `from_prompt`: the command was typed, so the prompt is cleared before it runs
+        (the action may put text there, as /editor does)."""
         target = self._action_target(command.action)
         if target is None:
             self.notify(
@@ -105,6 +107,9 @@ class InputActions:
             )
             return False
         method = getattr(target, f"action_{command.action}")
+        if from_prompt:
+            self.prompt.clear()
+            self.prompt.reset_history()
         args = [arg] if arg and _takes_argument(method) else []
         result = method(*args)
         if inspect.isawaitable(result):
