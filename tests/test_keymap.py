@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tui_chat.config import parse_config
-from tui_chat.keymap import key_problem, parse_keymap, split_keys, unknown_ids
+from tui_chat.config_writer import config_to_toml
+from tui_chat.keymap import key_problem, parse_keymap, split_keys, unknown_ids, usable_keymap
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -65,11 +66,13 @@ def test_parse_keymap_keeps_the_good_entries() -> None:
     keymap, problems = parse_keymap(
         {"session.new": "ctrl+o", "view.sidebar": "ctrl+zz", "reply.retry": 3, "x.y": " , "}
     )
-    assert keymap == {"session.new": "ctrl+o"}
+    # Bad keys are kept as written (a save must not drop them) but are not usable.
+    assert keymap == {"session.new": "ctrl+o", "view.sidebar": "ctrl+zz", "x.y": " , "}
+    assert usable_keymap(keymap) == {"session.new": "ctrl+o"}
     said = dict(problems)
     assert "not a key name" in said["view.sidebar"]
     assert "must be a string" in said["reply.retry"]
-    assert "has no keys" in said["x.y"]
+    assert "no keys" in said["x.y"]
     assert parse_keymap(["f1"]) == (
         {},
         [(None, 'keymap must be a table of binding id = "key[,key…]"')],
@@ -90,7 +93,8 @@ def test_config_reads_keymap_with_located_problems(tmp_path: Path) -> None:
         '"view.sidebar" = "hyperspace"\n'
     )
     config = parse_config(text, path)
-    assert config.keymap == {"session.new": "ctrl+o,f9"}
+    assert config.keymap == {"session.new": "ctrl+o, f9", "view.sidebar": "hyperspace"}
+    assert usable_keymap(config.keymap) == {"session.new": "ctrl+o,f9"}
     assert len(config.warnings) == 1
     warning = config.warnings[0]
     assert warning.startswith(f"{path}:5: ") and "view.sidebar" in warning
@@ -103,3 +107,14 @@ def test_keymap_module_needs_no_ui() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_saving_the_config_keeps_the_keymap(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    config = parse_config(
+        '[providers.local]\nbase_url = "http://x/v1"\n[keymap]\n"session.new" = "ctrl+o"\n'
+        '"view.sidebar" = "bad key"\n',
+        path,
+    )
+    again = parse_config(config_to_toml(config), path)
+    assert again.keymap == config.keymap

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 
 from tui_chat.config import DEMO_PROVIDER, Config, ConfigError
 from tui_chat.config_watch import ConfigWatcher
-from tui_chat.keymap import unknown_ids
+from tui_chat.keymap import unknown_ids, usable_keymap
 from tui_chat.paths import Paths
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
@@ -194,8 +194,9 @@ class TuiChatApp(ConfigFileActions, App[None]):
         binding are left out and said; a key taken from another binding is said too."""
         defaults = catalogue(merged_bindings(ChatScreen), merged_bindings(self), {})
         known = [entry.id for entry in defaults]
-        unknown = unknown_ids(self.config.keymap, known)
-        keymap = {k: v for k, v in self.config.keymap.items() if k not in unknown}
+        usable = usable_keymap(self.config.keymap)  # bad keys were warned about on load
+        unknown = unknown_ids(usable, known)
+        keymap = {k: v for k, v in usable.items() if k not in unknown}
         problems = [
             f"{self.config.path}: keymap: '{binding_id}' is not a binding id (ignored); "
             "F1 and config.example.toml list them"

@@ -356,8 +356,9 @@ class Config:
     warnings: tuple[str, ...] = ()
     """Problems that do not stop the app (unknown keys, a readable key file)."""
     keymap: Mapping[str, str] = field(default_factory=dict)
-    """`[keymap]`: binding id → keys ("ctrl+k" or "f7,ctrl+k"), entries with bad keys left
-    out (with a warning). Which ids exist is checked by the app."""
+    """`[keymap]`: binding id → keys ("ctrl+k" or "f7,ctrl+k"), as written (entries with
+    bad keys are kept for saving, and warned about; `keymap.usable_keymap` leaves them
+    out). Which ids exist is checked by the app."""
 
     @property
     def system_prompt(self) -> str:

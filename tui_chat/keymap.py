@@ -83,8 +83,9 @@ def split_keys(keys: str) -> list[str]:
 
 
 def parse_keymap(raw: object) -> tuple[dict[str, str], list[tuple[str | None, str]]]:
-    """The `[keymap]` table → (usable entries, problems). Each problem is (binding id or
-    None, what is wrong); bad entries are left out, the rest still apply."""
+    """The `[keymap]` table → (its string entries as written, problems). Each problem is
+    (binding id or None, what is wrong). Entries with bad keys are kept, so saving the
+    config does not drop them, but `usable_keymap` leaves them out."""
     if not isinstance(raw, Mapping):
         return {}, [(None, 'keymap must be a table of binding id = "key[,key…]"')]
     keymap: dict[str, str] = {}
@@ -95,16 +96,29 @@ def parse_keymap(raw: object) -> tuple[dict[str, str], list[tuple[str | None, st
                 (binding_id, f'keymap: {binding_id} must be a string like "ctrl+k" or "f7,ctrl+k"')
             )
             continue
-        keys = split_keys(value)
-        if not keys:
-            problems.append((binding_id, f"keymap: {binding_id} has no keys"))
-            continue
-        bad = [p for p in (key_problem(k) for k in keys) if p]
-        if bad:
-            problems.append((binding_id, f"keymap: {binding_id}: {'; '.join(bad)}"))
-            continue
-        keymap[str(binding_id)] = ",".join(keys)
+        keymap[str(binding_id)] = value
+        problem = entry_problem(value)
+        if problem:
+            problems.append((binding_id, f"keymap: {binding_id}: {problem}"))
     return keymap, problems
+
+
+def entry_problem(value: str) -> str | None:
+    """What is wrong with one entry's keys ("ctrl+k, f7"); None when all can be bound."""
+    keys = split_keys(value)
+    if not keys:
+        return "no keys"
+    bad = [p for p in (key_problem(k) for k in keys) if p]
+    return "; ".join(bad) if bad else None
+
+
+def usable_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+    """The entries whose keys can all be bound, as "key,key"."""
+    return {
+        binding_id: ",".join(split_keys(value))
+        for binding_id, value in keymap.items()
+        if entry_problem(value) is None
+    }
 
 
 def unknown_ids(keymap: Mapping[str, str], known: Iterable[str]) -> list[str]:
