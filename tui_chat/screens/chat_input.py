@@ -38,7 +38,7 @@ INPUT_BINDINGS = [
     ),
 ]
 
-PROMPT_PLACEHOLDER = "Message… (Enter sends, Ctrl+J new line, / for commands)"
+PROMPT_PLACEHOLDER = "Message… (Enter sends, Ctrl+J new line)"
 
 
 class InputActions:

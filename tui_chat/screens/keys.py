@@ -161,7 +161,7 @@ def help_sections(
     ]
     sections.append(
         HelpSection(
-            "In the prompt",
+            "Typing and moving around",
             [*PROMPT_KEYS, ("ctrl+p", "Command palette: every command, searchable")],
         )
     )
