@@ -234,8 +234,23 @@ async def test_completion_list_opens_on_slash_and_completes(tmp_path: Path, serv
         await pilot.press("tab")
         await pilot.pause()
         assert prompt.text == "/model "
-        assert not popup.display
         assert prompt.has_focus
+        # Then the values the argument can take: here the provider's models.
+        assert popup.display and [c.text for c in popup.choices] == ["/model test-model"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not popup.display and prompt.text == "/model "
+
+        prompt.clear()
+        await type_text(pilot, "/think o")
+        assert [c.usage for c in popup.choices] == ["on", "off"]
+        await pilot.press("down", "enter")  # Enter on a value runs the command
+        await pilot.pause()
+        assert app.screen.session.settings.thinking == "off"
+        assert prompt.text == ""
+        await type_text(pilot, "/think on")
+        assert not popup.display  # nothing left to complete
+        prompt.clear()
 
         # Arrows move in the list; Esc closes it and keeps the text.
         prompt.clear()

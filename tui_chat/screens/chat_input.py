@@ -8,6 +8,7 @@ of the screen and may be missing in a build: then the command says it is not ava
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult, SuspendNotSupported
@@ -20,11 +21,9 @@ from tui_chat.models import cached_models, models_for
 from tui_chat.sanitize import strip_control
 from tui_chat.slash import SlashCommand
 from tui_chat.widgets.prompt import PromptInput
-from tui_chat.widgets.slash_popup import SlashPopup, completion
+from tui_chat.widgets.slash_popup import SlashPopup
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from tui_chat.screens.chat import ChatScreen
 
 INPUT_BINDINGS = [
@@ -50,7 +49,7 @@ class InputActions:
 
     def compose_prompt(self: ChatScreen) -> ComposeResult:
         """The completion list and the prompt, wired together."""
-        popup = SlashPopup(self.available_commands, id="slash-popup")
+        popup = SlashPopup(self.available_commands, self.argument_values, id="slash-popup")
         prompt = PromptInput(id="prompt", placeholder=PROMPT_PLACEHOLDER)
         prompt.history_source = self._prompt_history
         prompt.completer = popup
@@ -116,16 +115,27 @@ class InputActions:
             await result
         return True
 
+    def argument_values(self: ChatScreen, command: SlashCommand) -> Sequence[str]:
+        """What the completion list offers after `/command `: its fixed choices, the
+        provider's models for /model, the providers for /provider."""
+        if command.choices:
+            return command.choices
+        session = self.session
+        if command.name == "model" and session is not None:
+            return self._known_models(session.provider)
+        if command.name == "provider":
+            return [*self.app.config.providers, DEMO_PROVIDER]
+        return ()
+
     def on_slash_popup_chosen(self: ChatScreen, event: SlashPopup.Chosen) -> None:
-        """A command was clicked in the completion list."""
-        text, send_now = completion(event.command)
+        """An entry was clicked in the completion list."""
         prompt = self.prompt
-        prompt.set_prompt_text(text)
+        prompt.set_prompt_text(event.text)
         if prompt.completer is not None:
             prompt.completer.close()
         prompt.focus()
-        if send_now:
-            prompt.post_message(PromptInput.Submitted(prompt, text))
+        if event.run:
+            prompt.post_message(PromptInput.Submitted(prompt, event.text))
 
     # -- actions behind the commands -------------------------------------------------------
 

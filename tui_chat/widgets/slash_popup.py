@@ -1,12 +1,14 @@
-"""The list of slash commands above the prompt while the user types `/…`.
+"""The list above the prompt while the user types a slash command: the matching commands
+while the name is typed (`/mo`), then the values the argument can take (`/model q`,
+`/think o`) where they are known.
 
 It never takes focus: the prompt forwards Up/Down/Tab/Enter/Esc to it while it is open
-(see `PromptInput.completer`). A click on a command completes it too.
+(see `PromptInput.completer`). A click on an entry completes it too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from textual.content import Content
@@ -18,26 +20,46 @@ from textual.widgets.option_list import Option
 from tui_chat import slash
 from tui_chat.slash import SlashCommand
 
+ArgOptions = Callable[[SlashCommand], Sequence[str]]
+"""The values a command's argument can take (models, providers); empty when free text."""
+
+MAX_VALUES = 50
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One entry: what it says, the prompt text it completes to, and whether Enter runs it."""
+
+    usage: str
+    help: str
+    text: str
+    run: bool
+
 
 class SlashPopup(OptionList, can_focus=False):
-    """Matching commands with their one-line help; the highlighted one completes."""
+    """Matching commands (or argument values) with one line of help each."""
 
     @dataclass
     class Chosen(Message):
-        """A command was clicked."""
+        """An entry was clicked: put `text` in the prompt, and run it when `run`."""
 
-        command: SlashCommand
+        text: str
+        run: bool
 
     def __init__(
         self,
         available: Callable[[], tuple[SlashCommand, ...]] | None = None,
+        arg_options: ArgOptions | None = None,
         *,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.available = available or (lambda: slash.COMMANDS)
         """The commands to offer (those the screen can run)."""
+        self.arg_options: ArgOptions = arg_options or (lambda command: command.choices)
         self.commands: list[SlashCommand] = []
+        """The commands listed, while a command name is being typed."""
+        self.choices: list[Choice] = []
         self.display = False
 
     @property
@@ -45,65 +67,83 @@ class SlashPopup(OptionList, can_focus=False):
         return bool(self.display)
 
     def update(self, text: str) -> None:
-        """Show the commands matching `/prefix` while the name is being typed (before any
-        space or newline); close otherwise."""
-        if not slash.is_command(text) or any(c.isspace() for c in text):
+        """Open, refilter or close the list for the prompt's text."""
+        choices, commands = self._choices_for(text)
+        if not choices:
             self.close()
             return
-        commands = slash.matches(text[1:], self.available())
-        if not commands:
-            self.close()
-            return
-        if [c.name for c in commands] != [c.name for c in self.commands] or not self.display:
-            self.commands = commands
+        if choices != self.choices or not self.display:
+            self.choices, self.commands = choices, commands
             self._fill()
             self.highlighted = 0
         self.display = True
 
+    def _choices_for(self, text: str) -> tuple[list[Choice], list[SlashCommand]]:
+        if not slash.is_command(text) or "\n" in text:
+            return [], []
+        name, space, typed = text[1:].partition(" ")
+        if not space:
+            commands = slash.matches(name, self.available())
+            return [command_choice(c) for c in commands], commands
+        command = slash.find(name)
+        if command is None or command not in self.available() or " " in typed:
+            return [], []
+        values = list(self.arg_options(command))
+        lowered = typed.lower()
+        matching = [v for v in values if v.lower().startswith(lowered)]
+        matching += [v for v in values if lowered in v.lower() and v not in matching]
+        if matching == [typed]:
+            return [], []  # already complete
+        return [Choice(v, "", f"/{command.name} {v}", True) for v in matching[:MAX_VALUES]], []
+
     def _fill(self) -> None:
         width = self.parent.size.width if isinstance(self.parent, Widget) else 80
-        usage_width = min(max(len(c.usage) for c in self.commands), 22)
-        self.set_options(
-            Option(self._label(c, usage_width, width - 4), id=c.name) for c in self.commands
-        )
-
-    def _label(self, command: SlashCommand, usage_width: int, width: int) -> Content:
-        """`/usage   help`, one line: the help is cut to the width with an ellipsis."""
-        usage = command.usage.ljust(usage_width)
-        room = max(10, width - len(usage) - 2)
-        said = command.help if len(command.help) <= room else command.help[: room - 1] + "…"
-        return Content.assemble(Content.styled(usage, "bold"), "  ", Content.styled(said, "dim"))
-
-    def on_resize(self) -> None:
-        if self.commands and self.display:
-            highlighted = self.highlighted
-            self._fill()
-            self.highlighted = highlighted
+        usage_width = min(max(len(c.usage) for c in self.choices), 28)
+        self.set_options(Option(_label(c, usage_width, width - 4)) for c in self.choices)
 
     def move(self, delta: int) -> None:
-        if not self.commands:
+        if not self.choices:
             return
         current = self.highlighted or 0
-        self.highlighted = (current + delta) % len(self.commands)
+        self.highlighted = (current + delta) % len(self.choices)
 
     def accept(self) -> tuple[str, bool] | None:
-        """(text to put in the prompt, whether to send it at once): `/name ` for a command
-        that takes an argument, `/name` and send for one that takes none."""
+        """(text for the prompt, whether Enter runs it at once): `/name ` for a command
+        that takes an argument; `/name` for one that takes none and `/name value` for a
+        value, which Enter runs."""
         index = self.highlighted
-        if index is None or not 0 <= index < len(self.commands):
+        if index is None or not 0 <= index < len(self.choices):
             return None
-        return completion(self.commands[index])
+        choice = self.choices[index]
+        return choice.text, choice.run
 
     def close(self) -> None:
         self.display = False
 
+    def on_resize(self) -> None:
+        if self.choices and self.display:
+            highlighted = self.highlighted
+            self._fill()
+            self.highlighted = highlighted
+
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if event.option_index < len(self.commands):
-            self.post_message(self.Chosen(self.commands[event.option_index]))
+        if event.option_index < len(self.choices):
+            choice = self.choices[event.option_index]
+            self.post_message(self.Chosen(choice.text, choice.run))
 
 
-def completion(command: SlashCommand) -> tuple[str, bool]:
+def command_choice(command: SlashCommand) -> Choice:
     if command.arg == "none":
-        return f"/{command.name}", True
-    return f"/{command.name} ", False
+        return Choice(command.usage, command.help, f"/{command.name}", True)
+    return Choice(command.usage, command.help, f"/{command.name} ", False)
+
+
+def _label(choice: Choice, usage_width: int, width: int) -> Content:
+    """`/usage   help`, one line: the help is cut to the width with an ellipsis."""
+    if not choice.help:
+        return Content.styled(choice.usage, "bold")
+    usage = choice.usage.ljust(usage_width)
+    room = max(10, width - len(usage) - 2)
+    said = choice.help if len(choice.help) <= room else choice.help[: room - 1] + "…"
+    return Content.assemble(Content.styled(usage, "bold"), "  ", Content.styled(said, "dim"))
