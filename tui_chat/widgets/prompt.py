@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widgets import TextArea
 
 NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter", "ctrl+enter"})
+COMPLETION_KEYS = frozenset({"up", "down", "tab", "enter", "escape"})
 
 
 class Completer(Protocol):
@@ -73,6 +74,8 @@ class PromptInput(TextArea):
         self._draft = ""
         """What was in the prompt when browsing started; Down past the newest brings it back."""
         self._recalled = ""
+        self._dismissed: str | None = None
+        """The text for which Esc closed the completion list (it stays closed for it)."""
 
     # -- history ---------------------------------------------------------------------------
 
@@ -157,14 +160,24 @@ class PromptInput(TextArea):
     # -- keys ------------------------------------------------------------------------------
 
     def _on_text_area_changed(self, event: TextArea.Changed) -> None:
+        self._sync_completer()
+
+    def _sync_completer(self) -> None:
+        """Bring the completion list up to date with the text. Also done before a key is
+        used, since keys typed quickly arrive before the Changed messages of earlier ones."""
         if self.completer is None:
             return
-        if self.browsing_history:
-            self.completer.close()  # a recalled prompt is not being typed
+        text = self.text
+        if text != self._dismissed:
+            self._dismissed = None
+        if self.browsing_history or text == self._dismissed:
+            self.completer.close()  # a recalled prompt is not being typed; Esc closed it
         else:
-            self.completer.update(self.text)
+            self.completer.update(text)
 
     async def _on_key(self, event: events.Key) -> None:
+        if event.key in COMPLETION_KEYS:
+            self._sync_completer()
         if self.completer is not None and self.completer.is_open and self._complete_key(event):
             event.stop()
             event.prevent_default()
@@ -197,6 +210,7 @@ class PromptInput(TextArea):
             completer.move(-1 if event.key == "up" else 1)
             return True
         if event.key == "escape":
+            self._dismissed = self.text
             completer.close()
             return True
         if event.key in ("tab", "enter"):
