@@ -470,3 +470,14 @@ async def test_keys_screen_fits_80_columns(tmp_path: Path, server) -> None:
         long = [r for r in rows if len(r[1]) > 50]
         assert long
         assert json.dumps(rows)  # plain strings
+
+
+async def test_an_argument_the_action_cannot_take_is_said(tmp_path: Path, server) -> None:
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        command = SlashCommand("sidebar", "toggle_sidebar", "x", "[X]", "optional")
+        assert await screen.run_command(command, "please") is True
+        await pilot.pause()
+        assert not screen.query_one("#sidebar").display
+        assert any("does not take text here" in n for n in notices(app))

@@ -403,15 +403,8 @@ _PROVIDER_KEYS = {
 }
 _MODEL_KEYS = {"extra_body", "context_window"}
 _DEFAULTS_KEYS = set(SessionDefaults.__dataclass_fields__)
-_TOP_KEYS = {
-    "default_provider",
-    "system_prompt",
-    "theme",
-    "defaults",
-    "personas",
-    "providers",
-    "keymap",
-}
+_TOP_KEYS = {"default_provider", "system_prompt", "theme", "defaults", "personas", "providers"}
+_TOP_KEYS.add("keymap")  # key bindings by id; checked in tui_chat.keymap
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 
 

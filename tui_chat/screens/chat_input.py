@@ -109,7 +109,13 @@ class InputActions:
         if from_prompt:
             self.prompt.clear()
             self.prompt.reset_history()
-        args = [arg] if arg and _takes_argument(method) else []
+        takes_argument = _takes_argument(method)
+        args = [arg] if arg and takes_argument else []
+        if arg and not takes_argument:
+            self.notify(
+                f"/{command.name} does not take text here; it runs without '{arg[:40]}'.",
+                title="Command",
+            )
         result = method(*args)
         if inspect.isawaitable(result):
             await result
