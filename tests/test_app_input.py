@@ -408,7 +408,7 @@ async def test_keymap_rebinds_keys_and_f1_shows_them(tmp_path: Path, server) -> 
         await pilot.press("f1")
         await pilot.pause()
         rows = keys_screen_rows(app)
-        assert ("^o", "New") in rows
+        assert ("^o", "New  session.new") in rows
         assert ("Sessions", "") in rows and ("Slash commands", "") in rows
         assert any(key.startswith("/model") for key, _ in rows)
         await pilot.press("escape")

@@ -79,7 +79,8 @@ async def test_f1_groups_bindings_and_lists_slash_commands(tmp_path: Path, serve
         under = [said for _, said in rows[start:end]]
         assert len(under) == len([e for e in entries() if e.group == "session"])
         for said in ("New", "Session settings", "Choose model", "Switch provider"):
-            assert said in under
+            assert any(row.startswith(said + "  session.") for row in under), said
+        assert "New  session.new" in under  # the id is shown, for [keymap]
         # Long descriptions wrap (the row is taller) rather than being cut at 80 columns.
         editor_row = keys.index("^g")
         assert table.ordered_rows[editor_row].height > 1

@@ -141,6 +141,8 @@ def group_order(group: str) -> tuple[int, str]:
 class HelpSection:
     title: str
     rows: list[tuple[str, str]]
+    ids: list[str] | None = None
+    """The binding id of each row, for bindings (shown dim: what [keymap] takes)."""
 
 
 def help_sections(
@@ -151,17 +153,18 @@ def help_sections(
 ) -> list[HelpSection]:
     """What F1 shows: bindings by group (current keys), the prompt's own keys, the
     slash commands, then `extra` sections (other screens' keys)."""
-    groups: dict[str, list[tuple[str, str]]] = {}
+    groups: dict[str, HelpSection] = {}
     for entry in sorted(entries, key=lambda e: group_order(e.group)):
         keys = " / ".join(app.get_key_display(Binding(k, "")) for k in entry.keys)
-        groups.setdefault(entry.group, []).append((keys, entry.description))
-    sections = [
-        HelpSection(GROUP_TITLES.get(group, group.capitalize()), rows)
-        for group, rows in groups.items()
-    ]
+        title = GROUP_TITLES.get(entry.group, entry.group.capitalize())
+        section = groups.setdefault(entry.group, HelpSection(title, [], []))
+        section.rows.append((keys, entry.description))
+        assert section.ids is not None
+        section.ids.append(entry.id)
+    sections = list(groups.values())
     sections.append(
         HelpSection(
-            "Typing and moving around",
+            "Typing & moving",
             [*PROMPT_KEYS, ("ctrl+p", "Command palette: every command, searchable")],
         )
     )
@@ -188,7 +191,9 @@ class KeysScreen(ModalScreen[None]):
         with Vertical(id="dialog"):
             yield Static("Keys and commands", id="heading")
             yield DataTable(id="keys", cursor_type="row", zebra_stripes=True, show_header=False)
-            yield Static("esc closes · rebind keys in the keymap table of config.toml", id="hint")
+            yield Static(
+                "esc closes · dim names: ids for the config's [keymap]", id="hint", markup=False
+            )
 
     def on_mount(self) -> None:
         self._fill()
@@ -198,7 +203,7 @@ class KeysScreen(ModalScreen[None]):
         self._fill()
 
     def _fill(self) -> None:
-        """Columns sized to the terminal: keys up to a third of it, descriptions wrap."""
+        """Columns sized to the terminal: keys up to a quarter of it; both wrap."""
         table = self.query_one(DataTable)
         row = table.cursor_row
         table.clear(columns=True)
@@ -206,13 +211,18 @@ class KeysScreen(ModalScreen[None]):
         # table's cell padding and scrollbar.
         inner = max(30, int(self.app.size.width * 0.9) - 2 - 4 - 2 - 4)
         longest = max((len(key) for s in self.sections for key, _ in s.rows), default=10)
-        key_width = min(longest, max(12, inner // 3))
+        key_width = min(longest, max(15, inner // 4))
         table.add_column("Key", width=key_width, key="key")
         table.add_column("Action", width=inner - key_width, key="action")
         for section in self.sections:
-            table.add_row(Text(section.title, style="bold"), Text(""), key=f"# {section.title}")
-            for key, description in section.rows:
-                table.add_row(Text(key), Text(description), height=None)
+            table.add_row(
+                Text(section.title, style="bold"), Text(""), key=f"# {section.title}", height=None
+            )
+            for index, (key, description) in enumerate(section.rows):
+                said = Text(description)
+                if section.ids:
+                    said.append(f"  {section.ids[index]}", style="dim")
+                table.add_row(Text(key), said, height=None)
         if row:
             table.move_cursor(row=min(row, table.row_count - 1))
 
