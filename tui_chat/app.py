@@ -173,7 +173,9 @@ class TuiChatApp(ConfigFileActions, App[None]):
 
     def _command_for(self, entry: KeyEntry, target: ChatScreen | App[None]) -> SystemCommand:
         keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)
-        help_text = entry.description + (f"  ({keys})" if keys else "")
+        # The title already says what the description says; the tooltip says more.
+        said = entry.binding.tooltip
+        help_text = f"{said}  ({keys})" if said else f"Key: {keys}"
         return SystemCommand(
             entry.title, help_text, partial(target.run_action, entry.binding.action)
         )
