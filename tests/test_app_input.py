@@ -481,3 +481,25 @@ async def test_an_argument_the_action_cannot_take_is_said(tmp_path: Path, server
         await pilot.pause()
         assert not screen.query_one("#sidebar").display
         assert any("does not take text here" in n for n in notices(app))
+
+
+async def test_enter_runs_a_typed_value_that_is_the_start_of_another(
+    tmp_path: Path, server
+) -> None:
+    config = tmp_path / "config" / "config.toml"
+    write_config(config, server.base_url)
+    config.write_text(
+        config.read_text().replace('["test-model"]', '["test-model", "qwen3", "qwen3-max"]')
+    )
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        popup = app.screen.query_one(SlashPopup)
+        await type_text(pilot, "/model qwen3")
+        assert popup.display and [c.usage for c in popup.choices] == ["qwen3", "qwen3-max"]
+        await pilot.press("enter")  # as typed, not the first entry
+        await pilot.pause()
+        assert app.screen.session.model == "qwen3"
+        await type_text(pilot, "/model qwen3")
+        await pilot.press("down", "enter")  # moved: the highlighted entry
+        await pilot.pause()
+        assert app.screen.session.model == "qwen3-max"

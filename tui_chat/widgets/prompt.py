@@ -29,8 +29,9 @@ class Completer(Protocol):
 
     def move(self, delta: int) -> None: ...
 
-    def accept(self) -> tuple[str, bool] | None:
-        """The highlighted entry as (new prompt text, send it now), or None."""
+    def accept(self, enter: bool = False) -> tuple[str, bool] | None:
+        """The highlighted entry as (new prompt text, send it now); None when there is
+        none or (for Enter) when the text should be sent as typed."""
 
     def close(self) -> None: ...
 
@@ -214,10 +215,10 @@ class PromptInput(TextArea):
             completer.close()
             return True
         if event.key in ("tab", "enter"):
-            chosen = completer.accept()
+            chosen = completer.accept(enter=event.key == "enter")
             if chosen is None:
                 completer.close()
-                return event.key == "tab"
+                return event.key == "tab"  # Enter goes on to send the text as typed
             text, send_now = chosen
             self.set_prompt_text(text)
             completer.close()

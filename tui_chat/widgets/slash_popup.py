@@ -61,6 +61,11 @@ class SlashPopup(OptionList, can_focus=False):
         """The commands listed, while a command name is being typed."""
         self.choices: list[Choice] = []
         self.display = False
+        self._moved = False
+        """True once the user moved in the list: Enter then takes the highlighted entry."""
+        self._typed_runs = False
+        """True when the text as typed is a whole command (`/new`, `/model big`): Enter
+        runs it as typed unless the user moved to another entry."""
 
     @property
     def is_open(self) -> bool:
@@ -72,8 +77,11 @@ class SlashPopup(OptionList, can_focus=False):
         if not choices:
             self.close()
             return
+        name, space, _ = text[1:].partition(" ")
+        self._typed_runs = bool(space) or slash.find(name) is not None
         if choices != self.choices or not self.display:
             self.choices, self.commands = choices, commands
+            self._moved = False
             self._fill()
             self.highlighted = 0
         self.display = True
@@ -106,11 +114,15 @@ class SlashPopup(OptionList, can_focus=False):
             return
         current = self.highlighted or 0
         self.highlighted = (current + delta) % len(self.choices)
+        self._moved = True
 
-    def accept(self) -> tuple[str, bool] | None:
+    def accept(self, enter: bool = False) -> tuple[str, bool] | None:
         """(text for the prompt, whether Enter runs it at once): `/name ` for a command
         that takes an argument; `/name` for one that takes none and `/name value` for a
-        value, which Enter runs."""
+        value, which Enter runs. None for Enter on a whole command the user did not move
+        away from: it runs as typed (a model name may be the start of another)."""
+        if enter and self._typed_runs and not self._moved:
+            return None
         index = self.highlighted
         if index is None or not 0 <= index < len(self.choices):
             return None
