@@ -210,7 +210,7 @@ async def test_search_finds_chinese_in_another_session_and_opens_at_it(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.screen.session.id == "newnewnewnew"
-        await pilot.press("ctrl+g")
+        await pilot.press("alt+s")
         box = app.screen.query_one(SessionSearchInput)
         assert box.has_focus
         await pilot.press(*"纠缠的奇妙")
@@ -238,7 +238,7 @@ async def test_search_finds_chinese_in_another_session_and_opens_at_it(
         assert app.screen.query_one(SessionList).display and not results.display
 
         # English, case-insensitive, title match.
-        await pilot.press("ctrl+g", *"PHYSICS")
+        await pilot.press("alt+s", *"PHYSICS")
         await wait_until(pilot, lambda: results.display and results.option_count == 1)
     index_file = data_dir(tmp_path) / "search-index.jsonl"
     assert index_file.exists()

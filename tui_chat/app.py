@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -12,21 +13,31 @@ from textual.screen import ModalScreen, Screen
 
 from tui_chat.config import DEMO_PROVIDER, Config, ConfigError
 from tui_chat.config_watch import ConfigWatcher
+from tui_chat.keymap import unknown_ids, usable_keymap
 from tui_chat.paths import Paths
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.replies import ReplyManager
 from tui_chat.screens.chat import ChatScreen
-from tui_chat.screens.chat_sessions import session_system_commands
 from tui_chat.screens.config_file import ConfigFileActions
 from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.screens.keys import KeysScreen
+from tui_chat.screens.keys import (
+    HelpSection,
+    KeyEntry,
+    KeysScreen,
+    catalogue,
+    help_sections,
+    keymap_clashes,
+    merged_bindings,
+)
 from tui_chat.session import Session
 from tui_chat.store import SessionStore
 from tui_chat.widgets.session_list import SessionList
 
 # How often the config file is checked for changes (one stat call).
 CONFIG_POLL_SECONDS = 2.0
+PROVIDERS_SCREEN_KEYS = "On the providers screen (F5)"
+SIDEBAR_KEYS = "In the session list (Ctrl+S)"
 
 
 class TuiChatApp(ConfigFileActions, App[None]):
@@ -42,6 +53,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         "screens/config_editor.tcss",
         "screens/chat_messages.tcss",
         "screens/sessions.tcss",
+        "screens/chat_input.tcss",
     ]
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
@@ -50,7 +62,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         Binding(
             "f5",
             "edit_config",
-            "Providers",
+            "Edit providers",
             id="config.edit",
             show=False,
             tooltip="Edit providers (the config file)",
@@ -77,6 +89,8 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.store = store
         self.registry = registry
         self.chat_screen: ChatScreen | None = None
+        self.keymap: dict[str, str] = {}
+        """The `[keymap]` entries in force (those that name a binding)."""
         self.replies = ReplyManager(self, store, registry, self._post_to_chat)
         if config.theme:
             self._requested_theme = config.theme
@@ -98,6 +112,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
 
     def on_mount(self) -> None:
         self.set_interval(self.config_poll_seconds, self.poll_config, name="config watch")
+        self.apply_keymap()
         if not self.registry.describe(None).is_demo:
             # Importing the SDK takes longer than starting the app: do it once the screen is up.
             self.set_timer(0.3, self._preload_sdk)
@@ -121,65 +136,94 @@ class TuiChatApp(ConfigFileActions, App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from tui_chat.screens.config_editor import ConfigEditorScreen
 
+        commands: list[SystemCommand] = []
         if isinstance(screen, ChatScreen):
-            yield SystemCommand("session: New", "Start a new session", screen.action_new_session)
-            yield SystemCommand(
-                "reply: Stop", "Stop the reply that is streaming", screen.action_stop
-            )
-            yield SystemCommand(
-                "reply: Retry", "Retry a failed, stopped or cut-off reply", screen.action_retry
-            )
-            yield SystemCommand(
-                "view: Toggle thinking",
-                "Open or close the thinking pane",
-                screen.action_toggle_thinking,
-            )
-            yield SystemCommand(
-                "view: Toggle sidebar", "Show or hide the sessions", screen.action_toggle_sidebar
-            )
-            yield SystemCommand(
-                "view: Sessions", "Move to the session list", screen.action_focus_sessions
-            )
-            yield SystemCommand(
-                "session: Settings",
-                "Provider, model, system prompt, temperature, thinking, JSON mode",
-                screen.action_session_settings,
-            )
-            yield SystemCommand(
-                "session: Choose model",
-                "Pick the model for this session from the provider's list",
-                screen.action_choose_model,
-            )
-            yield SystemCommand(
-                "session: Switch provider",
-                "Move this session to another provider",
-                screen.action_switch_provider,
-            )
-            yield from session_system_commands(screen)
+            # Generated from the bindings: every chat action with an id, keys as bound now.
+            commands += [
+                self._command_for(entry, screen)
+                for entry in self.key_entries(screen)
+                if not entry.on_app
+            ]
         if isinstance(screen, ConfigEditorScreen):
             # Its own actions: they ask before dropping unsaved edits.
-            yield SystemCommand(
-                "config: Open in $EDITOR",
-                "Edit config.toml in your editor; it is checked and reloaded after",
-                screen.action_open_in_editor,
+            commands.append(
+                SystemCommand(
+                    "config: Open in $EDITOR",
+                    "Edit config.toml in your editor; it is checked and reloaded after",
+                    screen.action_open_in_editor,
+                )
             )
-            yield SystemCommand("config: Reload", "Read config.toml again", screen.action_reload)
+            commands.append(
+                SystemCommand("config: Reload", "Read config.toml again", screen.action_reload)
+            )
         elif not isinstance(screen, ModalScreen):
-            yield SystemCommand(
-                "config: Edit providers",
-                "List, add, edit, test and remove providers; save the config",
-                self.action_edit_config,
+            commands.append(
+                SystemCommand(
+                    "config: Edit providers",
+                    "List, add, edit, test and remove providers; save the config  (f5)",
+                    self.action_edit_config,
+                )
             )
-            yield SystemCommand(
-                "config: Open in $EDITOR",
-                "Edit config.toml in your editor; it is checked and reloaded after",
-                self.action_open_config_in_editor,
+            commands.append(
+                SystemCommand(
+                    "config: Open in $EDITOR",
+                    "Edit config.toml in your editor; it is checked and reloaded after",
+                    self.action_open_config_in_editor,
+                )
             )
-            yield SystemCommand(
-                "config: Reload", "Read config.toml again", self.action_reload_config
+            commands.append(
+                SystemCommand("config: Reload", "Read config.toml again", self.action_reload_config)
             )
-        yield SystemCommand("app: Keys", "Every key tui-chat understands", self.action_keys)
+        titles = {c.title for c in commands}
+        for entry in self.key_entries():
+            if entry.on_app and entry.id != "config.edit" and entry.title not in titles:
+                commands.append(self._command_for(entry, self))
+        yield from commands
         yield from super().get_system_commands(screen)
+
+    def _command_for(self, entry: KeyEntry, target: ChatScreen | App[None]) -> SystemCommand:
+        keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)
+        # The title already says what the description says; the tooltip says more.
+        said = entry.binding.tooltip
+        help_text = f"{said}  ({keys})" if said else f"Key: {keys}"
+        return SystemCommand(
+            entry.title, help_text, partial(target.run_action, entry.binding.action)
+        )
+
+    # -- key bindings and the keymap -------------------------------------------------------
+
+    def key_entries(self, screen: ChatScreen | None = None) -> list[KeyEntry]:
+        """Every chat screen and app binding with an id, with the keys in force."""
+        chat = screen or self.chat_screen
+        return catalogue(
+            merged_bindings(chat if chat is not None else ChatScreen),
+            merged_bindings(self),
+            self.keymap,
+        )
+
+    def apply_keymap(self) -> None:
+        """Use the config's `[keymap]` (at start and after each reload). Entries naming no
+        binding are left out and said; a key taken from another binding is said too."""
+        defaults = catalogue(merged_bindings(ChatScreen), merged_bindings(self), {})
+        known = [entry.id for entry in defaults]
+        usable = usable_keymap(self.config.keymap)  # bad keys were warned about on load
+        unknown = unknown_ids(usable, known)
+        keymap = {k: v for k, v in usable.items() if k not in unknown}
+        problems = [
+            f"{self.config.path}: keymap: '{binding_id}' is not a binding id (ignored); "
+            "F1 and config.example.toml list them"
+            for binding_id in unknown
+        ]
+        entries = catalogue(merged_bindings(ChatScreen), merged_bindings(self), keymap)
+        problems += [f"{self.config.path}: {p}" for p in keymap_clashes(entries, keymap)]
+        self.keymap = keymap
+        self.set_keymap(keymap)
+        for problem in problems:
+            self.notify(problem, title="Config", severity="warning", timeout=12, markup=False)
+
+    def apply_config(self, config: Config) -> None:
+        super().apply_config(config)
+        self.apply_keymap()
 
     def _preload_sdk(self) -> None:
         def load() -> None:
@@ -203,35 +247,50 @@ class TuiChatApp(ConfigFileActions, App[None]):
         return self.registry.describe(None).notice or "the offline demo was chosen in the config."
 
     def key_rows(self) -> list[tuple[str, str]]:
-        """(key, description) for every binding the user can press on the chat screen,
-        then those of the providers screen."""
+        """(keys, description) for every binding of the chat screen and the app (keys as
+        bound now), then those of the providers screen."""
+        rows: list[tuple[str, str]] = []
+        for section in self.help_sections():
+            prefix = {PROVIDERS_SCREEN_KEYS: "Providers screen: ", SIDEBAR_KEYS: "Sidebar: "}.get(
+                section.title, ""
+            )
+            rows += [(keys, prefix + said) for keys, said in section.rows]
+        return rows
+
+    def help_sections(self) -> list[HelpSection]:
+        """What F1 shows: bindings by group, prompt keys, slash commands, other screens."""
         from tui_chat.screens.config_editor import ConfigEditorScreen
 
-        rows: list[tuple[str, str]] = []
-        seen: set[str] = set()
-        for prefix, bindings in (
-            ("", ChatScreen.BINDINGS),
-            ("", self.BINDINGS),
-            ("Sidebar: ", [b for b in SessionList.BINDINGS if isinstance(b, Binding) and b.id]),
-            ("Providers screen: ", ConfigEditorScreen.BINDINGS),
-        ):
-            for binding in bindings:
-                if not isinstance(binding, Binding) or (prefix, binding.key) in seen:
-                    continue
-                seen.add((prefix, binding.key))
-                keys = " / ".join(
-                    self.get_key_display(Binding(k, "")) for k in binding.key.split(",")
-                )
-                said = binding.tooltip or binding.description or binding.action
-                rows.append((keys, prefix + said))
-        rows.append(("ctrl+p (palette)", "Command palette: every command"))
-        return rows
+        providers_screen = [
+            (
+                " / ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(",")),
+                binding.tooltip or binding.description or binding.action,
+            )
+            for binding in ConfigEditorScreen.BINDINGS
+            if isinstance(binding, Binding)
+        ]
+        sidebar = [
+            (
+                " / ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(",")),
+                binding.tooltip or binding.description or binding.action,
+            )
+            for binding in SessionList.BINDINGS
+            if isinstance(binding, Binding) and binding.id
+        ]
+        chat = self.chat_screen
+        commands = chat.available_commands() if chat is not None else None
+        return help_sections(
+            self,
+            self.key_entries(),
+            [(SIDEBAR_KEYS, sidebar), (PROVIDERS_SCREEN_KEYS, providers_screen)],
+            *([commands] if commands is not None else []),
+        )
 
     def action_keys(self) -> None:
         if isinstance(self.screen, KeysScreen):
             self.screen.dismiss()
             return
-        self.push_screen(KeysScreen(self.key_rows()))
+        self.push_screen(KeysScreen(self.help_sections()))
 
     async def action_quit(self) -> None:
         if not self.replies.live:

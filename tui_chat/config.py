@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui_chat.keymap import parse_keymap
 from tui_chat.keys import (
     KeyCommand,
     KeyCommandError,
@@ -356,6 +357,10 @@ class Config:
     """False when the file was missing and built-in defaults are in use."""
     warnings: tuple[str, ...] = ()
     """Problems that do not stop the app (unknown keys, a readable key file)."""
+    keymap: Mapping[str, str] = field(default_factory=dict)
+    """`[keymap]`: binding id → keys ("ctrl+k" or "f7,ctrl+k"), as written (entries with
+    bad keys are kept for saving, and warned about; `keymap.usable_keymap` leaves them
+    out). Which ids exist is checked by the app."""
 
     @property
     def system_prompt(self) -> str:
@@ -402,6 +407,7 @@ _PROVIDER_KEYS = {
 _MODEL_KEYS = {"extra_body", "context_window"}
 _DEFAULTS_KEYS = set(SessionDefaults.__dataclass_fields__)
 _TOP_KEYS = {"default_provider", "system_prompt", "theme", "defaults", "personas", "providers"}
+_TOP_KEYS.add("keymap")  # key bindings by id; checked in tui_chat.keymap
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 
 
@@ -470,6 +476,10 @@ def parse_config(text: str, path: Path) -> Config:
         lines,
         warnings,
     )
+    keymap, keymap_problems = parse_keymap(data.get("keymap", {}))
+    for binding_id, problem in keymap_problems:
+        line = _find_key_line(lines, ("keymap",), binding_id) if binding_id else None
+        warnings.append(f"{_where(path, line or _find_line(lines, 'keymap'))}: {problem} (ignored)")
     if inline_keys and _readable_by_others(path):
         warnings.append(
             f"{path} holds an API key and can be read by other users: run chmod 600 on it"
@@ -483,6 +493,7 @@ def parse_config(text: str, path: Path) -> Config:
         personas=personas,
         exists=True,
         warnings=tuple(warnings),
+        keymap=keymap,
     )
 
 

@@ -133,6 +133,8 @@ def config_to_toml(config: Config) -> str:
     if config.personas:
         data["personas"] = dict(config.personas)
     data["providers"] = {name: provider_table(p) for name, p in config.providers.items()}
+    if config.keymap:
+        data["keymap"] = dict(config.keymap)
     try:
         return HEADER + tomli_w.dumps(data, multiline_strings=True)
     except TypeError as exc:  # a value TOML has no type for (None in extra_body, ...)
@@ -156,6 +158,7 @@ def _settings(config: Config) -> tuple[Any, ...]:
         config.theme,
         config.defaults,
         dict(config.personas),
+        dict(config.keymap),
     )
 
 

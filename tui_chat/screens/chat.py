@@ -16,6 +16,7 @@ from textual.widgets import Footer, Static
 
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
+from tui_chat.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.screens.chat_sessions import SESSION_BINDINGS, SessionActions
 from tui_chat.session import Message, Session
@@ -43,7 +44,7 @@ INPUT_QUIET_SECONDS = 0.08
 once rather than behind a frame."""
 
 
-class ChatScreen(MessageActions, SessionActions, Screen[None]):
+class ChatScreen(InputActions, MessageActions, SessionActions, Screen[None]):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [
@@ -58,6 +59,7 @@ class ChatScreen(MessageActions, SessionActions, Screen[None]):
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
         *MESSAGE_BINDINGS,
         *SESSION_BINDINGS,
+        *INPUT_BINDINGS,
     ]
 
     app: TuiChatApp
@@ -87,9 +89,7 @@ class ChatScreen(MessageActions, SessionActions, Screen[None]):
                 yield MessageView(id="messages")
                 yield ThinkingPane(id="thinking")
                 yield Static("", id="prompt-info")
-                yield PromptInput(
-                    id="prompt", placeholder="Message… (Enter sends, Ctrl+J new line)"
-                )
+                yield from self.compose_prompt()  # the slash command list and the prompt
                 yield StatusLine(id="status")
         yield Footer()
 
@@ -268,13 +268,16 @@ class ChatScreen(MessageActions, SessionActions, Screen[None]):
 
     @on(PromptInput.Submitted)
     async def send(self, event: PromptInput.Submitted) -> None:
+        raw = await self.before_send(event.text)  # slash commands run here; "//" sends "/"
+        if raw is None:
+            return
         session = self.session
         if session is None:
             return
         if self.app.replies.is_streaming(session.id):
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
-        text = strip_control(event.text).strip("\n")
+        text = strip_control(raw).strip("\n")
         if self.attachments_problem():
             return
         problem = self.app.replies.problem_before_sending(session, text)

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
@@ -77,7 +75,10 @@ SESSION_BINDINGS = [
         id="session.export_json",
         show=False,
     ),
-    Binding("ctrl+g", "search_sessions", "Search all sessions", id="session.search", show=False),
+    Binding(
+        "alt+s", "search_sessions", "Search all sessions", id="session.search", show=False,
+        priority=True,  # a terminal sends Alt+S with the letter, which the prompt would type
+    ),  # fmt: skip
 ]
 
 
@@ -557,18 +558,3 @@ class SessionActions:
             except OSError:
                 return
         self.sessions.upsert(self._summary(target))
-
-
-def session_system_commands(screen: SessionActions) -> Iterator[SystemCommand]:
-    """The palette's "session: …" commands (they act on the open session)."""
-    for title, help_text, action in (
-        ("session: Rename", "Give the session a title of your own", "rename_session"),
-        ("session: Delete", "Move the session to the trash (restorable)", "delete_session"),
-        ("session: Restore from trash", "List deleted sessions; restore one", "restore_session"),
-        ("session: Duplicate", "A copy of the session with a new id", "duplicate_session"),
-        ("session: Pin / unpin", "Keep the session at the top of the list", "pin_session"),
-        ("session: Search all sessions", "Titles and messages of every session", "search_sessions"),
-        ("session: Export as Markdown", "Write the session to a .md file", "export_session('md')"),
-        ("session: Export as JSON", "The session file as .json", "export_session('json')"),
-    ):  # fmt: skip
-        yield SystemCommand(title, help_text, partial(screen.run_action, action))

@@ -1,42 +1,261 @@
-"""F1: every key the app understands, in one table."""
+"""F1: every key and slash command, grouped; and the binding catalogue the command
+palette and the `[keymap]` check are generated from.
+
+Everything here is read from the live bindings (after the user's keymap), so a binding
+added anywhere on the chat screen or the app shows up without being listed again.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from tui_chat import slash
+from tui_chat.slash import SlashCommand
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.dom import DOMNode
+
 # Keys handled inside widgets rather than through bindings.
 PROMPT_KEYS = [
-    ("enter", "Send the message"),
+    ("enter", "Send the message (or run a /command)"),
     ("ctrl+j / shift+enter / alt+enter", "New line in the prompt"),
+    ("up / down (empty prompt)", "Earlier prompts of this session; down returns to your draft"),
+    ("/", "Slash commands: tab or enter completes, up/down choose, esc closes"),
+    ("//", "At the start: send a message that starts with a literal /"),
     ("ctrl+v / paste", "Paste (multi-line text keeps its newlines)"),
     ("up / down (in the sidebar)", "Move through sessions; enter opens"),
     ("tab / shift+tab", "Move focus: prompt, messages, sidebar"),
     ("click a reply", "Show its reasoning in the thinking pane"),
 ]
 
+GROUP_TITLES = {
+    "session": "Sessions",
+    "message": "Messages",
+    "reply": "Replies",
+    "input": "Prompt",
+    "view": "View",
+    "context": "Context",
+    "config": "Config",
+    "app": "App",
+}
+"""Headings for the id prefixes we know; others are shown capitalised."""
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One binding with an id, with the keys it has now (after the keymap)."""
+
+    id: str
+    binding: Binding
+    keys: tuple[str, ...]
+    """The keys in force, e.g. ("ctrl+n",)."""
+    on_app: bool
+    """True for an app binding (runs on the app), False for a chat screen binding."""
+
+    @property
+    def group(self) -> str:
+        return self.id.partition(".")[0] if "." in self.id else "app"
+
+    @property
+    def description(self) -> str:
+        """What it does, in words: the tooltip when there is one (it says more)."""
+        return self.binding.tooltip or self.binding.description or self.binding.action
+
+    @property
+    def title(self) -> str:
+        """For the command palette: `session: Rename` (the group word is not repeated)."""
+        said = self.binding.description or self.binding.action
+        group = self.group
+        if said.lower().startswith(group + " ") and len(said) > len(group) + 1:
+            said = said[len(group) + 1 :]
+            said = said[:1].upper() + said[1:]
+        return f"{group}: {said}"
+
+
+def bindings_with_ids(bindings: Iterable[BindingType]) -> list[Binding]:
+    """The Binding objects of a BINDINGS list that have an id, first one per id."""
+    seen: set[str] = set()
+    found: list[Binding] = []
+    for binding in bindings:
+        if isinstance(binding, Binding) and binding.id and binding.id not in seen:
+            seen.add(binding.id)
+            found.append(binding)
+    return found
+
+
+def merged_bindings(node: DOMNode | type[DOMNode]) -> list[Binding]:
+    """Every binding with an id of a screen or app (or its class), base classes included,
+    in the order they were declared; a binding for "a,b" comes once per key."""
+    bindings_map = node._merged_bindings if isinstance(node, type) else node._bindings
+    if bindings_map is None:
+        return []
+    return [binding for _key, binding in bindings_map if binding.id]
+
+
+def catalogue(
+    screen_bindings: Iterable[Binding],
+    app_bindings: Iterable[Binding],
+    keymap: Mapping[str, str],
+) -> list[KeyEntry]:
+    """Entries for the chat screen's and the app's bindings with ids, keys from `keymap`
+    where it rebinds them."""
+    entries: list[KeyEntry] = []
+    for on_app, bindings in ((False, screen_bindings), (True, app_bindings)):
+        keys_of: dict[str, list[str]] = {}
+        first: dict[str, Binding] = {}
+        for binding in bindings:
+            if not binding.id:
+                continue
+            first.setdefault(binding.id, binding)
+            keys_of.setdefault(binding.id, []).extend(
+                k.strip() for k in binding.key.split(",") if k.strip()
+            )
+        for binding_id, binding in first.items():
+            if any(e.id == binding_id for e in entries):
+                continue
+            if binding_id in keymap:
+                keys = tuple(k.strip() for k in keymap[binding_id].split(",") if k.strip())
+            else:
+                keys = tuple(dict.fromkeys(keys_of[binding_id]))
+            entries.append(KeyEntry(binding_id, binding, keys, on_app))
+    return entries
+
+
+def group_order(group: str) -> tuple[int, str]:
+    known = list(GROUP_TITLES)
+    return (known.index(group) if group in known else len(known), group)
+
+
+@dataclass(frozen=True)
+class HelpSection:
+    title: str
+    rows: list[tuple[str, str]]
+    ids: list[str] | None = None
+    """The binding id of each row, for bindings (shown dim: what [keymap] takes)."""
+
+
+def help_sections(
+    app: App[object],
+    entries: list[KeyEntry],
+    extra: Iterable[tuple[str, list[tuple[str, str]]]] = (),
+    commands: Iterable[SlashCommand] = slash.COMMANDS,
+) -> list[HelpSection]:
+    """What F1 shows: bindings by group (current keys), the prompt's own keys, the
+    slash commands, then `extra` sections (other screens' keys)."""
+    groups: dict[str, HelpSection] = {}
+    for entry in sorted(entries, key=lambda e: group_order(e.group)):
+        keys = " / ".join(app.get_key_display(Binding(k, "")) for k in entry.keys)
+        title = GROUP_TITLES.get(entry.group, entry.group.capitalize())
+        section = groups.setdefault(entry.group, HelpSection(title, [], []))
+        section.rows.append((keys, entry.description))
+        assert section.ids is not None
+        section.ids.append(entry.id)
+    sections = list(groups.values())
+    sections.append(
+        HelpSection(
+            "Typing & moving",
+            [*PROMPT_KEYS, ("ctrl+p", "Command palette: every command, searchable")],
+        )
+    )
+    sections.append(
+        HelpSection("Slash commands", [(c.usage, c.help) for c in commands]),
+    )
+    sections.extend(HelpSection(title, rows) for title, rows in extra)
+    return sections
+
 
 class KeysScreen(ModalScreen[None]):
-    """A table of bindings, generated from the live app so it never goes stale."""
+    """Keys and commands in one table, generated from the live app so it never goes
+    stale. Descriptions wrap to the width of the terminal."""
 
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", show=False)]
 
-    def __init__(self, rows: list[tuple[str, str]]) -> None:
+    def __init__(self, sections: list[HelpSection] | list[tuple[str, str]]) -> None:
         super().__init__()
-        self.rows = rows
+        if sections and not isinstance(sections[0], HelpSection):
+            sections = [HelpSection("Keys", list(sections))]  # type: ignore[arg-type]
+        self.sections: list[HelpSection] = sections  # type: ignore[assignment]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static("Keys", id="heading")
-            yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
-            yield Static("esc to close", id="hint")
+            yield Static("Keys and commands", id="heading")
+            yield DataTable(id="keys", cursor_type="row", zebra_stripes=True, show_header=False)
+            yield Static(
+                "esc closes · dim names: ids for the config's [keymap]", id="hint", markup=False
+            )
 
     def on_mount(self) -> None:
+        self._fill()
+        self.query_one(DataTable).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        """Columns sized to the terminal: keys up to a quarter of it; both wrap."""
         table = self.query_one(DataTable)
-        table.add_columns("Key", "Action")
-        for key, description in [*self.rows, *PROMPT_KEYS]:
-            table.add_row(key, description)
-        table.focus()
+        row = table.cursor_row
+        table.clear(columns=True)
+        # The dialog's width is 90% of the screen, minus border, padding and the
+        # table's cell padding and scrollbar.
+        inner = max(30, int(self.app.size.width * 0.9) - 2 - 4 - 2 - 4)
+        longest = max((len(key) for s in self.sections for key, _ in s.rows), default=10)
+        key_width = min(longest, max(15, inner // 4))
+        table.add_column("Key", width=key_width, key="key")
+        table.add_column("Action", width=inner - key_width, key="action")
+        for section in self.sections:
+            table.add_row(
+                Text(section.title, style="bold"), Text(""), key=f"# {section.title}", height=None
+            )
+            for index, (key, description) in enumerate(section.rows):
+                said = Text(description)
+                if section.ids:
+                    said.append(f"  {section.ids[index]}", style="dim")
+                table.add_row(Text(key), said, height=None)
+        if row:
+            table.move_cursor(row=min(row, table.row_count - 1))
+
+
+def keymap_clashes(entries: list[KeyEntry], keymap: Mapping[str, str]) -> list[str]:
+    """Problems with keys the keymap gives: a key another binding also has (the keymap
+    wins, the other binding loses it), or a key the prompt uses while it has focus."""
+    from tui_chat.widgets.prompt import NEWLINE_KEYS, PromptInput
+
+    owners: dict[str, list[str]] = {}
+    for entry in entries:
+        for key in entry.keys:
+            owners.setdefault(_normal(key), []).append(entry.id)
+    prompt_keys = {_normal(k) for b in merged_bindings(PromptInput) for k in b.key.split(",")}
+    prompt_keys |= {"enter", "up", "down", "tab", *NEWLINE_KEYS}
+    problems: list[str] = []
+    for binding_id, keys in keymap.items():
+        for key in (k.strip() for k in keys.split(",")):
+            others = [o for o in owners.get(_normal(key), []) if o != binding_id]
+            if others:
+                problems.append(
+                    f'keymap: {binding_id} = "{key}": {key} is also {", ".join(others)}; '
+                    f"only one of them runs"
+                )
+            if _normal(key) in prompt_keys or (len(key) == 1 and key.isprintable()):
+                problems.append(
+                    f'keymap: {binding_id} = "{key}": the prompt uses {key} itself, so it '
+                    "works only when the prompt does not have focus"
+                )
+    return problems
+
+
+def _normal(key: str) -> str:
+    from textual.keys import _character_to_key
+
+    return _character_to_key(key) if len(key) == 1 else key
