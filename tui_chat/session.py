@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.sanitize import one_line, strip_control
 from tui_chat.settings import ChatSettings
+
+if TYPE_CHECKING:
+    from tui_chat.summary import Summary
 
 SESSION_FORMAT_VERSION = 1
 TITLE_LENGTH = 60
@@ -192,6 +195,8 @@ class Session:
         self.created_at = now() if created_at is None else created_at
         self.updated_at = now() if updated_at is None else updated_at
         self.messages = [] if messages is None else messages
+        self.summaries: list[Summary] = []
+        """Rolling summaries (tui_chat.summary); the messages they cover stay in `messages`."""
 
     @property
     def provider(self) -> str:
@@ -270,6 +275,7 @@ class Session:
             "system_prompt": self.settings.system_prompt,
             "settings": settings,
             "messages": [m.to_dict() for m in self.messages],
+            **({"summaries": [s.to_dict() for s in self.summaries]} if self.summaries else {}),
         }
 
     @classmethod
@@ -295,7 +301,9 @@ class Session:
                 **{k: data[k] for k in _TOP_LEVEL_SETTINGS if k in data},
             }
         )
-        return cls(
+        from tui_chat.summary import summaries_from  # it builds on this module
+
+        session = cls(
             id=session_id,
             settings=settings,
             title=one_line(_text(data.get("title")), TITLE_LENGTH) or NEW_SESSION_TITLE,
@@ -304,6 +312,8 @@ class Session:
             updated_at=_number(data.get("updated_at")) or 0.0,
             messages=messages,
         )
+        session.summaries = summaries_from(data.get("summaries"))
+        return session
 
 
 def make_title(first_message: str) -> str:
