@@ -15,6 +15,7 @@ from textual.widgets import Footer, Static
 
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
+from tui_chat.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.messages import AssistantMessage, MessageView
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 FRAME_SECONDS = 1 / 20
 
 
-class ChatScreen(Screen[None]):
+class ChatScreen(ContextActions, Screen[None]):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [
@@ -45,6 +46,7 @@ class ChatScreen(Screen[None]):
         Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
+        *CONTEXT_BINDINGS,
     ]
 
     app: TuiChatApp
@@ -226,6 +228,8 @@ class ChatScreen(Screen[None]):
         if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
             self.notify(problem, title="Not sent", severity="warning", timeout=12)
             return
+        if not self.context_fits(session, text):  # offers another strategy; the text stays
+            return
         await self.app.replies.prepare(session)  # an api_key_cmd runs in a thread
         if self.session is not session:
             return  # the user moved on while the key was fetched; the text stays
@@ -280,6 +284,11 @@ class ChatScreen(Screen[None]):
         reply = widget.message if widget else None
         if reply is not None and reply.status == "error":
             self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
+        too_long = live.error_kind == "context_length" or (
+            reply is not None and reply.finish_reason == "model_context_window_exceeded"
+        )
+        if too_long and self.session is live.session:
+            self.context_length_failed(live.session)
 
     # -- actions ---------------------------------------------------------------------------
 
