@@ -203,7 +203,7 @@ async def test_inspector_and_strategy_picker(tmp_path: Path, server) -> None:
     app = make_app(tmp_path, server)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.chat_screen.session is not None)
-        app.chat_screen.action_inspect_context()
+        await pilot.press("f8")
         await wait_until(pilot, lambda: isinstance(app.screen, InspectorScreen))
         text = app.screen.text
         assert "Strategy: Last N turns" in text
@@ -211,7 +211,7 @@ async def test_inspector_and_strategy_picker(tmp_path: Path, server) -> None:
         assert '"stream": true' in text
         await pilot.press("escape")
         await pilot.pause()
-        app.chat_screen.action_context_strategy()
+        await pilot.press("f9")
         await wait_until(pilot, lambda: isinstance(app.screen, StrategyScreen))
         app.screen.dismiss("budget")
         await pilot.pause()

@@ -19,7 +19,7 @@ SEND_ANYWAY = "send_anyway"
 # so ChatScreen lists these in its own BINDINGS.
 CONTEXT_BINDINGS = [
     Binding(
-        "f6",
+        "f8",
         "inspect_context",
         "Context inspector",
         id="context.inspect",
@@ -27,7 +27,7 @@ CONTEXT_BINDINGS = [
         tooltip="Context inspector: what the next request sends",
     ),
     Binding(
-        "f7",
+        "f9",
         "context_strategy",
         "Context strategy",
         id="context.strategy",
