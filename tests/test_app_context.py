@@ -216,3 +216,30 @@ async def test_inspector_and_strategy_picker(tmp_path: Path, server) -> None:
         app.screen.dismiss("budget")
         await pilot.pause()
         assert app.chat_screen.session.settings.context_strategy == "budget"
+
+
+async def test_session_settings_screen_sets_the_strategy(tmp_path: Path, server) -> None:
+    from textual.widgets import Input, Select
+
+    from tui_chat.screens.settings import SessionSettingsScreen
+
+    saved_session(tmp_path, long_session(2))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await wait_until(pilot, lambda: app.chat_screen.session is not None)
+        await pilot.press("f2")
+        await wait_until(pilot, lambda: isinstance(app.screen, SessionSettingsScreen))
+        app.screen.query_one("#context_strategy", Select).value = "last_turns"
+        app.screen.query_one("#context_turns", Input).value = "2"
+        app.screen.query_one("#context_budget", Input).value = "8k"
+        await pilot.pause()
+        app.screen.action_save()
+        await wait_until(
+            pilot, lambda: app.chat_screen.session.settings.context_strategy is not None
+        )
+        settings = app.chat_screen.session.settings
+        assert settings.context_strategy == "last_turns"
+        assert settings.context_turns == 2 and settings.context_budget == 8000
+    data = json.loads(next((tmp_path / "data" / "sessions").glob("*.json")).read_text())
+    assert data["settings"]["context_strategy"] == "last_turns"
+    assert data["settings"]["context_turns"] == 2
