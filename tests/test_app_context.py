@@ -65,6 +65,15 @@ async def test_summary_once_at_the_threshold_and_after_a_restart(tmp_path: Path,
         assert "前面讨论了二十个问题的细节。" in sent[0]["content"]
         assert not any("问题0" in m["content"] for m in sent)
         assert sent[-1] == {"role": "user", "content": "继续"}
+        from tui_chat.widgets.summary_block import SummaryBlock, SummaryEditScreen
+
+        block = app.screen.query_one(SummaryBlock)
+        assert block.summary.text == "前面讨论了二十个问题的细节。"
+        # Editing it saves the new text into the session file.
+        block.query_one(".summary-edit").press()
+        await wait_until(pilot, lambda: isinstance(app.screen, SummaryEditScreen))
+        app.screen.dismiss("前面讨论了二十个问题（已编辑）。")
+        await wait_until(pilot, lambda: block.summary.edited)
         # Below the threshold now: the next question makes no summary request.
         server.enqueue(Script(content=["嗯。"]))
         await type_and_send(pilot, "再说一点")
@@ -76,7 +85,8 @@ async def test_summary_once_at_the_threshold_and_after_a_restart(tmp_path: Path,
 
     data = json.loads(next((tmp_path / "data" / "sessions").glob("*.json")).read_text())
     assert len(data["summaries"]) == 1
-    assert data["summaries"][0]["text"] == "前面讨论了二十个问题的细节。"
+    assert data["summaries"][0]["text"] == "前面讨论了二十个问题（已编辑）。"
+    assert data["summaries"][0]["edited"] is True
     assert len(data["messages"]) == 40 + 4  # the originals stay in the file
     covered = data["summaries"][0]["covers"]
     assert covered == [m["id"] for m in data["messages"][: len(covered)]]
@@ -88,7 +98,7 @@ async def test_summary_once_at_the_threshold_and_after_a_restart(tmp_path: Path,
         await wait_for_replies(pilot, app)
     bodies = chat_requests(server)
     assert len(bodies) == 4 and not is_summary_request(bodies[3])
-    assert "前面讨论了二十个问题的细节。" in bodies[3]["messages"][0]["content"]
+    assert "前面讨论了二十个问题（已编辑）。" in bodies[3]["messages"][0]["content"]
     assert not any("问题0" in m["content"] for m in bodies[3]["messages"])
 
 

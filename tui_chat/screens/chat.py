@@ -151,6 +151,7 @@ class ChatScreen(ContextActions, Screen[None]):
         if live is not None:
             live.sync()
         await self.view.show_session(session)
+        await self.show_summary(session)
         if live is not None:
             await self._follow_live(live)
         else:
@@ -279,6 +280,8 @@ class ChatScreen(ContextActions, Screen[None]):
         if widget is not None:
             await widget.finish()
         self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
+        if self.session is live.session and live.session.summaries:
+            await self.show_summary(live.session)
         await self.thinking.finish()
         self._refresh_status()
         reply = widget.message if widget else None

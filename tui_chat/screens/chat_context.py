@@ -87,6 +87,45 @@ class ContextActions:
             f"Context: {STRATEGY_LABELS[strategy]}",
         )
 
+    # -- the summary block ---------------------------------------------------------------
+
+    async def show_summary(self, session: Session) -> None:
+        """Put the summary in force (if any) in the message view, before the first message
+        it does not cover; remove a stale one."""
+        from tui_chat.summary import active_summary
+        from tui_chat.widgets.summary_block import SummaryBlock
+
+        view = self.view  # type: ignore[attr-defined]
+        await view.query("#summary-block").remove()
+        summary = (
+            active_summary(session) if session.settings.context_strategy == "summary" else None
+        )
+        if summary is None:
+            return
+        covered = set(summary.covers)
+        first = None
+        for widget in view.query(".message"):
+            message = getattr(widget, "message", None)
+            if message is not None and message.id not in covered:
+                first = widget
+                break
+        block = SummaryBlock(summary)
+        if first is None:
+            await view.mount(block)
+        else:
+            await view.mount(block, before=first)
+
+    def on_summary_block_edited(self, event: Any) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            self.app.store.save(session)
+        except OSError as exc:
+            self.notify(f"Could not save the session: {exc}", severity="error")  # type: ignore[attr-defined]
+            return
+        self.notify("Summary saved; it stands in for the earlier messages.", timeout=4)  # type: ignore[attr-defined]
+
     # -- hooks ---------------------------------------------------------------------------
 
     def context_fits(self, session: Session, text: str) -> bool:
