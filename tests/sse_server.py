@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import json
 import math
+import re
 import select
 import socket
 import sys
@@ -99,6 +101,23 @@ def _error_json(message: str, type_: str = "invalid_request_error", code: Any = 
     """An OpenAI-shaped error body."""
     body = {"error": {"message": message, "type": type_, "param": None, "code": code}}
     return json.dumps(body).encode()
+
+
+EMBEDDING_DIMENSIONS = 64
+_WORD = re.compile(r"[\u3400-\u9fff]|[^\W\d_]+|\d+")
+
+
+def embedding_of(text: str, dimensions: int = EMBEDDING_DIMENSIONS) -> list[float]:
+    """A deterministic bag-of-words vector: each word (each CJK character) adds ±1 at a
+    hashed position, so texts that share words are similar, as with a real model."""
+    vector = [0.0] * dimensions
+    for word in _WORD.findall(text.lower()):
+        digest = hashlib.blake2b(word.encode("utf-8"), digest_size=4).digest()
+        number = int.from_bytes(digest, "big")
+        vector[number % dimensions] += 1.0 if (number >> 16) & 1 else -1.0
+    if not any(vector):
+        vector[0] = 1e-3
+    return vector
 
 
 def _frame(data: bytes) -> bytes:
@@ -283,6 +302,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].rstrip("/")
         if self.command == "POST" and path == "/v1/chat/completions":
             self._chat_completions(body)
+        elif self.command == "POST" and path == "/v1/embeddings":
+            self._embeddings(body)
         elif self.command == "GET" and path == "/v1/models" and self.owner.models_status != 200:
             status = self.owner.models_status
             self._send_simple(status, _error_json(f"Error {status}", "invalid_request_error"))
@@ -311,6 +332,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(script, body)
         else:
             self._non_stream(script, body)
+
+    def _embeddings(self, body: Any) -> None:
+        """Serve POST /v1/embeddings: `embedding_of` each input, or the set error status."""
+        status = self.owner.embeddings_status
+        if status != 200:
+            self._send_simple(status, _error_json(f"Error {status}", "invalid_request_error"))
+            return
+        inputs = body.get("input") if isinstance(body, dict) else None
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if not isinstance(inputs, list) or not all(isinstance(t, str) for t in inputs):
+            self._send_simple(400, _error_json("'input' must be a string or a list of strings"))
+            return
+        data = [
+            {"object": "embedding", "index": i, "embedding": embedding_of(text)}
+            for i, text in enumerate(inputs)
+        ]
+        words = sum(len(_WORD.findall(text)) for text in inputs)
+        answer = {
+            "object": "list",
+            "data": data,
+            "model": body.get("model") or "unknown",
+            "usage": {"prompt_tokens": words, "total_tokens": words},
+        }
+        self._send_simple(200, json.dumps(answer).encode())
 
     def _send_error_status(self, script: Script) -> None:
         """Reply with script.status and script.error_body."""
@@ -489,6 +535,8 @@ class FakeOpenAIServer:
         self.models: list[str] = list(models) if models is not None else ["gpt-4o-mini", "gpt-4o"]
         # != 200: GET /v1/models answers with this status (404 = a provider without a list).
         self.models_status: int = 200
+        # != 200: POST /v1/embeddings answers with this status (404 = no embeddings endpoint).
+        self.embeddings_status: int = 200
         self.default: Script = Script()
         self.requests: list[dict[str, Any]] = []
         self._queue: collections.deque[Script] = collections.deque()

@@ -324,8 +324,11 @@ def test_session_settings_come_from_defaults_with_the_persona_resolved(tmp_path:
         thinking_budget=800,
         reasoning_effort="high",
         json_mode=True,
+        # context_free is the "last_turns" strategy with no earlier turns.
+        context_strategy="last_turns",
+        context_turns=0,
     )
-    # Every SessionDefaults field but the persona (resolved), context_free (stored only) and
+    # Every SessionDefaults field but the persona (resolved), context_free (a strategy) and
     # auto_title (app behaviour, not a request setting) has a ChatSettings field of that name.
     names = {f.name for f in dataclasses.fields(SessionDefaults)} - {
         "persona",

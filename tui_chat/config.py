@@ -24,7 +24,7 @@ from tui_chat.keys import (
     mask_key,
     run_key_command,
 )
-from tui_chat.settings import ChatSettings
+from tui_chat.settings import STRATEGIES, SUMMARY_THRESHOLD_RANGE, ChatSettings
 
 DIALECTS = (
     "generic",
@@ -60,6 +60,18 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class Prices:
+    """What a model costs per million tokens (`prices = { input = …, output = … }`)."""
+
+    input: float
+    output: float
+    cached_input: float | None = None
+    """Price of prompt tokens the provider served from its cache; `input` when unset."""
+    currency: str = "$"
+    """Shown before amounts, e.g. "$" or "¥"."""
+
+
+@dataclass(frozen=True)
 class ModelSettings:
     """Settings for one model of a provider: `[providers.NAME.model_settings."MODEL"]`."""
 
@@ -67,6 +79,8 @@ class ModelSettings:
     """Extra JSON fields for requests to this model, merged over the provider's."""
     context_window: int | None = None
     """The model's context window in tokens, when the app cannot know it otherwise."""
+    prices: Prices | None = None
+    """Per-million-token prices, for the cost shown in the status line and exports."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +135,9 @@ class ProviderConfig:
     """A command that prints the key (a password manager); a string runs through the
     shell, a tuple runs without one. Run only when the key is needed, once per process."""
     model_settings: Mapping[str, ModelSettings] = field(default_factory=dict)
-    """Per-model extra_body and context window, by model name."""
+    """Per-model extra_body, context window and prices, by model name."""
+    embedding_model: str | None = None
+    """Model for `/embeddings` (the "recall" context strategy); None: recall is off."""
 
     @property
     def display_name(self) -> str:
@@ -149,6 +165,10 @@ class ProviderConfig:
     def context_window_for(self, model: str) -> int | None:
         settings = self.model_settings.get(model)
         return settings.context_window if settings else None
+
+    def prices_for(self, model: str) -> Prices | None:
+        settings = self.model_settings.get(model)
+        return settings.prices if settings else None
 
     def key_source(self) -> str:
         """Where the key comes from, in words, without looking it up."""
@@ -334,7 +354,18 @@ class SessionDefaults:
     json_mode: bool = False
     """Ask for a JSON object reply (`response_format`)."""
     context_free: bool = False
-    """Send only the newest message, without the conversation before it."""
+    """Send only the newest message, without the conversation before it (the same as
+    context_strategy = "last_turns" with context_turns = 0)."""
+    context_strategy: str | None = None
+    """How much of the conversation a request sends: one of STRATEGIES (None: full)."""
+    context_turns: int | None = None
+    """N for "last_turns", and the recent turns "recall" keeps."""
+    context_budget: int | None = None
+    """Token budget for "budget"/"recall"; None: the context window minus reply room."""
+    summary_threshold: float | None = None
+    """Fraction of the window past which "summary" summarizes (None: 0.7)."""
+    summary_model: str | None = None
+    """Model that writes the rolling summary (None: the session's)."""
     auto_title: bool = False
     """After a session's first reply, ask the model for a short title (one small request)."""
 
@@ -379,7 +410,15 @@ class Config:
         (`context_free` and `auto_title` are not ChatSettings fields: they stay stored
         defaults.)"""
         d = self.defaults
+        strategy, turns = d.context_strategy, d.context_turns
+        if d.context_free and strategy is None:
+            strategy, turns = "last_turns", 0
         return ChatSettings(
+            context_strategy=strategy,
+            context_turns=turns,
+            context_budget=d.context_budget,
+            summary_threshold=d.summary_threshold,
+            summary_model=d.summary_model,
             system_prompt=self.system_prompt,
             temperature=d.temperature,
             top_p=d.top_p,
@@ -403,8 +442,10 @@ _PROVIDER_KEYS = {
     "extra_body",
     "label",
     "model_settings",
+    "embedding_model",
 }
-_MODEL_KEYS = {"extra_body", "context_window"}
+_MODEL_KEYS = {"extra_body", "context_window", "prices"}
+_PRICE_KEYS = {"input", "output", "cached_input", "currency"}
 _DEFAULTS_KEYS = set(SessionDefaults.__dataclass_fields__)
 _TOP_KEYS = {"default_provider", "system_prompt", "theme", "defaults", "personas", "providers"}
 _TOP_KEYS.add("keymap")  # key bindings by id; checked in tui_chat.keymap
@@ -537,7 +578,7 @@ def _parse_provider(
     if not isinstance(extra_body, dict):
         raise ConfigError(path, f"{header} extra_body must be a table", line)
     strings = {}
-    for key in ("api_key_env", "api_key", "default_model", "label"):
+    for key in ("api_key_env", "api_key", "default_model", "label", "embedding_model"):
         value = table.get(key)
         if value is not None and not isinstance(value, str):
             raise ConfigError(path, f"{header} {key} must be a string", line)
@@ -600,8 +641,41 @@ def _parse_model_settings(
             raise ConfigError(
                 path, f"{header} context_window must be a positive number of tokens", line
             )
-        settings[model] = ModelSettings(extra_body=extra_body, context_window=window)
+        prices = _parse_prices(table.get("prices"), header, path, line, warnings)
+        settings[model] = ModelSettings(extra_body=extra_body, context_window=window, prices=prices)
     return settings
+
+
+def _parse_prices(
+    raw: Any, header: str, path: Path, line: int | None, warnings: list[str]
+) -> Prices | None:
+    if raw is None:
+        return None
+    example = "prices = { input = 0.8, output = 2.0 } (per million tokens)"
+    if not isinstance(raw, dict):
+        raise ConfigError(path, f"{header} prices must be a table: {example}", line)
+    for key in raw:
+        if key not in _PRICE_KEYS:
+            warnings.append(f"{_where(path, line)}: unknown key '{key}' in {header} prices")
+    numbers: dict[str, float | None] = {}
+    for key in ("input", "output", "cached_input"):
+        value = raw.get(key)
+        if value is None and key != "cached_input":
+            raise ConfigError(path, f"{header} prices needs {key}: {example}", line)
+        if value is not None and (not _is_number(value) or value < 0):
+            raise ConfigError(
+                path, f"{header} prices {key} must be a number of money per million tokens", line
+            )
+        numbers[key] = None if value is None else float(value)
+    currency = raw.get("currency", "$")
+    if not isinstance(currency, str) or not currency.strip() or len(currency) > 8:
+        raise ConfigError(path, f'{header} prices currency must be short text like "$"', line)
+    return Prices(
+        input=numbers["input"] or 0.0,
+        output=numbers["output"] or 0.0,
+        cached_input=numbers["cached_input"],
+        currency=currency.strip(),
+    )
 
 
 def _parse_personas(raw: Any, path: Path, lines: list[str]) -> dict[str, str]:
@@ -651,7 +725,9 @@ def _parse_defaults(
             where = _where(path, line_of(key))
             warnings.append(f"{where}: unknown key '{key}' in [defaults] (ignored)")
     values: dict[str, Any] = {}
-    for key in ("system_prompt", "persona", "reasoning_effort"):
+    text_keys = ("system_prompt", "persona", "reasoning_effort")
+    text_keys += ("context_strategy", "summary_model")
+    for key in text_keys:
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
             raise fail(key, "must be a string")
@@ -682,6 +758,18 @@ def _parse_defaults(
     for key in ("max_tokens", "thinking_budget"):
         if raw.get(key) is not None and not _is_count(raw[key]):
             raise fail(key, "must be a positive whole number of tokens")
+    strategy = values["context_strategy"] or None
+    if strategy is not None and strategy not in STRATEGIES:
+        raise fail("context_strategy", f"must be one of: {', '.join(STRATEGIES)}")
+    turns = raw.get("context_turns")
+    if turns is not None and ((not _is_count(turns) and turns != 0) or isinstance(turns, bool)):
+        raise fail("context_turns", "must be a whole number, 0 or more")
+    if raw.get("context_budget") is not None and not _is_count(raw["context_budget"]):
+        raise fail("context_budget", "must be a positive whole number of tokens")
+    threshold = raw.get("summary_threshold")
+    low, high = SUMMARY_THRESHOLD_RANGE
+    if threshold is not None and (not _is_number(threshold) or not low <= threshold <= high):
+        raise fail("summary_threshold", f"must be a fraction of the window, {low} to {high}")
     thinking = raw.get("thinking", "default")
     if isinstance(thinking, bool):  # `thinking = true` reads naturally too
         thinking = "on" if thinking else "off"
@@ -701,6 +789,11 @@ def _parse_defaults(
         reasoning_effort=effort,
         json_mode=raw.get("json_mode", False),
         context_free=raw.get("context_free", False),
+        context_strategy=strategy,
+        context_turns=turns,
+        context_budget=raw.get("context_budget"),
+        summary_threshold=None if threshold is None else float(threshold),
+        summary_model=values["summary_model"] or None,
         auto_title=raw.get("auto_title", False),
     )
 

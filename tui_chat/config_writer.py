@@ -25,6 +25,7 @@ from tui_chat.config import (
     PRESETS,
     Config,
     ConfigError,
+    Prices,
     ProviderConfig,
     SessionDefaults,
     defaults_from_table,
@@ -98,6 +99,8 @@ def provider_table(provider: ProviderConfig) -> dict[str, Any]:
         table["timeout"] = int(timeout) if float(timeout).is_integer() else timeout
     if provider.extra_body:
         table["extra_body"] = _plain(provider.extra_body)
+    if provider.embedding_model:
+        table["embedding_model"] = provider.embedding_model
     if provider.model_settings:
         models: dict[str, Any] = {}
         for model, settings in provider.model_settings.items():
@@ -106,8 +109,20 @@ def provider_table(provider: ProviderConfig) -> dict[str, Any]:
                 entry["context_window"] = settings.context_window
             if settings.extra_body:
                 entry["extra_body"] = _plain(settings.extra_body)
+            if settings.prices is not None:
+                entry["prices"] = prices_table(settings.prices)
             models[model] = entry
         table["model_settings"] = models
+    return table
+
+
+def prices_table(prices: Prices) -> dict[str, Any]:
+    """A model's `prices` table."""
+    table: dict[str, Any] = {"input": prices.input, "output": prices.output}
+    if prices.cached_input is not None:
+        table["cached_input"] = prices.cached_input
+    if prices.currency != "$":
+        table["currency"] = prices.currency
     return table
 
 

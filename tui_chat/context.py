@@ -1,34 +1,279 @@
-"""Building the `messages` list a request sends: pure functions over a Session."""
+"""What a request sends: the conversation after the session's context strategy.
+
+Pure functions over a Session (no I/O): `plan_context` says, for every message, whether the
+next request keeps, drops, summarizes or recalls it, with token counts; `build_messages`
+is the list the request sends. The work that needs the network (writing a summary, finding
+relevant turns by embeddings) happens before, in `tui_chat.context_prep`.
+
+Strategies (ChatSettings.context_strategy):
+- full: the whole conversation.
+- last_turns: the system prompt, the last N exchanges (question and answers) and the new
+  question; N = 0 sends the new question alone.
+- budget: the system prompt, then the newest messages that fit in the token budget.
+- summary: the summary in force stands in for the messages it covers (see summary.py);
+  the rest is sent, within the budget.
+- recall: the last turns, plus older turns relevant to the new question (scores from
+  embeddings); without scores it falls back to budget.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
 from tui_chat.session import Message, Session
+from tui_chat.summary import DEFAULT_THRESHOLD, Summary, active_summary, system_text_with
+from tui_chat.tokens import calibration_ratio, message_tokens, text_tokens
+from tui_chat.windows import UNKNOWN_WINDOW, reply_room
+
+State = Literal["system", "kept", "new", "dropped", "summarized", "recalled"]
+DEFAULT_TURNS = 4
+"""N for last_turns when the session does not say."""
+RECALL_RECENT_TURNS = 2
+"""Exchanges recall always keeps before the new question (context_turns overrides)."""
+RECALL_HITS = 4
+"""Most older turns recall brings back."""
+RECALL_MIN_SCORE = 0.3
+"""Cosine similarity below which an old turn is not worth recalling."""
 
 
-def build_messages(session: Session, default_system_prompt: str = "") -> list[dict[str, str]]:
-    """The system prompt (if any), then the conversation's user and assistant turns.
+@dataclass(frozen=True)
+class Planned:
+    """One message and what the next request does with it."""
 
-    The system prompt is the session's own (`settings.system_prompt`, "" meaning none) or,
-    when the session has not set one, `default_system_prompt` (the config's).
-    Reasoning is never sent back: no dialect needs it without tool calls (providers.md §2.4).
-    Replies that failed before any text arrived are left out, so a retried question is not
-    followed by an empty answer.
-    """
-    messages: list[dict[str, str]] = []
-    system_prompt = session.settings.system_prompt
-    if system_prompt is None:
-        system_prompt = default_system_prompt
-    if system_prompt.strip():
-        messages.append({"role": "system", "content": system_prompt})
-    for message in session.messages:
-        if _is_sendable(message):
-            messages.append({"role": message.role, "content": message.content})
-    return messages
+    role: str
+    content: str
+    tokens: int
+    state: State
+    message_id: str | None = None
+    score: float | None = None
+    """Similarity to the new question (recall)."""
+
+    @property
+    def sent(self) -> bool:
+        return self.state in ("system", "kept", "new", "recalled")
 
 
-def _is_sendable(message: Message) -> bool:
+@dataclass
+class ContextPlan:
+    """The next request's conversation, message by message."""
+
+    strategy: str
+    """The strategy that was applied (budget when recall had no embeddings)."""
+    chosen: str
+    """The strategy the session asks for."""
+    entries: list[Planned]
+    window: int | None
+    """The model's context window; None when unknown."""
+    budget: int
+    """Tokens the conversation may take (window minus reply room, or the session's)."""
+    reply_room: int
+    summary: Summary | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        return [{"role": e.role, "content": e.content} for e in self.entries if e.sent]
+
+    @property
+    def tokens(self) -> int:
+        """Estimated prompt tokens of the request."""
+        return sum(e.tokens for e in self.entries if e.sent)
+
+    @property
+    def effective_window(self) -> int:
+        return self.window or UNKNOWN_WINDOW
+
+    @property
+    def fits(self) -> bool:
+        """The request leaves room for the reply in the context window."""
+        return self.tokens + self.reply_room <= self.effective_window
+
+    def count(self, state: State) -> int:
+        return sum(1 for e in self.entries if e.state == state)
+
+
+def system_prompt_of(session: Session, default_system_prompt: str) -> str:
+    """The session's own system prompt, or the config's when it has not set one."""
+    prompt = session.settings.system_prompt
+    return default_system_prompt if prompt is None else prompt
+
+
+def strategy_of(session: Session) -> str:
+    return session.settings.context_strategy or "full"
+
+
+def sendable(message: Message) -> bool:
+    """Messages a request may carry: not system ones (the session's prompt counts), not
+    replies that failed before any text (a retried question is not followed by an empty
+    answer). Reasoning is never sent back (providers.md §2.4)."""
     if message.role == "system":
-        return False  # the session's system prompt is the one that counts
+        return False
     if message.role == "assistant":
         return bool(message.content.strip())
     return True
+
+
+def plan_context(
+    session: Session,
+    default_system_prompt: str = "",
+    *,
+    window: int | None = None,
+    pending: str | None = None,
+    scores: Mapping[str, float] | None = None,
+    strategy: str | None = None,
+) -> ContextPlan:
+    """Plan the next request of `session`.
+
+    `pending`: a question not added to the session yet (the pre-send check). `scores`:
+    recall similarity by message id, None when there are none (recall then falls back to
+    budget). `strategy`: try another strategy than the session's (the switch offer).
+    """
+    settings = session.settings
+    chosen = strategy or strategy_of(session)
+    messages = session.messages
+    ratio = calibration_ratio(messages)
+    room = reply_room(window or UNKNOWN_WINDOW, settings.max_tokens)
+    budget = settings.context_budget or max(1, (window or UNKNOWN_WINDOW) - room)
+    notes: list[str] = []
+    if window is None:
+        notes.append(f"The model's context window is not known; assuming {UNKNOWN_WINDOW:,}.")
+
+    summary = active_summary(session) if chosen == "summary" else None
+    covered = len(summary.covers) if summary else 0
+    system_text = system_text_with(system_prompt_of(session, default_system_prompt), summary)
+
+    entries: list[Planned] = []
+    for index, message in enumerate(messages):
+        if not sendable(message):
+            continue
+        state: State = "summarized" if index < covered else "kept"
+        entries.append(
+            Planned(
+                message.role, message.content, message_tokens(message, ratio), state, message.id
+            )
+        )
+    if pending is not None:
+        entries.append(Planned("user", pending, text_tokens(pending, ratio), "new"))
+    elif entries and entries[-1].role == "user":
+        entries[-1] = _with_state(entries[-1], "new")
+
+    system_tokens = text_tokens(system_text, ratio) if system_text.strip() else 0
+    applied = chosen
+    if chosen == "last_turns":
+        _keep_last_turns(entries, settings.context_turns)
+    elif chosen in ("budget", "summary"):
+        _keep_within(entries, budget - system_tokens)
+    elif chosen == "recall":
+        if scores is None:
+            applied = "budget"
+            _keep_within(entries, budget - system_tokens)
+        else:
+            turns = settings.context_turns
+            _recall(entries, scores, RECALL_RECENT_TURNS if turns is None else turns)
+            _keep_within(entries, budget - system_tokens)
+    elif chosen != "full":
+        applied = "full"
+    if system_text.strip():
+        entries.insert(0, Planned("system", system_text, system_tokens, "system"))
+    return ContextPlan(applied, chosen, entries, window, budget, room, summary, notes)
+
+
+def build_messages(
+    session: Session, default_system_prompt: str = "", window: int | None = None
+) -> list[dict[str, str]]:
+    """The messages the next request of `session` sends (no network work: recall without
+    scores falls back to the token budget)."""
+    return plan_context(session, default_system_prompt, window=window).messages
+
+
+def summary_due(plan: ContextPlan, threshold: float | None) -> bool:
+    """The rolling summary should be written: the request passes the threshold share of
+    the context window."""
+    limit = (threshold or DEFAULT_THRESHOLD) * plan.effective_window
+    return plan.tokens > limit
+
+
+# -- strategies -----------------------------------------------------------------------------
+
+
+def _with_state(entry: Planned, state: State, score: float | None = None) -> Planned:
+    return Planned(entry.role, entry.content, entry.tokens, state, entry.message_id, score)
+
+
+def _turn_starts(entries: list[Planned]) -> list[int]:
+    """Indexes of the user messages that start each exchange."""
+    return [i for i, e in enumerate(entries) if e.role == "user"]
+
+
+def _keep_last_turns(entries: list[Planned], turns: int | None) -> None:
+    """Drop everything before the last N exchanges (and the new question)."""
+    n = DEFAULT_TURNS if turns is None else turns
+    starts = _turn_starts(entries)
+    if entries and entries[-1].state == "new":
+        n += 1  # the new question opens a turn of its own
+    if n <= 0:
+        first = len(entries)
+    elif len(starts) >= n:
+        first = starts[-n]
+    else:
+        first = 0
+    for i in range(first):
+        if entries[i].state == "kept":
+            entries[i] = _with_state(entries[i], "dropped")
+
+
+def _keep_within(entries: list[Planned], budget: int) -> None:
+    """Keep the newest sent messages that fit in `budget` (always the newest one); drop
+    the older ones, from the first that does not fit."""
+    used = 0
+    full = False
+    for i in range(len(entries) - 1, -1, -1):
+        entry = entries[i]
+        if entry.state not in ("kept", "new", "recalled"):
+            continue
+        if not full and (used + entry.tokens <= budget or used == 0):
+            used += entry.tokens
+            continue
+        full = True
+        entries[i] = _with_state(entry, "dropped")
+
+
+def _recall(entries: list[Planned], scores: Mapping[str, float], recent: int) -> None:
+    """Keep the last `recent` exchanges and the new question; of the older exchanges,
+    bring back the RECALL_HITS most similar to the question (whole exchanges)."""
+    starts = _turn_starts(entries)
+    keep_from = len(entries)
+    n = recent + (1 if entries and entries[-1].state == "new" else 0)
+    if n > 0:
+        keep_from = starts[-n] if len(starts) >= n else 0
+    # Older exchanges: [start, next start) ranges before keep_from.
+    bounds = [s for s in starts if s < keep_from]
+    if not bounds or bounds[0] != 0:
+        bounds.insert(0, 0)
+    ranges = [
+        (start, bounds[k + 1] if k + 1 < len(bounds) else keep_from)
+        for k, start in enumerate(bounds)
+        if start < keep_from
+    ]
+    ranked: list[tuple[float, int, int]] = []
+    for start, end in ranges:
+        best = max(
+            (scores.get(entries[i].message_id or "", -1.0) for i in range(start, end)),
+            default=-1.0,
+        )
+        if best >= RECALL_MIN_SCORE:
+            ranked.append((best, start, end))
+    ranked.sort(reverse=True)
+    chosen = {(start, end): score for score, start, end in ranked[:RECALL_HITS]}
+    for start, end in ranges:
+        score = chosen.get((start, end))
+        for i in range(start, end):
+            entry = entries[i]
+            if entry.state != "kept":
+                continue
+            if score is None:
+                entries[i] = _with_state(entry, "dropped")
+            else:
+                entries[i] = _with_state(entry, "recalled", score)

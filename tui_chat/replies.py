@@ -17,7 +17,8 @@ from textual.app import App
 from textual.message import Message as TextualMessage
 from textual.worker import Worker
 
-from tui_chat.context import build_messages
+from tui_chat.context import ContextPlan
+from tui_chat.context_prep import ContextPreparer
 from tui_chat.continuation import continuation_messages
 from tui_chat.providers import ChatProvider, ProviderRegistry
 from tui_chat.providers.events import (
@@ -63,6 +64,10 @@ class LiveReply:
     base_usage: Usage | None = None
     base_duration: float = 0.0
     """Usage and duration of the part of a continued reply that was there before."""
+    error_kind: str | None = None
+    """ProviderError.kind when the reply failed (e.g. "context_length")."""
+    plan: ContextPlan | None = None
+    """What the request sent, after the session's context strategy."""
 
     def add_text(self, text: str) -> None:
         self._first_token()
@@ -144,6 +149,8 @@ class ReplyManager:
         self.registry = registry
         self._post = post
         self.live: dict[str, LiveReply] = {}
+        self.context = ContextPreparer(registry, store.sessions_dir.parent / "embeddings")
+        """Plans what each request sends (context strategies, summaries, recall)."""
         self._preparing: set[str] = set()
         """Sessions whose reply waits for an api_key_cmd (see `prepare`)."""
 
@@ -154,8 +161,7 @@ class ReplyManager:
     def problem_before_sending(self, session: Session, text: str) -> str | None:
         """Why the session's provider would refuse `text` as the next message with the
         session's settings (JSON mode without the word "json"); None when it is fine."""
-        messages = build_messages(session, self.registry.config.system_prompt)
-        messages.append({"role": "user", "content": text})
+        messages = self.context.plan(session, pending=text).messages
         dialect = self.registry.dialect_of(session.provider)
         return dialect.problem_before_sending(session.settings, messages)
 
@@ -243,7 +249,10 @@ class ReplyManager:
     async def _run(self, live: LiveReply, provider: ChatProvider) -> None:
         session, reply = live.session, live.message
         try:
-            messages = build_messages(session, self.registry.config.system_prompt)
+            live.plan = await self.context.prepare(
+                session, provider, lambda text, severity: self.app.notify(text, severity=severity)
+            )
+            messages = live.plan.messages
             if live.continuing:
                 messages = continuation_messages(messages)
             request = ChatRequest(model=session.model, messages=messages, settings=session.settings)
@@ -260,6 +269,7 @@ class ReplyManager:
                     reply.finish_reason = event.finish_reason
                     reply.status = "complete"
                 elif isinstance(event, Failed):
+                    live.error_kind = event.error.kind
                     reply.status = "error"
                     reply.error = event.error.one_line(live.provider_label)
                 elif isinstance(event, Retrying):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tui_chat.sanitize import one_line, strip_control
 from tui_chat.settings import ChatSettings
+
+if TYPE_CHECKING:
+    from tui_chat.summary import Summary
 
 SESSION_FORMAT_VERSION = 2
 """1: a linear list of messages. 2: every message of every branch, each with its parent,
@@ -217,6 +220,8 @@ class Session:
             self.messages.append(message)
             self._last_child[parent_id or ""] = message.id
             parent_id = message.id
+        self.summaries: list[Summary] = []
+        """Rolling summaries (tui_chat.summary); the messages they cover stay in the file."""
 
     @property
     def provider(self) -> str:
@@ -485,6 +490,7 @@ class Session:
             "messages": [m.to_dict() for m in self.all_messages()],
             "current": self.messages[-1].id if self.messages else None,
             "branches": {k: v for k, v in self._last_child.items() if k in self._nodes or not k},
+            **({"summaries": [s.to_dict() for s in self.summaries]} if self.summaries else {}),
         }
 
     @classmethod
@@ -514,6 +520,8 @@ class Session:
                 **{k: data[k] for k in _TOP_LEVEL_SETTINGS if k in data},
             }
         )
+        from tui_chat.summary import summaries_from  # it builds on this module
+
         session = cls(
             id=session_id,
             settings=settings,
@@ -525,6 +533,7 @@ class Session:
         )
         if is_tree:
             session._load_tree(messages, data.get("current"), data.get("branches"))
+        session.summaries = summaries_from(data.get("summaries"))
         return session
 
     def _load_tree(self, messages: list[Message], current: Any, branches: Any) -> None:

@@ -27,6 +27,18 @@ TEMPERATURE_RANGE = (0.0, 2.0)
 TOP_P_RANGE = (0.0, 1.0)
 MAX_TOKENS_LIMIT = 10_000_000
 THINKING_BUDGET_LIMIT = 10_000_000
+# How much of the conversation a request sends (see tui_chat.context).
+STRATEGIES: tuple[str, ...] = ("full", "last_turns", "budget", "summary", "recall")
+STRATEGY_LABELS: dict[str, str] = {
+    "full": "Full conversation",
+    "last_turns": "Last N turns",
+    "budget": "Token budget",
+    "summary": "Rolling summary",
+    "recall": "Recall (embeddings)",
+}
+CONTEXT_TURNS_LIMIT = 10_000
+CONTEXT_BUDGET_LIMIT = 100_000_000
+SUMMARY_THRESHOLD_RANGE = (0.1, 0.95)
 
 
 class SettingError(ValueError):
@@ -54,6 +66,18 @@ class ChatSettings:
     """Ask for a JSON object (`response_format={"type": "json_object"}`)."""
     extra_body: dict[str, Any] = field(default_factory=dict)
     """Extra request fields; they win over the provider's `extra_body`."""
+    context_strategy: str | None = None
+    """One of STRATEGIES; None: "full"."""
+    context_turns: int | None = None
+    """N for "last_turns" (exchanges kept besides the new question; 0 sends it alone) and
+    the recent turns "recall" always keeps."""
+    context_budget: int | None = None
+    """Tokens the conversation may take ("budget", and the limit "recall" and "summary"
+    stay within); None: the context window minus room for the reply."""
+    summary_threshold: float | None = None
+    """Fraction of the context window past which "summary" summarizes (default 0.7)."""
+    summary_model: str | None = None
+    """Model that writes summaries (same provider); None: the session's model."""
 
     def __post_init__(self) -> None:
         # A private copy: the dataclass is frozen, its dict should not be shared either.
@@ -87,8 +111,18 @@ class ChatSettings:
             value = strip_control(text) if text else None
         elif name in ("temperature", "top_p"):
             value = _parse_float(name, text)
-        elif name in ("max_tokens", "thinking_budget"):
+        elif name in ("max_tokens", "thinking_budget", "context_budget"):
             value = _parse_int(name, text)
+        elif name == "context_turns":
+            value = _parse_int(name, text, allow_zero=True)
+        elif name == "summary_threshold":
+            value = _parse_fraction(text)
+        elif name == "summary_model":
+            value = text or None
+        elif name == "context_strategy":
+            value = text.lower().replace(" ", "_").replace("-", "_") or None
+            if value is not None and value not in STRATEGIES:
+                raise SettingError(f"The context strategy is one of: {', '.join(STRATEGIES)}.")
         elif name == "thinking":
             value = (text or "default").lower()
             if value not in THINKING_MODES:
@@ -143,10 +177,19 @@ class ChatSettings:
             number = data.get(name)
             if isinstance(number, int | float) and not isinstance(number, bool):
                 values[name] = float(number)
-        for name in ("max_tokens", "thinking_budget"):
+        for name in ("max_tokens", "thinking_budget", "context_turns", "context_budget"):
             number = data.get(name)
             if isinstance(number, int) and not isinstance(number, bool):
                 values[name] = number
+        threshold = data.get("summary_threshold")
+        if isinstance(threshold, int | float) and not isinstance(threshold, bool):
+            values["summary_threshold"] = float(threshold)
+        strategy = data.get("context_strategy")
+        if strategy in STRATEGIES:
+            values["context_strategy"] = strategy
+        summary_model = data.get("summary_model")
+        if isinstance(summary_model, str) and summary_model.strip():
+            values["summary_model"] = summary_model.strip()
         thinking = data.get("thinking")
         if thinking in THINKING_MODES:
             values["thinking"] = thinking
@@ -230,6 +273,35 @@ def _check(settings: ChatSettings) -> tuple[ChatSettings, list[str]]:
         elif value > limit:
             problems.append(f"{label} {value} is too large; using {limit}.")
             fixes[name] = limit
+    if settings.context_turns is not None:
+        if settings.context_turns < 0:
+            problems.append("The number of turns must be 0 or more; left unset.")
+            fixes["context_turns"] = None
+        elif settings.context_turns > CONTEXT_TURNS_LIMIT:
+            problems.append(f"{settings.context_turns} turns is too many; using 10000.")
+            fixes["context_turns"] = CONTEXT_TURNS_LIMIT
+    if settings.context_budget is not None:
+        if settings.context_budget < 1:
+            problems.append("The token budget must be at least 1; left unset.")
+            fixes["context_budget"] = None
+        elif settings.context_budget > CONTEXT_BUDGET_LIMIT:
+            problems.append("The token budget is too large; left unset.")
+            fixes["context_budget"] = None
+    if settings.summary_threshold is not None:
+        low, high = SUMMARY_THRESHOLD_RANGE
+        t = settings.summary_threshold
+        if not math.isfinite(t):
+            problems.append("The summary threshold must be a fraction like 0.7; left unset.")
+            fixes["summary_threshold"] = None
+        elif not low <= t <= high:
+            problems.append(
+                f"The summary threshold {t:g} is outside {low:g} to {high:g}; "
+                f"using {_clamp(t, low, high):g}."
+            )
+            fixes["summary_threshold"] = _clamp(t, low, high)
+    if settings.context_strategy is not None and settings.context_strategy not in STRATEGIES:
+        problems.append(f"The context strategy is one of: {', '.join(STRATEGIES)}; using full.")
+        fixes["context_strategy"] = None
     if settings.thinking not in THINKING_MODES:
         problems.append("Thinking is one of: default, on, off; using default.")
         fixes["thinking"] = "default"
@@ -257,14 +329,35 @@ def _parse_float(name: str, text: str) -> float | None:
         raise SettingError(f"{name.replace('_', ' ').capitalize()} must be a number.") from None
 
 
-def _parse_int(name: str, text: str) -> int | None:
+def _parse_int(name: str, text: str, allow_zero: bool = False) -> int | None:
     if not text:
         return None
+    label = name.replace("_", " ").capitalize()
+    text = text.replace("_", "").replace(",", "")
+    multiplier = 1
+    if text[-1:] in ("k", "K"):  # "32k" tokens
+        text, multiplier = text[:-1], 1000
     try:
-        return int(text.replace("_", "").replace(",", ""))
+        value = int(text) * multiplier
     except ValueError:
-        label = name.replace("_", " ").capitalize()
+        if name == "context_turns":
+            raise SettingError("Turns must be a whole number (0 or more).") from None
         raise SettingError(f"{label} must be a whole number of tokens.") from None
+    if allow_zero and value < 0:
+        raise SettingError("Turns must be 0 or more.")
+    return value
+
+
+def _parse_fraction(text: str) -> float | None:
+    """0.7, or 70%."""
+    if not text:
+        return None
+    percent = text.endswith("%")
+    try:
+        value = float(text.rstrip("%").strip())
+    except ValueError:
+        raise SettingError("The summary threshold is a fraction like 0.7 (or 70%).") from None
+    return value / 100 if percent or value > 1 else value
 
 
 def _parse_bool(text: str) -> bool:

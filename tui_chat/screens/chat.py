@@ -19,6 +19,7 @@ from tui_chat.sanitize import strip_control
 from tui_chat.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.screens.chat_sessions import SESSION_BINDINGS, SessionActions
+from tui_chat.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.find_bar import FindBar
@@ -44,7 +45,7 @@ INPUT_QUIET_SECONDS = 0.08
 once rather than behind a frame."""
 
 
-class ChatScreen(InputActions, MessageActions, SessionActions, Screen[None]):
+class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, Screen[None]):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [
@@ -60,6 +61,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, Screen[None]):
         *MESSAGE_BINDINGS,
         *SESSION_BINDINGS,
         *INPUT_BINDINGS,
+        *CONTEXT_BINDINGS,
     ]
 
     app: TuiChatApp
@@ -170,6 +172,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, Screen[None]):
             live.sync()
         await self.view.show_session(session)
         self.session_shown()
+        await self.show_summary(session)
         if live is not None:
             await self._follow_live(live)
         else:
@@ -284,6 +287,8 @@ class ChatScreen(InputActions, MessageActions, SessionActions, Screen[None]):
         if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
             self.notify(problem, title="Not sent", severity="warning", timeout=12)
             return
+        if not self.context_fits(session, text):  # offers another strategy; the text stays
+            return
         await self.app.replies.prepare(session)  # an api_key_cmd runs in a thread
         if self.session is not session:
             return  # the user moved on while the key was fetched; the text stays
@@ -337,11 +342,18 @@ class ChatScreen(InputActions, MessageActions, SessionActions, Screen[None]):
         if widget is not None:
             await widget.finish()
         self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
+        if self.session is live.session and live.session.summaries:
+            await self.show_summary(live.session)
         await self.thinking.finish()
         self._refresh_status()
         reply = widget.message if widget else None
         if reply is not None and reply.status == "error":
             self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
+        too_long = live.error_kind == "context_length" or (
+            reply is not None and reply.finish_reason == "model_context_window_exceeded"
+        )
+        if too_long and self.session is live.session:
+            self.context_length_failed(live.session)
 
     # -- actions ---------------------------------------------------------------------------
 

@@ -23,7 +23,14 @@ from tui_chat.providers.dialects import Dialect, dialect_for
 from tui_chat.sanitize import strip_control
 from tui_chat.screens.model_picker import ModelPickerScreen
 from tui_chat.session import Session
-from tui_chat.settings import ChatSettings, SettingError, parse_table, table_text
+from tui_chat.settings import (
+    STRATEGIES,
+    STRATEGY_LABELS,
+    ChatSettings,
+    SettingError,
+    parse_table,
+    table_text,
+)
 
 if TYPE_CHECKING:
     from tui_chat.app import TuiChatApp
@@ -31,8 +38,21 @@ if TYPE_CHECKING:
 CUSTOM = "\0custom"
 """The persona Select's value for a system prompt that is not one of the saved personas."""
 THINKING_CHOICES = [("Provider default", "default"), ("On", "on"), ("Off", "off")]
-NUMBER_FIELDS = ("temperature", "top_p", "max_tokens", "thinking_budget")
+NUMBER_FIELDS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "thinking_budget",
+    "context_turns",
+    "context_budget",
+    "summary_threshold",
+    "summary_model",
+)
 NUMBER_HINTS = {
+    "context_turns": "last turns / recall (blank: 4 / 2)",
+    "context_budget": "tokens (blank: window − reply)",
+    "summary_threshold": "of the window (blank: 0.7)",
+    "summary_model": "same provider (blank: this model)",
     "temperature": "0 to 2 (blank: provider default)",
     "top_p": "0 to 1 (blank: provider default)",
     "max_tokens": "per reply (blank: provider default)",
@@ -40,9 +60,11 @@ NUMBER_HINTS = {
 }
 
 
-def _number_text(value: float | int | None) -> str:
+def _number_text(value: float | int | str | None) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -136,6 +158,22 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
                         "ask for JSON; shown pretty-printed",
                         classes="field-hint",
                     )
+                with Horizontal(classes="row"):
+                    yield Label("Context", classes="label")
+                    yield Select(
+                        [(Content(STRATEGY_LABELS[s]), s) for s in STRATEGIES],
+                        value=settings.context_strategy or "full",
+                        allow_blank=False,
+                        id="context_strategy",
+                        compact=True,
+                    )
+                for name, label in (
+                    ("context_turns", "Turns kept"),
+                    ("context_budget", "Token budget"),
+                    ("summary_threshold", "Summarize at"),
+                    ("summary_model", "Summary model"),
+                ):
+                    yield from self._number_row(name, label, getattr(settings, name))
                 yield Label(
                     "Extra request fields (JSON object or TOML lines)", classes="label wide"
                 )
@@ -153,7 +191,7 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
                 yield Button("Save as defaults", id="save-defaults", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
-    def _number_row(self, name: str, label: str, value: float | int | None) -> ComposeResult:
+    def _number_row(self, name: str, label: str, value: float | int | str | None) -> ComposeResult:
         with Horizontal(classes="row", id=f"{name}-row"):
             yield Label(label, classes="label")
             yield Input(_number_text(value), id=name, placeholder="unset", compact=True)
@@ -215,6 +253,9 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
             reasoning_effort=effort if isinstance(effort, str) else None,
             json_mode=self.query_one("#json_mode", Switch).value,
         )
+        strategy = self.query_one("#context_strategy", Select).value
+        if isinstance(strategy, str):
+            settings = settings.replace(context_strategy=None if strategy == "full" else strategy)
         prompt = self.query_one("#system_prompt", TextArea).text
         if prompt != self._initial_prompt:
             settings = settings.replace(system_prompt=strip_control(prompt).strip())
@@ -294,6 +335,7 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
         self.recheck()
 
     @on(Select.Changed, "#thinking")
+    @on(Select.Changed, "#context_strategy")
     @on(Select.Changed, "#reasoning_effort")
     @on(Input.Changed)
     @on(Switch.Changed)
@@ -361,6 +403,11 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
             "thinking_budget": settings.thinking_budget,
             "reasoning_effort": settings.reasoning_effort,
             "json_mode": settings.json_mode,
+            "context_strategy": settings.context_strategy,
+            "context_turns": settings.context_turns,
+            "context_budget": settings.context_budget,
+            "summary_threshold": settings.summary_threshold,
+            "summary_model": settings.summary_model,
         }
         if isinstance(persona, str) and persona != CUSTOM:
             changes.update(persona=persona, system_prompt="")

@@ -1,13 +1,43 @@
-"""The status line: provider, model, tokens of the last reply and the session, speed."""
+"""The status line: provider, model, context fill, cost, tokens of the last reply and the
+session, speed."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.widgets import Static
 
+from tui_chat.pricing import currency_of, format_cost, reply_cost, session_cost
 from tui_chat.session import Message, Session
+from tui_chat.summary import DEFAULT_THRESHOLD
 from tui_chat.timefmt import short_count
 from tui_chat.tokens import estimate_tokens
+
+if TYPE_CHECKING:
+    from tui_chat.app import TuiChatApp
+    from tui_chat.context import ContextPlan
+
+
+def window_text(window: int) -> str:
+    """131072 -> "128k", 128000 -> "128k", 1047576 -> "1M"."""
+    if window >= 1_000_000:
+        return f"{window / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
+    if window % 1024 == 0:
+        return f"{window // 1024}k"
+    return f"{round(window / 1000)}k"
+
+
+def context_fill(plan: ContextPlan) -> str:
+    """E.g. "ctx ~12.4k / 128k" ("~": an estimate; "?" when the window is not known)."""
+    window = window_text(plan.window) if plan.window else "?"
+    return f"ctx ~{short_count(plan.tokens)} / {window}"
+
+
+def past_threshold(plan: ContextPlan, threshold: float | None) -> bool:
+    """The next request takes more of the window than the warning threshold, or does not
+    fit at all."""
+    return not plan.fits or plan.tokens > (threshold or DEFAULT_THRESHOLD) * plan.effective_window
 
 
 def reply_speed(message: Message) -> str | None:
@@ -34,6 +64,39 @@ def settings_marks(session: Session) -> str:
 class StatusLine(Static):
     """One line under the prompt; says plainly when the offline demo is answering."""
 
+    app: TuiChatApp
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._fill_cache: tuple[str, str, bool] | None = None
+        """(session id, the context part, warning) from the last time it was computed."""
+
+    def context_part(self, session: Session, live: bool) -> tuple[str, bool]:
+        """The context fill of the session's next request and whether it is past the
+        threshold. While a reply streams (20 times a second) the last figures are kept."""
+        cached = self._fill_cache
+        if live and cached is not None and cached[0] == session.id:
+            return cached[1], cached[2]
+        plan = self.app.replies.context.plan(session)
+        text = context_fill(plan)
+        if plan.strategy != "full":
+            text += f" ({plan.strategy.replace('_', ' ')})"
+        warning = past_threshold(plan, session.settings.summary_threshold)
+        self._fill_cache = (session.id, text, warning)
+        return text, warning
+
+    def cost_part(self, session: Session) -> str | None:
+        """"last $0.0042 · session $0.31" when the models have prices in the config."""
+        config = self.app.config
+        total = session_cost(session, config)
+        if total is None:
+            return None
+        currency = currency_of(session, config)
+        reply = session.last_reply
+        last = reply_cost(reply, config) if reply is not None else None
+        said = f"session {format_cost(total, currency)}"
+        return f"last {format_cost(last, currency)} · {said}" if last is not None else said
+
     def show(
         self,
         session: Session,
@@ -47,6 +110,11 @@ class StatusLine(Static):
         else:
             marks = settings_marks(session)
             parts.append(f"{provider_label} · {session.model}" + (f" · {marks}" if marks else ""))
+        context, warning = self.context_part(session, live is not None)
+        parts.append(context)
+        cost = self.cost_part(session)
+        if cost:
+            parts.append(cost)
         reply = session.last_reply
         if live:
             parts.append(live)
@@ -68,4 +136,5 @@ class StatusLine(Static):
                 f" / {short_count(total.completion_tokens)} out"
             )
         self.set_class(is_demo, "-demo")
+        self.set_class(warning and not is_demo, "-context-warning")
         self.update(Content(" │ ".join(parts)))

@@ -1,0 +1,182 @@
+"""ChatScreen actions for context management: the inspector, the strategy picker, the offer
+to switch strategy when a request will not fit or the server says it is too long."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+
+from tui_chat.settings import STRATEGY_LABELS
+
+if TYPE_CHECKING:
+    from tui_chat.app import TuiChatApp
+    from tui_chat.session import Session
+
+SEND_ANYWAY = "send_anyway"
+
+# Textual merges BINDINGS only of DOMNode classes along the MRO (dom.py _merge_bindings),
+# so ChatScreen lists these in its own BINDINGS.
+CONTEXT_BINDINGS = [
+    Binding(
+        "f8",
+        "inspect_context",
+        "Context inspector",
+        id="context.inspect",
+        show=False,
+        tooltip="Context inspector: what the next request sends",
+    ),
+    Binding(
+        "f9",
+        "context_strategy",
+        "Context strategy",
+        id="context.strategy",
+        show=False,
+        tooltip="Choose how much of the conversation to send (context strategy)",
+    ),
+]
+
+
+class ContextActions:
+    """Mixed into ChatScreen (it provides session, prompt, notify, _apply_settings)."""
+
+    BINDINGS = CONTEXT_BINDINGS
+
+    app: TuiChatApp
+    session: Session | None
+    _send_anyway: bool = False
+
+    def action_inspect_context(self) -> None:
+        from tui_chat.screens.inspector import InspectorScreen, inspector_text
+
+        session = self.session
+        if session is None:
+            return
+        plan = self.app.replies.context.plan(session)
+        text = inspector_text(plan, session.model, self._request_body(session, plan.messages))
+        self.app.push_screen(InspectorScreen(text))
+
+    def _request_body(self, session: Session, messages: list[dict[str, str]]) -> dict[str, Any]:
+        """The JSON body as the SDK will send it, from the dialect's own request building."""
+        registry = self.app.registry
+        provider = registry.config.provider(session.provider)
+        dialect = registry.dialect_of(session.provider)
+        extra = provider.extra_body_for(session.model) if provider else {}
+        parts = dialect.request_kwargs(session.settings, session.model, extra)
+        body: dict[str, Any] = {"model": session.model, "messages": messages, "stream": True}
+        body.update(parts.kwargs)
+        body.update(parts.extra_body)
+        return body
+
+    def action_context_strategy(self) -> None:
+        from tui_chat.screens.inspector import StrategyScreen
+
+        session = self.session
+        if session is None:
+            return
+        current = session.settings.context_strategy or "full"
+        self.app.push_screen(StrategyScreen(current), self._strategy_chosen)
+
+    def _strategy_chosen(self, strategy: str | None) -> None:
+        session = self.session
+        if not strategy or session is None or strategy not in STRATEGY_LABELS:
+            return
+        self._apply_settings(  # type: ignore[attr-defined]
+            session,
+            session.settings.replace(context_strategy=strategy),
+            f"Context: {STRATEGY_LABELS[strategy]}",
+        )
+
+    # -- the summary block ---------------------------------------------------------------
+
+    async def show_summary(self, session: Session) -> None:
+        """Put the summary in force (if any) in the message view, before the first message
+        it does not cover; remove a stale one."""
+        from tui_chat.summary import active_summary
+        from tui_chat.widgets.summary_block import SummaryBlock
+
+        view = self.view  # type: ignore[attr-defined]
+        await view.query("#summary-block").remove()
+        summary = (
+            active_summary(session) if session.settings.context_strategy == "summary" else None
+        )
+        if summary is None:
+            return
+        covered = set(summary.covers)
+        first = None
+        for widget in view.query(".message"):
+            message = getattr(widget, "message", None)
+            if message is not None and message.id not in covered:
+                first = widget
+                break
+        block = SummaryBlock(summary)
+        if first is None:
+            await view.mount(block)
+        else:
+            await view.mount(block, before=first)
+
+    def on_summary_block_edited(self, event: Any) -> None:
+        session = self.session
+        if session is None:
+            return
+        try:
+            self.app.store.save(session)
+        except OSError as exc:
+            self.notify(f"Could not save the session: {exc}", severity="error")  # type: ignore[attr-defined]
+            return
+        self.notify("Summary saved; it stands in for the earlier messages.", timeout=4)  # type: ignore[attr-defined]
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    def context_fits(self, session: Session, text: str) -> bool:
+        """Before sending: True when the request fits the context window; otherwise offer
+        another strategy (or sending anyway) and return False (the text stays typed)."""
+        if self._send_anyway:
+            self._send_anyway = False
+            return True
+        plan = self.app.replies.context.plan(session, pending=text)
+        if plan.fits:
+            return True
+        from tui_chat.screens.inspector import StrategyScreen
+
+        message = (
+            f"This request (~{plan.tokens:,} tokens and {plan.reply_room:,} for the reply) "
+            f"will not fit the context window ({plan.effective_window:,}). Switch strategy?"
+        )
+        current = session.settings.context_strategy or "full"
+        self.app.push_screen(
+            StrategyScreen(current, message, [(SEND_ANYWAY, "Send anyway")]),
+            self._fit_choice,
+        )
+        return False
+
+    def _fit_choice(self, choice: str | None) -> None:
+        if not choice:
+            return
+        if choice == SEND_ANYWAY:
+            self._send_anyway = True
+        else:
+            self._strategy_chosen(choice)
+        from tui_chat.widgets.prompt import PromptInput
+
+        prompt: PromptInput = self.prompt  # type: ignore[attr-defined]
+        prompt.post_message(PromptInput.Submitted(prompt, prompt.text))
+
+    def context_length_failed(self, session: Session) -> None:
+        """The server refused the request as too long: offer another strategy, then send
+        the question again."""
+        from tui_chat.screens.inspector import StrategyScreen
+
+        current = session.settings.context_strategy or "full"
+        message = (
+            "The server says the conversation is longer than the model's context window. "
+            "Switch strategy and send again?"
+        )
+        self.app.push_screen(StrategyScreen(current, message), self._resend_with)
+
+    async def _resend_with(self, strategy: str | None) -> None:
+        session = self.session
+        if not strategy or session is None:
+            return
+        self._strategy_chosen(strategy)
+        await self.action_retry()  # type: ignore[attr-defined]

@@ -1,0 +1,113 @@
+"""The context inspector: exactly what the next request will send, and the strategy picker."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from tui_chat.context import ContextPlan
+from tui_chat.settings import STRATEGIES, STRATEGY_LABELS
+from tui_chat.widgets.status import context_fill
+
+STATE_WORDS = {
+    "system": "system",
+    "kept": "kept",
+    "new": "new",
+    "dropped": "DROPPED",
+    "summarized": "summarized",
+    "recalled": "RECALLED",
+}
+
+
+def inspector_text(plan: ContextPlan, model: str, body: dict[str, Any]) -> str:
+    """The report the inspector shows (and copies): each message with its role, estimated
+    tokens and fate, then the JSON body as the request will carry it."""
+    lines = [
+        f"Strategy: {STRATEGY_LABELS.get(plan.strategy, plan.strategy)}"
+        + (f" (chosen: {plan.chosen})" if plan.chosen != plan.strategy else ""),
+        f"Model: {model} · {context_fill(plan)} · budget {plan.budget:,} · "
+        f"reply room {plan.reply_room:,} · token counts are estimates (~)",
+        f"Sent: {sum(1 for e in plan.entries if e.sent)} messages · dropped "
+        f"{plan.count('dropped')} · summarized {plan.count('summarized')} · recalled "
+        f"{plan.count('recalled')}",
+        *plan.notes,
+        "",
+    ]
+    for index, entry in enumerate(plan.entries, start=1):
+        preview = " ".join(entry.content.split())[:70]
+        score = f" score {entry.score:.2f}" if entry.score is not None else ""
+        lines.append(
+            f"{index:>4} {STATE_WORDS[entry.state]:<10} {entry.role:<9} ~{entry.tokens:>6}"
+            f"{score}  {preview}"
+        )
+    lines += ["", "Request body:", json.dumps(body, indent=2, ensure_ascii=False)]
+    return "\n".join(lines)
+
+
+class InspectorScreen(ModalScreen[None]):
+    """Read-only report; c copies it."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", show=False),
+        Binding("c", "copy", "Copy", show=False),
+    ]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Content("Context inspector · the next request"), id="heading")
+            yield TextArea(self.text, read_only=True, id="report", soft_wrap=False)
+            with Horizontal(id="buttons"):
+                yield Button("Copy (c)", id="copy", compact=True)
+                yield Button("Close (Esc)", id="close", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "copy":
+            self.action_copy()
+        else:
+            self.dismiss(None)
+
+    def action_copy(self) -> None:
+        self.app.copy_to_clipboard(self.text)
+        self.notify("The context report was copied.", timeout=3)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class StrategyScreen(ModalScreen[str | None]):
+    """Pick a context strategy; `message` says why it is asked (won't fit, server refused)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, current: str, message: str = "", extra: list[tuple[str, str]] = ()) -> None:
+        super().__init__()
+        self.current = current
+        self.message = message
+        self.extra = list(extra)
+
+    def compose(self) -> ComposeResult:
+        options = [
+            Option(Content(("● " if s == self.current else "  ") + STRATEGY_LABELS[s]), id=s)
+            for s in STRATEGIES
+        ] + [Option(Content("  " + label), id=key) for key, label in self.extra]
+        with Vertical(id="dialog"):
+            yield Static(Content(self.message or "How much of the conversation to send"))
+            yield OptionList(*options, id="strategies")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
