@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until, write_config
 from sse_server import Script
+from textual.widgets import TextArea
 
 from tui_chat.screens.inspector import InspectorScreen, StrategyScreen
 from tui_chat.session import Message, Session
@@ -72,7 +73,8 @@ async def test_summary_once_at_the_threshold_and_after_a_restart(tmp_path: Path,
         # Editing it saves the new text into the session file.
         block.query_one(".summary-edit").press()
         await wait_until(pilot, lambda: isinstance(app.screen, SummaryEditScreen))
-        app.screen.dismiss("前面讨论了二十个问题（已编辑）。")
+        app.screen.query_one("#summary-text", TextArea).text = "前面讨论了二十个问题（已编辑）。"
+        await pilot.press("ctrl+s")  # as a user saves it
         await wait_until(pilot, lambda: block.summary.edited)
         # Below the threshold now: the next question makes no summary request.
         server.enqueue(Script(content=["嗯。"]))
@@ -213,7 +215,7 @@ async def test_inspector_and_strategy_picker(tmp_path: Path, server) -> None:
     app = make_app(tmp_path, server)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.chat_screen.session is not None)
-        await pilot.press("f8")
+        await pilot.press("alt+i")
         await wait_until(pilot, lambda: isinstance(app.screen, InspectorScreen))
         text = app.screen.text
         assert "Strategy: Last N turns" in text
@@ -221,7 +223,7 @@ async def test_inspector_and_strategy_picker(tmp_path: Path, server) -> None:
         assert '"stream": true' in text
         await pilot.press("escape")
         await pilot.pause()
-        await pilot.press("f9")
+        await pilot.press("alt+x")
         await wait_until(pilot, lambda: isinstance(app.screen, StrategyScreen))
         app.screen.dismiss("budget")
         await pilot.pause()

@@ -16,10 +16,10 @@ from textual.widgets import Footer, Static
 
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
+from tui_chat.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.screens.chat_sessions import SESSION_BINDINGS, SessionActions
-from tui_chat.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.find_bar import FindBar

@@ -18,20 +18,23 @@ SEND_ANYWAY = "send_anyway"
 # Textual merges BINDINGS only of DOMNode classes along the MRO (dom.py _merge_bindings),
 # so ChatScreen lists these in its own BINDINGS.
 CONTEXT_BINDINGS = [
+    # priority: a terminal sends Alt+letter with the letter, which the prompt would type.
     Binding(
-        "f8",
+        "alt+i",
         "inspect_context",
         "Context inspector",
         id="context.inspect",
         show=False,
+        priority=True,
         tooltip="Context inspector: what the next request sends",
     ),
     Binding(
-        "f9",
+        "alt+x",
         "context_strategy",
         "Context strategy",
         id="context.strategy",
         show=False,
+        priority=True,
         tooltip="Choose how much of the conversation to send (context strategy)",
     ),
 ]

@@ -75,10 +75,15 @@ SESSION_BINDINGS = [
         id="session.export_json",
         show=False,
     ),
+    # priority: a terminal sends Alt+S with the letter, which the prompt would type.
     Binding(
-        "alt+s", "search_sessions", "Search all sessions", id="session.search", show=False,
-        priority=True,  # a terminal sends Alt+S with the letter, which the prompt would type
-    ),  # fmt: skip
+        "alt+s",
+        "search_sessions",
+        "Search all sessions",
+        id="session.search",
+        show=False,
+        priority=True,
+    ),
 ]
 
 

@@ -28,13 +28,13 @@ class SummaryBlock(Collapsible):
         super().__init__(
             Static(Content(summary.text), classes="summary-text"),
             Button("Edit summary", classes="summary-edit", compact=True),
-            title=self._title(),
+            title=self._heading(),
             collapsed=True,
             classes="summary-block",
             id="summary-block",
         )
 
-    def _title(self) -> str:
+    def _heading(self) -> str:
         edited = " · edited" if self.summary.edited else ""
         return f"Summary of {len(self.summary.covers)} earlier messages{edited}"
 
@@ -48,7 +48,7 @@ class SummaryBlock(Collapsible):
             self.summary.text = text.strip()
             self.summary.edited = True
             self.query_one(".summary-text", Static).update(Content(self.summary.text))
-            self.title = self._title()
+            self.title = self._heading()
             self.post_message(self.Edited(self.summary))
 
         self.app.push_screen(SummaryEditScreen(self.summary.text), saved)
