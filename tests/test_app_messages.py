@@ -325,6 +325,12 @@ async def test_attach_image_shows_chip_and_file_keeps_path(tmp_path: Path, serve
     data = read_only_session(tmp_path)
     assert data["messages"][0]["attachments"] == [str(picture)]
     assert "base64" not in json.dumps(data)
+    # The request carried the image as an image_url part, after the text.
+    sent = server.requests[-1]["json"]["messages"][-1]
+    assert sent["role"] == "user"
+    assert sent["content"][0] == {"type": "text", "text": "What is this?"}
+    assert sent["content"][1]["type"] == "image_url"
+    assert sent["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
 
 
 async def test_vanished_attachment_is_not_sent_and_text_stays(tmp_path: Path, server) -> None:

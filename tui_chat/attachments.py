@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -123,20 +124,30 @@ def image_url(reference: str) -> str:
 def message_payload(
     message: Message, missing: Literal["raise", "note"] = "raise"
 ) -> dict[str, Any]:
-    """The request form of `message`: role and content, where content is the text, or, when
-    the message has attachments, a list of a text part and `image_url` parts.
+    """The request form of `message` (see `payload`)."""
+    return payload(message.role, message.content, message.attachments, missing)
+
+
+def payload(
+    role: str,
+    content: str,
+    attachments: Sequence[str],
+    missing: Literal["raise", "note"] = "raise",
+) -> dict[str, Any]:
+    """Role and content, where content is the text, or, when there are attachments, a list
+    of a text part and `image_url` parts.
 
     Files are read now (at send time). A file that vanished or changed raises
     AttachmentError (saying which and why); with `missing="note"` it becomes a text part
     `[image not available: NAME]` instead, so an old message whose file is gone does not
     block the rest of the conversation.
     """
-    if not message.attachments:
-        return {"role": message.role, "content": message.content}
+    if not attachments:
+        return {"role": role, "content": content}
     parts: list[dict[str, Any]] = []
-    if message.content:
-        parts.append({"type": "text", "text": message.content})
-    for reference in message.attachments:
+    if content:
+        parts.append({"type": "text", "text": content})
+    for reference in attachments:
         try:
             url = image_url(reference)
         except AttachmentError:
@@ -146,4 +157,4 @@ def message_payload(
             parts.append({"type": "text", "text": note})
             continue
         parts.append({"type": "image_url", "image_url": {"url": url}})
-    return {"role": message.role, "content": parts}
+    return {"role": role, "content": parts}

@@ -18,10 +18,12 @@ Strategies (ChatSettings.context_strategy):
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from tui_chat.attachments import payload
 from tui_chat.session import Message, Session
 from tui_chat.summary import DEFAULT_THRESHOLD, Summary, active_summary, system_text_with
 from tui_chat.tokens import calibration_ratio, message_tokens, text_tokens
@@ -49,6 +51,8 @@ class Planned:
     message_id: str | None = None
     score: float | None = None
     """Similarity to the new question (recall)."""
+    attachments: tuple[str, ...] = ()
+    """Images the message carries (paths or URLs), sent as image_url parts."""
 
     @property
     def sent(self) -> bool:
@@ -74,7 +78,17 @@ class ContextPlan:
 
     @property
     def messages(self) -> list[dict[str, str]]:
+        """The messages as text (images left out): for checks, counts and the inspector."""
         return [{"role": e.role, "content": e.content} for e in self.entries if e.sent]
+
+    def request_messages(self) -> list[dict[str, Any]]:
+        """The messages as the request sends them: images become image_url parts (read
+        now); an image that is gone becomes a note, so old messages never block a send."""
+        return [
+            payload(e.role, e.content, e.attachments, missing="note")
+            for e in self.entries
+            if e.sent
+        ]
 
     @property
     def tokens(self) -> int:
@@ -151,7 +165,12 @@ def plan_context(
         state: State = "summarized" if index < covered else "kept"
         entries.append(
             Planned(
-                message.role, message.content, message_tokens(message, ratio), state, message.id
+                message.role,
+                message.content,
+                message_tokens(message, ratio),
+                state,
+                message.id,
+                attachments=tuple(message.attachments),
             )
         )
     if pending is not None:
@@ -199,7 +218,7 @@ def summary_due(plan: ContextPlan, threshold: float | None) -> bool:
 
 
 def _with_state(entry: Planned, state: State, score: float | None = None) -> Planned:
-    return Planned(entry.role, entry.content, entry.tokens, state, entry.message_id, score)
+    return dataclasses.replace(entry, state=state, score=score)
 
 
 def _turn_starts(entries: list[Planned]) -> list[int]:

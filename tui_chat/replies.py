@@ -252,7 +252,7 @@ class ReplyManager:
             live.plan = await self.context.prepare(
                 session, provider, lambda text, severity: self.app.notify(text, severity=severity)
             )
-            messages = live.plan.messages
+            messages = live.plan.request_messages()
             if live.continuing:
                 messages = continuation_messages(messages)
             request = ChatRequest(model=session.model, messages=messages, settings=session.settings)

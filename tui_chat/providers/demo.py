@@ -6,6 +6,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 
+from tui_chat.providers.dialects import text_of
 from tui_chat.providers.events import (
     ChatRequest,
     Finished,
@@ -85,7 +86,7 @@ class DemoProvider:
         question = "…"
         for message in reversed(request.messages):
             if message["role"] == "user":
-                question = one_line(message["content"], 120) or "…"
+                question = one_line(text_of(message["content"]), 120) or "…"
                 break
         reasoning = _pieces(_REASONING.format(question=question))
         reply = _pieces(_REPLY.format(question=question.replace("*", "")))
@@ -95,7 +96,7 @@ class DemoProvider:
         for piece in reply:
             await asyncio.sleep(self.delay)
             yield TextDelta(piece)
-        prompt_tokens = sum(len(m["content"]) for m in request.messages) // 3 + 1
+        prompt_tokens = sum(len(text_of(m["content"])) for m in request.messages) // 3 + 1
         completion_tokens = len(reasoning) + len(reply)
         yield UsageReport(
             Usage(

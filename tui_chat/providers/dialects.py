@@ -278,7 +278,7 @@ class Dialect:
         if not self.json_needs_word:
             return None
         for message in messages:
-            said = _text_of(message.get("content")).lower()
+            said = text_of(message.get("content")).lower()
             if message.get("role") in ("system", "user", "developer") and "json" in said:
                 return None
         return (
@@ -347,7 +347,7 @@ def _reasoning_text(value: Any) -> str:
     return ""
 
 
-def _text_of(content: Any) -> str:
+def text_of(content: Any) -> str:
     """The text of a message's content: a string or a list of content parts."""
     if isinstance(content, str):
         return content

@@ -14,7 +14,7 @@ class ChatRequest:
     """One completion to stream."""
 
     model: str
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     extra_body: dict[str, Any] = field(default_factory=dict)
     """Extra JSON fields for this request; they win over the provider's."""
     settings: ChatSettings | None = None
