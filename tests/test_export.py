@@ -61,3 +61,31 @@ def test_slug_and_default_path() -> None:
     assert slug("???") == "session"
     session = sample()
     assert default_path(session, "md", Path("/h")) == Path("/h/tui-chat-量子-physics-notes.md")
+
+
+def test_header_has_the_cost_when_the_config_has_prices(tmp_path: Path) -> None:
+    from tui_chat.config import load_config
+
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(
+        '[providers.local]\nbase_url = "http://127.0.0.1:9/v1"\n'
+        '[providers.local.model_settings."m1"]\n'
+        'prices = { input = 2.0, output = 8.0, currency = "¥" }\n',
+        encoding="utf-8",
+    )
+    session = Session(provider="local", model="m1")
+    session.add(Message(role="user", content="Q"))
+    session.add(
+        Message(
+            role="assistant",
+            content="A",
+            provider="local",
+            model="m1",
+            usage=Usage(prompt_tokens=1_000_000, completion_tokens=500_000, total_tokens=1_500_000),
+        )
+    )
+    lines = header_lines(session, load_config(config_file))
+    assert "- Cost: ¥6.00 (from the prices in the config)" in lines or any(
+        line.startswith("- Cost: ¥6") for line in lines
+    )
+    assert not any(line.startswith("- Cost") for line in header_lines(session))

@@ -228,7 +228,11 @@ def export_session(
     except (ValueError, TypeError) as exc:
         print(f"{store.path_for(session_id)}: not a tui-chat session ({exc})", file=sys.stderr)
         return 1
-    text = render(session, data, fmt, reasoning)
+    try:
+        config: Config | None = load_config(paths.config_file)
+    except ConfigError:
+        config = None  # the export works without; only the cost line needs the prices
+    text = render(session, data, fmt, reasoning, config)
     if output is None:
         sys.stdout.write(text)
         return 0

@@ -9,14 +9,17 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from tui_chat.config import Config
+from tui_chat.pricing import currency_of, format_cost, session_cost
 from tui_chat.session import Message, Session
 
 FORMATS = ("md", "json")
 ROLE_HEADINGS = {"user": "You", "assistant": "Assistant", "system": "System"}
 
 
-def header_lines(session: Session) -> list[str]:
-    """The lines under the title: one fact each, so more (e.g. cost) are easy to add."""
+def header_lines(session: Session, config: Config | None = None) -> list[str]:
+    """The lines under the title, one fact each; the cost when `config` has prices for the
+    session's replies."""
     usage = session.total_usage()
     lines = [
         f"- Provider: {session.provider or '(none)'}",
@@ -27,16 +30,22 @@ def header_lines(session: Session) -> list[str]:
         f"- Tokens: {usage.prompt_tokens} prompt, {usage.completion_tokens} completion, "
         f"{usage.total_tokens} total",
     ]
+    cost = session_cost(session, config) if config is not None else None
+    if cost is not None:
+        said = format_cost(cost, currency_of(session, config))
+        lines.append(f"- Cost: {said} (from the prices in the config)")
     if session.system_prompt:
         lines.append(f"- System prompt: {_one_line(session.system_prompt)}")
     lines.append(f"- Session id: {session.id}")
     return lines
 
 
-def session_markdown(session: Session, include_reasoning: bool = True) -> str:
+def session_markdown(
+    session: Session, include_reasoning: bool = True, config: Config | None = None
+) -> str:
     """Every message of the current path, oldest first, under a header; reasoning in a
     collapsed `<details>` block when asked for, attachments by name."""
-    out = [f"# {_escape_heading(session.title)}", "", *header_lines(session), ""]
+    out = [f"# {_escape_heading(session.title)}", "", *header_lines(session, config), ""]
     for message in session.messages:
         out.extend(_message_lines(message, include_reasoning))
     return "\n".join(out).rstrip("\n") + "\n"
@@ -98,11 +107,17 @@ def session_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def render(session: Session, data: dict[str, Any], fmt: str, include_reasoning: bool) -> str:
+def render(
+    session: Session,
+    data: dict[str, Any],
+    fmt: str,
+    include_reasoning: bool,
+    config: Config | None = None,
+) -> str:
     if fmt == "json":
         return session_json(data)
     if fmt == "md":
-        return session_markdown(session, include_reasoning)
+        return session_markdown(session, include_reasoning, config)
     raise ValueError(f"unknown format {fmt!r} (md or json)")
 
 

@@ -411,7 +411,9 @@ class SessionActions:
         live = self.app.replies.live.get(session.id)
         if live is not None:
             live.sync()  # what has arrived so far
-        text = render(session, self.app.store.snapshot(session), fmt, include_reasoning=True)
+        text = render(
+            session, self.app.store.snapshot(session), fmt, True, self.app.config
+        )
         try:
             await asyncio.to_thread(write_atomic, path, text)
         except OSError as exc:
