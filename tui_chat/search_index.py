@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.sanitize import one_line
+from tui_chat.session_files import scan_session_files
 
 INDEX_VERSION = 1
 SNIPPET_CHARS = 60
@@ -237,23 +238,11 @@ class SearchIndex:
         try:
             docs, lines = self._read_file()
             fresh: list[_Doc] = []
-            try:
-                entries = list(os.scandir(self.sessions_dir))
-            except OSError:
-                entries = []
             present: dict[str, _Doc] = {}
-            for entry in entries:
-                name = entry.name
-                if not name.endswith(".json") or name.startswith("."):
-                    continue
-                session_id = name[:-5]
-                try:
-                    info = entry.stat()
-                except OSError:
-                    continue
+            for session_id, path, info in scan_session_files(self.sessions_dir):
                 doc = docs.get(session_id)
                 if doc is None or doc.mtime_ns != info.st_mtime_ns or doc.size != info.st_size:
-                    doc = self._read_session(Path(entry.path), session_id)
+                    doc = self._read_session(path, session_id)
                     if doc is None:
                         continue
                     fresh.append(doc)

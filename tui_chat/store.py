@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -24,6 +23,7 @@ from typing import Any
 from tui_chat.atomic import write_atomic
 from tui_chat.search_index import SearchIndex
 from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
+from tui_chat.session_files import scan_session_files
 from tui_chat.trash import Trash
 
 INDEX_VERSION = 1
@@ -117,25 +117,13 @@ class SessionStore:
         self._ensure_index_read()
         problems: list[SessionLoadError] = []
         seen: dict[str, _IndexEntry] = {}
-        try:
-            entries = list(os.scandir(self.sessions_dir))
-        except FileNotFoundError:
-            entries = []
-        for entry in entries:
-            name = entry.name
-            if not name.endswith(".json") or name.startswith("."):
-                continue
-            session_id = name[:-5]
-            try:
-                info = entry.stat()
-            except OSError:
-                continue
+        for session_id, path, info in scan_session_files(self.sessions_dir):
             cached = self._index.get(session_id)
             if cached and cached.mtime_ns == info.st_mtime_ns and cached.size == info.st_size:
                 seen[session_id] = cached
                 continue
             try:
-                session = self._read(Path(entry.path))
+                session = self._read(path)
             except SessionLoadError as problem:
                 problems.append(problem)
                 continue

@@ -1,0 +1,26 @@
+"""The session files of a folder, with their stat, as the caches (summary and search
+indexes) check them: a file is known by its mtime and size."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def scan_session_files(sessions_dir: Path) -> Iterator[tuple[str, Path, os.stat_result]]:
+    """(session id, path, stat) of every `<id>.json` in `sessions_dir`; a missing folder
+    has none, and a file that vanishes while listed is skipped."""
+    try:
+        entries = list(os.scandir(sessions_dir))
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if not name.endswith(".json") or name.startswith("."):
+            continue
+        try:
+            info = entry.stat()
+        except OSError:
+            continue
+        yield name[:-5], Path(entry.path), info
