@@ -255,3 +255,35 @@ async def test_session_settings_screen_sets_the_strategy(tmp_path: Path, server)
     data = json.loads(next((tmp_path / "data" / "sessions").glob("*.json")).read_text())
     assert data["settings"]["context_strategy"] == "last_turns"
     assert data["settings"]["context_turns"] == 2
+
+
+async def test_unknown_window_is_asked_once_and_saved_in_the_config(tmp_path: Path, server) -> None:
+    from tui_chat.screens.confirm import ConfirmScreen
+    from tui_chat.screens.inspector import WindowScreen, parse_window
+
+    assert parse_window("128k") == 128_000 and parse_window("131,072") == 131_072
+    assert parse_window("1m") == 1_000_000 and parse_window("abc") is None
+    config = write_config(
+        tmp_path / "config" / "config.toml",
+        server.base_url,
+        '\n[defaults]\ncontext_strategy = "budget"\n',
+    )
+    server.enqueue(Script(content=["One."]), Script(content=["Two."]))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_and_send(pilot, "你好")
+        await wait_until(pilot, lambda: isinstance(app.screen, WindowScreen))
+        assert not server.requests  # nothing goes out before the answer
+        await pilot.press(*"8k", "enter")
+        # The file was written by hand: saving asks first, as every save from the app does.
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for_replies(pilot, app)
+        assert len(chat_requests(server)) == 1
+        assert "context_window = 8000" in config.read_text(encoding="utf-8")
+        status = str(app.screen.query_one("#status").render())
+        assert "/ 8k" in status
+        await type_and_send(pilot, "再来")
+        await wait_for_replies(pilot, app)
+        assert len(chat_requests(server)) == 2  # asked once: the window is known now
+        assert not isinstance(app.screen, WindowScreen)

@@ -3,14 +3,19 @@ to switch strategy when a request will not fit or the server says it is too long
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
+from tui_chat.config import ModelSettings
 from tui_chat.settings import STRATEGY_LABELS
+from tui_chat.windows import UNKNOWN_WINDOW
 
 if TYPE_CHECKING:
     from tui_chat.app import TuiChatApp
+    from tui_chat.context import ContextPlan
     from tui_chat.session import Session
 
 SEND_ANYWAY = "send_anyway"
@@ -138,6 +143,8 @@ class ContextActions:
             self._send_anyway = False
             return True
         plan = self.app.replies.context.plan(session, pending=text)
+        if self._window_wanted(session, plan):
+            return False
         if plan.fits:
             return True
         from tui_chat.screens.inspector import StrategyScreen
@@ -153,6 +160,58 @@ class ContextActions:
         )
         return False
 
+    def _window_wanted(self, session: Session, plan: ContextPlan) -> bool:
+        """Ask once (per model, per run) for the context window of a model nobody knows,
+        when it starts to matter: a strategy that needs it, or a conversation past half of
+        the window assumed. True when the question is on screen (the text stays typed)."""
+        if plan.window is not None or session.provider in ("", "demo"):
+            return False
+        needs_window = (
+            plan.chosen in ("budget", "summary", "recall") and not session.settings.context_budget
+        )
+        if not needs_window and plan.tokens < UNKNOWN_WINDOW // 2:
+            return False
+        asked = self.__dict__.setdefault("_windows_asked", set())
+        if (session.provider, session.model) in asked:
+            return False
+        asked.add((session.provider, session.model))
+        from tui_chat.screens.inspector import WindowScreen
+
+        label = self.app.registry.describe(session.provider).label
+        self.app.push_screen(
+            WindowScreen(label, session.model, UNKNOWN_WINDOW),
+            partial(self._window_given, session.provider, session.model),
+        )
+        return True
+
+    def _window_given(self, provider: str, model: str, window: int | None) -> None:
+        if window is None:  # skipped: the assumed window stands; send what was typed
+            self._resubmit()
+            return
+        self.run_worker(
+            self._save_window(provider, model, window), group="save-window", exclusive=True
+        )
+
+    async def _save_window(self, provider: str, model: str, window: int) -> None:
+        """Save the window the user gave in the config (asking first about a hand-written
+        file, as every save does), then send what was typed."""
+        from tui_chat.config_writer import ConfigEditError, update_provider
+        from tui_chat.screens.config_editor import save_config_interactive
+
+        app = self.app
+        current = app.config.provider(provider)
+        if current is not None:
+            settings = dict(current.model_settings)
+            settings[model] = replace(settings.get(model, ModelSettings()), context_window=window)
+            try:
+                config = update_provider(app.config, provider, model_settings=settings)
+            except ConfigEditError as error:
+                app.notify(error.problem, title="Not saved", severity="error")
+            else:
+                if await save_config_interactive(app, config, app.config_watcher.stamp):
+                    app.notify(f"Context window of {model}: {window:,} tokens.")
+        self._resubmit()
+
     def _fit_choice(self, choice: str | None) -> None:
         if not choice:
             return
@@ -160,6 +219,10 @@ class ContextActions:
             self._send_anyway = True
         else:
             self._strategy_chosen(choice)
+        self._resubmit()
+
+    def _resubmit(self) -> None:
+        """Send what the prompt holds, as Enter would."""
         from tui_chat.widgets.prompt import PromptInput
 
         prompt: PromptInput = self.prompt  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, OptionList, Static, TextArea
+from textual.widgets import Button, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui_chat.context import ContextPlan
@@ -108,6 +108,62 @@ class StrategyScreen(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+def parse_window(text: str) -> int | None:
+    """A context window as people write it: 131072, 128k, 1m (tokens); None if it is not
+    one (or is implausibly small)."""
+    text = text.strip().lower().replace(",", "").replace("_", "")
+    multiplier = 1
+    if text.endswith("k"):
+        text, multiplier = text[:-1], 1_000
+    elif text.endswith("m"):
+        text, multiplier = text[:-1], 1_000_000
+    try:
+        value = int(float(text) * multiplier)
+    except ValueError:
+        return None
+    return value if value >= 1_000 else None
+
+
+class WindowScreen(ModalScreen[int | None]):
+    """Ask once for the context window of a model the app does not know."""
+
+    BINDINGS = [Binding("escape", "cancel", "Skip", show=False)]
+
+    def __init__(self, provider_label: str, model: str, assumed: int) -> None:
+        super().__init__()
+        self.provider_label = provider_label
+        self.model = model
+        self.assumed = assumed
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(
+                Content(
+                    f"How many tokens does {self.model} ({self.provider_label}) take? "
+                    f"Its context window is not known; tui-chat assumes {self.assumed:,}. "
+                    "The answer is saved in the config (model_settings context_window)."
+                )
+            )
+            yield Input(placeholder="e.g. 128k or 131072 — Enter saves, Esc skips", id="window")
+            yield Static("", id="window-problem")
+
+    def on_mount(self) -> None:
+        self.query_one("#window", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = parse_window(event.value)
+        if value is None:
+            self.query_one("#window-problem", Static).update(
+                Content("A number of tokens, at least 1000 (128k, 131072, 1m).")
+            )
+            return
+        self.dismiss(value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
