@@ -263,26 +263,27 @@ async def test_unknown_window_is_asked_once_and_saved_in_the_config(tmp_path: Pa
 
     assert parse_window("128k") == 128_000 and parse_window("131,072") == 131_072
     assert parse_window("1m") == 1_000_000 and parse_window("abc") is None
-    config = write_config(
-        tmp_path / "config" / "config.toml",
-        server.base_url,
-        '\n[defaults]\ncontext_strategy = "budget"\n',
-    )
+    config = write_config(tmp_path / "config" / "config.toml", server.base_url)
+    # A conversation past half of the 32k assumed: now the window matters.
+    session = Session(provider="local", model="test-model")
+    session.add(Message(role="user", content="讲一个很长的故事"))
+    session.add(Message(role="assistant", content="从前有座山。" * 4000))
+    saved_session(tmp_path, session)
     server.enqueue(Script(content=["One."]), Script(content=["Two."]))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_and_send(pilot, "你好")
         await wait_until(pilot, lambda: isinstance(app.screen, WindowScreen))
         assert not server.requests  # nothing goes out before the answer
-        await pilot.press(*"8k", "enter")
+        await pilot.press(*"128k", "enter")
         # The file was written by hand: saving asks first, as every save from the app does.
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await wait_for_replies(pilot, app)
         assert len(chat_requests(server)) == 1
-        assert "context_window = 8000" in config.read_text(encoding="utf-8")
+        assert "context_window = 128000" in config.read_text(encoding="utf-8")
         status = str(app.screen.query_one("#status").render())
-        assert "/ 8k" in status
+        assert "/ 125k" in status  # 128,000 tokens, in units of 1,024
         await type_and_send(pilot, "再来")
         await wait_for_replies(pilot, app)
         assert len(chat_requests(server)) == 2  # asked once: the window is known now

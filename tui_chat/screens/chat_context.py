@@ -60,7 +60,9 @@ class ContextActions:
         session = self.session
         if session is None:
             return
-        plan = self.app.replies.context.plan(session)
+        # What the prompt holds is the question the next request would send.
+        typed = self.prompt.text.strip()  # type: ignore[attr-defined]
+        plan = self.app.replies.context.plan(session, pending=typed or None)
         text = inspector_text(plan, session.model, self._request_body(session, plan.messages))
         self.app.push_screen(InspectorScreen(text))
 
@@ -162,14 +164,12 @@ class ContextActions:
 
     def _window_wanted(self, session: Session, plan: ContextPlan) -> bool:
         """Ask once (per model, per run) for the context window of a model nobody knows,
-        when it starts to matter: a strategy that needs it, or a conversation past half of
-        the window assumed. True when the question is on screen (the text stays typed)."""
+        when it starts to matter: once the conversation passes half of the window assumed
+        (before that, no strategy drops or summarizes anything). True when the question is
+        on screen (the text stays typed)."""
         if plan.window is not None or session.provider in ("", "demo"):
             return False
-        needs_window = (
-            plan.chosen in ("budget", "summary", "recall") and not session.settings.context_budget
-        )
-        if not needs_window and plan.tokens < UNKNOWN_WINDOW // 2:
+        if plan.tokens < UNKNOWN_WINDOW // 2:
             return False
         asked = self.__dict__.setdefault("_windows_asked", set())
         if (session.provider, session.model) in asked:
