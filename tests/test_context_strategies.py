@@ -54,21 +54,24 @@ def test_last_turns_keeps_the_last_exchanges_and_the_question(language: str, tur
     messages = build_messages(session)
     assert messages[0]["role"] == "system"
     body = messages[1:]
-    assert len(body) == 2 * turns + 1
+    # The last N answers, the questions between them, and the new question: N=1 is the
+    # "chain" style (the previous answer and the new question).
+    kept = 2 * turns if turns else 1
+    assert len(body) == kept
     assert body[-1] == {"role": "user", "content": "Q-new"}
-    expected = [m.content for m in session.messages[-(2 * turns + 1) :]]
+    expected = [m.content for m in session.messages[-kept:]]
     assert contents(body) == expected
     if turns:
-        assert body[0]["role"] == "user" and body[0]["content"].startswith(f"Q{40 - turns}:")
+        assert body[0]["role"] == "assistant" and body[0]["content"].startswith(f"A{40 - turns}:")
 
 
-def test_last_turns_before_the_question_is_typed_counts_complete_exchanges() -> None:
+def test_last_turns_before_the_question_is_typed_counts_answers() -> None:
     session = conversation(10, context_strategy="last_turns", context_turns=2)
     plan = plan_context(session)
-    assert [e.content[:3] for e in plan.entries if e.sent][1:] == ["Q8:", "A8:", "Q9:", "A9:"]
+    assert [e.content[:3] for e in plan.entries if e.sent][1:] == ["A8:", "Q9:", "A9:"]
     plan = plan_context(session, pending="next one")
     assert contents(plan.messages)[-1] == "next one"
-    assert len(plan.messages) == 1 + 5
+    assert len(plan.messages) == 1 + 4
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -227,15 +227,17 @@ def _turn_starts(entries: list[Planned]) -> list[int]:
 
 
 def _keep_last_turns(entries: list[Planned], turns: int | None) -> None:
-    """Drop everything before the last N exchanges (and the new question)."""
+    """Keep the last N answers, what came between them, and the new question; drop the rest.
+    N=1 is the "chain" style: the previous answer and the new question; N=0 sends the new
+    question alone."""
     n = DEFAULT_TURNS if turns is None else turns
-    starts = _turn_starts(entries)
-    if entries and entries[-1].state == "new":
-        n += 1  # the new question opens a turn of its own
+    answers = [i for i, e in enumerate(entries) if e.role == "assistant" and e.state == "kept"]
     if n <= 0:
         first = len(entries)
-    elif len(starts) >= n:
-        first = starts[-n]
+        if entries and entries[-1].state == "new":
+            first = len(entries) - 1
+    elif len(answers) >= n:
+        first = answers[-n]
     else:
         first = 0
     for i in range(first):
