@@ -53,6 +53,8 @@ class ContextActions:
     app: TuiChatApp
     session: Session | None
     _send_anyway: bool = False
+    _windows_asked: frozenset[tuple[str, str]] = frozenset()
+    """(provider, model) pairs whose context window was asked for in this run."""
 
     def action_inspect_context(self) -> None:
         from tui_chat.screens.inspector import InspectorScreen, inspector_text
@@ -171,10 +173,10 @@ class ContextActions:
             return False
         if plan.tokens < UNKNOWN_WINDOW // 2:
             return False
-        asked = self.__dict__.setdefault("_windows_asked", set())
-        if (session.provider, session.model) in asked:
+        key = (session.provider, session.model)
+        if key in self._windows_asked:
             return False
-        asked.add((session.provider, session.model))
+        self._windows_asked = self._windows_asked | {key}
         from tui_chat.screens.inspector import WindowScreen
 
         label = self.app.registry.describe(session.provider).label
