@@ -52,8 +52,16 @@ async def wait_until(
 
 
 async def wait_for_replies(pilot: Pilot[Any], app: TuiChatApp, timeout: float = 10.0) -> None:
-    """Wait until no reply is streaming and the screen has caught up."""
-    await wait_until(pilot, lambda: not app.replies.live, timeout)
+    """Wait until no reply is streaming, every reply has settled (blocks deferred while
+    streaming are mounted) and the screen has caught up."""
+    from tui_chat.widgets.messages import AssistantMessage
+
+    def done() -> bool:
+        if app.replies.live:
+            return False
+        return not any(reply.settling for reply in app.screen.query(AssistantMessage))
+
+    await wait_until(pilot, done, timeout)
     await pilot.pause(0.05)
 
 

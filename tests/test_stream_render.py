@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from app_harness import make_app, type_and_send, wait_for_replies
+from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 from textual.widgets import Markdown, Static
 
 from tui_chat.widgets.messages import AssistantMessage
+from tui_chat.widgets.stream_markdown import Deferred
 
 REPLY = """\
 # 标题 A heading
@@ -91,3 +92,57 @@ async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None
         for reply in replies:
             assert reply.body.source == REPLY * 2
             assert rendered(reply.body) == expected
+
+
+async def test_big_batch_defers_blocks_and_settles_to_full_render(
+    tmp_path: Path, server, monkeypatch
+) -> None:
+    """A fast provider delivers a long reply between two frames: only its end is mounted at
+    once (the rest waits in a Deferred), and once settled the reply is a full render."""
+    created: list[Deferred] = []
+    original = Deferred.__init__
+
+    def spy(self: Deferred, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        created.append(self)
+
+    monkeypatch.setattr(Deferred, "__init__", spy)
+    text = REPLY * 8
+    # The reply is on screen and followed before the rest comes, all in one frame.
+    server.enqueue(Script(content=["Start. ", text[7:]], delay=0.3))
+    text = "Start. " + text[7:]
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_send(pilot, "A long one")
+        await wait_for_replies(pilot, app)
+        assert created, "the batch was not deferred"
+        assert sum(len(d.rows) for d in created) == 0  # all taken and mounted
+        reply = app.screen.query_one(AssistantMessage)
+        assert not reply.has_pending_blocks
+        assert not list(reply.body.query(Deferred))
+        reference = Markdown(text)
+        await app.screen.query_one("#messages").mount(reference)
+        await pilot.pause()
+        assert rendered(reply.body) == rendered(reference)
+        assert reply.body.source == text
+
+
+async def test_scrolling_up_mounts_deferred_blocks_at_once(tmp_path: Path, server) -> None:
+    """The user scrolls up while a long reply settles: everything is mounted at once and the
+    reply ends a full render."""
+    text = REPLY * 8
+    server.enqueue(Script(content=[text[:7], text[7:]], delay=0.3))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_send(pilot, "A long one")
+        await wait_until(pilot, lambda: not app.replies.live)
+        view = app.screen.query_one("#messages")
+        view.focus()
+        await pilot.press("home")
+        await wait_for_replies(pilot, app)
+        reply = app.screen.query_one(AssistantMessage)
+        assert not reply.has_pending_blocks
+        reference = Markdown(text)
+        await view.mount(reference)
+        await pilot.pause()
+        assert rendered(reply.body) == rendered(reference)

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen, Screen
 
 from tui_chat.config import DEMO_PROVIDER, Config, ConfigError
 from tui_chat.config_watch import ConfigWatcher
+from tui_chat.gc_pacing import CollectionPacer
 from tui_chat.keymap import unknown_ids, usable_keymap
 from tui_chat.paths import Paths
 from tui_chat.providers import ProviderRegistry
@@ -36,6 +37,8 @@ from tui_chat.widgets.session_list import SessionList
 
 # How often the config file is checked for changes (one stat call).
 CONFIG_POLL_SECONDS = 2.0
+GC_TICK_SECONDS = 0.5
+"""How often the app checks whether a full garbage collection is due (see gc_pacing)."""
 PROVIDERS_SCREEN_KEYS = "On the providers screen (F5)"
 SIDEBAR_KEYS = "In the session list (Ctrl+S)"
 
@@ -81,6 +84,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         super().__init__()
         self.paths = paths
         self.config = config
+        self.gc_pacer = CollectionPacer()
         self.config_error = config_error
         self.config_kept = False
         """True when config_error comes from a reload: the last good config is in use."""
@@ -108,9 +112,16 @@ class TuiChatApp(ConfigFileActions, App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.chat_screen is not None:
             self.chat_screen.note_input()  # a streaming reply lets the key be drawn first
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
+            self.gc_pacer.note_activity()
         await super().on_event(event)
 
+    def _collect_garbage(self) -> None:
+        self.gc_pacer.tick(streaming=bool(self.replies.live))
+
     def on_mount(self) -> None:
+        self.gc_pacer.start()
+        self.set_interval(GC_TICK_SECONDS, self._collect_garbage, name="garbage collection")
         self.set_interval(self.config_poll_seconds, self.poll_config, name="config watch")
         self.apply_keymap()
         if not self.registry.describe(None).is_demo:
@@ -314,6 +325,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         )
 
     async def on_unmount(self) -> None:
+        self.gc_pacer.stop()
         await self.replies.stop_all()
         await self.registry.aclose()
         self.store.close()

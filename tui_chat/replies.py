@@ -37,6 +37,10 @@ from tui_chat.tokens import estimate_tokens
 
 # While a reply streams, what has arrived is saved this often (a crash loses at most this).
 CHECKPOINT_SECONDS = 2.0
+YIELD_SECONDS = 0.004
+"""A fast provider fills the socket faster than chunks are parsed, and reading a full
+buffer never waits, so the stream would hold the event loop for as long as a buffer takes
+to parse (100 ms and more): it lets keys and frames through this often instead."""
 
 
 @dataclass
@@ -258,7 +262,11 @@ class ReplyManager:
             request = ChatRequest(model=session.model, messages=messages, settings=session.settings)
             live.sent_at = time.monotonic()
             checkpoint = time.monotonic() + CHECKPOINT_SECONDS
+            resume = time.monotonic() + YIELD_SECONDS
             async for event in provider.stream(request):
+                if time.monotonic() >= resume:
+                    await asyncio.sleep(0)  # see YIELD_SECONDS
+                    resume = time.monotonic() + YIELD_SECONDS
                 if isinstance(event, TextDelta):
                     live.add_text(event.text)
                 elif isinstance(event, ReasoningDelta):

@@ -226,6 +226,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
 
     async def _frame(self) -> None:
         started = time.monotonic()
+        self.app.gc_pacer.note_activity()
         await self._pump()
         if self._pump_timer is not None and self._live is not None:
             self.call_after_refresh(self._frame_shown, started, self._pump_timer)
@@ -258,7 +259,10 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
         if widget is not None and count > widget.parts_shown:
             text = "".join(live.text_parts[widget.parts_shown : count])
             widget.parts_shown = count
-            await widget.write(text)
+            # While the view follows, only about the last two screens of a big batch are
+            # mounted at once (see StreamingMarkdown.keep_rows).
+            keep = 2 * self.view.size.height if self.view.is_following else 0
+            await widget.write(text, keep_rows=keep)
             self.thinking.mark_answer_started()
         thinking = self.thinking
         count = len(live.reasoning_parts)
@@ -341,7 +345,8 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
         self._live = self._live_widget = None
         if widget is not None:
             await widget.finish()
-        self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
+        if widget is None or not widget.settling:  # else once it has settled
+            self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
         if self.session is live.session and live.session.summaries:
             await self.show_summary(live.session)
         await self.thinking.finish()

@@ -12,6 +12,7 @@ from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.color import Color
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
@@ -29,7 +30,7 @@ from tui_chat.session import Message, Session
 from tui_chat.timefmt import short_count
 from tui_chat.widgets.folding import Fold, FollowingScroll, unfold
 from tui_chat.widgets.json_view import reply_markdown
-from tui_chat.widgets.stream_markdown import StreamingMarkdown
+from tui_chat.widgets.stream_markdown import StreamingMarkdown, mount_pending
 
 # A long session opens with just enough of its newest messages to fill the view this many
 # times over (rendering thousands of widgets first would keep the screen blank for seconds);
@@ -39,6 +40,10 @@ EARLIER_SCREENS = 3
 MAX_PAGE = 40
 RUNWAY_MIN = 3
 """A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
+SETTLE_BLOCKS = 6
+SETTLE_PAUSE = 0.01
+"""Once a reply ends, the blocks it deferred are mounted this many at a time, with this
+pause in between, so keys and other replies stay quick (see StreamingMarkdown)."""
 REVEAL_SECONDS = 2.5
 """How long a message found by search stays highlighted."""
 
@@ -198,6 +203,11 @@ class AssistantMessage(Vertical, can_focus=True):
         self.parts_shown = 0
         """How many streamed text parts have been written to the body."""
         self.alternatives = (1, 1)
+        self.settling = False
+        """The reply ended and blocks deferred while it streamed are still being mounted."""
+        self.settled = asyncio.Event()
+        self.settled.set()
+        self._hurry = False
 
     def compose(self) -> ComposeResult:
         yield self._meta
@@ -236,29 +246,83 @@ class AssistantMessage(Vertical, can_focus=True):
     def start_stream(self) -> None:
         if not self._streaming:
             self._streaming = True
-            self.add_class("-live")
+            self._show_live(True)
             view = self.parent
             rows = view.size.height if isinstance(view, Widget) else 0
             self._body.set_runway(max(RUNWAY_MIN, rows // 4))
 
-    async def write(self, text: str) -> None:
+    def _show_live(self, live: bool) -> None:
+        """The border that marks a streaming reply. An inline style, not a class: a class
+        change restyles every widget inside, thousands for a long reply."""
+        if live:
+            color = Color.parse(self.app.theme_variables.get("success", "green"))
+            self.styles.border_left = ("thick", color)
+        else:
+            self.styles.clear_rule("border_left")
+            self.refresh(layout=True)
+
+    async def write(self, text: str, keep_rows: int = 0) -> None:
         """Append streamed text. The caller paces this (one call per frame), so each call
-        renders at once: only the last block is parsed again."""
+        renders at once: only the last block is parsed again. With `keep_rows`, a batch of
+        many blocks mounts only those at its end that fill about that many rows (see
+        StreamingMarkdown.keep_rows)."""
         await self._body.ready.wait()
         self.start_stream()
-        await self._body.append(text)
+        self._body.keep_rows = keep_rows
+        try:
+            await self._body.append(text)
+        finally:
+            self._body.keep_rows = 0
 
     async def finish(self) -> None:
-        """Stop streaming; the reply is then exactly a full Markdown render."""
+        """Stop streaming; the reply is then exactly a full Markdown render (once `settled`
+        when blocks were deferred: they are mounted in the background, see `_settle`)."""
         if self._streaming:
             self._streaming = False
             self._body.set_runway(0)
-            await finish_streamed(self._body)
+            self._show_live(False)
+            if self._body.has_pending and not self.message.json_mode:
+                self.settling, self._hurry = True, False
+                self.settled.clear()
+                self.run_worker(self._settle(), group="settle", exclusive=True)
+            else:
+                await finish_streamed(self._body)
         if self.message.json_mode:
             await self.show_text(reply_markdown(self.message))
-        self.remove_class("-live")
         self.refresh_meta()
         self.refresh_note()
+
+    @property
+    def has_pending_blocks(self) -> bool:
+        return self._body.has_pending
+
+    async def _settle(self) -> None:
+        """Mount the blocks deferred while streaming, a few at a time and hidden (hidden
+        widgets cost no layout), then show them all at once and check the render."""
+        body = self._body
+        try:
+            while not self._hurry and await body.mount_deferred(SETTLE_BLOCKS, hidden=True):
+                await asyncio.sleep(SETTLE_PAUSE)
+            await body.mount_deferred()
+            view = self.parent
+            with self.app.batch_update():
+                if isinstance(view, FollowingScroll):
+                    view.unfold_all()  # kept folded while settling: less to lay out
+                await body.show_hidden()
+            await finish_streamed(body)
+        finally:
+            self.settling = False
+            self.settled.set()
+
+    async def show_pending(self) -> None:
+        """The user scrolled away from the end: mount what is deferred now, keeping the
+        distance from the end of the view (what the user looks at) the same."""
+        if self.settling:
+            self._hurry = True
+            return
+        view = self.parent
+        if isinstance(view, FollowingScroll) and self._body.has_pending:
+            await mount_pending(self._body, view)
 
     def refresh_meta(self) -> None:
         meta = reply_meta(self.message)
@@ -416,6 +480,12 @@ class MessageView(FollowingScroll):
         """Mount every message of the session (find and jumps to old messages need them)."""
         while self._first_shown:
             await self.show_earlier(pages=1_000)
+
+    def release_anchor(self) -> None:
+        super().release_anchor()
+        for child in self.children:
+            if isinstance(child, AssistantMessage) and child.has_pending_blocks:
+                self.run_worker(child.show_pending(), group=f"pending-{id(child)}", exclusive=True)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)

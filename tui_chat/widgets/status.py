@@ -70,6 +70,7 @@ class StatusLine(Static):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._fill_cache: tuple[str, str, bool] | None = None
         """(session id, the context part, warning) from the last time it was computed."""
+        self._shown = ""
 
     def context_part(self, session: Session, live: bool) -> tuple[str, bool]:
         """The context fill of the session's next request and whether it is past the
@@ -137,4 +138,9 @@ class StatusLine(Static):
             )
         self.set_class(is_demo, "-demo")
         self.set_class(warning and not is_demo, "-context-warning")
-        self.update(Content(" │ ".join(parts)))
+        text = " │ ".join(parts)
+        if text != self._shown:
+            self._shown = text
+            # One row, always: no layout (a layout walks every widget on screen, and a
+            # streaming reply updates the status line on every frame).
+            self.update(Content(text), layout=False)

@@ -1,4 +1,5 @@
-"""Markdown that is streamed into: lists grow in place instead of being built again.
+"""Markdown that is streamed into: lists grow in place instead of being built again, and a
+batch of many blocks mounts only what the reader can see.
 
 Textual's `Markdown.append` parses the last top-level block again and hands the result to the
 block on screen; paragraphs, code fences and tables take the new content in place, but a list
@@ -6,14 +7,31 @@ removes itself and mounts a new copy, every item of it, on every frame. Replies 
 long lists, so here a list keeps the items it has, updates its last one and mounts new ones.
 Anything it cannot match (a changed number width, a different kind of list) falls back to
 Textual's rebuild.
+
+A fast provider delivers hundreds of blocks between two frames. Mounting a block (compose,
+styles, layout) costs milliseconds, so mounting them all before the next frame kept the end
+of the reply off the screen for seconds. While the view follows the stream, the blocks of a
+batch that would land far above the view wait, unmounted, in a `Deferred` of about their
+height; they are mounted, a few at a time, once the reply has ended (or at once when the user
+scrolls up), so the end of the reply shows as soon as it arrives.
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
+from collections.abc import Iterable
+from typing import Self
 
+from rich.cells import cell_len
+from textual.await_complete import AwaitComplete
+from textual.await_remove import AwaitRemove
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Markdown
+from textual.content import Content
+from textual.css.query import NoMatches
+from textual.geometry import Region, Size
+from textual.widget import AwaitMount, Widget
+from textual.widgets import Label, Markdown, Static
 
 # Private to textual, hence the exact pin; tests/test_stream_render.py compares streamed
 # lists with full renders, so an upgrade that changes how lists are built is caught.
@@ -21,12 +39,43 @@ from textual.widgets._markdown import (
     MarkdownBlock,
     MarkdownBullet,
     MarkdownBulletList,
+    MarkdownFence,
     MarkdownListItem,
     MarkdownOrderedList,
     MarkdownParagraph,
 )
 
 from tui_chat.widgets.folding import RunwayMixin
+
+MIN_DEFER = 4
+"""Defer only when at least this many blocks of a batch can wait."""
+
+
+def update_in_place(widget: Static, content: Content) -> None:
+    """Show `content` in `widget`, laying the screen out again only if its height changes.
+
+    Most frames of a stream add a few words to the last line of a paragraph or a code
+    block; a repaint of that widget is enough, while a layout walks every widget on screen.
+    """
+    height = widget.content_size.height
+    widget.update(content, layout=False)
+    width = widget.content_size.width
+    unknown = not widget.is_mounted or not width or not height
+    if unknown or widget.get_content_height(Size(0, 0), Size(0, 0), width) != height:
+        widget.refresh(layout=True)
+
+
+class StreamingParagraph(MarkdownParagraph):
+    def set_content(self, content: Content) -> None:
+        self._content = content
+        update_in_place(self, content)
+
+
+class StreamingFence(MarkdownFence):
+    def set_content(self, content: Content) -> None:
+        self._content = content
+        with contextlib.suppress(NoMatches):
+            update_in_place(self.query_one("#code-content", Label), content)
 
 
 def _symbols(block: MarkdownBlock) -> list[str]:
@@ -94,6 +143,39 @@ class StreamingOrderedList(MarkdownOrderedList):
             await super()._update_from_block(block)
 
 
+class Deferred(Widget):
+    """Blocks of a streamed reply that are not mounted yet, standing in with about their
+    height (see the module docstring)."""
+
+    def __init__(self, blocks: list[MarkdownBlock], rows: list[int]) -> None:
+        super().__init__()
+        self.blocks = blocks
+        self.rows = rows
+        """The estimated height of each block, margins included."""
+        self.styles.height = sum(rows)
+
+    def render(self) -> str:
+        return ""
+
+    def take(self, count: int, *, keep_height: bool = False) -> list[MarkdownBlock]:
+        """Remove and return the first `count` blocks; `keep_height` while the blocks are
+        mounted hidden (a height change would lay out and redraw the screen each time)."""
+        taken, self.blocks = self.blocks[:count], self.blocks[count:]
+        del self.rows[:count]
+        if not keep_height:
+            self.styles.height = sum(self.rows)
+        return taken
+
+
+def estimated_block_rows(block: MarkdownBlock, lines: list[str], width: int) -> int:
+    """About how many rows `block` takes at `width` columns, from its source lines."""
+    start, end = block.source_range
+    rows = sum(max(1, math.ceil(cell_len(line) / width)) for line in lines[start:end])
+    if isinstance(block, MarkdownFence):
+        rows += 2  # padding
+    return max(1, rows) + 1  # the margin below
+
+
 class StreamingMarkdown(Markdown, RunwayMixin):
     """Markdown for streamed text: lists grow in place, and a runway while streaming."""
 
@@ -101,4 +183,129 @@ class StreamingMarkdown(Markdown, RunwayMixin):
         **Markdown.BLOCKS,
         "bullet_list_open": StreamingBulletList,
         "ordered_list_open": StreamingOrderedList,
+        "paragraph_open": StreamingParagraph,
+        "fence": StreamingFence,
+        "code_block": StreamingFence,
     }
+
+    def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
+        super().__init__(markdown, classes=classes)
+        self._hidden_blocks: list[Widget] = []
+
+    keep_rows = 0
+    """While not 0, a batch of new blocks mounts only its blocks at the end that fill about
+    this many rows; the others wait in a `Deferred` (set while the view follows a stream)."""
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        # While streaming, a block mounted in here asks for a layout and a repaint of this
+        # whole widget, which is most of the screen; the layout alone repaints whatever
+        # moved or changed size, so the full repaint is skipped.
+        if layout and self.runway_step and not regions and not recompose:
+            repaint = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def mount_all(
+        self,
+        widgets: Iterable[Widget],
+        *,
+        before: int | str | Widget | None = None,
+        after: int | str | Widget | None = None,
+    ) -> AwaitMount:
+        widgets = list(widgets)
+        if self.keep_rows and before is None and after is None:
+            widgets = self._defer_above(widgets)
+        return super().mount_all(widgets, before=before, after=after)
+
+    def _defer_above(self, widgets: list[Widget]) -> list[Widget]:
+        """`widgets` with those that would be far above the view put in a `Deferred`."""
+        blocks = [w for w in widgets if isinstance(w, MarkdownBlock)]
+        if len(blocks) != len(widgets) or len(blocks) <= MIN_DEFER:
+            return widgets
+        width = max(10, self.content_region.width or self.app.size.width)
+        lines = self.source.splitlines()
+        rows = [estimated_block_rows(block, lines, width) for block in blocks]
+        shown, keep = 0, len(blocks)
+        while keep > 0 and shown < self.keep_rows:
+            keep -= 1
+            shown += rows[keep]
+        if keep < MIN_DEFER:
+            return widgets
+        return [Deferred(blocks[:keep], rows[:keep]), *blocks[keep:]]
+
+    async def mount_deferred(self, limit: int | None = None, *, hidden: bool = False) -> bool:
+        """Mount up to `limit` deferred blocks (all when None), first ones first. `hidden`
+        mounts them with `display: none` and leaves the Deferred's height in place, so
+        nothing on screen moves until `show_hidden` shows them all in one layout.
+        Returns True when some are still deferred."""
+        for deferred in list(self.query_children(Deferred)):
+            if limit is not None and limit <= 0:
+                break
+            count = len(deferred.blocks) if limit is None else min(limit, len(deferred.blocks))
+            blocks = deferred.take(count, keep_height=hidden)
+            if hidden:
+                for block in blocks:
+                    block.display = False
+                self._hidden_blocks.extend(blocks)
+            with self.app.batch_update():
+                if blocks:
+                    await super().mount_all(blocks, before=deferred)
+                if not deferred.blocks and not self._hidden_blocks:
+                    await deferred.remove()
+            if limit is not None:
+                limit -= count
+        return self.has_deferred
+
+    async def show_hidden(self) -> None:
+        """Show the blocks `mount_deferred` mounted hidden, in place of their Deferreds."""
+        spent = [d for d in self.query_children(Deferred) if not d.blocks]
+        with self.app.batch_update():
+            for block in self._hidden_blocks:
+                block.display = True
+            self._hidden_blocks.clear()
+            if spent:
+                await self.remove_children(spent)
+
+    @property
+    def has_deferred(self) -> bool:
+        """Whether blocks wait in a Deferred (not mounted yet)."""
+        return any(d.blocks for d in self.query_children(Deferred))
+
+    @property
+    def has_pending(self) -> bool:
+        """Whether blocks are deferred or mounted hidden."""
+        return bool(self._hidden_blocks) or self.has_deferred
+
+    def drop_deferred(self) -> AwaitRemove:
+        return self.query_children(Deferred).remove()
+
+    def update(self, markdown: str) -> AwaitComplete:
+        # A full render replaces the blocks; `Markdown.update` removes only MarkdownBlocks.
+        self.keep_rows = 0
+        self._hidden_blocks.clear()
+        removing = self.drop_deferred()
+        rendering = super().update(markdown)
+
+        async def update_all() -> None:
+            await removing
+            await rendering
+
+        return AwaitComplete(update_all())
+
+
+async def mount_pending(body: StreamingMarkdown, view: Widget) -> None:
+    """Mount and show what `body` deferred, keeping the distance from the end of the
+    scrolling `view` the same (the user scrolled up from the end to look at it)."""
+    from_end = view.max_scroll_y - view.scroll_y
+    await body.mount_deferred()
+    await body.show_hidden()
+
+    def keep_place() -> None:
+        view.scroll_to(y=max(0, view.max_scroll_y - from_end), animate=False)
+
+    view.call_after_refresh(keep_place)

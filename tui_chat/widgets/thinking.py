@@ -12,7 +12,20 @@ from tui_chat.session import Message
 from tui_chat.timefmt import short_count
 from tui_chat.widgets.folding import FollowingScroll
 from tui_chat.widgets.messages import finish_streamed
-from tui_chat.widgets.stream_markdown import StreamingMarkdown
+from tui_chat.widgets.stream_markdown import StreamingMarkdown, mount_pending
+
+KEEP_MIN = 24
+"""Rows of a big batch of reasoning mounted at once (see StreamingMarkdown.keep_rows)."""
+
+
+class ThinkingScroll(FollowingScroll):
+    """Scrolling up during a fast stream mounts the reasoning that was deferred."""
+
+    def release_anchor(self) -> None:
+        super().release_anchor()
+        body = self.query_one(StreamingMarkdown)
+        if body.has_pending:
+            self.run_worker(mount_pending(body, self), group="pending", exclusive=True)
 
 
 class ThinkingPane(Vertical):
@@ -21,7 +34,7 @@ class ThinkingPane(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._title = Static("", classes="title")
-        self._scroll = FollowingScroll(classes="scroll")
+        self._scroll = ThinkingScroll(classes="scroll")
         self._body = StreamingMarkdown(classes="body")
         self._live = False
         self.message: Message | None = None
@@ -72,7 +85,13 @@ class ThinkingPane(Vertical):
         self.display = True
         self._live_chars += len(text)
         self._refresh_title()
-        await self._body.append(text)
+        scroll = self._scroll
+        # Deferring needs the view at the end; a collapsed pane shows nothing at all.
+        self._body.keep_rows = max(KEEP_MIN, 2 * scroll.size.height) if scroll.is_following else 0
+        try:
+            await self._body.append(text)
+        finally:
+            self._body.keep_rows = 0
 
     def fold_offscreen(self) -> None:
         """Fold the reasoning that scrolled far above (see `folding`)."""
@@ -84,6 +103,7 @@ class ThinkingPane(Vertical):
         if self._live:
             self._live = False
             self._scroll.unfold_all()
+            await self._body.mount_deferred()
             await finish_streamed(self._body)
         if self.message is not None:
             self.display = bool(self.message.reasoning)
@@ -95,7 +115,8 @@ class ThinkingPane(Vertical):
 
     def set_collapsed(self, collapsed: bool) -> None:
         self.collapsed = collapsed
-        self.set_class(collapsed, "-collapsed")
+        # Not a class on the pane: that would restyle every block of the reasoning.
+        self._scroll.display = not collapsed
         self._refresh_title()
 
     def mark_answer_started(self) -> None:
