@@ -24,6 +24,7 @@ from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.find_bar import FindBar
 from tui_chat.widgets.messages import AssistantMessage, MessageView
+from tui_chat.widgets.paint_order import OrderBlindCompositor
 from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.session_list import SessionList
 from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
@@ -68,6 +69,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
 
     def __init__(self) -> None:
         super().__init__()
+        self._compositor = OrderBlindCompositor()  # see paint_order: appending repainted all
         self.session: Session | None = None
         self._pump_timer: Timer | None = None
         """The next frame of the stream, while one is due."""

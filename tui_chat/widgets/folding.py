@@ -141,7 +141,7 @@ class FollowingScroll(VerticalScroll):
 
 
 class Runway(Widget):
-    """Blank rows at the end of a growing container (see `RunwayMixin`)."""
+    """Holds the end of a growing container at the end of its step (see `RunwayMixin`)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -182,10 +182,13 @@ class RunwayMixin(Widget):
         cached = self._runway_cache
         if cached is not None and cached[0] is result and cached[1] == step:
             return cached[2]  # the arrangement is cached, so is the runway added to it
+        # The runway is one blank cell in the last row of the step the content reaches
+        # (always below the content): its place changes once a step, not with every line,
+        # so a growing line repaints just its block, not the blank rows as well.
         bottom = result.spatial_map.total_region.bottom
-        extra = -bottom % step
+        end = (bottom // step + 1) * step
         placements = [
-            placement._replace(region=Region(placement.region.x, bottom, size.width, extra))
+            placement._replace(region=Region(0, end - 1, 1, 1))
             if isinstance(placement.widget, Runway)
             else placement
             for placement in result.placements
