@@ -30,7 +30,11 @@ from tui_chat.session import Message, Session
 from tui_chat.timefmt import short_count
 from tui_chat.widgets.folding import Fold, FollowingScroll, unfold
 from tui_chat.widgets.json_view import reply_markdown
-from tui_chat.widgets.stream_markdown import StreamingMarkdown, mount_pending
+from tui_chat.widgets.stream_markdown import (
+    StreamingMarkdown,
+    keep_distance_from_end,
+    mount_pending,
+)
 
 # A long session opens with just enough of its newest messages to fill the view this many
 # times over (rendering thousands of widgets first would keep the screen blank for seconds);
@@ -205,8 +209,6 @@ class AssistantMessage(Vertical, can_focus=True):
         self.alternatives = (1, 1)
         self.settling = False
         """The reply ended and blocks deferred while it streamed are still being mounted."""
-        self.settled = asyncio.Event()
-        self.settled.set()
         self._hurry = False
 
     def compose(self) -> ComposeResult:
@@ -275,15 +277,14 @@ class AssistantMessage(Vertical, can_focus=True):
             self._body.keep_rows = 0
 
     async def finish(self) -> None:
-        """Stop streaming; the reply is then exactly a full Markdown render (once `settled`
-        when blocks were deferred: they are mounted in the background, see `_settle`)."""
+        """Stop streaming; the reply is then exactly a full Markdown render (once no longer
+        `settling` when blocks were deferred: they are mounted in the background)."""
         if self._streaming:
             self._streaming = False
             self._body.set_runway(0)
             self._show_live(False)
             if self._body.has_pending and not self.message.json_mode:
                 self.settling, self._hurry = True, False
-                self.settled.clear()
                 self.run_worker(self._settle(), group="settle", exclusive=True)
             else:
                 await finish_streamed(self._body)
@@ -303,16 +304,20 @@ class AssistantMessage(Vertical, can_focus=True):
         try:
             while not self._hurry and await body.mount_deferred(SETTLE_BLOCKS, hidden=True):
                 await asyncio.sleep(SETTLE_PAUSE)
+            view = self.parent if isinstance(self.parent, FollowingScroll) else None
+            # The user scrolled up meanwhile (the hurry): keep what they look at in place.
+            following = view is None or view.is_following
+            restore = None if following else keep_distance_from_end(view)
             await body.mount_deferred()
-            view = self.parent
             with self.app.batch_update():
-                if isinstance(view, FollowingScroll):
+                if view is not None:
                     view.unfold_all()  # kept folded while settling: less to lay out
                 await body.show_hidden()
+            if restore is not None:
+                restore()
             await finish_streamed(body)
         finally:
             self.settling = False
-            self.settled.set()
 
     async def show_pending(self) -> None:
         """The user scrolled away from the end: mount what is deferred now, keeping the

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Self
 
 from rich.cells import cell_len
@@ -298,14 +298,21 @@ class StreamingMarkdown(Markdown, RunwayMixin):
         return AwaitComplete(update_all())
 
 
+def keep_distance_from_end(view: Widget) -> Callable[[], None]:
+    """Note how far the scrolling `view` is from its end; the function returned scrolls it
+    back to that distance once laid out (content above the user's place changed height)."""
+    from_end = view.max_scroll_y - view.scroll_y
+
+    def restore() -> None:
+        view.scroll_to(y=max(0, view.max_scroll_y - from_end), animate=False)
+
+    return lambda: view.call_after_refresh(restore)
+
+
 async def mount_pending(body: StreamingMarkdown, view: Widget) -> None:
     """Mount and show what `body` deferred, keeping the distance from the end of the
     scrolling `view` the same (the user scrolled up from the end to look at it)."""
-    from_end = view.max_scroll_y - view.scroll_y
+    restore = keep_distance_from_end(view)
     await body.mount_deferred()
     await body.show_hidden()
-
-    def keep_place() -> None:
-        view.scroll_to(y=max(0, view.max_scroll_y - from_end), animate=False)
-
-    view.call_after_refresh(keep_place)
+    restore()
