@@ -71,6 +71,23 @@ def test_warm_up_swallows_errors_runs_each_step_once_and_reports_done() -> None:
     assert calls == ["broken", "fine"]
 
 
+def test_warm_up_stops_when_told_and_still_reports_done() -> None:
+    calls: list[str] = []
+    busy = threading.Event()
+
+    def first() -> None:
+        calls.append("first")
+        busy.set()  # e.g. a reply started streaming meanwhile
+
+    def second() -> None:
+        calls.append("second")
+
+    done = threading.Event()
+    warmup.start((first, second), on_done=done.set, keep_going=lambda: not busy.is_set())
+    assert done.wait(10)
+    assert calls == ["first"]
+
+
 def test_warm_up_steps_run_without_errors() -> None:
     """Each real step works in this environment (a failing one would be swallowed in the
     app, and the first message would quietly be slow again)."""

@@ -227,15 +227,17 @@ class TuiChatApp(ConfigFileActions, App[None]):
 
     def first_screen_shown(self) -> None:
         """The chat screen has been drawn once: warm up what the first message needs (the
-        SDK, unless the default provider is the offline demo), then let the garbage collector
-        run again (the command line pauses it for the start; see tui_chat.startup)."""
+        SDK, unless the default provider is the offline demo) while no reply streams, then
+        let the garbage collector run again (the command line pauses it for the start; see
+        tui_chat.startup)."""
         if self._warmed_up:
             return
         self._warmed_up = True
         steps = warmup.STEPS
         if self.registry.describe(None).is_demo:
             steps = tuple(s for s in steps if s not in warmup.SDK_STEPS)
-        warmup.start(steps, on_done=resume_gc)
+        replies = self.replies
+        warmup.start(steps, on_done=resume_gc, keep_going=lambda: not replies.live)
 
     def new_session(self) -> Session:
         """A fresh, unsaved session on the default provider, with the config's defaults

@@ -9,7 +9,10 @@ once the screen is up, while the user reads it or types.
 
 Rules: a step never raises (a failed import will fail again, properly reported, where it is
 really used), the thread is a daemon (quitting never waits for it), and nothing here talks
-to the network or reads a key. When it is done, `on_done` runs (in the warm-up thread).
+to the network or reads a key. It works only while the app is idle: once a reply streams,
+the steps not begun are skipped (the reply does what it needs itself; warming up meanwhile
+would only compete with it for the interpreter). When it is done, `on_done` runs (in the
+warm-up thread).
 """
 
 from __future__ import annotations
@@ -128,11 +131,15 @@ skips them: what they warm is process-wide)."""
 _done_lock = threading.Lock()
 
 
-def run_steps(steps: Iterable[Callable[[], None]]) -> list[str]:
-    """Run each step not yet run in this process, swallowing errors; the names of the
-    steps that failed."""
+def run_steps(
+    steps: Iterable[Callable[[], None]], keep_going: Callable[[], bool] | None = None
+) -> list[str]:
+    """Run each step not yet run in this process, swallowing errors, while `keep_going()`
+    (asked before each step) holds; the names of the steps that failed."""
     failed: list[str] = []
     for step in steps:
+        if keep_going is not None and not keep_going():
+            break
         with _done_lock:
             if step in _done:
                 continue
@@ -145,14 +152,17 @@ def run_steps(steps: Iterable[Callable[[], None]]) -> list[str]:
 
 
 def start(
-    steps: Iterable[Callable[[], None]] = STEPS, on_done: Callable[[], None] | None = None
+    steps: Iterable[Callable[[], None]] = STEPS,
+    on_done: Callable[[], None] | None = None,
+    keep_going: Callable[[], bool] | None = None,
 ) -> threading.Thread:
-    """Run `steps` in a daemon thread, then `on_done` (also when a step failed)."""
+    """Run `steps` in a daemon thread, then `on_done` (also when a step failed or
+    `keep_going` stopped them)."""
     steps = tuple(steps)
 
     def work() -> None:
         try:
-            run_steps(steps)
+            run_steps(steps, keep_going)
         finally:
             if on_done is not None:
                 on_done()
