@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
+from tui_chat import warmup
 from tui_chat.config import DEMO_PROVIDER, Config, ConfigError
 from tui_chat.config_watch import ConfigWatcher
 from tui_chat.gc_pacing import CollectionPacer
@@ -32,6 +33,7 @@ from tui_chat.screens.keys import (
     merged_bindings,
 )
 from tui_chat.session import Session
+from tui_chat.startup import resume_gc
 from tui_chat.store import SessionStore
 from tui_chat.widgets.session_list import SessionList
 
@@ -96,6 +98,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.keymap: dict[str, str] = {}
         """The `[keymap]` entries in force (those that name a binding)."""
         self.replies = ReplyManager(self, store, registry, self._post_to_chat)
+        self._warmed_up = False
         if config.theme:
             self._requested_theme = config.theme
         else:
@@ -124,9 +127,6 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.set_interval(GC_TICK_SECONDS, self._collect_garbage, name="garbage collection")
         self.set_interval(self.config_poll_seconds, self.poll_config, name="config watch")
         self.apply_keymap()
-        if not self.registry.describe(None).is_demo:
-            # Importing the SDK takes longer than starting the app: do it once the screen is up.
-            self.set_timer(0.3, self._preload_sdk)
         if self._requested_theme:
             if self._requested_theme in self.available_themes:
                 self.theme = self._requested_theme
@@ -236,11 +236,19 @@ class TuiChatApp(ConfigFileActions, App[None]):
         super().apply_config(config)
         self.apply_keymap()
 
-    def _preload_sdk(self) -> None:
-        def load() -> None:
-            import openai  # noqa: F401
-
-        self.run_worker(load, thread=True, exit_on_error=False, name="preload openai")
+    def first_screen_shown(self) -> None:
+        """The chat screen has been drawn once: warm up what the first message needs (the
+        SDK, unless the default provider is the offline demo) while no reply streams, then
+        let the garbage collector run again (the command line pauses it for the start; see
+        tui_chat.startup)."""
+        if self._warmed_up:
+            return
+        self._warmed_up = True
+        steps = warmup.STEPS
+        if self.registry.describe(None).is_demo:
+            steps = tuple(s for s in steps if s not in warmup.SDK_STEPS)
+        replies = self.replies
+        warmup.start(steps, on_done=resume_gc, keep_going=lambda: not replies.live)
 
     def new_session(self) -> Session:
         """A fresh, unsaved session on the default provider, with the config's defaults

@@ -123,8 +123,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "import":
         return import_chatgpt(Paths.resolve(args.config, args.data_dir), args.file)
-    app = build_app(args.config, args.data_dir)
-    app.run()
+    from tui_chat.startup import pause_gc, resume_gc
+
+    pause_gc()  # resumed once the first screen is up and warmed up (tui_chat.startup)
+    try:
+        app = build_app(args.config, args.data_dir)
+        app.run()
+    finally:
+        resume_gc()
     return app.return_code or 0
 
 

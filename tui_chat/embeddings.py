@@ -10,7 +10,6 @@ few milliseconds in pure Python; the best candidates are then scored on the full
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import math
 import operator
@@ -42,6 +41,8 @@ class EmbeddingsUnavailable(Exception):
 
 
 def fingerprint(text: str) -> str:
+    import hashlib  # here: the app imports this module at start, hashing is needed later
+
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 

@@ -242,7 +242,7 @@ class SearchIndex:
             for session_id, path, info in scan_session_files(self.sessions_dir):
                 doc = docs.get(session_id)
                 if doc is None or doc.mtime_ns != info.st_mtime_ns or doc.size != info.st_size:
-                    doc = self._read_session(path, session_id)
+                    doc = self._read_session(Path(path), session_id)
                     if doc is None:
                         continue
                     fresh.append(doc)

@@ -123,7 +123,7 @@ class SessionStore:
                 seen[session_id] = cached
                 continue
             try:
-                session = self._read(path)
+                session = self._read(Path(path))
             except SessionLoadError as problem:
                 problems.append(problem)
                 continue

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
@@ -23,6 +23,7 @@ from tui_chat.screens.chat_sessions import SESSION_BINDINGS, SessionActions
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.find_bar import FindBar
+from tui_chat.widgets.footer import ChatFooter
 from tui_chat.widgets.messages import AssistantMessage, MessageView
 from tui_chat.widgets.paint_order import OrderBlindCompositor
 from tui_chat.widgets.prompt import PromptInput
@@ -95,7 +96,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
                 yield Static("", id="prompt-info")
                 yield from self.compose_prompt()  # the slash command list and the prompt
                 yield StatusLine(id="status")
-        yield Footer()
+        yield ChatFooter()
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -120,6 +121,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
         if not opened:
             await self.show_session(self.app.new_session())
         self.prompt.focus()
+        self.call_after_refresh(self.app.first_screen_shown)
 
     # -- widgets ---------------------------------------------------------------------------
 

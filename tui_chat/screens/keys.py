@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from tui_chat import slash
 from tui_chat.slash import SlashCommand
@@ -25,6 +25,7 @@ from tui_chat.slash import SlashCommand
 if TYPE_CHECKING:
     from textual.app import App
     from textual.dom import DOMNode
+    from textual.widgets import DataTable
 
 # Keys handled inside widgets rather than through bindings.
 PROMPT_KEYS = [
@@ -188,6 +189,9 @@ class KeysScreen(ModalScreen[None]):
         self.sections: list[HelpSection] = sections  # type: ignore[assignment]
 
     def compose(self) -> ComposeResult:
+        # Imported here: the app imports this module at start, and F1 is rarely the first key.
+        from textual.widgets import DataTable
+
         with Vertical(id="dialog"):
             yield Static("Keys and commands", id="heading")
             yield DataTable(id="keys", cursor_type="row", zebra_stripes=True, show_header=False)
@@ -197,14 +201,19 @@ class KeysScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._fill()
-        self.query_one(DataTable).focus()
+        self._table().focus()
+
+    def _table(self) -> DataTable:
+        from textual.widgets import DataTable
+
+        return self.query_one("#keys", DataTable)
 
     def on_resize(self, event: events.Resize) -> None:
         self._fill()
 
     def _fill(self) -> None:
         """Columns sized to the terminal: keys up to a quarter of it; both wrap."""
-        table = self.query_one(DataTable)
+        table = self._table()
         row = table.cursor_row
         table.clear(columns=True)
         # The dialog's width is 90% of the screen, minus border, padding and the
