@@ -13,7 +13,8 @@ from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer
 from textual.widgets._footer import FooterKey
 
-from tui_chat import startup, warmup
+from tui_chat import gc_pacing as startup
+from tui_chat import warmup
 from tui_chat.widgets.footer import ChatFooter
 
 

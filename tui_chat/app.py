@@ -14,7 +14,7 @@ from textual.screen import ModalScreen, Screen
 from tui_chat import warmup
 from tui_chat.config import DEMO_PROVIDER, Config, ConfigError
 from tui_chat.config_watch import ConfigWatcher
-from tui_chat.gc_pacing import CollectionPacer
+from tui_chat.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.keymap import unknown_ids, usable_keymap
 from tui_chat.paths import Paths
 from tui_chat.providers import ProviderRegistry
@@ -33,7 +33,6 @@ from tui_chat.screens.keys import (
     merged_bindings,
 )
 from tui_chat.session import Session
-from tui_chat.startup import resume_gc
 from tui_chat.store import SessionStore
 from tui_chat.widgets.session_list import SessionList
 
@@ -240,7 +239,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         """The chat screen has been drawn once: warm up what the first message needs (the
         SDK, unless the default provider is the offline demo) while no reply streams, then
         let the garbage collector run again (the command line pauses it for the start; see
-        tui_chat.startup)."""
+        tui_chat.gc_pacing)."""
         if self._warmed_up:
             return
         self._warmed_up = True

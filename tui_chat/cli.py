@@ -123,9 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.command == "import":
         return import_chatgpt(Paths.resolve(args.config, args.data_dir), args.file)
-    from tui_chat.startup import pause_gc, resume_gc
+    from tui_chat.gc_pacing import pause_gc, resume_gc
 
-    pause_gc()  # resumed once the first screen is up and warmed up (tui_chat.startup)
+    pause_gc()  # resumed once the first screen is up and warmed up (tui_chat.gc_pacing)
     try:
         app = build_app(args.config, args.data_dir)
         app.run()

@@ -7,11 +7,20 @@ during a fast stream is every half second or so, and each is a stall of keys and
 are off; one runs once the app has been idle for a moment (no key, no streamed frame), at
 least every `MAX_SECONDS`, and every `STREAMING_SECONDS` during a very long stream. The young
 generations stay automatic: they take a millisecond or two.
+
+While the app starts, automatic collection is paused altogether (`pause_gc`, from the
+command line): starting allocates a few hundred thousand objects that live as long as the
+app (modules, classes, parsed CSS, widgets), and the collector walked them again and again,
+about a fifth of the time to the first screen, for no garbage worth collecting. It is
+resumed (`resume_gc`) once the first screen is up and the warm-up (`tui_chat.warmup`) is
+done, after freezing what exists then. Objects are still freed by reference counting all
+along.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
 import time
 from collections.abc import Callable
 
@@ -79,3 +88,33 @@ class CollectionPacer:
         self._last_full = self._clock()
         self._dirty = False
         return True
+
+
+_lock = threading.Lock()
+_paused = False
+
+
+def pause_gc() -> None:
+    """Stop automatic collection until `resume_gc` (no-op if it is already off)."""
+    global _paused
+    with _lock:
+        if gc.isenabled():
+            gc.disable()
+            _paused = True
+
+
+def resume_gc() -> None:
+    """Freeze the objects alive now and turn collection back on, if `pause_gc` turned it
+    off. Safe to call more than once, from any thread."""
+    global _paused
+    with _lock:
+        if not _paused:
+            return
+        _paused = False
+        gc.freeze()
+        gc.enable()
+
+
+def gc_paused() -> bool:
+    """True between `pause_gc` and `resume_gc`."""
+    return _paused
