@@ -146,3 +146,29 @@ async def test_scrolling_up_mounts_deferred_blocks_at_once(tmp_path: Path, serve
         await view.mount(reference)
         await pilot.pause()
         assert rendered(reply.body) == rendered(reference)
+
+
+async def test_big_batch_of_reasoning_ends_a_full_render(tmp_path: Path, server) -> None:
+    """Reasoning that arrives in one big batch is deferred like a reply's text and ends a
+    full render in the thinking pane."""
+    from tui_chat.widgets.thinking import ThinkingPane
+
+    reasoning = REPLY * 6
+    server.enqueue(
+        Script(reasoning=[reasoning[:7], reasoning[7:]], content=["Done."], delay=0.3)
+    )
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await type_and_send(pilot, "Think hard")
+        await wait_for_replies(pilot, app)
+        pane = app.screen.query_one(ThinkingPane)
+        body = pane.query_one(Markdown)
+        assert body.source == reasoning
+        assert not list(body.query(Deferred))
+        reference = Markdown(reasoning)
+        await app.screen.query_one("#messages").mount(reference)
+        await pilot.pause()
+        shown = [(name, text) for name, text in rendered(reference)]
+        pane.toggle()  # collapsed once the answer began: open it to compare what it shows
+        await pilot.pause()
+        assert rendered(body) == shown
