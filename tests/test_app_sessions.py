@@ -324,3 +324,32 @@ async def test_palette_search_opens_the_session_at_the_message(tmp_path: Path, s
         view = app.screen.query_one(MessageView)
         await wait_until(pilot, lambda: bool(view.query(".-found")))
         assert view.query(".-found").first().message.id == "oldoldoldold-m0"
+
+
+async def test_many_sessions_show_the_index_first_then_the_checked_list(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """With thousands of sessions the start shows the index's list at once and checks the
+    files in a thread: a file deleted or broken since the last run is dropped then, and
+    said so."""
+    import tui_chat.screens.chat as chat
+
+    monkeypatch.setattr(chat, "CHECK_LATER_SESSIONS", 2)
+    three_sessions(tmp_path)
+    sessions = data_dir(tmp_path) / "sessions"
+    (sessions / "aaaaaaaaaaaa.json").unlink()  # the index still lists it
+    (sessions / "bbbbbbbbbbbb.json").write_text("{not json", encoding="utf-8")
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=SIZE) as pilot:
+        listed = app.screen.query_one(SessionList)
+
+        def ids() -> set[str]:
+            return {item.id for item in listed.items}
+
+        await wait_until(pilot, lambda: ids() == {"cccccccccccc"})
+        assert listed.current_id == "cccccccccccc"  # the newest opened at start
+        await wait_until(
+            pilot, lambda: any(n.title == "Unreadable sessions" for n in app._notifications)
+        )
+        note = next(n for n in app._notifications if n.title == "Unreadable sessions")
+        assert "bbbbbbbbbbbb.json" in str(note.message)

@@ -144,6 +144,15 @@ class SessionStore:
         )
         return summaries, problems
 
+    def indexed_sessions(self) -> list[SessionSummary]:
+        """The sessions as the index last saw them, newest first, without checking the
+        files (`list_sessions` does that): what a start with thousands of sessions shows
+        first, checked right after."""
+        self._ensure_index_read()
+        with self._index_lock:
+            summaries = [entry.summary for entry in self._index.values()]
+        return sorted(summaries, key=lambda s: s.updated_at, reverse=True)
+
     def _ensure_index_read(self) -> None:
         """Read the summary index file once, before the first listing or write (a write
         before any listing, e.g. `tui-chat import`, must not drop the other entries)."""

@@ -42,6 +42,9 @@ FRAME_SECONDS = 1 / 20
 FRAME_SHARE = 0.5
 """When frames get slow (a big reply, a big terminal), they are spaced out so that drawing
 the stream takes at most this share of the time; the rest is left for the user's keys."""
+CHECK_LATER_SESSIONS = 1000
+"""With this many sessions in the index, the start shows the index's list at once and
+checks the files against it in a thread (see SessionStore.indexed_sessions)."""
 INPUT_QUIET_SECONDS = 0.08
 """After a key press, the next frame of a stream waits this long, so the key is drawn at
 once rather than behind a frame."""
@@ -102,8 +105,40 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
 
     async def on_mount(self) -> None:
         self.set_interval(30, self.query_one(SessionList).tick)
+        summaries = self.app.store.indexed_sessions()
+        if len(summaries) >= CHECK_LATER_SESSIONS:
+            # Checking thousands of files against the index takes longer than starting:
+            # show what the index says, check once the first screen is up.
+            self.sessions.set_items(summaries)
+            self.run_worker(
+                self._check_sessions, thread=True, name="check sessions", exit_on_error=False
+            )
+        else:
+            summaries, problems = self.app.store.list_sessions()
+            self._sessions_listed(summaries, problems)
+        opened = False
+        if summaries:
+            opened = await self.open_session(summaries[0].id, quiet=True)
+        if not opened:
+            await self.show_session(self.app.new_session())
+        self.prompt.focus()
+        self.call_after_refresh(self.app.first_screen_shown)
+
+    def _check_sessions(self) -> None:
         summaries, problems = self.app.store.list_sessions()
+        self.app.call_from_thread(self._sessions_listed, summaries, problems)
+
+    def _sessions_listed(
+        self, summaries: list[SessionSummary], problems: list[SessionLoadError]
+    ) -> None:
         self.sessions.set_items(summaries)
+        session = self.session
+        if session is not None:
+            if session.messages and all(s.id != session.id for s in summaries):
+                # Sent to while the files were being checked (saved after the check).
+                pinned = self.app.store.is_pinned(session.id)
+                self.sessions.upsert(SessionSummary.of(session, pinned))
+            self.sessions.set_current(session.id)
         self._refresh_sidebar_title()
         if problems:
             shown = "\n".join(f"{p.path.name}: {p.problem}" for p in problems[:5])
@@ -115,13 +150,6 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
                 severity="warning",
                 timeout=12,
             )
-        opened = False
-        if summaries:
-            opened = await self.open_session(summaries[0].id, quiet=True)
-        if not opened:
-            await self.show_session(self.app.new_session())
-        self.prompt.focus()
-        self.call_after_refresh(self.app.first_screen_shown)
 
     # -- widgets ---------------------------------------------------------------------------
 
