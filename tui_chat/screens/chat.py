@@ -110,6 +110,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
             # Checking thousands of files against the index takes longer than starting:
             # show what the index says, check once the first screen is up.
             self.sessions.set_items(summaries)
+            self._refresh_sidebar_title()
             self.run_worker(
                 self._check_sessions, thread=True, name="check sessions", exit_on_error=False
             )
