@@ -148,7 +148,7 @@ def test_import_missing_file(tmp_path: Path, capsys) -> None:
 
 def test_import_keeps_the_summary_index_of_other_sessions(tmp_path: Path) -> None:
     from tui_chat.session import Message, Session
-    from tui_chat.store import SessionStore
+    from tui_chat.store import SessionStore, read_index_file
 
     data_dir = tmp_path / "data"
     store = SessionStore(data_dir / "sessions", data_dir / "session-index.json")
@@ -158,5 +158,5 @@ def test_import_keeps_the_summary_index_of_other_sessions(tmp_path: Path) -> Non
     store.list_sessions()
     store.close()
     assert main(["--data-dir", str(data_dir), "import", str(export_file(tmp_path))]) == 0
-    entries = json.loads((data_dir / "session-index.json").read_text("utf-8"))["entries"]
+    entries = read_index_file(data_dir / "session-index.json")["entries"]
     assert "mine00000000" in entries and session_id_for("conv-1") in entries

@@ -22,7 +22,13 @@ from tui_chat.session import (
     Usage,
     make_title,
 )
-from tui_chat.store import SessionLoadError, SessionStore, SessionSummary
+from tui_chat.store import (
+    INDEX_VERSION,
+    SessionLoadError,
+    SessionStore,
+    SessionSummary,
+    read_index_file,
+)
 
 
 def full_session() -> Session:
@@ -450,8 +456,9 @@ def test_list_reports_corrupt_files(store: SessionStore) -> None:
 def test_index_is_written(store: SessionStore) -> None:
     store.save(make_session("a", 1.0, "Title A"))
     store.list_sessions()
-    data = json.loads(store.index_file.read_text(encoding="utf-8"))
-    assert data["version"] == 1
+    data = read_index_file(store.index_file)
+    assert data["version"] == INDEX_VERSION
+    assert data["count"] == 1 and data["head"][0]["title"] == "Title A"
     assert set(data["entries"]) == {"a"}
     assert data["entries"]["a"]["summary"]["title"] == "Title A"
 
@@ -539,13 +546,19 @@ def test_deleted_file_leaves_the_list(store: SessionStore) -> None:
     assert len(store.list_sessions()[0]) == 2
     store.path_for("a").unlink()
     assert [s.id for s in store.list_sessions()[0]] == ["b"]
-    entries = json.loads(store.index_file.read_text(encoding="utf-8"))["entries"]
+    entries = read_index_file(store.index_file)["entries"]
     assert set(entries) == {"b"}
 
 
 @pytest.mark.parametrize(
     "index_text",
-    ["not json", "[]", '{"version": 1, "entries": {"a": {"summary": {}}}}', '{"version": 99}'],
+    [
+        "not json",
+        "[]",
+        '{"version": 2, "count": 1, "head": []}\n{"entries": {"a": {"summary": {}}}}',
+        '{"version": 1, "entries": {}}',
+        '{"version": 99}',
+    ],
 )
 def test_broken_index_is_rebuilt(tmp_path: Path, index_text: str) -> None:
     first = new_store(tmp_path)
@@ -607,7 +620,7 @@ async def test_close_waits_for_pending_writes(tmp_path: Path) -> None:
     await asyncio.sleep(0)  # every write is queued on the writer thread
     s.close()
     assert s.path_for(session.id).exists()
-    assert session.id in json.loads(s.index_file.read_text(encoding="utf-8"))["entries"]
+    assert session.id in read_index_file(s.index_file)["entries"]
     await asyncio.gather(*tasks)
 
 
@@ -624,3 +637,23 @@ def test_summary_counts_the_current_path_not_every_branch(tmp_path: Path) -> Non
     assert len(session.all_messages()) == 3 and len(session.messages) == 1
     listed, _ = store.list_sessions()
     assert listed[0].message_count == 1
+
+
+def test_index_head_names_the_first_sessions_of_the_sidebar(
+    store: SessionStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index's first line holds the count and the sessions the sidebar shows first
+    (pinned, then newest), so a big start reads one short line before the first screen."""
+    import tui_chat.store as store_module
+
+    monkeypatch.setattr(store_module, "HEAD_SESSIONS", 2)
+    for number, session_id in enumerate(["old", "mid", "new"]):
+        store.save(make_session(session_id, float(number + 1)))
+    store.set_pinned("old", True)
+    store.list_sessions()
+    store.flush_index()
+    head, count = store.index_head()
+    assert count == 3
+    assert [(s.id, s.pinned) for s in head] == [("old", True), ("new", False)]
+    store.index_file.write_text("garbage", encoding="utf-8")
+    assert store.index_head() == ([], 0)

@@ -3,6 +3,9 @@
 The index (`session-index.json` beside the sessions folder) caches each file's title, model
 and time, keyed by the file's size and mtime, so listing thousands of sessions does not parse
 thousands of files. It is only a cache: a missing or stale entry is rebuilt from the file.
+Its first line is a head: the count and the sessions the sidebar shows first (pinned, then
+the newest), so a start with thousands of sessions reads one short line before the first
+screen and the rest after it (see `index_head`).
 
 Every write also updates the search index (`search_index.py`); deleting moves the file to the
 trash (`trash.py`). A few keys of a session file belong to the store rather than to `Session`
@@ -26,7 +29,9 @@ from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
 from tui_chat.session_files import scan_session_files
 from tui_chat.trash import Trash
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+HEAD_SESSIONS = 100
+"""Sessions kept in the index's first line (more than a tall sidebar shows)."""
 STORE_KEYS = ("pinned", "imported_from")
 """Top-level keys of a session file kept by the store, not by `Session`."""
 COPY_SUFFIX = " (copy)"
@@ -144,14 +149,18 @@ class SessionStore:
         )
         return summaries, problems
 
-    def indexed_sessions(self) -> list[SessionSummary]:
-        """The sessions as the index last saw them, newest first, without checking the
-        files (`list_sessions` does that): what a start with thousands of sessions shows
-        first, checked right after."""
-        self._ensure_index_read()
-        with self._index_lock:
-            summaries = [entry.summary for entry in self._index.values()]
-        return sorted(summaries, key=lambda s: s.updated_at, reverse=True)
+    def index_head(self) -> tuple[list[SessionSummary], int]:
+        """The first sessions of the sidebar (pinned, then newest) and how many sessions
+        there are, as the index last saw them: read from its first line only, the files
+        not checked (`list_sessions` does both). ([], 0) without a usable index."""
+        try:
+            with self.index_file.open(encoding="utf-8") as handle:
+                head = json.loads(handle.readline())
+            if head.get("version") != INDEX_VERSION:
+                return [], 0
+            return [SessionSummary(**item) for item in head["head"]], int(head["count"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return [], 0
 
     def _ensure_index_read(self) -> None:
         """Read the summary index file once, before the first listing or write (a write
@@ -164,7 +173,7 @@ class SessionStore:
 
     def _read_index(self) -> None:
         try:
-            data = json.loads(self.index_file.read_text(encoding="utf-8"))
+            data = read_index_file(self.index_file)
             if data.get("version") != INDEX_VERSION:
                 return
             self._index = {
@@ -181,15 +190,22 @@ class SessionStore:
         with self._index_lock:
             if not self._index_dirty:
                 return
-            data = {
-                "version": INDEX_VERSION,
-                "entries": {
-                    key: {"summary": asdict(e.summary), "mtime_ns": e.mtime_ns, "size": e.size}
-                    for key, e in self._index.items()
-                },
-            }
+            entries = list(self._index.items())
+        first = sorted((e.summary for _, e in entries), key=SessionSummary.sort_key)
+        head = {
+            "version": INDEX_VERSION,
+            "count": len(entries),
+            "head": [asdict(summary) for summary in first[:HEAD_SESSIONS]],
+        }
+        data = {
+            "entries": {
+                key: {"summary": asdict(e.summary), "mtime_ns": e.mtime_ns, "size": e.size}
+                for key, e in entries
+            },
+        }
+        text = json.dumps(head, ensure_ascii=False) + "\n" + json.dumps(data, ensure_ascii=False)
         with contextlib.suppress(OSError):
-            write_atomic(self.index_file, json.dumps(data, ensure_ascii=False))
+            write_atomic(self.index_file, text + "\n")
             self._index_dirty = False
 
     # -- reading ---------------------------------------------------------------------------
@@ -399,6 +415,14 @@ class SessionStore:
         self._writer.shutdown(wait=True)
         self.flush_index()
         self.search.flush()
+
+
+def read_index_file(path: Path) -> dict[str, Any]:
+    """The whole index file as one document: its head's keys and `entries`."""
+    with path.open(encoding="utf-8") as handle:
+        document: dict[str, Any] = json.loads(handle.readline())
+        document.update(json.loads(handle.readline()))
+    return document
 
 
 def path_length(snapshot: dict[str, Any]) -> int:

@@ -43,8 +43,8 @@ FRAME_SHARE = 0.5
 """When frames get slow (a big reply, a big terminal), they are spaced out so that drawing
 the stream takes at most this share of the time; the rest is left for the user's keys."""
 CHECK_LATER_SESSIONS = 1000
-"""With this many sessions in the index, the start shows the index's list at once and
-checks the files against it in a thread (see SessionStore.indexed_sessions)."""
+"""With this many sessions in the index, the start shows the index's head at once and
+reads and checks the whole list in a thread (see SessionStore.index_head)."""
 INPUT_QUIET_SECONDS = 0.08
 """After a key press, the next frame of a stream waits this long, so the key is drawn at
 once rather than behind a frame."""
@@ -105,12 +105,12 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
 
     async def on_mount(self) -> None:
         self.set_interval(30, self.query_one(SessionList).tick)
-        summaries = self.app.store.indexed_sessions()
-        if len(summaries) >= CHECK_LATER_SESSIONS:
-            # Checking thousands of files against the index takes longer than starting:
-            # show what the index says, check once the first screen is up.
+        summaries, count = self.app.store.index_head()
+        if count >= CHECK_LATER_SESSIONS:
+            # Reading and checking thousands of sessions takes longer than starting: show
+            # the first ones the index names now, the whole checked list once it is ready.
             self.sessions.set_items(summaries)
-            self._refresh_sidebar_title()
+            self._refresh_sidebar_title(count)
             self.run_worker(
                 self._check_sessions, thread=True, name="check sessions", exit_on_error=False
             )
@@ -468,8 +468,8 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
         view = self.app.registry.describe(session.provider)  # runs no key command
         self.status.show(session, view.label, view.is_demo)
 
-    def _refresh_sidebar_title(self) -> None:
-        count = len(self.sessions.items)
+    def _refresh_sidebar_title(self, count: int | None = None) -> None:
+        count = len(self.sessions.items) if count is None else count
         self.query_one("#sidebar-title", Static).update(f"Sessions ({count})")
 
     # -- session settings and the config ---------------------------------------------------
