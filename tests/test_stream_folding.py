@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import make_app, screen_text, type_and_send, wait_until
+from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 from test_stream_render import chunk, rendered
 from textual.widgets import Markdown
@@ -70,7 +70,7 @@ async def test_folding_keeps_the_screen_and_the_scroll(tmp_path: Path, server) -
         assert not folded(reply)
         assert "Part 0" in screen_text(app)
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.replies.live, 5)
+        await wait_for_replies(pilot, app, 5)
         await pilot.pause(0.2)
         assert reply.body.source == text
         assert not any(isinstance(child, Fold) and child.display for child in reply.body.children)
@@ -92,7 +92,7 @@ async def test_lists_grow_in_place(tmp_path: Path, server) -> None:
         first = app.screen.query_one(StreamingOrderedList)
         await wait_until(pilot, lambda: len(first.children) >= 5, 10)
         assert first.is_attached  # still the same widget, rows added to it
-        await wait_until(pilot, lambda: not app.replies.live, 15)
+        await wait_for_replies(pilot, app, 15)
         await pilot.pause(0.2)
         reply = app.screen.query(AssistantMessage).last()
         reference = Markdown(text)
@@ -113,6 +113,9 @@ async def test_nothing_stays_folded_once_replies_end(tmp_path: Path, server) -> 
             # The reply may end before a poll sees it live: wait for the request instead.
             await wait_until(pilot, lambda: len(server.requests) > seed, 5)  # noqa: B023
             await wait_until(pilot, lambda: not app.replies.live, 30)
+        # Blocks deferred while streaming are mounted, and the view unfolded, once the
+        # replies have settled.
+        await wait_for_replies(pilot, app, 30)
         await pilot.pause(0.2)
         messages = list(app.screen.query(".message"))
         assert len(messages) == 6
