@@ -187,8 +187,10 @@ class RunwayMixin(Widget):
         # so a growing line repaints just its block, not the blank rows as well.
         bottom = result.spatial_map.total_region.bottom
         end = (bottom // step + 1) * step
+        # Nothing yet (a reply that is still thinking): no blank rows either.
+        runway = Region(0, end - 1, 1, 1) if bottom else Region(0, 0, 0, 0)
         placements = [
-            placement._replace(region=Region(0, end - 1, 1, 1))
+            placement._replace(region=runway)
             if isinstance(placement.widget, Runway)
             else placement
             for placement in result.placements
