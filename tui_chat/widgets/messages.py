@@ -210,6 +210,7 @@ class AssistantMessage(Vertical, can_focus=True):
         self.settling = False
         """The reply ended and blocks deferred while it streamed are still being mounted."""
         self._hurry = False
+        self._settle_round = 0
 
     def compose(self) -> ComposeResult:
         yield self._meta
@@ -285,7 +286,8 @@ class AssistantMessage(Vertical, can_focus=True):
             self._show_live(False)
             if self._body.has_pending and not self.message.json_mode:
                 self.settling, self._hurry = True, False
-                self.run_worker(self._settle(), group="settle", exclusive=True)
+                self._settle_round += 1
+                self.run_worker(self._settle(self._settle_round), group="settle", exclusive=True)
             else:
                 await finish_streamed(self._body)
         if self.message.json_mode:
@@ -297,7 +299,7 @@ class AssistantMessage(Vertical, can_focus=True):
     def has_pending_blocks(self) -> bool:
         return self._body.has_pending
 
-    async def _settle(self) -> None:
+    async def _settle(self, settle_round: int) -> None:
         """Mount the blocks deferred while streaming, a few at a time and hidden (hidden
         widgets cost no layout), then show them all at once and check the render."""
         body = self._body
@@ -317,7 +319,8 @@ class AssistantMessage(Vertical, can_focus=True):
                 restore()
             await finish_streamed(body)
         finally:
-            self.settling = False
+            if settle_round == self._settle_round:  # not replaced by a later one (a continuation)
+                self.settling = False
 
     async def show_pending(self) -> None:
         """The user scrolled away from the end: mount what is deferred now, keeping the
