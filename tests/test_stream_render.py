@@ -92,6 +92,10 @@ async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None
         for reply in replies:
             assert reply.body.source == REPLY * 2
             assert rendered(reply.body) == expected
+            # The rows a growing block was given while streaming are gone.
+            padded = [w for w in reply.body.query("*") if w.styles.inline.min_height is not None]
+            assert not padded
+            assert reply.body.size.height == reply.body.virtual_size.height
 
 
 async def test_big_batch_defers_blocks_and_settles_to_full_render(

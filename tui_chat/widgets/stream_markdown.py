@@ -56,13 +56,34 @@ def update_in_place(widget: Static, content: Content) -> None:
 
     Most frames of a stream add a few words to the last line of a paragraph or a code
     block; a repaint of that widget is enough, while a layout walks every widget on screen.
+    While streaming, the growing widget is also given a few blank rows to grow into (see
+    `StreamingMarkdown.pad`), so a new line is mostly a repaint too.
     """
-    height = widget.content_size.height
+    height = widget.size.height
     widget.update(content, layout=False)
     width = widget.content_size.width
-    unknown = not widget.is_mounted or not width or not height
-    if unknown or widget.get_content_height(Size(0, 0), Size(0, 0), width) != height:
+    if not widget.is_mounted or not width or not height:
         widget.refresh(layout=True)
+        return
+    gutter = widget.size.height - widget.content_size.height
+    needed = widget.get_content_height(Size(0, 0), Size(0, 0), width) + gutter
+    markdown = _streaming_owner(widget)
+    if markdown is not None:
+        markdown.grow(widget, needed)
+    elif needed != height:
+        widget.refresh(layout=True)
+
+
+def _streaming_owner(widget: Widget) -> StreamingMarkdown | None:
+    """The StreamingMarkdown `widget` is a block of (or the label of a block of), while it
+    streams."""
+    block = widget if isinstance(widget, MarkdownBlock) else widget.parent
+    if not isinstance(block, MarkdownBlock):
+        return None
+    markdown = block._markdown
+    if isinstance(markdown, StreamingMarkdown) and markdown.runway_step:
+        return markdown
+    return None
 
 
 class StreamingParagraph(MarkdownParagraph):
@@ -108,6 +129,10 @@ async def _update_list(old: MarkdownBlock, new: MarkdownBlock) -> bool:
     last_row = rows[-1].query_one(Vertical)
     shown = list(last_row.children)
     wanted = items[len(rows) - 1]._blocks
+    in_place = len(shown) == len(wanted) and len(items) == len(rows)
+    markdown = old._markdown
+    if not in_place and isinstance(markdown, StreamingMarkdown):
+        markdown.unpad()  # rows or blocks are mounted below the padded paragraph
     if len(shown) == len(wanted) and all(
         isinstance(a, MarkdownParagraph) and isinstance(b, MarkdownParagraph)
         for a, b in zip(shown, wanted, strict=True)
@@ -191,6 +216,46 @@ class StreamingMarkdown(Markdown, RunwayMixin):
     def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
         super().__init__(markdown, classes=classes)
         self._hidden_blocks: list[Widget] = []
+
+    PAD_ROWS = 3
+    """Blank rows a growing block gets below its text while streaming (see `grow`)."""
+    _padded: Widget | None = None
+
+    def grow(self, leaf: Widget, needed: int) -> None:
+        """`leaf` (a paragraph or a code block's label) now needs `needed` rows. While it
+        fits the rows it was given, nothing is laid out; when it does not, it gets
+        PAD_ROWS more than it needs (a minimum height), so the next few lines fit too.
+        Only the last growing leaf is padded: anything mounted after it unpads it, as
+        does the end of the stream (see `unpad`)."""
+        if leaf is self._padded:
+            given = leaf.styles.min_height
+            if given is not None and needed <= given.cells:
+                return
+        elif self._padded is not None:
+            self.unpad()
+        if needed == leaf.size.height and leaf is not self._padded:
+            return
+        self._padded = leaf
+        leaf.styles.min_height = needed + self.PAD_ROWS
+
+    def unpad(self) -> None:
+        padded, self._padded = self._padded, None
+        if padded is not None and padded.is_attached:
+            padded.styles.min_height = None
+
+    def mount(
+        self,
+        *widgets: Widget,
+        before: int | str | Widget | None = None,
+        after: int | str | Widget | None = None,
+    ) -> AwaitMount:
+        self.unpad()  # what is mounted goes below: no blank rows in between
+        return super().mount(*widgets, before=before, after=after)
+
+    def set_runway(self, step: int) -> None:
+        if not step:
+            self.unpad()
+        super().set_runway(step)
 
     keep_rows = 0
     """While not 0, a batch of new blocks mounts only its blocks at the end that fill about
