@@ -271,11 +271,7 @@ class AssistantMessage(Vertical, can_focus=True):
         StreamingMarkdown.keep_rows)."""
         await self._body.ready.wait()
         self.start_stream()
-        self._body.keep_rows = keep_rows
-        try:
-            await self._body.append(text)
-        finally:
-            self._body.keep_rows = 0
+        await self._body.append_deferring(text, keep_rows)
 
     async def finish(self) -> None:
         """Stop streaming; the reply is then exactly a full Markdown render (once no longer

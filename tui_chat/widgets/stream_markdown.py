@@ -275,6 +275,15 @@ class StreamingMarkdown(Markdown, RunwayMixin):
             repaint = False
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
+    async def append_deferring(self, text: str, keep_rows: int) -> None:
+        """Append streamed text; with `keep_rows`, a batch of many new blocks mounts only
+        those at its end that fill about that many rows (see `keep_rows`)."""
+        self.keep_rows = keep_rows
+        try:
+            await self.append(text)
+        finally:
+            self.keep_rows = 0
+
     def mount_all(
         self,
         widgets: Iterable[Widget],

@@ -87,11 +87,8 @@ class ThinkingPane(Vertical):
         self._refresh_title()
         scroll = self._scroll
         # Deferring needs the view at the end; a collapsed pane shows nothing at all.
-        self._body.keep_rows = max(KEEP_MIN, 2 * scroll.size.height) if scroll.is_following else 0
-        try:
-            await self._body.append(text)
-        finally:
-            self._body.keep_rows = 0
+        keep = max(KEEP_MIN, 2 * scroll.size.height) if scroll.is_following else 0
+        await self._body.append_deferring(text, keep)
 
     def fold_offscreen(self) -> None:
         """Fold the reasoning that scrolled far above (see `folding`)."""
