@@ -63,10 +63,19 @@ def textual_class(widget: Static) -> str:
     return next(c.__name__ for c in type(widget).__mro__ if c.__module__.startswith("textual."))
 
 
-def rendered(markdown: Markdown) -> list[tuple[str, str]]:
-    """What each displayed Static inside a Markdown widget shows, in order."""
+def rendered(markdown: Markdown) -> list[tuple[object, ...]]:
+    """What each displayed Static inside a Markdown widget shows, in order, and how (its
+    style, alignment and spacing: the CSS its class gets)."""
     return [
-        (textual_class(w), str(w.render()))
+        (
+            textual_class(w),
+            str(w.render()),
+            w.rich_style,
+            w.styles.text_align,
+            w.styles.content_align,
+            tuple(w.styles.margin),
+            tuple(w.styles.padding),
+        )
         for w in markdown.query(Static)
         if all(node.display for node in (w, *w.ancestors_with_self))
     ]
@@ -84,7 +93,7 @@ async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None
         await app.screen.query_one("#messages").mount(reference)
         await pilot.pause()
         expected = rendered(reference)
-        assert any(name == "MarkdownFence" for name, _ in expected)
+        assert any(name == "MarkdownFence" for name, *_ in expected)
         replies = list(app.screen.query(AssistantMessage))
         assert len(replies) == 3
         # Folding is only for streaming: at rest every message is laid out again.
@@ -172,7 +181,8 @@ async def test_big_batch_of_reasoning_ends_a_full_render(tmp_path: Path, server)
         reference = Markdown(reasoning)
         await app.screen.query_one("#messages").mount(reference)
         await pilot.pause()
-        shown = [(name, text) for name, text in rendered(reference)]
+        shown = [(name, text) for name, text, *_ in rendered(reference)]
         pane.toggle()  # collapsed once the answer began: open it to compare what it shows
         await pilot.pause()
-        assert rendered(body) == shown
+        assert [(name, text) for name, text, *_ in rendered(body)] == shown  # dimmer there
+

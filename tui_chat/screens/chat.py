@@ -10,7 +10,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 
@@ -24,8 +23,8 @@ from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.find_bar import FindBar
 from tui_chat.widgets.footer import ChatFooter
+from tui_chat.widgets.lean_screen import LeanScreen
 from tui_chat.widgets.messages import AssistantMessage, MessageView
-from tui_chat.widgets.paint_order import OrderBlindCompositor
 from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.session_list import SessionList
 from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
@@ -50,7 +49,7 @@ INPUT_QUIET_SECONDS = 0.08
 once rather than behind a frame."""
 
 
-class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, Screen[None]):
+class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, LeanScreen):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [
@@ -73,7 +72,6 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, S
 
     def __init__(self) -> None:
         super().__init__()
-        self._compositor = OrderBlindCompositor()  # see paint_order: appending repainted all
         self.session: Session | None = None
         self._pump_timer: Timer | None = None
         """The next frame of the stream, while one is due."""

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import math
+import threading
 from collections.abc import Callable, Iterable
 from typing import Self
 
+from markdown_it import MarkdownIt
 from rich.cells import cell_len
 from textual.await_complete import AwaitComplete
 from textual.await_remove import AwaitRemove
@@ -40,12 +42,32 @@ from textual.widgets._markdown import (
     MarkdownBullet,
     MarkdownBulletList,
     MarkdownFence,
+    MarkdownH1,
+    MarkdownH2,
+    MarkdownH3,
+    MarkdownH4,
+    MarkdownH5,
+    MarkdownH6,
+    MarkdownHeader,
     MarkdownListItem,
     MarkdownOrderedList,
     MarkdownParagraph,
 )
 
 from tui_chat.widgets.folding import RunwayMixin
+
+_parsers = threading.local()
+
+
+def markdown_parser() -> MarkdownIt:
+    """This thread's "gfm-like" parser, made once. Textual's Markdown makes a new one for
+    every append, about half a millisecond on every frame of a stream; one per thread
+    because the linkify step keeps state while it parses (full renders parse in a thread)."""
+    parser: MarkdownIt | None = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = MarkdownIt("gfm-like")
+    return parser
+
 
 MIN_DEFER = 4
 """Defer only when at least this many blocks of a batch can wait."""
@@ -61,8 +83,10 @@ def update_in_place(widget: Static, content: Content) -> None:
     """
     height = widget.size.height
     widget.update(content, layout=False)
+    if not widget.is_mounted:
+        return  # mounting it lays it out (a layout asked for now would be a second one)
     width = widget.content_size.width
-    if not widget.is_mounted or not width or not height:
+    if not width or not height:
         widget.refresh(layout=True)
         return
     gutter = widget.size.height - widget.content_size.height
@@ -86,10 +110,53 @@ def _streaming_owner(widget: Widget) -> StreamingMarkdown | None:
     return None
 
 
-class StreamingParagraph(MarkdownParagraph):
+class InPlaceBlock(MarkdownBlock):
+    """A block whose new words are a repaint, not a layout, while its height holds. List it
+    after the block class: Textual takes CSS type names from the first base only."""
+
     def set_content(self, content: Content) -> None:
         self._content = content
         update_in_place(self, content)
+
+
+class StreamingParagraph(MarkdownParagraph, InPlaceBlock):
+    pass
+
+
+class StreamingH1(MarkdownH1, InPlaceBlock):
+    pass
+
+
+class StreamingH2(MarkdownH2, InPlaceBlock):
+    pass
+
+
+class StreamingH3(MarkdownH3, InPlaceBlock):
+    pass
+
+
+class StreamingH4(MarkdownH4, InPlaceBlock):
+    pass
+
+
+class StreamingH5(MarkdownH5, InPlaceBlock):
+    pass
+
+
+class StreamingH6(MarkdownH6, InPlaceBlock):
+    pass
+
+
+def growing_leaf(block: Widget) -> Widget | None:
+    """The paragraph or heading at the end of `block` (itself, or the last one of a list or
+    quote, mounted or not yet), which the next words of a stream go to."""
+    while not isinstance(block, MarkdownParagraph | MarkdownHeader):
+        children = block._blocks if isinstance(block, MarkdownBlock) and block._blocks else None
+        children = children or list(block.children)
+        if not children:
+            return None
+        block = children[-1]
+    return block
 
 
 class StreamingFence(MarkdownFence):
@@ -144,6 +211,8 @@ async def _update_list(old: MarkdownBlock, new: MarkdownBlock) -> bool:
                 paragraph._copy_context(source)
     else:
         await last_row.remove_children()
+        if len(items) == len(rows) and isinstance(markdown, StreamingMarkdown):
+            markdown.pad_new(wanted[-1])
         await last_row.mount_all(wanted)
     added = []
     for item, symbol in zip(items[len(rows) :], symbols[len(rows) :], strict=True):
@@ -151,6 +220,8 @@ async def _update_list(old: MarkdownBlock, new: MarkdownBlock) -> bool:
         bullet.symbol = symbol
         added.append(Horizontal(bullet, Vertical(*item._blocks)))
     if added:
+        if isinstance(markdown, StreamingMarkdown):
+            markdown.pad_new(added[-1])
         await old.mount_all(added)
     old._copy_context(new)
     return True
@@ -206,6 +277,12 @@ class StreamingMarkdown(Markdown, RunwayMixin):
 
     BLOCKS = {
         **Markdown.BLOCKS,
+        "h1": StreamingH1,
+        "h2": StreamingH2,
+        "h3": StreamingH3,
+        "h4": StreamingH4,
+        "h5": StreamingH5,
+        "h6": StreamingH6,
         "bullet_list_open": StreamingBulletList,
         "ordered_list_open": StreamingOrderedList,
         "paragraph_open": StreamingParagraph,
@@ -214,7 +291,7 @@ class StreamingMarkdown(Markdown, RunwayMixin):
     }
 
     def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
-        super().__init__(markdown, classes=classes)
+        super().__init__(markdown, classes=classes, parser_factory=markdown_parser)
         self._hidden_blocks: list[Widget] = []
 
     PAD_ROWS = 3
@@ -240,8 +317,18 @@ class StreamingMarkdown(Markdown, RunwayMixin):
 
     def unpad(self) -> None:
         padded, self._padded = self._padded, None
-        if padded is not None and padded.is_attached:
+        if padded is not None:
             padded.styles.min_height = None
+
+    def pad_new(self, block: Widget) -> None:
+        """Give the growing leaf of `block`, about to be mounted at the end while streaming,
+        its blank rows now: laid out with them from the start, its second line is a
+        repaint rather than another layout."""
+        self.unpad()  # what is mounted goes below: no blank rows in between
+        leaf = growing_leaf(block) if self.runway_step else None
+        if leaf is not None:
+            self._padded = leaf
+            leaf.styles.min_height = 1 + self.PAD_ROWS
 
     def mount(
         self,
@@ -249,7 +336,10 @@ class StreamingMarkdown(Markdown, RunwayMixin):
         before: int | str | Widget | None = None,
         after: int | str | Widget | None = None,
     ) -> AwaitMount:
-        self.unpad()  # what is mounted goes below: no blank rows in between
+        if widgets and before is None and after is None:
+            self.pad_new(widgets[-1])
+        else:
+            self.unpad()
         return super().mount(*widgets, before=before, after=after)
 
     def set_runway(self, step: int) -> None:

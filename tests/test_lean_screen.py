@@ -1,0 +1,90 @@
+"""The chat screen lays out and repaints less than Textual's own (see widgets/lean_screen.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_harness import make_app
+from textual._compositor import Compositor as TextualCompositor
+from textual.geometry import Region, Size, Spacing
+from textual.map_geometry import MapGeometry
+from textual.widget import Widget
+from textual.widgets import Static
+
+from tui_chat.widgets.lean_screen import LeanCompositor, OrderBlindGeometry
+
+
+def geometry(order: tuple[tuple[int, int, int], ...], y: int = 0) -> OrderBlindGeometry:
+    region = Region(0, y, 10, 2)
+    return OrderBlindGeometry(
+        region, order, region, Size(10, 2), Size(10, 2), region, Spacing()
+    )
+
+
+def test_geometries_that_differ_only_in_order_are_equal() -> None:
+    first, renumbered = geometry(((0, 0, -2),)), geometry(((0, 0, -3),))
+    assert first == renumbered and hash(first) == hash(renumbered)
+    assert first.order != renumbered.order  # painting still sorts by the real order
+    assert first != geometry(((0, 0, -2),), y=1)  # a move is a change
+    # Both sides of a layout diff: only the moved one is left.
+    old = {"a": first, "b": geometry(((0, 0, -1),), y=2)}
+    new = {"a": renumbered, "b": geometry(((0, 0, -1),), y=3)}
+    assert {key for key, _ in old.items() ^ new.items()} == {"b"}
+    plain = MapGeometry(*first)
+    assert (first == plain) is (tuple(first) == tuple(plain))
+
+
+async def test_chat_screen_uses_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path, None)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        assert isinstance(compositor, LeanCompositor)
+        assert all(isinstance(g, OrderBlindGeometry) for g in compositor._full_map.values())
+
+
+async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
+    """A widget that grows is laid out once: setting the resized widgets' virtual sizes
+    does not ask for a second layout (Textual's own screen lays out twice)."""
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        note = Static("one line")
+        await screen.query_one("#messages").mount(note)
+        await pilot.pause()
+        reflows = 0
+        reflow = screen._compositor.reflow
+
+        def counted(*args: object) -> object:
+            nonlocal reflows
+            reflows += 1
+            return reflow(*args)
+
+        screen._compositor.reflow = counted
+        note.update("one\ntwo\nthree")
+        for _ in range(5):
+            await pilot.pause()
+        assert note.size.height == 3
+        assert reflows == 1
+        assert vars(Widget)["virtual_size"]._repaint  # as Textual has it, outside a layout
+
+
+async def test_an_update_renders_only_its_rows_and_the_same_as_textual(tmp_path: Path) -> None:
+    """A partial update renders each widget's lines in the update's rows only, and those
+    rows come out exactly as Textual renders them."""
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        crop = Region(0, 20, 80, 2)
+        ours = list(compositor._get_renders(crop))
+        textuals = list(TextualCompositor._get_renders(compositor, crop))
+        assert all(len(strips) <= 2 for _, _, strips in ours)
+        assert any(len(strips) > 2 for _, _, strips in textuals)  # the whole view, say
+        rows = {20, 21}.__contains__
+        lean = compositor._render_chops(crop, rows)
+        compositor._get_renders = lambda crop=None: TextualCompositor._get_renders(  # type: ignore[method-assign]
+            compositor, crop
+        )
+        plain = compositor._render_chops(crop, rows)
+        assert [lean[y] for y in (20, 21)] == [plain[y] for y in (20, 21)]
