@@ -186,3 +186,27 @@ async def test_big_batch_of_reasoning_ends_a_full_render(tmp_path: Path, server)
         await pilot.pause()
         assert [(name, text) for name, text, *_ in rendered(body)] == shown  # dimmer there
 
+
+async def test_code_block_and_find_reach_blocks_still_settling(tmp_path: Path, server) -> None:
+    """Right after a fast reply ends, its early blocks are still being mounted: copying a
+    code block marks that block, and find goes to the block holding the match, once they
+    are mounted (the clipboard gets the code at once, from the text)."""
+    filler = "".join(f"Paragraph {n} without code.\n\n" for n in range(80))
+    early = "```python\nprint('first block')\n```\n\nFINDME here.\n\n"
+    text = filler + early + REPLY * 3
+    server.enqueue(Script(content=[text[:7], text[7:]], delay=0.3))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_send(pilot, "A long one")
+        await wait_until(pilot, lambda: not app.replies.live)
+        reply = app.screen.query_one(AssistantMessage)
+        assert reply.body.has_deferred  # settling: the early blocks are not mounted yet
+        await pilot.press("alt+c")
+        assert app.clipboard == "print('first block')\n"
+        await wait_for_replies(pilot, app)
+        await pilot.pause()
+        fence = app.screen.query_one(".-code-selected")
+        assert "first block" in str(fence.query_one("#code-content").render())
+        await pilot.press("ctrl+f", *"findme")
+        await pilot.pause()
+        assert "FINDME" in str(app.screen.query_one(".-find-block").render())

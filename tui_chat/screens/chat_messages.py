@@ -15,10 +15,10 @@ Markdown widget on every render, which would drop such styling.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from textual import events
 from textual.binding import Binding
 from textual.content import Content
@@ -33,6 +33,7 @@ from tui_chat.session import Message, Session
 from tui_chat.store import SessionSummary
 from tui_chat.widgets.find_bar import FindBar
 from tui_chat.widgets.messages import AssistantMessage, FlipRequested, UserMessage
+from tui_chat.widgets.stream_markdown import markdown_parser
 
 if TYPE_CHECKING:
     from tui_chat.screens.chat import ChatScreen
@@ -105,9 +106,6 @@ MESSAGE_BINDINGS = [
     Binding("ctrl+o", "attach_image", "Attach image", id="message.attach_image", show=False),
 ]
 
-_CODE_PARSER = MarkdownIt("gfm-like")
-
-
 @dataclass
 class Editing:
     """An earlier user message being edited in the prompt, and what the prompt held."""
@@ -127,7 +125,7 @@ class Match:
 def code_blocks(markdown: str) -> list[tuple[str, str]]:
     """(language, code) of each fenced or indented code block, in document order."""
     blocks = []
-    for token in _CODE_PARSER.parse(markdown):
+    for token in markdown_parser().parse(markdown):
         if token.type in ("fence", "code_block"):
             blocks.append((token.info.strip().split(" ")[0] if token.info else "", token.content))
     return blocks
@@ -598,6 +596,9 @@ class MessageActions:
         widget = view.message_widget(message.id)
         if not isinstance(widget, AssistantMessage):
             return
+        if widget.has_pending_blocks:  # a fast reply just ended: its blocks are still mounting
+            self._after_pending(widget, lambda: self._mark_code_block(message, index))
+            return
         fences = list(widget.body.query(MarkdownFence))
         view.unfold_all()
         if index < len(fences):
@@ -727,7 +728,9 @@ class MessageActions:
             old.remove_class("-find-current", "-find-block")
         widget.add_class("-find-current")
         target: Widget = widget
-        if isinstance(widget, AssistantMessage):
+        if isinstance(widget, AssistantMessage) and widget.has_pending_blocks:
+            self._after_pending(widget, self._show_match)  # then to the block with the match
+        elif isinstance(widget, AssistantMessage):
             block = self._block_of(widget, match.occurrence)
             if block is not None:
                 block.add_class("-find-block")
@@ -735,6 +738,21 @@ class MessageActions:
         view.scroll_to_widget(target, animate=False, center=True)
         # Messages just mounted (show_earlier) are laid out on the next refresh.
         screen.call_after_refresh(view.scroll_to_widget, target, animate=False, center=True)
+
+    def _after_pending(
+        self, widget: AssistantMessage, then: Callable[[], Awaitable[None] | None]
+    ) -> None:
+        """Mount the blocks `widget` still defers (in a worker: it can take a moment), then
+        call `then` again."""
+
+        async def mount_then() -> None:
+            await widget.show_pending()
+            if widget.is_attached and not widget.has_pending_blocks:
+                done = then()
+                if done is not None:
+                    await done
+
+        self._screen.run_worker(mount_then(), group="pending-blocks", exclusive=True)
 
     def _block_of(self, widget: AssistantMessage, occurrence: int) -> Widget | None:
         """The innermost Markdown block of `widget` showing the `occurrence`-th match, by

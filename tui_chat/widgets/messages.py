@@ -7,7 +7,6 @@ import re
 import time
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
 from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
@@ -33,6 +32,7 @@ from tui_chat.widgets.json_view import reply_markdown
 from tui_chat.widgets.stream_markdown import (
     StreamingMarkdown,
     keep_distance_from_end,
+    markdown_parser,
     mount_pending,
 )
 
@@ -211,6 +211,8 @@ class AssistantMessage(Vertical, can_focus=True):
         """The reply ended and blocks deferred while it streamed are still being mounted."""
         self._hurry = False
         self._settle_round = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
 
     def compose(self) -> ComposeResult:
         yield self._meta
@@ -282,6 +284,7 @@ class AssistantMessage(Vertical, can_focus=True):
             self._show_live(False)
             if self._body.has_pending and not self.message.json_mode:
                 self.settling, self._hurry = True, False
+                self._settled.clear()
                 self._settle_round += 1
                 self.run_worker(self._settle(self._settle_round), group="settle", exclusive=True)
             else:
@@ -293,7 +296,8 @@ class AssistantMessage(Vertical, can_focus=True):
 
     @property
     def has_pending_blocks(self) -> bool:
-        return self._body.has_pending
+        """Whether blocks deferred while streaming are not all mounted, shown and checked."""
+        return self.settling or self._body.has_pending
 
     async def _settle(self, settle_round: int) -> None:
         """Mount the blocks deferred while streaming, a few at a time and hidden (hidden
@@ -317,12 +321,15 @@ class AssistantMessage(Vertical, can_focus=True):
         finally:
             if settle_round == self._settle_round:  # not replaced by a later one (a continuation)
                 self.settling = False
+                self._settled.set()
 
     async def show_pending(self) -> None:
-        """The user scrolled away from the end: mount what is deferred now, keeping the
-        distance from the end of the view (what the user looks at) the same."""
+        """Mount what is deferred now (the user scrolled away from the end, or looks for a
+        block), keeping the distance from the end of the view (what the user looks at) the
+        same. A settle under way is hurried and waited for."""
         if self.settling:
             self._hurry = True
+            await self._settled.wait()
             return
         view = self.parent
         if isinstance(view, FollowingScroll) and self._body.has_pending:
@@ -367,9 +374,9 @@ async def finish_streamed(markdown: Markdown) -> None:
 
 async def blocks_match_source(markdown: Markdown) -> bool:
     """Whether the top-level blocks on screen are those a full parse of the source gives."""
-    parser = MarkdownIt("gfm-like")
     loop = asyncio.get_running_loop()
-    tokens = await loop.run_in_executor(None, parser.parse, markdown.source)
+    source = markdown.source
+    tokens = await loop.run_in_executor(None, lambda: markdown_parser().parse(source))
     expected: list[type] = []
     for token in tokens:
         if token.level != 0 or token.nesting == -1:
