@@ -219,6 +219,20 @@ def generate_chunks(n_tokens: int, seed: int = 1, probe_every: int = 0) -> list[
     return chunks
 
 
+def generate_code_chunks(n_tokens: int, seed: int = 1) -> list[str]:
+    """Exactly `n_tokens` content chunks (at least 8) of a reply that is one long Python
+    code block (a whole script, as users ask for), closed, then the end marker."""
+    rng = random.Random(seed)
+    head = tokenize("Here is the whole script:\n\n```python\nimport asyncio\n")
+    tail = tokenize("\n```\n\n")
+    body: list[str] = []
+    while len(head) + len(body) + len(tail) < n_tokens - 1:
+        function = _python(rng).removeprefix("```python\n").removesuffix("```")
+        body.extend(tokenize("\n\n" + function.rstrip("\n")))
+    body = body[: max(0, n_tokens - 1 - len(head) - len(tail))]
+    return [*head, *body, *tail, END_MARKER]
+
+
 def generate_reply(seed: int, blocks: int) -> str:
     """A Markdown reply of `blocks` blocks picked at random (any kind, code and Chinese
     included), with a heading before every fourth block when there are more than three."""

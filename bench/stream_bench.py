@@ -31,7 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import benchlib as bl
-from longreply import END_MARKER, PROBE_RE, generate_chunks, generate_reasoning
+from longreply import (
+    END_MARKER,
+    PROBE_RE,
+    generate_chunks,
+    generate_code_chunks,
+    generate_reasoning,
+)
 
 sys.path.insert(0, str(bl.REPO_DIR / "tests"))
 import sse_server
@@ -464,14 +470,26 @@ def main(argv: list[str] | None = None, info: bl.BenchInfo = INFO) -> int:
     parser.add_argument(
         "--key-interval", type=float, default=0.3, metavar="S", help="seconds between letters"
     )
+    parser.add_argument(
+        "--code",
+        action="store_true",
+        help="the reply is one long Python code block (no probe words) instead of the mixed "
+        "Markdown document",
+    )
     args = bl.parse_bench_args(parser, argv)
     if args.tokens < 1 or args.rate < 0 or args.reasoning < 0 or args.probe_every < 0:
         parser.error("--tokens must be positive, --rate, --reasoning and --probe-every >= 0")
     if not 0 <= args.type_keys <= len(KEY_LETTERS) or args.key_interval <= 0:
         parser.error(f"--keys must be 0 to {len(KEY_LETTERS)}, --key-interval positive")
-    if args.type_keys and not args.probe_every:
-        parser.error("--keys starts typing at the first probe seen: it needs --probe-every")
-    chunks = generate_chunks(args.tokens, probe_every=args.probe_every)
+    if args.type_keys and (args.code or not args.probe_every):
+        parser.error(
+            "--keys starts typing at the first probe seen: it needs --probe-every "
+            "(and the mixed document: --code has no probe words)"
+        )
+    if args.code:
+        chunks = generate_code_chunks(args.tokens)
+    else:
+        chunks = generate_chunks(args.tokens, probe_every=args.probe_every)
     n_probes = len(PROBE_RE.findall("".join(chunks)))
     reasoning = generate_reasoning(args.reasoning)
 
@@ -516,7 +534,8 @@ def main(argv: list[str] | None = None, info: bl.BenchInfo = INFO) -> int:
         rate = f"{args.rate:g} tokens/s" if args.rate else "as fast as possible"
         probes = f" with {n_probes} probe words" if n_probes else ""
         setup = (
-            f"{len(chunks)} content chunks ({len(''.join(chunks))} chars){probes}"
+            f"{len(chunks)} content chunks ({len(''.join(chunks))} chars"
+            f"{', one Python code block' if args.code else ''}){probes}"
             f"{f' after {len(reasoning)} reasoning chunks' if reasoning else ''}, {rate}, "
             f"medians of {args.runs} run(s)"
         )

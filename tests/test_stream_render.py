@@ -65,11 +65,12 @@ def textual_class(widget: Static) -> str:
 
 def rendered(markdown: Markdown) -> list[tuple[object, ...]]:
     """What each displayed Static inside a Markdown widget shows, in order, and how (its
-    style, alignment and spacing: the CSS its class gets)."""
+    text's styles, its own style, alignment and spacing: the CSS its class gets)."""
     return [
         (
             textual_class(w),
             str(w.render()),
+            tuple(getattr(w.render(), "spans", ())),  # e.g. a code block's highlighting
             w.rich_style,
             w.styles.text_align,
             w.styles.content_align,
@@ -210,3 +211,32 @@ async def test_code_block_and_find_reach_blocks_still_settling(tmp_path: Path, s
         await pilot.press("ctrl+f", *"findme")
         await pilot.pause()
         assert "FINDME" in str(app.screen.query_one(".-find-block").render())
+
+
+async def test_long_code_block_streams_in_frozen_parts_and_ends_whole(
+    tmp_path: Path, server
+) -> None:
+    """While a long code block streams, the lines above its last few are frozen in labels
+    drawn once; when the reply ends it is one label, highlighted whole, as a full render."""
+    from textual.widgets import Label
+
+    from tui_chat.widgets.stream_markdown import CHUNK_LINES, StreamingFence
+
+    code = "\n".join(f"value_{n} = compute({n}, 'text')  # {n}" for n in range(5 * CHUNK_LINES))
+    text = f"Here:\n\n```python\n{code}\n```\n\nDone.\n"
+    lines = text.splitlines(keepends=True)
+    server.enqueue(Script(content=lines, delay=0.03))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_send(pilot, "Code please")
+        await wait_until(pilot, lambda: bool(app.screen.query("StreamingFence Label.frozen")))
+        fence = app.screen.query_one(StreamingFence)
+        shown = [str(label.render()) for label in fence.query(Label)]
+        assert len(shown) >= 2 and code.startswith("\n".join(shown))
+        await wait_for_replies(pilot, app)
+        assert len(fence.query(Label)) == 1
+        reply = app.screen.query_one(AssistantMessage)
+        reference = Markdown(text)
+        await app.screen.query_one("#messages").mount(reference)
+        await pilot.pause()
+        assert rendered(reply.body) == rendered(reference)

@@ -30,6 +30,7 @@ from tui_chat.timefmt import short_count
 from tui_chat.widgets.folding import Fold, FollowingScroll, unfold
 from tui_chat.widgets.json_view import reply_markdown
 from tui_chat.widgets.stream_markdown import (
+    StreamingFence,
     StreamingMarkdown,
     keep_distance_from_end,
     markdown_parser,
@@ -361,13 +362,15 @@ async def finish_streamed(markdown: Markdown) -> None:
     Incremental appends can split a block wrongly (a table whose delimiter row came in a
     later batch stays a paragraph), so the blocks are checked against a fresh parse and the
     whole text is rendered again only when they differ; otherwise just the tables that grew
-    while streaming are rebuilt.
+    while streaming are rebuilt and the code blocks highlighted whole (see StreamingFence).
     """
     unfold(markdown)
     async with markdown.lock:  # after any append still running
         pass
     if await blocks_match_source(markdown):
         await rebuild_streamed_tables(markdown)
+        for fence in markdown.query(StreamingFence):
+            await fence.join()
     else:
         await markdown.update(markdown.source)
 
