@@ -219,16 +219,41 @@ def generate_chunks(n_tokens: int, seed: int = 1, probe_every: int = 0) -> list[
     return chunks
 
 
-def generate_code_chunks(n_tokens: int, seed: int = 1) -> list[str]:
-    """Exactly `n_tokens` content chunks (at least 8) of a reply that is one long Python
-    code block (a whole script, as users ask for), closed, then the end marker."""
+LONG_KINDS = ("code", "list", "table")
+
+
+def generate_long_chunks(kind: str, n_tokens: int, seed: int = 1) -> list[str]:
+    """Exactly `n_tokens` content chunks (at least 8) of a reply that is one long block of
+    `kind` (LONG_KINDS: a Python script, a bullet list, a table), closed, then the end
+    marker. No probe words."""
     rng = random.Random(seed)
-    head = tokenize("Here is the whole script:\n\n```python\nimport asyncio\n")
-    tail = tokenize("\n```\n\n")
+    if kind == "code":
+        head = tokenize("Here is the whole script:\n\n```python\nimport asyncio\n")
+        tail = tokenize("\n```\n\n")
+
+        def more() -> str:
+            function = _python(rng).removeprefix("```python\n").removesuffix("```")
+            return "\n\n" + function.rstrip("\n")
+    elif kind == "list":
+        head = tokenize("Here is the list:\n\n- first item")
+        tail = tokenize("\n\n")
+
+        def more() -> str:
+            return "\n- " + _sentence(rng)
+    elif kind == "table":
+        head = tokenize("Here is the table:\n\n| name | kind | value | notes |\n|---|---|---|---|")
+        tail = tokenize("\n\n")
+
+        def more() -> str:
+            words = " ".join(rng.choice(_WORDS) for _ in range(3))
+            return f"\n| {rng.choice(_WORDS)}_{rng.randint(1, 99)} | {rng.choice(_WORDS)} | " + (
+                f"{rng.random() * 100:.1f} | {words} |"
+            )
+    else:
+        raise ValueError(f"kind must be one of {LONG_KINDS}")
     body: list[str] = []
     while len(head) + len(body) + len(tail) < n_tokens - 1:
-        function = _python(rng).removeprefix("```python\n").removesuffix("```")
-        body.extend(tokenize("\n\n" + function.rstrip("\n")))
+        body.extend(tokenize(more()))
     body = body[: max(0, n_tokens - 1 - len(head) - len(tail))]
     return [*head, *body, *tail, END_MARKER]
 

@@ -33,9 +33,10 @@ from typing import Any
 import benchlib as bl
 from longreply import (
     END_MARKER,
+    LONG_KINDS,
     PROBE_RE,
     generate_chunks,
-    generate_code_chunks,
+    generate_long_chunks,
     generate_reasoning,
 )
 
@@ -471,23 +472,23 @@ def main(argv: list[str] | None = None, info: bl.BenchInfo = INFO) -> int:
         "--key-interval", type=float, default=0.3, metavar="S", help="seconds between letters"
     )
     parser.add_argument(
-        "--code",
-        action="store_true",
-        help="the reply is one long Python code block (no probe words) instead of the mixed "
-        "Markdown document",
+        "--long",
+        choices=LONG_KINDS,
+        help="the reply is one long block of this kind (a Python script, a bullet list, a "
+        "table; no probe words) instead of the mixed Markdown document",
     )
     args = bl.parse_bench_args(parser, argv)
     if args.tokens < 1 or args.rate < 0 or args.reasoning < 0 or args.probe_every < 0:
         parser.error("--tokens must be positive, --rate, --reasoning and --probe-every >= 0")
     if not 0 <= args.type_keys <= len(KEY_LETTERS) or args.key_interval <= 0:
         parser.error(f"--keys must be 0 to {len(KEY_LETTERS)}, --key-interval positive")
-    if args.type_keys and (args.code or not args.probe_every):
+    if args.type_keys and (args.long or not args.probe_every):
         parser.error(
             "--keys starts typing at the first probe seen: it needs --probe-every "
-            "(and the mixed document: --code has no probe words)"
+            "(and the mixed document: --long has no probe words)"
         )
-    if args.code:
-        chunks = generate_code_chunks(args.tokens)
+    if args.long:
+        chunks = generate_long_chunks(args.long, args.tokens)
     else:
         chunks = generate_chunks(args.tokens, probe_every=args.probe_every)
     n_probes = len(PROBE_RE.findall("".join(chunks)))
@@ -535,7 +536,7 @@ def main(argv: list[str] | None = None, info: bl.BenchInfo = INFO) -> int:
         probes = f" with {n_probes} probe words" if n_probes else ""
         setup = (
             f"{len(chunks)} content chunks ({len(''.join(chunks))} chars"
-            f"{', one Python code block' if args.code else ''}){probes}"
+            f"{f', one long {args.long}' if args.long else ''}){probes}"
             f"{f' after {len(reasoning)} reasoning chunks' if reasoning else ''}, {rate}, "
             f"medians of {args.runs} run(s)"
         )

@@ -120,3 +120,59 @@ async def test_nothing_stays_folded_once_replies_end(tmp_path: Path, server) -> 
         messages = list(app.screen.query(".message"))
         assert len(messages) == 6
         assert all(message.display for message in messages)
+
+
+async def test_long_lists_and_tables_stream_built_from_their_end(
+    tmp_path: Path, server, monkeypatch
+) -> None:
+    """Long lists (numbers growing to three digits, nested items) and a long table stream
+    with only their last items or rows built again on each frame, the rows of a list far
+    above the view fold, and the replies end as full renders."""
+    import tui_chat.widgets.stream_markdown as stream_markdown
+    from tui_chat.widgets.stream_markdown import TRIM_MIN
+
+    trimmed: dict[str, int] = {}
+    trim = stream_markdown._trim_shown
+
+    def counted(tokens, *args):  # type: ignore[no-untyped-def]
+        result = trim(tokens, *args)
+        if result:
+            kind, skipped = tokens[0].type, result[1]["_stream_skipped"]
+            trimmed[kind] = max(trimmed.get(kind, 0), skipped)
+        return result
+
+    monkeypatch.setattr(stream_markdown, "_trim_shown", counted)
+    numbered = "Steps:\n\n" + "\n".join(f"{i}. step {i} 第{i}步" for i in range(1, 106))
+    bullets = "\n".join(
+        f"- point {i}" + ("\n  - nested under it" if i % 7 == 0 else "") for i in range(40)
+    )
+    table = "| n | word |\n|---|---|\n" + "\n".join(f"| {i} | w{i} |" for i in range(60))
+    rest = f"Points:\n\n{bullets}\n\n{table}\n\nThe end.\n"
+    server.enqueue(Script(content=chunk(numbered, 3), delay=0.002, hold=True))
+    server.enqueue(Script(content=chunk(rest, 4), delay=0.005))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_and_send(pilot, "steps please")
+        def steps() -> StreamingOrderedList:  # rebuilt when its numbers get wider
+            return app.screen.query_one(StreamingOrderedList)
+
+        await wait_until(pilot, lambda: bool(app.screen.query(StreamingOrderedList)), 10)
+        await wait_until(pilot, lambda: len(steps().children) > 105, 15)  # and a Fold
+        await wait_until(pilot, lambda: bool((fold := fold_of(steps())) and fold.hidden), 5)
+        assert trimmed["ordered_list_open"] > 50  # built from near its end, not its start
+        await pilot.press("escape")  # the held stream: keep what arrived
+        await wait_for_replies(pilot, app, 15)
+        trimmed.clear()
+        await type_and_send(pilot, "points please")
+        await wait_until(pilot, lambda: len(server.requests) > 1, 5)
+        await wait_for_replies(pilot, app, 30)
+        await pilot.pause(0.2)
+        assert trimmed["bullet_list_open"] >= TRIM_MIN and trimmed["table_open"] >= TRIM_MIN
+        for reply, text in zip(app.screen.query(AssistantMessage), (numbered, rest), strict=True):
+            assert reply.body.source.rstrip() == text.rstrip()
+            assert not any(fold.display for fold in reply.body.query(Fold))
+            reference = Markdown(reply.body.source)
+            await app.screen.view.mount(reference)
+            await pilot.pause(0.2)
+            assert rendered(reply.body) == rendered(reference)
+            await reference.remove()

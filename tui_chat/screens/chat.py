@@ -279,7 +279,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, L
             return
         await self._flush(live)
         widget = self._live_widget
-        self.view.fold_offscreen(self.view, *([widget.body] if widget is not None else []))
+        self.view.fold_offscreen(self.view, *(widget.body.foldable() if widget is not None else []))
         self.thinking.fold_offscreen()
         self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
 

@@ -16,7 +16,9 @@ height; they are mounted, a few at a time, once the reply has ended (or at once 
 scrolls up), so the end of the reply shows as soon as it arrives.
 
 A long code block would be highlighted and rendered whole on every frame; while it streams,
-only its last lines are (see `StreamingFence`).
+only its last lines are (see `StreamingFence`). A long list or table would be built again,
+every item or cell a widget, on every frame; only its last items or rows are (see
+`_trim_shown`), and the items of a long list fold like blocks when far above the view.
 """
 
 from __future__ import annotations
@@ -55,9 +57,11 @@ from textual.widgets._markdown import (
     MarkdownListItem,
     MarkdownOrderedList,
     MarkdownParagraph,
+    MarkdownTable,
+    MarkdownTableContent,
 )
 
-from tui_chat.widgets.folding import RunwayMixin
+from tui_chat.widgets.folding import Runway, RunwayMixin
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -308,27 +312,31 @@ def _symbols(block: MarkdownBlock) -> list[str]:
     if items:
         with contextlib.suppress(ValueError):
             start = int(items[0].bullet)
+    start = getattr(block, "_stream_start", start)  # built from the end of a long list
     numbers = [f"{number}{suffix}" for number in range(start, start + len(items))]
     size = max((len(n) for n in numbers), default=0)
     return [n.rjust(size + 1) for n in numbers]
 
 
 async def _update_list(old: MarkdownBlock, new: MarkdownBlock) -> bool:
-    """Make the mounted list `old` show the unmounted list `new`; False if it cannot."""
+    """Make the mounted list `old` show the unmounted list `new`; False if it cannot.
+    `new` may hold only the items from `old`'s last row on (see `_trim_shown`)."""
     if type(new) is not type(old):
         return False
+    skipped: int = getattr(new, "_stream_skipped", 0)
     items = [b for b in new._blocks if isinstance(b, MarkdownListItem)]
     rows = list(old.query_children(Horizontal))
     symbols = _symbols(new)
-    if not rows or len(items) < len(rows):
+    if not rows or skipped + len(items) < len(rows) or skipped > len(rows) - 1:
         return False
-    for row, symbol in zip(rows, symbols, strict=False):
+    for row, symbol in zip(rows[skipped:], symbols, strict=False):
         if row.query_one(MarkdownBullet).symbol != symbol:
             return False  # numbers got wider (9 -> 10): every row changes
     last_row = rows[-1].query_one(Vertical)
     shown = list(last_row.children)
-    wanted = items[len(rows) - 1]._blocks
-    in_place = len(shown) == len(wanted) and len(items) == len(rows)
+    new_rows = len(rows) - skipped  # the first of `items` with no row yet
+    wanted = items[new_rows - 1]._blocks
+    in_place = len(shown) == len(wanted) and len(items) == new_rows
     markdown = old._markdown
     if not in_place and isinstance(markdown, StreamingMarkdown):
         markdown.unpad()  # rows or blocks are mounted below the padded paragraph
@@ -343,11 +351,11 @@ async def _update_list(old: MarkdownBlock, new: MarkdownBlock) -> bool:
                 paragraph._copy_context(source)
     else:
         await last_row.remove_children()
-        if len(items) == len(rows) and isinstance(markdown, StreamingMarkdown):
+        if len(items) == new_rows and isinstance(markdown, StreamingMarkdown):
             markdown.pad_new(wanted[-1])
         await last_row.mount_all(wanted)
     added = []
-    for item, symbol in zip(items[len(rows) :], symbols[len(rows) :], strict=True):
+    for item, symbol in zip(items[new_rows:], symbols[new_rows:], strict=True):
         bullet = MarkdownBullet()
         bullet.symbol = symbol
         added.append(Horizontal(bullet, Vertical(*item._blocks)))
@@ -359,16 +367,94 @@ async def _update_list(old: MarkdownBlock, new: MarkdownBlock) -> bool:
     return True
 
 
+class NeedsFullParse(Exception):
+    """A block built from the end of a list or table could not update the one shown."""
+
+
 class StreamingBulletList(MarkdownBulletList):
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         if not await _update_list(self, block):
+            if getattr(block, "_stream_skipped", 0):
+                raise NeedsFullParse
             await super()._update_from_block(block)
 
 
 class StreamingOrderedList(MarkdownOrderedList):
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         if not await _update_list(self, block):
+            if getattr(block, "_stream_skipped", 0):
+                raise NeedsFullParse
             await super()._update_from_block(block)
+
+
+class StreamingTable(MarkdownTable):
+    """A table that can take its new rows from a block built from its last row on."""
+
+    async def _update_from_block(self, block: MarkdownBlock) -> None:
+        skipped: int = getattr(block, "_stream_skipped", 0)
+        if not skipped:
+            await super()._update_from_block(block)
+            return
+        # Built from the last row shown on (see `_trim_shown`): its rows follow ours.
+        content = self.query_children(MarkdownTableContent).first(None)
+        if not isinstance(block, MarkdownTable) or content is None or not content.rows:
+            raise NeedsFullParse
+        if len(self._rows) - 1 != skipped:
+            raise NeedsFullParse
+        _headers, rows = block._get_headers_and_rows()
+        self._rows = self._rows[:skipped] + rows
+        await content._update_rows(rows)
+
+
+TRIM_MIN = 8
+"""Lists and tables with fewer items or rows on screen are built whole on every frame."""
+
+
+def _trim_shown(
+    tokens: list[Token], shown: Widget | None, markdown: Markdown
+) -> tuple[list[Token], dict[str, int]] | None:
+    """`tokens` less the items of a list, or the rows of a table, that `shown` (the last
+    block on screen, which their first block updates) shows already, and what the block
+    built from them needs to know; None to build it from all of them.
+
+    Textual parses the last block again on every frame and builds a widget for each of
+    its items or cells: a list of 200 items or a table of 200 rows cost some 40 ms a
+    frame. The parse stays; only the last item or row shown and those after it are built.
+    """
+    if not tokens or shown is None:
+        return None
+    first = tokens[0]
+    kinds = ("bullet_list_open", "ordered_list_open", "table_open")
+    if first.level != 0 or first.type not in kinds:
+        return None
+    if type(shown) is not markdown.get_block_class(first.type):
+        return None
+    end = next(
+        (n for n, token in enumerate(tokens) if token.level == 0 and token.nesting == -1),
+        len(tokens),
+    )
+    if first.type in ("bullet_list_open", "ordered_list_open"):
+        skip = len(shown.query_children(Horizontal)) - 1
+        starts = [n for n in range(1, end) if tokens[n].type == "list_item_open"]
+        starts = [n for n in starts if tokens[n].level == 1]
+        if skip < TRIM_MIN or len(starts) <= skip:
+            return None
+        marks = {"_stream_skipped": skip}
+        if first.type == "ordered_list_open":
+            start = 1
+            with contextlib.suppress(ValueError):
+                start = int(tokens[starts[0]].info)
+            marks["_stream_start"] = start + skip
+        return [first, *tokens[starts[skip] :]], marks
+    if first.type == "table_open" and isinstance(shown, MarkdownTable):
+        skip = len(shown._rows) - 1
+        body = next((n for n in range(end) if tokens[n].type == "tbody_open"), end)
+        rows = [n for n in range(body, end) if tokens[n].type == "tr_open"]
+        if skip < TRIM_MIN or len(rows) <= skip:
+            return None
+        return [*tokens[: rows[0]], *tokens[rows[skip] :]], {"_stream_skipped": skip}
+    return None
+
 
 
 class Deferred(Widget):
@@ -420,6 +506,7 @@ class StreamingMarkdown(Markdown, RunwayMixin):
         "paragraph_open": StreamingParagraph,
         "fence": StreamingFence,
         "code_block": StreamingFence,
+        "table_open": StreamingTable,
     }
 
     def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
@@ -496,6 +583,75 @@ class StreamingMarkdown(Markdown, RunwayMixin):
         if layout and self.runway_step and not regions and not recompose:
             repaint = False
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def append(self, markdown: str) -> AwaitComplete:
+        """Textual's `Markdown.append`, but a long list or table that the new text adds to
+        is built from its last shown item or row on (see `_trim_shown`)."""
+        parser = markdown_parser()
+        self._markdown = self.source + markdown
+        updated_source = "".join(
+            self._markdown.splitlines(keepends=True)[self._last_parsed_line :]
+        )
+
+        async def await_append() -> None:
+            async with self.lock:
+                tokens = parser.parse(updated_source)
+                existing_blocks = [
+                    child for child in self.children if isinstance(child, MarkdownBlock)
+                ]
+                start_line = self._last_parsed_line
+                for token in reversed(tokens):
+                    if token.map is not None and token.level == 0:
+                        self._last_parsed_line += token.map[0]
+                        break
+
+                def build(tokens: list[Token]) -> list[MarkdownBlock]:
+                    blocks = list(self._parse_markdown(tokens))
+                    for block in blocks:
+                        start, end = block.source_range
+                        block.source_range = (start + start_line, end + start_line)
+                    return blocks
+
+                last_block = existing_blocks[-1] if existing_blocks else None
+                trimmed = _trim_shown(tokens, last_block, self)
+                new_blocks = build(trimmed[0] if trimmed else tokens)
+                if trimmed and new_blocks:
+                    for name, value in trimmed[1].items():
+                        setattr(new_blocks[0], name, value)
+                with self.app.batch_update():
+                    if last_block is not None and new_blocks:
+                        last_block.source_range = new_blocks[0].source_range
+                        try:
+                            try:
+                                await last_block._update_from_block(new_blocks[0])
+                            except NeedsFullParse:
+                                new_blocks = build(tokens)
+                                await last_block._update_from_block(new_blocks[0])
+                        except IndexError:
+                            pass
+                        else:
+                            new_blocks = new_blocks[1:]
+                    if new_blocks:
+                        await self.mount_all(new_blocks)
+                if any(isinstance(block, MarkdownHeader) for block in new_blocks):
+                    self._table_of_contents = None
+                    self.post_message(
+                        Markdown.TableOfContentsUpdated(
+                            self, self.table_of_contents
+                        ).set_sender(self)
+                    )
+
+        return AwaitComplete(await_append())
+
+    def foldable(self) -> list[Widget]:
+        """What can fold what scrolled far above (see `folding`): this widget (its blocks)
+        and its last block when that is a list (its items: a long list is one block)."""
+        last = self.children[-1] if self.children else None
+        if isinstance(last, Runway) and len(self.children) > 1:
+            last = self.children[-2]
+        if isinstance(last, MarkdownBulletList | MarkdownOrderedList):
+            return [self, last]
+        return [self]
 
     async def append_deferring(self, text: str, keep_rows: int) -> None:
         """Append streamed text; with `keep_rows`, a batch of many new blocks mounts only

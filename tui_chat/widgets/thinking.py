@@ -93,7 +93,7 @@ class ThinkingPane(Vertical):
     def fold_offscreen(self) -> None:
         """Fold the reasoning that scrolled far above (see `folding`)."""
         if self._live and not self.collapsed:
-            self._scroll.fold_offscreen(self._body)
+            self._scroll.fold_offscreen(*self._body.foldable())
 
     async def finish(self) -> None:
         """The reply ended: leave a full render of the reasoning."""
