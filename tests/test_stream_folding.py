@@ -8,6 +8,7 @@ from pathlib import Path
 from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 from test_stream_render import chunk, rendered
+from textual.containers import Horizontal
 from textual.widgets import Markdown
 
 from tui_chat.widgets.folding import Fold, fold_of
@@ -148,8 +149,8 @@ async def test_long_lists_and_tables_stream_built_from_their_end(
     )
     table = "| n | word |\n|---|---|\n" + "\n".join(f"| {i} | w{i} |" for i in range(60))
     rest = f"Points:\n\n{bullets}\n\n{table}\n\nThe end.\n"
-    server.enqueue(Script(content=chunk(numbered, 3), delay=0.002, hold=True))
-    server.enqueue(Script(content=chunk(rest, 4), delay=0.005))
+    server.enqueue(Script(content=chunk(numbered, 3), delay=0.01, hold=True))
+    server.enqueue(Script(content=chunk(rest, 4), delay=0.01))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_and_send(pilot, "steps please")
@@ -157,8 +158,8 @@ async def test_long_lists_and_tables_stream_built_from_their_end(
             return app.screen.query_one(StreamingOrderedList)
 
         await wait_until(pilot, lambda: bool(app.screen.query(StreamingOrderedList)), 10)
-        await wait_until(pilot, lambda: len(steps().children) > 105, 15)  # and a Fold
-        await wait_until(pilot, lambda: bool((fold := fold_of(steps())) and fold.hidden), 5)
+        await wait_until(pilot, lambda: len(steps().query_children(Horizontal)) == 105, 20)
+        await wait_until(pilot, lambda: bool((fold := fold_of(steps())) and fold.hidden), 10)
         assert trimmed["ordered_list_open"] > 50  # built from near its end, not its start
         await pilot.press("escape")  # the held stream: keep what arrived
         await wait_for_replies(pilot, app, 15)

@@ -110,11 +110,33 @@ def attachment_line(message: Message) -> str:
     return "  ".join(f"[image: {display_name(a)}]" for a in message.attachments)
 
 
+class Alternatives:
+    """A message that shows `‹ i/n ›` when it has versions (edits, regenerated replies)."""
+
+    alternatives: tuple[int, int] = (1, 1)
+
+    def set_alternatives(self, index: int, count: int) -> None:
+        """Show `‹ index/count ›` (versions of this message)."""
+        if self.alternatives != (index, count):
+            self.alternatives = (index, count)
+            self.show_alternatives()
+
+    def show_alternatives(self) -> None:
+        raise NotImplementedError
+
+    def tell_view(self) -> None:
+        """Let the view know a message was mounted (it checks the versions shown)."""
+        ancestors = self.ancestors  # type: ignore[attr-defined]
+        view = next((a for a in ancestors if isinstance(a, MessageView)), None)
+        if view is not None:
+            view.alternatives_changed()
+
+
 # On a focused message (the prompt keeps Delete for itself).
 DELETE_BINDING = Binding("delete", "screen.delete_message", "Delete message", show=False)
 
 
-class UserMessage(FlipActions, Static, can_focus=True):
+class UserMessage(FlipActions, Alternatives, Static, can_focus=True):
     """What the user sent, shown verbatim (never parsed as markup), with its attachments
     and, when it was edited, `‹ 1/2 ›` above it."""
 
@@ -123,21 +145,15 @@ class UserMessage(FlipActions, Static, can_focus=True):
     def __init__(self, message: Message) -> None:
         super().__init__(Content(message.content), classes="message user")
         self.message = message
-        self.alternatives = (1, 1)
         self.highlight: re.Pattern[str] | None = None
         self.border_title = "You"
         self.refresh_content()
 
     def on_mount(self) -> None:
-        view = next((a for a in self.ancestors if isinstance(a, MessageView)), None)
-        if view is not None:
-            view.alternatives_changed()
+        self.tell_view()
 
-    def set_alternatives(self, index: int, count: int) -> None:
-        """Show `‹ i/n ›` (versions of this message) on a first line of its own."""
-        if self.alternatives != (index, count):
-            self.alternatives = (index, count)
-            self.refresh_content()
+    def show_alternatives(self) -> None:
+        self.refresh_content()  # on a first line of its own
 
     def set_highlight(self, pattern: re.Pattern[str] | None) -> None:
         """Highlight what `pattern` matches in the text (find in session)."""
@@ -187,7 +203,7 @@ class ReplyBody(StreamingMarkdown):
         return AwaitComplete(first_render())
 
 
-class AssistantMessage(Vertical, can_focus=True):
+class AssistantMessage(Alternatives, Vertical, can_focus=True):
     """A reply: a meta line, the Markdown body, and a note on how it ended."""
 
     BINDINGS = [DELETE_BINDING]
@@ -207,7 +223,6 @@ class AssistantMessage(Vertical, can_focus=True):
         self._streaming = False
         self.parts_shown = 0
         """How many streamed text parts have been written to the body."""
-        self.alternatives = (1, 1)
         self.settling = False
         """The reply ended and blocks deferred while it streamed are still being mounted."""
         self._hurry = False
@@ -222,14 +237,10 @@ class AssistantMessage(Vertical, can_focus=True):
 
     def on_mount(self) -> None:
         self.refresh_note()
-        view = next((a for a in self.ancestors if isinstance(a, MessageView)), None)
-        if view is not None:
-            view.alternatives_changed()
+        self.tell_view()
 
-    def set_alternatives(self, index: int, count: int) -> None:
-        if self.alternatives != (index, count):
-            self.alternatives = (index, count)
-            self.refresh_meta()
+    def show_alternatives(self) -> None:
+        self.refresh_meta()
 
     def on_focus(self) -> None:
         self.post_message(self.Selected(self))
