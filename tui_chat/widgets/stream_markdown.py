@@ -27,7 +27,7 @@ import contextlib
 import math
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Self, TypeGuard
 
 from markdown_it import MarkdownIt
 from rich.cells import cell_len
@@ -90,7 +90,7 @@ def update_in_place(widget: Static, content: Content) -> None:
     Most frames of a stream add a few words to the last line of a paragraph or a code
     block; a repaint of that widget is enough, while a layout walks every widget on screen.
     While streaming, the growing widget is also given a few blank rows to grow into (see
-    `StreamingMarkdown.pad`), so a new line is mostly a repaint too.
+    `StreamingMarkdown.grow`), so a new line is mostly a repaint too.
     """
     height = widget.size.height
     widget.update(content, layout=False)
@@ -109,6 +109,11 @@ def update_in_place(widget: Static, content: Content) -> None:
         widget.refresh(layout=True)
 
 
+def _is_streaming(markdown: Markdown) -> TypeGuard[StreamingMarkdown]:
+    """Whether `markdown` is a StreamingMarkdown that a reply is streaming into."""
+    return isinstance(markdown, StreamingMarkdown) and bool(markdown.runway_step)
+
+
 def _streaming_owner(widget: Widget) -> StreamingMarkdown | None:
     """The StreamingMarkdown `widget` is a block of (or the label of a block of), while it
     streams."""
@@ -116,9 +121,7 @@ def _streaming_owner(widget: Widget) -> StreamingMarkdown | None:
     if not isinstance(block, MarkdownBlock):
         return None
     markdown = block._markdown
-    if isinstance(markdown, StreamingMarkdown) and markdown.runway_step:
-        return markdown
-    return None
+    return markdown if _is_streaming(markdown) else None
 
 
 class InPlaceBlock(MarkdownBlock):
@@ -172,10 +175,6 @@ def growing_leaf(block: Widget) -> Widget | None:
 
 CHUNK_LINES = 12
 """While a code block streams, its lines are frozen this many at a time (see StreamingFence)."""
-
-
-def _is_streaming(markdown: Markdown) -> bool:
-    return isinstance(markdown, StreamingMarkdown) and bool(markdown.runway_step)
 
 
 class StreamingFence(MarkdownFence):
@@ -371,20 +370,23 @@ class NeedsFullParse(Exception):
     """A block built from the end of a list or table could not update the one shown."""
 
 
-class StreamingBulletList(MarkdownBulletList):
+class GrowingList(MarkdownBlock):
+    """A list that keeps its rows and takes new ones (see `_update_list`). List it after
+    the list class: Textual takes CSS type names from the first base only."""
+
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         if not await _update_list(self, block):
             if getattr(block, "_stream_skipped", 0):
                 raise NeedsFullParse
-            await super()._update_from_block(block)
+            await super()._update_from_block(block)  # Textual's rebuild
 
 
-class StreamingOrderedList(MarkdownOrderedList):
-    async def _update_from_block(self, block: MarkdownBlock) -> None:
-        if not await _update_list(self, block):
-            if getattr(block, "_stream_skipped", 0):
-                raise NeedsFullParse
-            await super()._update_from_block(block)
+class StreamingBulletList(MarkdownBulletList, GrowingList):
+    pass
+
+
+class StreamingOrderedList(MarkdownOrderedList, GrowingList):
+    pass
 
 
 class StreamingTable(MarkdownTable):
@@ -454,7 +456,6 @@ def _trim_shown(
             return None
         return [*tokens[: rows[0]], *tokens[rows[skip] :]], {"_stream_skipped": skip}
     return None
-
 
 
 class Deferred(Widget):
