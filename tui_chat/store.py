@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -191,11 +192,14 @@ class SessionStore:
             if not self._index_dirty:
                 return
             entries = list(self._index.items())
-        first = sorted((e.summary for _, e in entries), key=SessionSummary.sort_key)
+        # The sidebar's first sessions, in its order, without sorting all of them.
+        first = heapq.nsmallest(
+            HEAD_SESSIONS, (e.summary for _, e in entries), key=SessionSummary.sort_key
+        )
         head = {
             "version": INDEX_VERSION,
             "count": len(entries),
-            "head": [asdict(summary) for summary in first[:HEAD_SESSIONS]],
+            "head": [asdict(summary) for summary in first],
         }
         data = {
             "entries": {
