@@ -3,6 +3,8 @@
 Cases, interleaved per round:
 
 - ``minimal``: a Textual app with a Static and an Input (``clients/minimal_app.py``);
+- ``skeleton``: tui-chat's first screen from stock widgets and tui-chat's stylesheet, none of
+  its code (``clients/skeleton_app.py``): the floor for a screen like tui-chat's;
 - ``tui-chat 0``: tui-chat with a fresh, empty data dir;
 - ``tui-chat 10k first``: 10,000 saved sessions and no session index (the app builds it);
 - ``tui-chat 10k warm``: the same sessions with the index the previous start wrote;
@@ -33,9 +35,11 @@ from tui_chat.session import Message, Session, Usage
 from tui_chat.store import SessionStore
 
 CASES = (
-    "minimal", "tui-chat 0", "tui-chat 10k first", "tui-chat 10k warm",
+    "minimal", "skeleton", "tui-chat 0", "tui-chat 10k first", "tui-chat 10k warm",
     "tui-chat 2k msgs", "tui-chat 2k open",
 )  # fmt: skip
+BASELINES = {"minimal": "minimal_app.py", "skeleton": "skeleton_app.py"}
+"""The cases that are not tui-chat, and their clients."""
 INFO = bl.BenchInfo("Start-up benchmark", "startup_bench.py", "startup-latest", width=18)
 SIDEBAR_WAIT = 60.0
 """After "Message…" shows, how long to wait for the sidebar to list every session."""
@@ -194,8 +198,8 @@ class Setup(bl.Workspace):
 
 
 def command(setup: Setup, case: str, data_dir: Path) -> str:
-    if case == "minimal":
-        return shlex.join([bl.PYTHON, str(bl.CLIENTS_DIR / "minimal_app.py")])
+    if case in BASELINES:
+        return shlex.join([bl.PYTHON, str(bl.CLIENTS_DIR / BASELINES[case])])
     return shlex.join([bl.TUI_CHAT, "--config", str(setup.config), "--data-dir", str(data_dir)])
 
 
@@ -239,7 +243,7 @@ def measure(setup: Setup, case: str, round_no: int) -> StartRun:
         run.ready = seen - pane.launched
         run.cpu = bl.cpu_seconds(pids)
         run.rss_mb = bl.peak_rss_mb(pids)
-        if case != "minimal":
+        if case not in BASELINES:
             pane.wait(sights.until("listed"), min(pane.deadline, seen + SIDEBAR_WAIT))
             run.listed = sights.at["listed"] - pane.launched
         if case == "tui-chat 2k msgs":
@@ -248,7 +252,7 @@ def measure(setup: Setup, case: str, round_no: int) -> StartRun:
             run.last_cpu = bl.cpu_seconds(bl.process_tree(pid))
         if case == "tui-chat 2k open":
             open_long_session(pane, pid, run, sights)
-        if case != "minimal":
+        if case not in BASELINES:
             run.rss_mb = max(run.rss_mb, bl.peak_rss_mb(bl.process_tree(pid)))
     run.error = pane.error
     notes = [run.notes, *bl.screen_warnings(pane.screen, "could not be read")]

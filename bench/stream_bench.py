@@ -1,11 +1,14 @@
 """Streaming benchmark: how long until the last token of a long Markdown reply is on screen.
 
-Three clients stream the same reply from the OpenAI-compatible test server
+Four clients stream the same reply from the OpenAI-compatible test server
 (``tests/sse_server.py``, run in this process) inside a fresh 200×50 tmux session each:
 
 - ``print``: prints each content delta (``clients/print_client.py``);
 - ``markdown``: a minimal Textual app streaming into one Markdown widget
   (``clients/markdown_stream_app.py``);
+- ``plain``: a Textual app showing the reply as plain text, one Static
+  per paragraph, 20 frames a second (``clients/plain_stream_app.py``), the floor for a
+  Textual client;
 - ``tui-chat``: the app itself, sent the prompt "go" with tmux send-keys.
 
 The clock starts when the server receives the chat request and stops when the reply's last
@@ -61,10 +64,11 @@ KEY_POLL = 0.005
 """Poll period while a typed letter has not shown yet."""
 KEY_WAIT = 5.0
 """After the end marker showed, how long to wait for typed letters still missing."""
-CLIENT_KEYS = ("print", "markdown", "tui-chat")
+CLIENT_KEYS = ("print", "markdown", "plain", "tui-chat")
 LABELS = {
     "print": "print baseline",
     "markdown": "minimal Markdown app",
+    "plain": "plain-text Textual app",
     "tui-chat": "tui-chat",
 }
 
@@ -244,8 +248,8 @@ def client_command(bench: Bench, key: str, data_dir: Path) -> str:
     base_url = bench.server.base_url
     if key == "print":
         return shlex.join([bl.PYTHON, str(bl.CLIENTS_DIR / "print_client.py"), base_url, MODEL])
-    if key == "markdown":
-        app = str(bl.CLIENTS_DIR / "markdown_stream_app.py")
+    if key in ("markdown", "plain"):
+        app = str(bl.CLIENTS_DIR / f"{key}_stream_app.py")
         return shlex.join([bl.PYTHON, app, base_url, MODEL])
     app = [bl.TUI_CHAT, "--config", str(bench.config), "--data-dir", str(data_dir)]
     if bench.profile:
