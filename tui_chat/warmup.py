@@ -17,6 +17,7 @@ warm-up thread).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 from collections.abc import Callable, Iterable
@@ -107,10 +108,11 @@ def code_highlighting() -> None:
 
 
 def markdown_parser() -> None:
-    """Parse a small document once (tables, lists, fences): the parser's first run."""
-    from markdown_it import MarkdownIt
+    """Parse a small document once (tables, lists, fences) with the app's parser: the
+    first run compiles what every parser shares (this thread keeps its own parser)."""
+    from tui_chat.widgets.stream_markdown import markdown_parser as parser
 
-    MarkdownIt("gfm-like").parse(SAMPLE_MARKDOWN)
+    parser().parse(SAMPLE_MARKDOWN)
 
 
 SDK_STEPS: tuple[Callable[[], None], ...] = (sdk_client, transport_modules)
@@ -133,10 +135,9 @@ _done_lock = threading.Lock()
 
 def run_steps(
     steps: Iterable[Callable[[], None]], keep_going: Callable[[], bool] | None = None
-) -> list[str]:
+) -> None:
     """Run each step not yet run in this process, swallowing errors, while `keep_going()`
-    (asked before each step) holds; the names of the steps that failed."""
-    failed: list[str] = []
+    (asked before each step) holds."""
     for step in steps:
         if keep_going is not None and not keep_going():
             break
@@ -144,11 +145,8 @@ def run_steps(
             if step in _done:
                 continue
             _done.add(step)
-        try:
+        with contextlib.suppress(Exception):  # warm-up only: the real use reports it
             step()
-        except Exception:  # warm-up only: the real use reports the problem
-            failed.append(step.__name__)
-    return failed
 
 
 def start(
