@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-import openai
+from openai_deltas import content_deltas
 from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
@@ -34,16 +34,10 @@ class MarkdownStreamApp(App[None]):
     @work
     async def stream_reply(self) -> None:
         """Open the stream and write each delta to the Markdown widget."""
-        client = openai.AsyncOpenAI(base_url=self.base_url, api_key="x", max_retries=0, timeout=600)
         stream = Markdown.get_stream(self.query_one(Markdown))
         try:
-            response = await client.chat.completions.create(
-                model=self.model, messages=[{"role": "user", "content": "go"}], stream=True
-            )
-            async for chunk in response:
-                for choice in chunk.choices:
-                    if choice.delta is not None and choice.delta.content:
-                        await stream.write(choice.delta.content)
+            async for delta in content_deltas(self.base_url, self.model):
+                await stream.write(delta)
         finally:
             await stream.stop()
 

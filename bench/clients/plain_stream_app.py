@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-import openai
+from openai_deltas import content_deltas
 from textual import work
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
@@ -62,14 +62,8 @@ class PlainStreamApp(App[None]):
     @work
     async def stream_reply(self) -> None:
         """Open the stream and collect each delta for the next frame."""
-        client = openai.AsyncOpenAI(base_url=self.base_url, api_key="x", max_retries=0, timeout=600)
-        response = await client.chat.completions.create(
-            model=self.model, messages=[{"role": "user", "content": "go"}], stream=True
-        )
-        async for chunk in response:
-            for choice in chunk.choices:
-                if choice.delta is not None and choice.delta.content:
-                    self.arrived.append(choice.delta.content)
+        async for delta in content_deltas(self.base_url, self.model):
+            self.arrived.append(delta)
 
 
 if __name__ == "__main__":

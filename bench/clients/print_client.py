@@ -9,20 +9,14 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import openai
+from openai_deltas import content_deltas
 
 
 async def main(base_url: str, model: str) -> None:
     """Print the reply's content deltas, then wait to be killed."""
-    client = openai.AsyncOpenAI(base_url=base_url, api_key="x", max_retries=0, timeout=600)
-    stream = await client.chat.completions.create(
-        model=model, messages=[{"role": "user", "content": "go"}], stream=True
-    )
-    async for chunk in stream:
-        for choice in chunk.choices:
-            if choice.delta is not None and choice.delta.content:
-                sys.stdout.write(choice.delta.content)
-                sys.stdout.flush()
+    async for delta in content_deltas(base_url, model):
+        sys.stdout.write(delta)
+        sys.stdout.flush()
     await asyncio.Event().wait()
 
 
