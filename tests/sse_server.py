@@ -37,6 +37,7 @@ _DISCONNECT_ERRORS: tuple[type[BaseException], ...] = (
 _POLL_INTERVAL = 0.05
 _DONE = b"data: [DONE]\n\n"
 _COMMENT = b": keep-alive\n\n"
+_MALFORMED = b'data: {"choices": [{"delta": {"content": "oops\n\n'
 _TERMINATOR = b"0\r\n\r\n"
 
 
@@ -95,6 +96,20 @@ class Script:
     model: str | None = None
     # Interleave SSE comment lines ": keep-alive" between chunks.
     comments: bool = False
+    # Answer one JSON chat.completion even when the request asked for a stream (a proxy that
+    # ignores `stream: true`).
+    ignore_stream: bool = False
+    # Answer 200 with this body and `content_type` instead of a completion (a web page at a
+    # wrong base_url, a JSON error object sent with 200).
+    body: str | None = None
+    content_type: str = "text/html; charset=utf-8"
+    # After N content chunks, send an SSE `data:` line that is not JSON, then go on.
+    malformed_after: int | None = None
+    # Answer with a redirect (status 307 unless `status` is another 3xx) to this Location.
+    redirect_to: str | None = None
+    # Replace "{authorization}" in `error_body` with the request's Authorization header (a
+    # server that echoes the key it was sent).
+    echo_authorization: bool = False
 
 
 def _error_json(message: str, type_: str = "invalid_request_error", code: Any = None) -> bytes:
@@ -326,9 +341,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_simple(400, _error_json(msg))
             return
         script = self.owner._next_script()
-        if script.status != 200:
+        if script.redirect_to is not None:
+            status = script.status if 300 <= script.status < 400 else 307
+            location = {"Location": script.redirect_to}
+            self._send_simple(status, b"", "text/plain", {**script.headers, **location})
+        elif script.status != 200:
             self._send_error_status(script)
-        elif body.get("stream") is True:
+        elif script.body is not None:
+            self._send_simple(200, script.body.encode(), script.content_type, script.headers)
+        elif body.get("stream") is True and not script.ignore_stream:
             self._stream(script, body)
         else:
             self._non_stream(script, body)
@@ -372,6 +393,9 @@ class _Handler(BaseHTTPRequestHandler):
             payload, ctype = err, "application/octet-stream"
         else:
             payload, ctype = json.dumps(err).encode(), "application/json"
+        if script.echo_authorization:
+            sent = self.headers.get("Authorization", "").encode()
+            payload = payload.replace(b"{authorization}", sent)
         self._send_simple(script.status, payload, ctype, script.headers)
 
     def _non_stream(self, script: Script, body: dict[str, Any]) -> None:
@@ -493,6 +517,8 @@ class _Handler(BaseHTTPRequestHandler):
         for index, text in enumerate(script.content):
             if index >= n_content:
                 break
+            if index == script.malformed_after and not emit(_frame(_MALFORMED)):
+                return
             if not emit(chunk({"content": text})):
                 return
         if script.hold:

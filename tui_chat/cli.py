@@ -166,7 +166,7 @@ def config_check(paths: Paths, environ: Mapping[str, str] | None = None) -> int:
         print(f"No file at {paths.config_file}; `tui-chat config init` writes an example there.")
     width = max(len(name) for name in config.providers)
     for name, provider in config.providers.items():
-        lookup = provider.lookup_key(environ)
+        lookup = provider.lookup_key(environ, hidden_env=config.key_variables())
         if lookup.key == PLACEHOLDER_KEY:
             state = "no key needed"
         elif lookup.found:

@@ -10,7 +10,7 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from tui_chat.keys import (
     KeyCommandError,
     cached_key,
     describe_command,
+    key_command_environ,
     mask_key,
     run_key_command,
 )
@@ -182,11 +183,15 @@ class ProviderConfig:
         return ", else ".join(sources) if sources else "none needed"
 
     def lookup_key(
-        self, environ: Mapping[str, str] | None = None, run_command: bool = True
+        self,
+        environ: Mapping[str, str] | None = None,
+        run_command: bool = True,
+        hidden_env: Collection[str] = (),
     ) -> KeyLookup:
         """Find the key: inline `api_key`, else the `api_key_env` variable, else the output
         of `api_key_cmd`, else a placeholder for servers that need none. With
-        `run_command=False` a command that has not run yet is not run (`checked` False)."""
+        `run_command=False` a command that has not run yet is not run (`checked` False).
+        `hidden_env`: variables the command must not see (`Config.key_variables`)."""
         env = os.environ if environ is None else environ
         if self.api_key:
             return KeyLookup(self.api_key, "api_key in the config")
@@ -203,7 +208,7 @@ class ProviderConfig:
                 return KeyLookup(None, source, checked=False)
             if key is None:
                 try:
-                    key = run_key_command(self.api_key_cmd)
+                    key = run_key_command(self.api_key_cmd, env=key_command_environ(hidden_env))
                 except KeyCommandError as error:
                     problems.append(error.problem)
             if key is not None:
@@ -403,6 +408,12 @@ class Config:
 
     def provider(self, name: str) -> ProviderConfig | None:
         return self.providers.get(name)
+
+    def key_variables(self) -> frozenset[str]:
+        """Every variable named as a provider's `api_key_env`, here or in the presets: an
+        `api_key_cmd` runs without them (`keys.key_command_environ`)."""
+        providers = [*self.providers.values(), *PRESETS.values()]
+        return frozenset(p.api_key_env for p in providers if p.api_key_env)
 
     def session_settings(self) -> ChatSettings:
         """The ChatSettings new sessions start with: `[defaults]`, with the persona resolved

@@ -1,17 +1,21 @@
-"""API keys: masking for display, and `api_key_cmd` (a command that prints the key).
+"""API keys: masking for display, redacting them from server text, and `api_key_cmd` (a
+command that prints the key).
 
 A key is never put in a message, a log line or a file by this module: problems name the
 command and what went wrong, and any text the command printed on stdout is masked out of
-what it printed on stderr.
+what it printed on stderr. `redact_secrets` does the same for what a server says: servers
+echo keys ("Incorrect API key provided: sk-…", a 500 quoting the Authorization header).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import threading
+from collections.abc import Iterable, Mapping
 
 from tui_chat.sanitize import one_line
 
@@ -70,23 +74,30 @@ def forget_keys() -> None:
         _cache.clear()
 
 
-def run_key_command(command: KeyCommand, timeout: float = KEY_CMD_TIMEOUT) -> str:
+def run_key_command(
+    command: KeyCommand,
+    timeout: float = KEY_CMD_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> str:
     """The key printed by `command` (its first non-empty line of output), run at most once
     per process while it succeeds. Failures are not cached, so fixing the cause (unlocking
-    a vault) and trying again works. Raises KeyCommandError with a displayable problem."""
+    a vault) and trying again works. Raises KeyCommandError with a displayable problem.
+
+    `env` is the command's environment; None: the app's, without the variables that hold
+    API keys (see `key_command_environ`)."""
     key = cached_key(command)
     if key is not None:
         return key
     with _run_lock:
         key = cached_key(command)  # another thread may have run it meanwhile
         if key is None:
-            key = _run(command, timeout)
+            key = _run(command, timeout, key_command_environ() if env is None else env)
             with _cache_lock:
                 _cache[command] = key
     return key
 
 
-def _run(command: KeyCommand, timeout: float) -> str:
+def _run(command: KeyCommand, timeout: float, env: Mapping[str, str]) -> str:
     shown = describe_command(command)
     if not command or (isinstance(command, str) and not command.strip()):
         raise KeyCommandError("api_key_cmd is empty")
@@ -100,6 +111,7 @@ def _run(command: KeyCommand, timeout: float) -> str:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            env=dict(env),
         )
     except OSError as exc:
         raise KeyCommandError(f"cannot run api_key_cmd `{shown}`: {exc.strerror or exc}") from None
@@ -136,3 +148,85 @@ def _redact(text: str, secret_output: str) -> str:
         if len(line) >= 4:
             text = text.replace(line, mask_key(line))
     return text
+
+
+# -- what a key command may see ------------------------------------------------------------
+
+# Variables that hold a provider's key without the usual `_API_KEY` suffix (providers.md §7).
+_KEY_VARIABLES = frozenset(
+    {
+        "MODELSCOPE_SDK_TOKEN",
+        "MODELSCOPE_API_TOKEN",
+        "ANTHROPIC_AUTH_TOKEN",
+        "HF_TOKEN",
+        "HUGGING_FACE_HUB_TOKEN",
+    }
+)
+
+
+def key_command_environ(
+    hidden: Iterable[str] = (), base: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The environment an `api_key_cmd` runs with: the app's (`base`, default os.environ)
+    without the variables that hold other providers' keys, so a command (a script, a
+    password manager's plugin) is not handed every key the user has. `hidden` names them
+    (every `api_key_env` of the config and the presets: `Config.key_variables`); any
+    `*_API_KEY` variable and a few well-known token variables go too. Everything else (PATH,
+    HOME, a vault's session token) stays, since the command may need it."""
+    hide = {name.upper() for name in hidden}
+    source = os.environ if base is None else base
+    return {
+        name: value
+        for name, value in source.items()
+        if not (
+            name.upper() in hide
+            or name.upper().endswith("_API_KEY")
+            or name.upper() in _KEY_VARIABLES
+        )
+    }
+
+
+# -- keys in server text -------------------------------------------------------------------
+
+_SHORTEST_REDACTED_KEY = 8
+"""A resolved key shorter than this ("ollama", "EMPTY") is a placeholder, not a secret, and
+replacing it would mangle ordinary words."""
+# `sk-…` keys (OpenAI, DeepSeek, DashScope, SiliconFlow, OpenRouter `sk-or-v1-…`,
+# Anthropic `sk-ant-…`) and ModelScope's `ms-<uuid>` tokens.
+_KEY_SHAPED = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{6,}|ms-[0-9a-fA-F\-]{20,})")
+_BEARER = re.compile(r"\b(Bearer\s+)([^\s\"',;)\]}]{8,})", re.IGNORECASE)
+# Long runs of letters and digits (Zhipu's `<hex>.<secret>`, `ghp_…`, base64 tokens). Only a
+# run with a random-looking part is taken (see `_looks_random`): model names, hosts and
+# request ids are words and numbers joined by separators.
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-.+=]{16,}")
+_TOKEN_PART = re.compile(r"[-_.]")
+_NOT_SECRET_PREFIXES = ("req_", "chatcmpl-", "http", "www.")
+
+
+def redact_secrets(text: str, keys: Iterable[str | None] = ()) -> str:
+    """`text` with every one of `keys` (the resolved API key) and anything shaped like a
+    key masked as `mask_key` does (`sk-…a1b2`). For error text from a server before it is
+    shown, saved in a session or logged."""
+    for key in sorted({k.strip() for k in keys if k}, key=len, reverse=True):
+        if len(key) >= _SHORTEST_REDACTED_KEY:
+            text = text.replace(key, mask_key(key))
+    text = _BEARER.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
+    text = _KEY_SHAPED.sub(lambda m: mask_key(m.group(0)), text)
+    return _LONG_TOKEN.sub(
+        lambda m: mask_key(m.group(0)) if _looks_random(m.group(0)) else m.group(0), text
+    )
+
+
+def _masked(token: str) -> str:
+    return token if "…" in token else mask_key(token)
+
+
+def _looks_random(token: str) -> bool:
+    """A part of 16 or more characters that mixes letters and digits: a hex digest, a
+    base64 secret. Words and version numbers ("Qwen3-235B-A22B-Instruct-2507") have none."""
+    if token.lower().startswith(_NOT_SECRET_PREFIXES):
+        return False
+    return any(
+        len(part) >= 16 and any(c.isdigit() for c in part) and any(c.isalpha() for c in part)
+        for part in _TOKEN_PART.split(token)
+    )

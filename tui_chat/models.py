@@ -15,8 +15,7 @@ from typing import Any
 
 from tui_chat.atomic import write_atomic
 from tui_chat.config import ProviderConfig
-from tui_chat.keys import mask_key
-from tui_chat.providers.errors import classify
+from tui_chat.providers.errors import classify, redact
 from tui_chat.providers.events import ProviderError
 from tui_chat.sanitize import one_line
 
@@ -165,12 +164,9 @@ def _error(
     # Retry hints in the chat's words do not fit here; the key must never show.
     message = error.message.replace("Press ctrl+r to try again.", "Try again.")
     message = message.replace("then press ctrl+r", "then try again")
-    return ProviderError(
-        error.kind,
-        _redact(error.title, api_key),
-        _redact(message, api_key),
-        error.status,
-        error.retry_after,
+    return redact(
+        ProviderError(error.kind, error.title, message, error.status, error.retry_after),
+        [api_key],
     )
 
 
@@ -185,13 +181,6 @@ def _key_hint(provider: ProviderConfig) -> str:
 
 def _say(error: ProviderError) -> str:
     return f"{error.title}. {error.message}".strip()
-
-
-def _redact(text: str, key: str) -> str:
-    key = key.strip()
-    if len(key) >= 4 and key in text:
-        text = text.replace(key, mask_key(key))
-    return text
 
 
 # -- the cache -----------------------------------------------------------------------------

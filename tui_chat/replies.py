@@ -20,6 +20,7 @@ from textual.worker import Worker
 from tui_chat.context import ContextPlan
 from tui_chat.context_prep import ContextPreparer
 from tui_chat.continuation import continuation_messages
+from tui_chat.keys import redact_secrets
 from tui_chat.providers import ChatProvider, ProviderRegistry
 from tui_chat.providers.events import (
     ChatRequest,
@@ -299,7 +300,8 @@ class ReplyManager:
             raise
         except Exception as exc:  # a bug or an I/O failure: say so, keep what arrived
             reply.status = "error"
-            reply.error = f"{live.provider_label}: unexpected {type(exc).__name__}: {exc}"
+            said = redact_secrets(str(exc))
+            reply.error = f"{live.provider_label}: unexpected {type(exc).__name__}: {said}"
         self._end(live)
         try:
             await self.store.save_async(session)

@@ -97,14 +97,14 @@ class ProviderRegistry:
         provider_config = self._provider_config(name)
         if provider_config is None:
             return None
-        lookup = provider_config.lookup_key(self._environ)
+        lookup = self.lookup_key(provider_config)
         self._prepared[provider_config.name] = lookup
         return lookup
 
     def lookup_key(self, provider_config: ProviderConfig) -> KeyLookup:
         """The key of any provider config (e.g. one being edited), with this registry's
         environment. Blocking (may run api_key_cmd): call it in a thread."""
-        return provider_config.lookup_key(self._environ)
+        return provider_config.lookup_key(self._environ, hidden_env=self.config.key_variables())
 
     def peek_key(self, provider_config: ProviderConfig) -> KeyLookup:
         """Like `lookup_key` but never runs a command (`checked` False when it would)."""
@@ -181,7 +181,7 @@ class ProviderRegistry:
                 f"Provider '{name}' is not in {self.config.path}; using the offline demo.",
             )
         # May run api_key_cmd (once per process while it succeeds) unless prepare_key did.
-        lookup = self._prepared.pop(name, None) or provider_config.lookup_key(self._environ)
+        lookup = self._prepared.pop(name, None) or self.lookup_key(provider_config)
         key = lookup.key
         if key is None:
             return Resolved(
@@ -189,7 +189,9 @@ class ProviderRegistry:
             )
         provider = self._providers.get(name)
         if provider is None:
-            provider = OpenAICompatibleProvider(provider_config, key, retry=self.retry)
+            provider = OpenAICompatibleProvider(
+                provider_config, key, retry=self.retry, key_source=lookup.source
+            )
             self._providers[name] = provider
         return Resolved(provider, provider_config.model)
 

@@ -8,10 +8,14 @@ Each dialect passes its own code table (`codes`) and hints; the common rules liv
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tui_chat.keys import redact_secrets
 from tui_chat.providers.events import ProviderError
 from tui_chat.sanitize import one_line
 
@@ -56,6 +60,39 @@ COMMON_CODES: Mapping[str, str] = {
     "server_overloaded": "busy",
     "overloaded_error": "busy",
 }
+
+
+class WireError(Exception):
+    """The server's answer is not what a chat request expects (a web page, a body that is
+    neither a stream nor a completion); `error` says so in plain words."""
+
+    def __init__(self, error: ProviderError) -> None:
+        self.error = error
+        super().__init__(f"{error.title}. {error.message}")
+
+
+def redact(error: ProviderError, keys: Iterable[str | None] = ()) -> ProviderError:
+    """`error` with the API key (`keys`: the resolved key) and anything shaped like a key
+    masked out of its words: servers echo keys in error bodies, and the error is shown,
+    saved in the session and may be logged. Applied where a provider turns what went wrong
+    into the `Failed` event, and by the provider Test."""
+    title, message = redact_secrets(error.title, keys), redact_secrets(error.message, keys)
+    if (title, message) == (error.title, error.message):
+        return error
+    return dataclasses.replace(error, title=title, message=message)
+
+
+def key_hint(source: str) -> str:
+    """What to check after a 401, naming where the key really came from, in the words of
+    `KeyLookup.source` (as `tui-chat config check` shows it): `$VAR`, `api_key in the
+    config`, `command `…``, or "none needed"."""
+    if source == "none needed":
+        return "whether this server needs a key: none is configured (api_key_env or api_key_cmd)"
+    if source == "api_key in the config":
+        return "the api_key in the config"
+    if source.startswith("command"):
+        return f"the key printed by api_key_cmd ({source})"
+    return f"the key in {source}"
 
 
 def body_message(body: Any) -> str:
@@ -108,6 +145,19 @@ def classify(
     """
     import openai
 
+    if isinstance(exc, WireError):
+        return exc.error
+    if isinstance(exc, json.JSONDecodeError):
+        # An SSE `data:` line that is not JSON (the SDK parses each event as it arrives).
+        sent = one_line(exc.doc, 60)
+        return ProviderError(
+            "malformed",
+            "The server sent a malformed event",
+            f"An event of the stream was not JSON ({sent}), so the reply stops there. "
+            "Press ctrl+r to try again.",
+        )
+    if isinstance(exc, openai.APIStatusError) and 300 <= exc.status_code < 400:
+        return _redirect(exc, base_url)
     if isinstance(exc, openai.APIStatusError):
         return _from_status(exc, key_hint, model, base_url, codes or {}, hints or {})
     if isinstance(exc, openai.APITimeoutError):
@@ -267,6 +317,24 @@ def _in_band(
         )
     title, advice = _words(kind, None, key_hint, model, base_url, None, said)
     return ProviderError(kind, title, f"{advice} The server said: {said}".strip())
+
+
+def _redirect(exc: Any, base_url: str) -> ProviderError:
+    """Chat requests do not follow redirects: a redirect to another host would send it the
+    whole conversation (and the key's owner never meant to talk to it). Say where to."""
+    response = exc.response
+    location = response.headers.get("location") or ""
+    if location:
+        # A relative Location, made absolute; a malformed one is shown as sent.
+        with contextlib.suppress(Exception):
+            location = str(response.url.join(location))
+    where = one_line(location, 120) or "another address (no Location given)"
+    return ProviderError(
+        "redirect",
+        f"base_url redirects to {where}",
+        f"Update base_url ({base_url}) in the config; the conversation was not sent there.",
+        exc.status_code,
+    )
 
 
 def _retry_after(exc: Any) -> float | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from tui_chat.config import ProviderConfig
 from tui_chat.providers.dialects import Dialect, RequestParts, dialect_for, usage_of
+from tui_chat.providers.errors import key_hint, redact
 from tui_chat.providers.events import (
     ChatRequest,
     Failed,
@@ -27,6 +28,7 @@ from tui_chat.providers.events import (
     TextDelta,
     UsageReport,
 )
+from tui_chat.providers.plain_reply import answers_plainly, plain_chunks
 from tui_chat.sanitize import strip_control
 from tui_chat.session import Usage
 from tui_chat.settings import ChatSettings, deep_merge
@@ -62,7 +64,11 @@ class OpenAICompatibleProvider:
     is_demo = False
 
     def __init__(
-        self, config: ProviderConfig, api_key: str, retry: RetryPolicy = DEFAULT_RETRY
+        self,
+        config: ProviderConfig,
+        api_key: str,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        key_source: str | None = None,
     ) -> None:
         self.config = config
         self.name = config.name
@@ -70,6 +76,8 @@ class OpenAICompatibleProvider:
         self.dialect: Dialect = dialect_for(config.dialect)
         self.retry = retry
         self._api_key = api_key
+        self._key_source = key_source or config.key_source()
+        """Where the key came from (`KeyLookup.source`), for the advice after a 401."""
         self._client: Any = None
 
     def _get_client(self) -> Any:
@@ -83,6 +91,9 @@ class OpenAICompatibleProvider:
                 api_key=self._api_key,
                 timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
                 max_retries=0,  # retries are ours (see RetryPolicy): billing 429s must not repeat
+                # A redirect would re-send the conversation (and the key) to wherever it
+                # points; it becomes an error that names the new address instead.
+                http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
             )
         return self._client
 
@@ -135,7 +146,10 @@ class OpenAICompatibleProvider:
                 error = self._classify(exc, request)
             else:
                 try:
-                    async for event in self._events(stream, request.model):
+                    chunks = stream
+                    if answers_plainly(stream.response):  # a proxy that ignores stream=True
+                        chunks = plain_chunks(stream.response, self.config.base_url)
+                    async for event in self._events(chunks, request.model):
                         started = started or isinstance(event, TextDelta | ReasoningDelta)
                         yield event
                 except Exception as exc:
@@ -153,8 +167,11 @@ class OpenAICompatibleProvider:
             await asyncio.sleep(wait)
 
     def _classify(self, exc: BaseException, request: ChatRequest) -> ProviderError:
-        key_hint = self.config.api_key_env or "the api_key in the config"
-        return self.dialect.classify_error(exc, key_hint, request.model, self.config.base_url)
+        """The error to show, save and maybe log: in plain words, without the key."""
+        error = self.dialect.classify_error(
+            exc, key_hint(self._key_source), request.model, self.config.base_url
+        )
+        return redact(error, [self._api_key])
 
     async def _events(self, stream: Any, model: str) -> AsyncIterator[StreamEvent]:
         """Chunks -> events. Raises what the SDK raises (the caller classifies it)."""
