@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
+from tui_chat import keys
 from tui_chat.config import Config, ProviderConfig
-from tui_chat.keys import forget_keys, redact_secrets
+from tui_chat.keys import forget_keys
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.events import (
     ChatRequest,
@@ -80,7 +81,7 @@ def registry_for(tmp_path: Path, server: FakeOpenAIServer, **key: Any) -> Provid
         # The variable is named but unset: the key came from the command.
         (
             {"api_key_env": "UNSET_KEY", "api_key_cmd": f"echo {KEY}"},
-            ["api_key_cmd", f"`echo sk-…MNOP`"],
+            ["api_key_cmd", "`echo sk-…MNOP`"],
             ["api_key in the config", "UNSET_KEY"],
         ),
         ({"api_key_cmd": ("printf", "%s", KEY)}, ["api_key_cmd", "printf"], ["in the config"]),
@@ -152,8 +153,15 @@ def test_redact_secrets_masks_keys_and_key_shaped_text() -> None:
         f"zhipu {zhipu}; github ghp_0123456789abcdefABCDEF0123456789abcd; "
         "modelscope ms-12345678-1234-1234-1234-123456789abc"
     )
-    redacted = redact_secrets(text, [KEY])
-    for secret in (KEY, "0f1e2d3c4b5a", "abcdefgh1234", zhipu[:20], "0123456789abcdefABCDEF", "ms-1234"):
+    redacted = keys.redact_secrets(text, [KEY])
+    for secret in (
+        KEY,
+        "0f1e2d3c4b5a",
+        "abcdefgh1234",
+        zhipu[:20],
+        "0123456789abcdefABCDEF",
+        "ms-1234",
+    ):
         assert secret not in redacted, secret
     assert "sk-…MNOP" in redacted  # masked as everywhere else
     assert "Bearer …5678" in redacted
@@ -166,7 +174,7 @@ def test_redact_secrets_leaves_ordinary_words() -> None:
         "Request id req_0123456789abcdef0123456789, at 2026-07-18T10:00:00Z; risk-taking; "
         "Bearer token missing; key ollama"
     )
-    assert redact_secrets(text, ["ollama"]) == text
+    assert keys.redact_secrets(text, ["ollama"]) == text
 
 
 # -- replies that are not a stream (issue 20, item 9) ----------------------------------------
@@ -238,7 +246,9 @@ async def test_a_web_page_is_explained(
 
 
 async def test_json_that_is_not_a_completion_is_shown(server: FakeOpenAIServer) -> None:
-    server.enqueue(Script(body='{"status": "ok", "version": "1.2"}', content_type="application/json"))
+    server.enqueue(
+        Script(body='{"status": "ok", "version": "1.2"}', content_type="application/json")
+    )
     error = error_of(await collect(make_provider(server)))
     assert error.kind == "not_a_stream"
     assert '"status": "ok"' in error.message
