@@ -358,7 +358,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Serve POST /v1/embeddings: `embedding_of` each input, or the set error status."""
         status = self.owner.embeddings_status
         if status != 200:
-            self._send_simple(status, _error_json(f"Error {status}", "invalid_request_error"))
+            message = self.owner.embeddings_error.replace(
+                "{authorization}", self.headers.get("Authorization", "")
+            )
+            self._send_simple(status, _error_json(message or f"Error {status}"))
             return
         inputs = body.get("input") if isinstance(body, dict) else None
         if isinstance(inputs, str):
@@ -563,6 +566,9 @@ class FakeOpenAIServer:
         self.models_status: int = 200
         # != 200: POST /v1/embeddings answers with this status (404 = no embeddings endpoint).
         self.embeddings_status: int = 200
+        # The error message of a failed /v1/embeddings; "{authorization}" becomes the request's
+        # Authorization header (a server that echoes the key).
+        self.embeddings_error: str = ""
         self.default: Script = Script()
         self.requests: list[dict[str, Any]] = []
         self._queue: collections.deque[Script] = collections.deque()

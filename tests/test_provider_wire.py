@@ -145,6 +145,21 @@ async def test_an_echoed_key_is_redacted(server: FakeOpenAIServer, script: Scrip
     assert "…" in words
 
 
+async def test_a_key_echoed_by_the_embeddings_endpoint_is_redacted(
+    server: FakeOpenAIServer,
+) -> None:
+    from tui_chat.embeddings import EmbeddingsUnavailable, embed
+
+    server.embeddings_status = 500
+    server.embeddings_error = "backend refused {authorization}"
+    provider = make_provider(server)
+    with pytest.raises(EmbeddingsUnavailable) as info:
+        await embed(provider._get_client(), "embedder", ["a message"])
+    await provider.aclose()
+    assert "backend refused Bearer sk-" in info.value.problem
+    assert KEY[8:] not in info.value.problem
+
+
 def test_redact_secrets_masks_keys_and_key_shaped_text() -> None:
     zhipu = "0123456789abcdef0123456789abcdef.AbCdEfGhIjKlMnOp"
     text = (

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.atomic import write_atomic
+from tui_chat.keys import redact_secrets
 
 FORMAT_VERSION = 1
 SKETCH_SIZE = 96
@@ -201,7 +202,8 @@ async def embed(client: Any, model: str, texts: Sequence[str]) -> list[list[floa
                 f"embeddings failed (HTTP {exc.status_code}): {_said(exc)}", permanent=False
             ) from None
         except openai.APIError as exc:
-            raise EmbeddingsUnavailable(f"embeddings failed: {exc}", permanent=False) from None
+            said = redact_secrets(str(exc))[:200]
+            raise EmbeddingsUnavailable(f"embeddings failed: {said}", permanent=False) from None
         data = sorted(response.data, key=lambda d: d.index)
         if len(data) != len(batch):
             raise EmbeddingsUnavailable(
@@ -213,9 +215,10 @@ async def embed(client: Any, model: str, texts: Sequence[str]) -> list[list[floa
 
 
 def _said(exc: Any) -> str:
+    """The server's words, with anything shaped like a key masked (servers echo keys)."""
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         error = body.get("error", body)
         if isinstance(error, dict) and isinstance(error.get("message"), str):
-            return error["message"][:200]
-    return str(getattr(exc, "message", exc))[:200]
+            return redact_secrets(error["message"])[:200]
+    return redact_secrets(str(getattr(exc, "message", exc)))[:200]
