@@ -256,6 +256,7 @@ async def test_a_web_page_is_explained(
     assert error.title == "The server answered with a web page"
     assert "Is base_url right?" in error.message
     assert server.base_url in error.message
+    assert "usually end in /v1" not in error.message  # it does
     if "nginx" in body:
         assert "Welcome to nginx!" in error.message
 

@@ -90,8 +90,8 @@ def key_hint(source: str) -> str:
         return "whether this server needs a key: none is configured (api_key_env or api_key_cmd)"
     if source == "api_key in the config":
         return "the api_key in the config"
-    if source.startswith("command"):
-        return f"the key printed by api_key_cmd ({source})"
+    if source.startswith("command "):
+        return f"the key printed by api_key_cmd {source.removeprefix('command ')}"
     return f"the key in {source}"
 
 

@@ -21,6 +21,7 @@ from tui_chat.sanitize import one_line
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _DATA_LINE = re.compile(r"^data:", re.MULTILINE)
+_VERSIONED = re.compile(r"/v\d+/?$")  # ends in /v1 (Zhipu: /v4)
 
 
 def answers_plainly(response: Any) -> bool:
@@ -116,11 +117,12 @@ def _web_page(body: str, base_url: str) -> ProviderError:
     match = _TITLE.search(body)
     title = one_line(match.group(1), 60) if match else ""
     page = f" (“{title}”)" if title else ""
+    versioned = _VERSIONED.search(base_url)
+    advice = "" if versioned else " OpenAI-compatible APIs usually end in /v1."
     return ProviderError(
         "web_page",
         "The server answered with a web page",
-        f"Is base_url right? It is {base_url}; the page{page} is not an API's answer. "
-        "OpenAI-compatible APIs usually end in /v1.",
+        f"Is base_url right? It is {base_url}; the page{page} is not an API's answer.{advice}",
     )
 
 
