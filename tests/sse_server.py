@@ -319,6 +319,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._chat_completions(body)
         elif self.command == "POST" and path == "/v1/embeddings":
             self._embeddings(body)
+        elif self.command == "GET" and path == "/v1/models" and self.owner.models_redirect:
+            self._send_simple(307, b"", "text/plain", {"Location": self.owner.models_redirect})
         elif self.command == "GET" and path == "/v1/models" and self.owner.models_status != 200:
             status = self.owner.models_status
             self._send_simple(status, _error_json(f"Error {status}", "invalid_request_error"))
@@ -564,6 +566,8 @@ class FakeOpenAIServer:
         self.models: list[str] = list(models) if models is not None else ["gpt-4o-mini", "gpt-4o"]
         # != 200: GET /v1/models answers with this status (404 = a provider without a list).
         self.models_status: int = 200
+        # Set: GET /v1/models answers with a 307 to this Location.
+        self.models_redirect: str | None = None
         # != 200: POST /v1/embeddings answers with this status (404 = no embeddings endpoint).
         self.embeddings_status: int = 200
         # The error message of a failed /v1/embeddings; "{authorization}" becomes the request's

@@ -316,6 +316,25 @@ async def test_a_relative_redirect_names_the_whole_address(server: FakeOpenAISer
     assert len(server.requests) == 1
 
 
+@pytest.mark.parametrize("listed", [True, False])
+async def test_the_provider_test_reports_a_redirect(server: FakeOpenAIServer, listed: bool) -> None:
+    """F5's Test says what a chat would say, rather than passing through the redirect."""
+    from tui_chat import models
+
+    with FakeOpenAIServer() as elsewhere:
+        target = elsewhere.base_url
+        if listed:
+            server.models_redirect = f"{target}/models"
+        else:  # no model list: the Test sends a one-token chat
+            server.models_status = 404
+            server.enqueue(Script(redirect_to=f"{target}/chat/completions"))
+        config = ProviderConfig(name="t", base_url=server.base_url, models=("test-model",))
+        result = await models.test_provider(config, KEY, timeout=5.0)
+        assert elsewhere.requests == []
+    assert result.ok is False
+    assert f"base_url redirects to {target}/" in result.detail
+
+
 # -- what an api_key_cmd may see (issue 20, item 11) -------------------------------------------
 
 
