@@ -320,8 +320,8 @@ def _in_band(
 
 
 def _redirect(exc: Any, base_url: str) -> ProviderError:
-    """Chat requests do not follow redirects: a redirect to another host would send it the
-    whole conversation (and the key's owner never meant to talk to it). Say where to."""
+    """Chat requests do not follow redirects: a 307/308 to another host would send it the
+    whole conversation, to a server the user never chose. Say where base_url now points."""
     response = exc.response
     location = response.headers.get("location") or ""
     if location:

@@ -102,7 +102,8 @@ class ProviderError:
 
     kind: str
     """auth, account, quota, rate_limit, busy, not_found, bad_request, context_length,
-    content_filter, server, timeout, connection, cut_off, stream_error, unknown."""
+    content_filter, server, timeout, connection, cut_off, stream_error, unknown; and for
+    answers that are not a stream: redirect, web_page, not_a_stream, malformed."""
     title: str
     message: str
     status: int | None = None

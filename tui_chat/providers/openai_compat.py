@@ -91,8 +91,8 @@ class OpenAICompatibleProvider:
                 api_key=self._api_key,
                 timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
                 max_retries=0,  # retries are ours (see RetryPolicy): billing 429s must not repeat
-                # A redirect would re-send the conversation (and the key) to wherever it
-                # points; it becomes an error that names the new address instead.
+                # A 307/308 would re-send the whole conversation to wherever it points
+                # (httpx drops only the key); it becomes an error naming the new address.
                 http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
             )
         return self._client
