@@ -95,9 +95,9 @@ def merge_snapshots(
     branches = theirs.get("branches")
     if isinstance(branches, dict):
         result["branches"] = {**branches, **(ours.get("branches") or {})}
-    updated = [float(v) for v in (ours.get("updated_at"), theirs.get("updated_at")) if _is_number(v)]
-    if updated:
-        result["updated_at"] = max(updated)
+    updated = [_number(ours.get("updated_at")), _number(theirs.get("updated_at"))]
+    if any(v is not None for v in updated):
+        result["updated_at"] = max(v for v in updated if v is not None)
     return result, report
 
 
@@ -111,5 +111,7 @@ def _by_id(messages: Any) -> dict[str, dict[str, Any]]:
     return found
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
