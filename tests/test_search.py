@@ -166,3 +166,51 @@ def test_sharp_s_is_found_as_itself(tmp_path: Path) -> None:
     index = fresh_index(tmp_path)
     assert index.search("STRAßE")[0].session_id == "s1"
     assert index.search("straße ist")[0].snippet == "Die Straße ist lang"
+
+
+def test_a_save_appends_only_what_changed(tmp_path: Path, monkeypatch) -> None:
+    """A reply streaming in a long session (a save every 2 s) must not append the whole
+    session's text at each save: the index once outgrew every session and filled a disk."""
+    store = SessionStore(tmp_path / "sessions", tmp_path / "index.json", tmp_path / "search.jsonl")
+    store.search.load()
+    session = Session(provider="p", model="m")
+    for n in range(100):
+        session.add(Message(role="user", content=f"question {n} " + "长" * 1000))
+    reply = session.add(Message(role="assistant", content=""))
+    store.save(session)
+    store.search.flush()
+    index = tmp_path / "search.jsonl"
+    before = index.stat().st_size
+    for n in range(20):
+        reply.content += f"片段{n} " * 20
+        store.save(session)
+        store.search.flush()
+    grown = index.stat().st_size - before
+    assert grown < 40 * len(reply.content.encode("utf-8"))  # far below 20 whole sessions
+    assert grown < (before // 2)
+    store.close()
+
+    again = SearchIndex(index, tmp_path / "sessions")
+    again.load()
+    assert [h.session_id for h in again.search("片段19")] == [session.id]
+    assert [h.session_id for h in again.search("question 3 ")] == [session.id]
+
+
+def test_the_file_is_compacted_while_the_app_runs(tmp_path: Path, monkeypatch) -> None:
+    import tui_chat.search_index as search_index
+
+    monkeypatch.setattr(search_index, "COMPACT_SLACK_BYTES", 0)
+    store = SessionStore(tmp_path / "sessions", tmp_path / "index.json", tmp_path / "search.jsonl")
+    store.search.load()
+    session = Session(provider="p", model="m")
+    message = session.add(Message(role="user", content="x"))
+    for n in range(30):
+        message.content = f"version {n} " + "y" * 2000
+        store.save(session)
+        store.search.flush()
+    store.close()
+    lines = (tmp_path / "search.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) < 10
+    again = SearchIndex(tmp_path / "search.jsonl", tmp_path / "sessions")
+    again.load()
+    assert again.search("version 29")

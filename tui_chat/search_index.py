@@ -1,12 +1,15 @@
 """Full-text search over every session: titles and message text, Chinese included.
 
-The index is one JSON-lines file beside the sessions folder. Each line holds one session's
+The index is one JSON-lines file beside the sessions folder. A full line holds one session's
 title and the text of all its messages (every branch), keyed by the session file's size and
-mtime like the summary index; a later line for the same session replaces an earlier one, so
-a save only appends a line (batched: at most every FLUSH_SECONDS and when the app ends; a
-crash loses only cache lines, and those sessions are read again at the next start). A line
-`{"id": ..., "deleted": true}` drops a session. When more lines are stale than live, the
-file is rewritten (compacted) in one go.
+mtime like the summary index. A save appends only what changed (batched: at most every
+FLUSH_SECONDS and when the app ends; a crash loses only cache lines, and those sessions are
+read again at the next start): a delta line (`"delta": 1`) with the session's message order
+and the text of the messages that are new or changed, applied over the lines before it; a
+session the file has no line for yet gets a full one. So a reply that streams for minutes in
+a long session adds its own text, not the whole session's, at each save. A line
+`{"id": ..., "deleted": true}` drops a session. When the file holds more than twice the live
+text (or more stale lines than live ones at start-up), it is rewritten (compacted) in one go.
 
 Search is substring search over case-folded text: Chinese has no spaces between words, so
 word indexes do not fit it, and scanning a few tens of MB with `str.find` takes milliseconds.
@@ -31,7 +34,7 @@ from typing import Any
 from tui_chat.sanitize import one_line
 from tui_chat.session_files import scan_session_files
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 SNIPPET_CHARS = 60
 """About how much text a result shows around the match."""
 SNIPPET_BEFORE = 6
@@ -39,6 +42,8 @@ SNIPPET_BEFORE = 6
 MAX_RESULTS = 200
 FLUSH_SECONDS = 30.0
 """Updates are appended to the file at most this often (a streaming reply saves every 2 s)."""
+COMPACT_SLACK_BYTES = 1_000_000
+"""Stale bytes always allowed before a compaction (small files are not rewritten often)."""
 SEPARATOR = "\n\x00"
 """Between messages in the joined text: no query (control characters are dropped) spans it."""
 
@@ -129,22 +134,37 @@ class _Doc:
             folded_title=normalize(title),
         )
 
-    def to_line(self) -> str:
+    def texts(self) -> dict[str, str]:
+        """Each message's folded text, by id."""
+        return {
+            message_id: self.message_text(index)
+            for index, message_id in enumerate(self.message_ids)
+        }
+
+    def to_line(self, only: set[str] | None = None) -> str:
+        """The full line of this session, or (`only`: the ids of the messages that changed)
+        a delta line over the previous ones."""
         messages = [
-            [message_id, self.folded[start : self._end(i)]]
-            for i, (message_id, start) in enumerate(zip(self.message_ids, self.starts, strict=True))
+            [message_id, self.message_text(i)]
+            for i, message_id in enumerate(self.message_ids)
+            if only is None or message_id in only
         ]
-        return json.dumps(
-            {
-                "id": self.session_id,
-                "title": self.title,
-                "updated_at": self.updated_at,
-                "mtime_ns": self.mtime_ns,
-                "size": self.size,
-                "m": messages,
-            },
-            ensure_ascii=False,
-        )
+        line: dict[str, Any] = {
+            "id": self.session_id,
+            "title": self.title,
+            "updated_at": self.updated_at,
+            "mtime_ns": self.mtime_ns,
+            "size": self.size,
+            "m": messages,
+        }
+        if only is not None:
+            line["delta"] = 1
+            line["order"] = list(self.message_ids)
+        return json.dumps(line, ensure_ascii=False)
+
+    def live_bytes(self) -> int:
+        """About what this session's full line takes in the file."""
+        return len(self.folded) + len(self.title) + 64 * len(self.message_ids) + 128
 
     def _end(self, index: int) -> int:
         if index + 1 < len(self.starts):
@@ -219,8 +239,13 @@ class SearchIndex:
         self._touched: set[str] = set()
         """Sessions updated while `load` ran: what it read for them is older."""
         self._loading = False
-        self._pending: set[str] = set()
-        """Sessions updated or removed in memory, not yet in the file."""
+        self._pending: dict[str, set[str] | None] = {}
+        """Sessions updated or removed in memory, not yet in the file: the ids of the
+        messages whose text changed (None: write the whole session)."""
+        self._in_file: set[str] = set()
+        """Sessions the file has lines for, that a delta line can build on."""
+        self._file_bytes = 0
+        """The size of the file as this process last wrote it."""
         self._last_flush = time.monotonic()
         self.ready = threading.Event()
         self.stale_lines = 0
@@ -256,10 +281,16 @@ class SearchIndex:
                         del self._docs[session_id]
                 live = len(self._docs)
             self.stale_lines = max(0, lines - len(present)) + len(fresh)
+            with self._file_lock:
+                self._in_file = {sid for sid in present if sid in docs}
+                with contextlib.suppress(OSError):
+                    self._file_bytes = self.index_file.stat().st_size
             if not self.index_file.exists() or self.stale_lines > max(100, live):
                 self.compact()
             elif fresh:
                 self._append([doc.to_line() for doc in fresh])
+                with self._file_lock:
+                    self._in_file.update(doc.session_id for doc in fresh)
         finally:
             with self._lock:
                 self._loading = False
@@ -281,23 +312,36 @@ class SearchIndex:
                 return {}, 0
             for line in handle:
                 lines += 1
+                session_id = None
                 try:
                     data = json.loads(line)
                     session_id = data["id"]
                     if data.get("deleted"):
                         docs.pop(session_id, None)
                         continue
+                    texts = {str(i): str(t) for i, t in data["m"]}
+                    if data.get("delta"):
+                        base = docs.get(session_id)
+                        if base is None:
+                            continue  # nothing to apply it to: the session is re-read
+                        texts = {**base.texts(), **texts}
+                        order = [str(i) for i in data["order"]]
+                    else:
+                        order = list(texts)
                     docs[session_id] = _Doc.build(
                         session_id,
                         str(data["title"]),
                         float(data["updated_at"]),
                         int(data["mtime_ns"]),
                         int(data["size"]),
-                        ((str(i), str(t)) for i, t in data["m"]),
+                        ((i, texts.get(i, "")) for i in order),
                         folded=True,
                     )
-                except (ValueError, KeyError, TypeError):
-                    continue  # a torn last line (a crash mid-append): that session is re-read
+                except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                    # A torn last line (a crash mid-append): that session is re-read.
+                    if isinstance(session_id, str):
+                        docs.pop(session_id, None)
+                    continue
         return docs, lines
 
     def _read_session(self, path: Path, session_id: str) -> _Doc | None:
@@ -329,11 +373,23 @@ class SearchIndex:
         """The session file was just written with `data` (a session dict)."""
         doc = self._doc_from_dict(session_id, data, mtime_ns, size)
         with self._lock:
+            old = self._docs.get(session_id)
             self._docs[session_id] = doc
             self._touched.add(session_id)
-            self._pending.add(session_id)
+            self._note_change(session_id, old, doc)
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             self.flush()
+
+    def _note_change(self, session_id: str, old: _Doc | None, new: _Doc | None) -> None:
+        """Add what changed between `old` and `new` to what the next flush writes."""
+        if session_id in self._pending and self._pending[session_id] is None:
+            return
+        if old is None or new is None:
+            self._pending[session_id] = None
+            return
+        before = old.texts()
+        changed = {i for i, text in new.texts().items() if before.get(i) != text}
+        self._pending[session_id] = self._pending.get(session_id, set()) | changed  # type: ignore[operator]
 
     def refresh(self, session_id: str) -> None:
         """Read one session file again (e.g. after it was restored from the trash)."""
@@ -344,38 +400,60 @@ class SearchIndex:
         with self._lock:
             self._docs[session_id] = doc
             self._touched.add(session_id)
-            self._pending.add(session_id)
+            self._pending[session_id] = None
         self.flush()
 
     def remove(self, session_id: str) -> None:
         with self._lock:
             self._docs.pop(session_id, None)
             self._touched.add(session_id)
-            self._pending.add(session_id)
+            self._pending[session_id] = None
         self.flush()
 
     def flush(self) -> None:
         """Append the lines of the sessions updated since the last flush."""
         with self._lock:
-            pending, self._pending = self._pending, set()
-            docs = [(session_id, self._docs.get(session_id)) for session_id in pending]
+            pending, self._pending = self._pending, {}
+            docs = [(sid, self._docs.get(sid), changed) for sid, changed in pending.items()]
+            live = sum(doc.live_bytes() for doc in self._docs.values())
         self._last_flush = time.monotonic()
-        self._append(
-            [
-                doc.to_line() if doc is not None else json.dumps({"id": sid, "deleted": True})
-                for sid, doc in docs
-            ]
-        )
+        with self._file_lock:
+            in_file = set(self._in_file)
+        lines = []
+        for sid, doc, changed in docs:
+            if doc is None:
+                lines.append(json.dumps({"id": sid, "deleted": True}))
+                in_file.discard(sid)
+            elif changed is not None and sid in in_file:
+                lines.append(doc.to_line(changed))
+            else:
+                lines.append(doc.to_line())
+                in_file.add(sid)
+        if self._append(lines):
+            with self._file_lock:
+                self._in_file = in_file
+        if self._file_bytes > 2 * live + COMPACT_SLACK_BYTES:
+            self.compact()
 
-    def _append(self, lines: list[str]) -> None:
+    def _append(self, lines: list[str]) -> bool:
+        """Append `lines`; False when they could not be (no file yet, a full disk)."""
         if not lines:
-            return
+            return True
+        text = ("\n".join(lines) + "\n").encode("utf-8")
         with self._file_lock:
             if not self.index_file.exists():
-                return  # not built yet: `load` writes it whole
+                return False  # not built yet: `load` writes it whole
             self.stale_lines += len(lines)
-            with contextlib.suppress(OSError), self.index_file.open("a", encoding="utf-8") as out:
-                out.write("\n".join(lines) + "\n")
+            try:
+                with self.index_file.open("ab") as out:
+                    out.write(text)
+            except OSError:
+                # A full disk: a torn line is skipped when read; the sessions changed since
+                # the last good write are read again from their files at the next start.
+                self._in_file.clear()
+                return False
+            self._file_bytes += len(text)
+            return True
 
     def compact(self) -> None:
         """Rewrite the file with one line per session."""
@@ -396,6 +474,8 @@ class SearchIndex:
                     os.fsync(out.fileno())
                 os.replace(temp, self.index_file)
                 self.stale_lines = 0
+                self._in_file = {doc.session_id for doc in docs}
+                self._file_bytes = self.index_file.stat().st_size
             except OSError:
                 with contextlib.suppress(OSError):
                     temp.unlink()

@@ -18,7 +18,9 @@ import asyncio
 import contextlib
 import heapq
 import json
+import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from tui_chat.atomic import write_atomic
 from tui_chat.search_index import SearchIndex
 from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
 from tui_chat.session_files import scan_session_files
+from tui_chat.session_merge import MergeReport, merge_snapshots
 from tui_chat.trash import Trash
 
 INDEX_VERSION = 2
@@ -80,6 +83,26 @@ class SessionSummary:
         return (not self.pinned, -self.updated_at)
 
 
+@dataclass(frozen=True)
+class SaveProblem:
+    """A session whose last save failed: what went wrong. The store keeps what it could
+    not write and tries again (`retry_unsaved`); the app shows a mark and asks before
+    quitting while any is left."""
+
+    session_id: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class StoreEvent:
+    """Told to the store's listener, from the writer thread: a save merged in what another
+    app window wrote (`merged`), failed (`problem`), or succeeded after failing (neither)."""
+
+    session_id: str
+    merged: MergeReport | None = None
+    problem: str | None = None
+
+
 @dataclass
 class _IndexEntry:
     summary: SessionSummary
@@ -112,6 +135,21 @@ class SessionStore:
         self._index_lock = threading.Lock()
         # One writer thread: saves of the same session land in the order they were asked for.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-writer")
+        # Two windows on one session: what this process last wrote or read of each file,
+        # so a save can tell that another process wrote it meanwhile and merge (see
+        # session_merge). Touched on the writer thread and in `_read`.
+        self._bases: dict[str, dict[str, Any]] = {}
+        """Our last snapshot of each session (as we wrote or read it, unmerged)."""
+        self._stamps: dict[str, tuple[int, int, int]] = {}
+        """`_stamp` of each session file right after we wrote or read it."""
+        self._merged: dict[str, dict[str, Any]] = {}
+        """Sessions whose file holds more than this window has: what we last wrote."""
+        self._unsaved: dict[str, tuple[str, dict[str, Any]]] = {}
+        """Sessions whose last save failed: the problem and the snapshot still to write."""
+        self._unsaved_lock = threading.Lock()
+        self.listener: Callable[[StoreEvent], None] | None = None
+        """Called on the writer thread after a merge, a failed save or a recovered one; it
+        must not block (the app posts a message)."""
 
     def path_for(self, session_id: str) -> Path:
         return self.sessions_dir / f"{session_id}.json"
@@ -219,6 +257,7 @@ class SessionStore:
 
     def _read(self, path: Path) -> Session:
         try:
+            info = path.stat()
             raw = path.read_bytes()
         except FileNotFoundError as exc:
             raise SessionLoadError(path, "the file is gone") from exc
@@ -241,6 +280,12 @@ class SessionStore:
         meta = {key: data[key] for key in STORE_KEYS if data.get(key)}
         with self._meta_lock:
             self._meta[session.id] = meta
+        if session.id == path.stem and path.parent == self.sessions_dir:
+            with self._unsaved_lock:
+                if session.id not in self._unsaved:  # an unsaved snapshot is newer
+                    self._bases[session.id] = data
+                    self._stamps[session.id] = _stamp(info)
+                    self._merged.pop(session.id, None)
         return session
 
     def resolve_id(self, prefix: str) -> str:
@@ -315,7 +360,7 @@ class SessionStore:
             data.pop("pinned", None)
             if pinned:
                 data["pinned"] = True
-            return self._write(session_id, data)
+            return self._write(session_id, data, from_disk=True)
 
         return self._on_writer(rewrite)
 
@@ -394,31 +439,126 @@ class SessionStore:
         data.update(self.meta(session.id))
         return data
 
-    def _write(self, session_id: str, snapshot: dict[str, Any]) -> SessionSummary:
+    def _write(
+        self, session_id: str, snapshot: dict[str, Any], from_disk: bool = False
+    ) -> SessionSummary:
+        """Write a snapshot (merged with what another window wrote since we last did);
+        on failure remember it for `retry_unsaved`, tell the listener, and raise.
+
+        `from_disk`: the snapshot is the file itself with a store key changed (pinning),
+        not what this window holds: written as it is, and it does not become our base."""
         path = self.path_for(session_id)
-        write_atomic(path, json.dumps(snapshot, ensure_ascii=False, indent=1))
-        info = path.stat()
+        try:
+            if from_disk:
+                written, report = snapshot, None
+            else:
+                written, report = self._merge_with_disk(session_id, path, snapshot)
+            write_atomic(path, json.dumps(written, ensure_ascii=False, indent=1))
+            info = path.stat()
+        except OSError as exc:
+            problem = f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+            with self._unsaved_lock:
+                self._unsaved[session_id] = (problem, snapshot)
+            self._tell(StoreEvent(session_id, problem=problem))
+            raise
+        with self._unsaved_lock:
+            recovered = not from_disk and self._unsaved.pop(session_id, None) is not None
+            self._stamps[session_id] = _stamp(info)
+            if from_disk:
+                if session_id in self._bases:
+                    self._merged[session_id] = written  # it may hold more than we do
+            else:
+                self._bases[session_id] = snapshot
+                if report is not None and (report.changed or session_id in self._merged):
+                    self._merged[session_id] = written
+        if report is not None and report.changed:
+            self._tell(StoreEvent(session_id, merged=report))
+        elif recovered:
+            self._tell(StoreEvent(session_id))
         self._ensure_index_read()
         summary = SessionSummary(
             id=session_id,
-            title=snapshot["title"],
-            model=snapshot["model"],
-            provider=snapshot["provider"],
-            updated_at=snapshot["updated_at"],
-            message_count=path_length(snapshot),
-            pinned=bool(snapshot.get("pinned")),
+            title=written["title"],
+            model=written["model"],
+            provider=written["provider"],
+            updated_at=written["updated_at"],
+            message_count=path_length(written),
+            pinned=bool(written.get("pinned")),
         )
         with self._index_lock:
             self._index[session_id] = _IndexEntry(summary, info.st_mtime_ns, info.st_size)
             self._index_dirty = True
-        self.search.update(session_id, snapshot, info.st_mtime_ns, info.st_size)
+        self.search.update(session_id, written, info.st_mtime_ns, info.st_size)
         return summary
+
+    def _merge_with_disk(
+        self, session_id: str, path: Path, snapshot: dict[str, Any]
+    ) -> tuple[dict[str, Any], MergeReport | None]:
+        """`snapshot`, or merged with the file when another process changed it since our
+        last read or write (or when an earlier merge put more in it than we hold)."""
+        with self._unsaved_lock:
+            stamp = self._stamps.get(session_id)
+            base = self._bases.get(session_id)
+            theirs = self._merged.get(session_id)
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            return snapshot, None  # new, or deleted by another window: ours stands
+        if stamp is None or stamp != _stamp(info):
+            if stamp is None and base is None:
+                return snapshot, None  # a session this store never read (new, an import)
+            try:
+                on_disk = json.loads(path.read_bytes())
+            except (OSError, ValueError, RecursionError):
+                on_disk = None  # unreadable: ours replaces it
+            if isinstance(on_disk, dict):
+                theirs = on_disk
+        if theirs is None:
+            return snapshot, None
+        return merge_snapshots(base, snapshot, theirs)
+
+    def _tell(self, event: StoreEvent) -> None:
+        listener = self.listener
+        if listener is not None:
+            with contextlib.suppress(Exception):  # a listener's bug must not fail a save
+                listener(event)
+
+    # -- saves that failed -------------------------------------------------------------------
+
+    def unsaved(self) -> list[SaveProblem]:
+        """Sessions whose last save failed and that are not written yet."""
+        with self._unsaved_lock:
+            return [SaveProblem(sid, problem) for sid, (problem, _) in self._unsaved.items()]
+
+    def is_unsaved(self, session_id: str) -> bool:
+        with self._unsaved_lock:
+            return session_id in self._unsaved
+
+    def retry_unsaved(self) -> list[SaveProblem]:
+        """Try every failed save again (on the writer thread, after pending saves); what is
+        still unsaved afterwards. Blocking: call it in a thread."""
+
+        def retry() -> None:
+            with self._unsaved_lock:
+                pending = [(sid, snap) for sid, (_, snap) in self._unsaved.items()]
+            for session_id, snapshot in pending:
+                with contextlib.suppress(OSError):
+                    self._write(session_id, snapshot)
+
+        self._on_writer(retry)
+        return self.unsaved()
 
     def close(self) -> None:
         """Finish pending writes and save the indexes."""
         self._writer.shutdown(wait=True)
         self.flush_index()
         self.search.flush()
+
+
+def _stamp(info: os.stat_result) -> tuple[int, int, int]:
+    """What tells one version of a file from another: every atomic write makes a new inode,
+    and mtime and size change too (mtime alone can repeat within a clock tick)."""
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def read_index_file(path: Path) -> dict[str, Any]:
