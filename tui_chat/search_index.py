@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import json
-import os
 import threading
 import time
 from collections.abc import Iterable
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui_chat.atomic import atomic_text_writer, make_private, open_private
 from tui_chat.sanitize import one_line
 from tui_chat.session_files import scan_session_files
 
@@ -236,6 +236,7 @@ class SearchIndex:
             self._loading = True
             self._touched.clear()
         try:
+            make_private(self.index_file)  # an older version wrote it readable by all
             docs, lines = self._read_file()
             fresh: list[_Doc] = []
             present: dict[str, _Doc] = {}
@@ -374,7 +375,7 @@ class SearchIndex:
             if not self.index_file.exists():
                 return  # not built yet: `load` writes it whole
             self.stale_lines += len(lines)
-            with contextlib.suppress(OSError), self.index_file.open("a", encoding="utf-8") as out:
+            with contextlib.suppress(OSError), open_private(self.index_file) as out:
                 out.write("\n".join(lines) + "\n")
 
     def compact(self) -> None:
@@ -384,21 +385,12 @@ class SearchIndex:
             self._pending.clear()
         # Line by line into a temporary file, then one rename: the whole text (often over a
         # hundred MB) is never held in memory at once.
-        with self._file_lock:
-            temp = self.index_file.with_name(f".{self.index_file.name}.{os.getpid()}.tmp")
-            try:
-                self.index_file.parent.mkdir(parents=True, exist_ok=True)
-                with temp.open("w", encoding="utf-8") as out:
-                    out.write(json.dumps({"version": INDEX_VERSION}) + "\n")
-                    for doc in docs:
-                        out.write(doc.to_line() + "\n")
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temp, self.index_file)
-                self.stale_lines = 0
-            except OSError:
-                with contextlib.suppress(OSError):
-                    temp.unlink()
+        with self._file_lock, contextlib.suppress(OSError):  # the next load builds it again
+            with atomic_text_writer(self.index_file) as out:
+                out.write(json.dumps({"version": INDEX_VERSION}) + "\n")
+                for doc in docs:
+                    out.write(doc.to_line() + "\n")
+            self.stale_lines = 0
 
     # -- searching -------------------------------------------------------------------------
 
