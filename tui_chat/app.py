@@ -10,6 +10,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
 
 from tui_chat import warmup
 from tui_chat.config import DEMO_PROVIDER, Config, ConfigError
@@ -35,6 +36,7 @@ from tui_chat.screens.keys import (
 from tui_chat.session import Session
 from tui_chat.store import SessionStore
 from tui_chat.widgets.session_list import SessionList
+from tui_chat.worker_errors import report_worker_error
 
 # How often the config file is checked for changes (one stat call).
 CONFIG_POLL_SECONDS = 2.0
@@ -117,6 +119,12 @@ class TuiChatApp(ConfigFileActions, App[None]):
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
             self.gc_pacer.note_activity()
         await super().on_event(event)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler of failed workers: the App's own, and those every screen and
+        widget passes up (see tui_chat.worker_errors)."""
+        if event.state is WorkerState.ERROR:
+            report_worker_error(self, event.worker)
 
     def _collect_garbage(self) -> None:
         self.gc_pacer.tick(streaming=bool(self.replies.live))

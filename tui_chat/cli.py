@@ -180,15 +180,17 @@ def config_check(paths: Paths, environ: Mapping[str, str] | None = None) -> int:
 def config_init(paths: Paths) -> int:
     """`tui-chat config init`: write the example config where the config belongs, readable
     by the owner only, never over an existing file."""
+    from tui_chat.atomic import open_private, private_dir
+
     target = paths.config_file
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent)
     except OSError as exc:
         print(f"Cannot create {target.parent}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     try:
         # O_EXCL: an existing file (or a link to one) is never replaced, even in a race.
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        handle = open_private(target, exclusive=True)
     except FileExistsError:
         print(f"{target} already exists; it was not changed.", file=sys.stderr)
         print("Check it with `tui-chat config check`.", file=sys.stderr)
@@ -196,7 +198,7 @@ def config_init(paths: Paths) -> int:
     except OSError as exc:
         print(f"Cannot create {target}: {exc.strerror or exc}", file=sys.stderr)
         return 1
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+    with handle:
         handle.write(example_config_text())
     print(f"Wrote {target}")
     print("Set default_provider and that provider's key variable, then run tui-chat.")

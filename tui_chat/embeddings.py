@@ -176,7 +176,6 @@ class EmbeddingFiles:
         return store
 
     def save(self, session_id: str, store: SessionEmbeddings) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path_for(session_id), store.to_json())
 
 

@@ -20,18 +20,28 @@ def default_data_dir() -> Path:
     return platformdirs.user_data_path(APP_NAME)
 
 
+def default_log_dir() -> Path:
+    """The user log dir (Linux: `~/.local/state/tui-chat/log`; XDG_STATE_HOME moves it)."""
+    return platformdirs.user_log_path(APP_NAME)
+
+
 @dataclass(frozen=True)
 class Paths:
     """Where this run of the app keeps its config and data."""
 
     config_file: Path
     data_dir: Path
+    log_dir: Path | None = None
+    """Where the error log goes; None: `logs/` in the data dir."""
 
     @classmethod
     def resolve(cls, config_file: Path | None = None, data_dir: Path | None = None) -> Paths:
+        """The defaults for what is not given. A `--data-dir` keeps the log in it too, so a
+        run on other data (and every test) leaves nothing in the user's own folders."""
         return cls(
             config_file=(config_file or default_config_path()).expanduser(),
             data_dir=(data_dir or default_data_dir()).expanduser(),
+            log_dir=None if data_dir else default_log_dir(),
         )
 
     @property
@@ -59,4 +69,5 @@ class Paths:
 
     @property
     def log_file(self) -> Path:
-        return self.data_dir / "tui-chat.log"
+        """Tracebacks of unexpected errors (see `tui_chat.error_log`)."""
+        return (self.log_dir or self.data_dir / "logs") / "tui-chat.log"

@@ -23,7 +23,6 @@ from __future__ import annotations
 import bisect
 import contextlib
 import json
-import os
 import threading
 import time
 from collections.abc import Iterable
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui_chat.atomic import atomic_text_writer, make_private, open_private
 from tui_chat.sanitize import one_line
 from tui_chat.session_files import scan_session_files
 
@@ -261,6 +261,7 @@ class SearchIndex:
             self._loading = True
             self._touched.clear()
         try:
+            make_private(self.index_file)  # an older version wrote it readable by all
             docs, lines = self._read_file()
             fresh: list[_Doc] = []
             present: dict[str, _Doc] = {}
@@ -439,20 +440,20 @@ class SearchIndex:
         """Append `lines`; False when they could not be (no file yet, a full disk)."""
         if not lines:
             return True
-        text = ("\n".join(lines) + "\n").encode("utf-8")
+        text = "\n".join(lines) + "\n"
         with self._file_lock:
             if not self.index_file.exists():
                 return False  # not built yet: `load` writes it whole
             self.stale_lines += len(lines)
             try:
-                with self.index_file.open("ab") as out:
+                with open_private(self.index_file) as out:
                     out.write(text)
             except OSError:
                 # A full disk: a torn line is skipped when read; the sessions changed since
                 # the last good write are read again from their files at the next start.
                 self._in_file.clear()
                 return False
-            self._file_bytes += len(text)
+            self._file_bytes += len(text.encode("utf-8"))
             return True
 
     def compact(self) -> None:
@@ -462,23 +463,14 @@ class SearchIndex:
             self._pending.clear()
         # Line by line into a temporary file, then one rename: the whole text (often over a
         # hundred MB) is never held in memory at once.
-        with self._file_lock:
-            temp = self.index_file.with_name(f".{self.index_file.name}.{os.getpid()}.tmp")
-            try:
-                self.index_file.parent.mkdir(parents=True, exist_ok=True)
-                with temp.open("w", encoding="utf-8") as out:
-                    out.write(json.dumps({"version": INDEX_VERSION}) + "\n")
-                    for doc in docs:
-                        out.write(doc.to_line() + "\n")
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temp, self.index_file)
-                self.stale_lines = 0
-                self._in_file = {doc.session_id for doc in docs}
-                self._file_bytes = self.index_file.stat().st_size
-            except OSError:
-                with contextlib.suppress(OSError):
-                    temp.unlink()
+        with self._file_lock, contextlib.suppress(OSError):  # the next load builds it again
+            with atomic_text_writer(self.index_file) as out:
+                out.write(json.dumps({"version": INDEX_VERSION}) + "\n")
+                for doc in docs:
+                    out.write(doc.to_line() + "\n")
+            self.stale_lines = 0
+            self._in_file = {doc.session_id for doc in docs}
+            self._file_bytes = self.index_file.stat().st_size
 
     # -- searching -------------------------------------------------------------------------
 

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tui_chat.atomic import private_dir
+
 KEEP_DAYS = 30
 KEEP_SECONDS = KEEP_DAYS * 24 * 3600
 
@@ -52,7 +54,7 @@ class Trash:
         source = self.sessions_dir / f"{session_id}.json"
         target = self.path_for(session_id)
         try:
-            self.trash_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.trash_dir)
             os.replace(source, target)
         except FileNotFoundError:
             return False
@@ -70,7 +72,7 @@ class Trash:
         if target.exists():
             raise TrashError(f"A session with the id {session_id} exists; it was not replaced.")
         try:
-            self.sessions_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.sessions_dir)
             os.replace(source, target)
         except FileNotFoundError as exc:
             raise TrashError("That session is no longer in the trash.") from exc

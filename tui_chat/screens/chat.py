@@ -30,6 +30,7 @@ from tui_chat.widgets.session_list import SessionList
 from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
 from tui_chat.widgets.status import StatusLine
 from tui_chat.widgets.thinking import ThinkingPane
+from tui_chat.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from tui_chat.app import TuiChatApp
@@ -49,7 +50,9 @@ INPUT_QUIET_SECONDS = 0.08
 once rather than behind a frame."""
 
 
-class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, LeanScreen):
+class ChatScreen(
+    InputActions, MessageActions, SessionActions, ContextActions, ForwardsWorkerErrors, LeanScreen
+):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [

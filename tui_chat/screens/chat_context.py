@@ -191,7 +191,10 @@ class ContextActions:
             self._resubmit()
             return
         self.run_worker(
-            self._save_window(provider, model, window), group="save-window", exclusive=True
+            self._save_window(provider, model, window),
+            group="save-window",
+            exclusive=True,
+            exit_on_error=False,
         )
 
     async def _save_window(self, provider: str, model: str, window: int) -> None:

@@ -752,7 +752,9 @@ class MessageActions:
                 if done is not None:
                     await done
 
-        self._screen.run_worker(mount_then(), group="pending-blocks", exclusive=True)
+        self._screen.run_worker(
+            mount_then(), group="pending-blocks", exclusive=True, exit_on_error=False
+        )
 
     def _block_of(self, widget: AssistantMessage, occurrence: int) -> Widget | None:
         """The innermost Markdown block of `widget` showing the `occurrence`-th match, by

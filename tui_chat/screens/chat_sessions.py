@@ -466,7 +466,9 @@ class SessionActions:
             hits = index.search(query)
             self.app.call_from_thread(self._show_hits, query, hits)
 
-        self.run_worker(work, thread=True, exclusive=True, group="session-search")
+        self.run_worker(
+            work, thread=True, exclusive=True, group="session-search", exit_on_error=False
+        )
 
     def _show_hits(self, query: str, hits: list[SearchHit]) -> None:
         if self.query_one(SessionSearchInput).value != query:

@@ -47,6 +47,7 @@ from tui_chat.config_writer import (
 from tui_chat.models import test_provider
 from tui_chat.screens.confirm import ConfirmScreen
 from tui_chat.settings import SettingError, parse_table, table_text
+from tui_chat.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from tui_chat.app import TuiChatApp
@@ -353,7 +354,7 @@ class ProviderFormScreen(ModalScreen[Config | None]):
         self.dismiss(None)
 
 
-class ConfigEditorScreen(Screen[None]):
+class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
     """The providers in the config, editable; see the module docstring."""
 
     BINDINGS = [
@@ -561,7 +562,7 @@ class ConfigEditorScreen(Screen[None]):
         added = [n for n in config.providers if n not in self.config.providers]
         self._changed(config, added[0] if added else None)
 
-    @work(exclusive=True, group="config-ask")
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
     async def action_remove(self) -> None:
         name = self.selected_name
         if name is None:
@@ -605,7 +606,7 @@ class ConfigEditorScreen(Screen[None]):
         if self.is_mounted:
             self.refresh_all()
 
-    @work(exclusive=True, group="config-ask")
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
     async def action_save(self) -> None:
         if not self.dirty and self.config.exists and self.app.config_error is None:
             self.notify("Nothing to save.", title="Providers")
@@ -624,21 +625,21 @@ class ConfigEditorScreen(Screen[None]):
         question = f"You have unsaved changes. Discard them and {doing}?"
         return bool(await self.app.push_screen_wait(ConfirmScreen(question, "Discard", "Keep")))
 
-    @work(exclusive=True, group="config-ask")
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
     async def action_open_in_editor(self) -> None:
         if await self._discard_edits("open the file"):
             self.dirty = False
             self.app.action_open_config_in_editor()
             self._take(self.app.config)
 
-    @work(exclusive=True, group="config-ask")
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
     async def action_reload(self) -> None:
         if await self._discard_edits("read the file again"):
             self.dirty = False
             self.app.reload_config()
             self._take(self.app.config)
 
-    @work(exclusive=True, group="config-ask")
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
     async def action_close(self) -> None:
         if await self._discard_edits("close"):
             self.dismiss(None)

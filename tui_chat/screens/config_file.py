@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual.app import SuspendNotSupported
 from textual.screen import ModalScreen
 
+from tui_chat.atomic import open_private
 from tui_chat.config import Config, ConfigError, example_config_text, load_config
 from tui_chat.config_watch import file_stamp
 
@@ -129,9 +130,7 @@ class ConfigFileActions:
             return
         if not path.exists():
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                with open_private(path, exclusive=True) as handle:
                     handle.write(example_config_text())
             except OSError as exc:
                 self.notify(f"Cannot create {path}: {exc}", severity="error")

@@ -18,6 +18,7 @@ from tui_chat.config import PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.models import ModelsError, cached_models, models_for, refresh_models
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.sanitize import one_line
+from tui_chat.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -140,7 +141,7 @@ class FilterPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ModelPickerScreen(FilterPicker):
+class ModelPickerScreen(ForwardsWorkerErrors, FilterPicker):
     """The models of one provider: those in the config and the last fetched list at once,
     then the provider's `GET /models` (fetched in a worker, cached in the data dir)."""
 

@@ -31,6 +31,7 @@ from tui_chat.settings import (
     parse_table,
     table_text,
 )
+from tui_chat.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from tui_chat.app import TuiChatApp
@@ -68,7 +69,7 @@ def _number_text(value: float | int | str | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
+class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | None]):
     """Dismisses with the new settings (Save) or None (Cancel / Esc)."""
 
     BINDINGS = [
@@ -386,7 +387,7 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    @work(exclusive=True, group="save-defaults")
+    @work(exclusive=True, group="save-defaults", exit_on_error=False)
     async def save_defaults(self) -> None:
         """Write these settings as `[defaults]` for new sessions in the config file."""
         from tui_chat.screens.config_editor import save_config_interactive

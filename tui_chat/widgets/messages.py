@@ -36,6 +36,7 @@ from tui_chat.widgets.stream_markdown import (
     markdown_parser,
     mount_pending,
 )
+from tui_chat.worker_errors import ForwardsWorkerErrors
 
 # A long session opens with just enough of its newest messages to fill the view this many
 # times over (rendering thousands of widgets first would keep the screen blank for seconds);
@@ -203,7 +204,7 @@ class ReplyBody(StreamingMarkdown):
         return AwaitComplete(first_render())
 
 
-class AssistantMessage(Alternatives, Vertical, can_focus=True):
+class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=True):
     """A reply: a meta line, the Markdown body, and a note on how it ended."""
 
     BINDINGS = [DELETE_BINDING]
@@ -298,7 +299,12 @@ class AssistantMessage(Alternatives, Vertical, can_focus=True):
                 self.settling, self._hurry = True, False
                 self._settled.clear()
                 self._settle_round += 1
-                self.run_worker(self._settle(self._settle_round), group="settle", exclusive=True)
+                self.run_worker(
+                    self._settle(self._settle_round),
+                    group="settle",
+                    exclusive=True,
+                    exit_on_error=False,
+                )
             else:
                 await finish_streamed(self._body)
         if self.message.json_mode:
@@ -414,7 +420,7 @@ async def rebuild_streamed_tables(markdown: Markdown) -> None:
                 await table.mount(MarkdownTableContent(table._headers, table._rows))
 
 
-class MessageView(FollowingScroll):
+class MessageView(ForwardsWorkerErrors, FollowingScroll):
     """The conversation. Follows a streaming reply unless the user scrolled up to read;
     while it follows, what scrolled far above is folded out of the layout."""
 
@@ -510,12 +516,19 @@ class MessageView(FollowingScroll):
         super().release_anchor()
         for child in self.children:
             if isinstance(child, AssistantMessage) and child.has_pending_blocks:
-                self.run_worker(child.show_pending(), group=f"pending-{id(child)}", exclusive=True)
+                self.run_worker(
+                    child.show_pending(),
+                    group=f"pending-{id(child)}",
+                    exclusive=True,
+                    exit_on_error=False,
+                )
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if new <= 0 < old and self._first_shown and not self._earlier_lock.locked():
-            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+            self.run_worker(
+                self.show_earlier(), exclusive=True, group="earlier", exit_on_error=False
+            )
 
     async def reveal(self, message_id: str) -> Widget | None:
         """Scroll to a message of the shown session (mounting earlier pages as needed) and
@@ -595,7 +608,9 @@ class MessageView(FollowingScroll):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "earlier":
             event.stop()
-            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+            self.run_worker(
+                self.show_earlier(), exclusive=True, group="earlier", exit_on_error=False
+            )
 
 
 def estimated_rows(message: Message, width: int) -> int:

@@ -13,19 +13,22 @@ from tui_chat.timefmt import short_count
 from tui_chat.widgets.folding import FollowingScroll
 from tui_chat.widgets.messages import finish_streamed
 from tui_chat.widgets.stream_markdown import StreamingMarkdown, mount_pending
+from tui_chat.worker_errors import ForwardsWorkerErrors
 
 KEEP_MIN = 24
 """Rows of a big batch of reasoning mounted at once (see StreamingMarkdown.keep_rows)."""
 
 
-class ThinkingScroll(FollowingScroll):
+class ThinkingScroll(ForwardsWorkerErrors, FollowingScroll):
     """Scrolling up during a fast stream mounts the reasoning that was deferred."""
 
     def release_anchor(self) -> None:
         super().release_anchor()
         body = self.query_one(StreamingMarkdown)
         if body.has_pending:
-            self.run_worker(mount_pending(body, self), group="pending", exclusive=True)
+            self.run_worker(
+                mount_pending(body, self), group="pending", exclusive=True, exit_on_error=False
+            )
 
 
 class ThinkingPane(Vertical):
