@@ -19,6 +19,7 @@ from textual.dom import DOMNode
 
 import tui_chat
 from tui_chat import error_log
+from tui_chat.keys import redact_secrets
 from tui_chat.search_index import SearchIndex
 from tui_chat.worker_errors import ForwardsWorkerErrors
 
@@ -97,7 +98,7 @@ def test_the_log_rotates_and_every_file_is_private(
 
 
 def test_redact_masks_known_keys_and_key_shaped_text() -> None:
-    said = error_log.redact(
+    said = redact_secrets(
         "key plainsecretvalue1234 sk-or-v1-abcdefghijklmnop Authorization: Bearer tok123456",
         ["plainsecretvalue1234"],
     )

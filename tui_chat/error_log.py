@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import sys
 import time
 import traceback
@@ -19,25 +18,11 @@ from pathlib import Path
 from typing import cast
 
 from tui_chat.atomic import open_private
-from tui_chat.keys import mask_key
+from tui_chat.keys import redact_secrets
 
 MAX_BYTES = 512 * 1024
 BACKUPS = 2
 """Rotated files kept beside the log (`tui-chat.log.1`, `.2`)."""
-
-# Shapes of secrets that may sit in an exception's text without the app knowing the key:
-# `sk-…` style keys and the value of an Authorization header.
-_KEY_SHAPED = re.compile(r"\b(?:sk|pk|rk|ak)-[A-Za-z0-9_\-]{8,}")
-_BEARER = re.compile(r"(?i)(bearer\s+)[^\s'\",]{4,}")
-
-
-def redact(text: str, keys: Iterable[str | None] = ()) -> str:
-    """`text` with each of `keys` masked (`sk-…a1b2`), then anything shaped like a key."""
-    for key in sorted({k.strip() for k in keys if k and len(k.strip()) >= 4}, key=len)[::-1]:
-        text = text.replace(key, mask_key(key))
-    text = _KEY_SHAPED.sub(lambda m: mask_key(m.group(0)), text)
-    return _BEARER.sub(lambda m: m.group(1) + "…", text)
-
 
 class PrivateRotatingFileHandler(RotatingFileHandler):
     """RotatingFileHandler whose files are created 0600 (the stock one follows the umask),
@@ -58,7 +43,7 @@ def write(log_file: Path, summary: str, error: BaseException, keys: Iterable[str
     text = "".join(traceback.format_exception(error)).rstrip()
     stamp = time.strftime("%Y-%m-%d %H:%M:%S")
     record = logging.makeLogRecord(
-        {"msg": redact(f"{stamp} {summary}\n{text}", keys), "levelno": logging.ERROR}
+        {"msg": redact_secrets(f"{stamp} {summary}\n{text}", keys), "levelno": logging.ERROR}
     )
     handler = PrivateRotatingFileHandler(
         log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True

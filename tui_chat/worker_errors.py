@@ -20,6 +20,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 from tui_chat.config import PLACEHOLDER_KEY
+from tui_chat.keys import redact_secrets
 from tui_chat.sanitize import one_line
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def report_worker_error(app: TuiChatApp, worker: Worker[object]) -> None:
         where = f"details in {shown_path(log_file)}"
     except OSError as problem:
         where = f"and the log could not be written ({problem})"
-    said = error_log.redact(f"{type(error).__name__}: {error}", keys)
+    said = redact_secrets(f"{type(error).__name__}: {error}", keys)
     app.notify(
         one_line(f"Unexpected error in {what}: {said}; {where}", 300),
         severity="error",
