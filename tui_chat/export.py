@@ -31,7 +31,7 @@ def header_lines(session: Session, config: Config | None = None) -> list[str]:
         f"{usage.total_tokens} total",
     ]
     cost = session_cost(session, config) if config is not None else None
-    if cost is not None:
+    if cost is not None and config is not None:
         said = format_cost(cost, currency_of(session, config))
         lines.append(f"- Cost: {said} (from the prices in the config)")
     if session.system_prompt:

@@ -375,7 +375,7 @@ def _parse_object(text: str) -> dict[str, Any]:
         return {}
     try:
         value = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise SettingError(f"Extra request fields must be a JSON object: {exc.msg}.") from None
     if not isinstance(value, dict):
         raise SettingError('Extra request fields must be a JSON object, like {"seed": 1}.')
@@ -391,7 +391,7 @@ def parse_table(text: str, what: str = "Extra request fields") -> dict[str, Any]
     if text.startswith("{"):
         try:
             value = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise SettingError(
                 f"{what}: not valid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})."
             ) from None

@@ -623,7 +623,8 @@ class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
         if not self.dirty:
             return True
         question = f"You have unsaved changes. Discard them and {doing}?"
-        return bool(await self.app.push_screen_wait(ConfirmScreen(question, "Discard", "Keep")))
+        discard = await self.app.push_screen_wait(ConfirmScreen(question, "Discard", "Keep"))
+        return bool(discard)
 
     @work(exclusive=True, group="config-ask", exit_on_error=False)
     async def action_open_in_editor(self) -> None:

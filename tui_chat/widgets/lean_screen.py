@@ -70,7 +70,9 @@ class LeanCompositor(TextualCompositor):
         self, root: Widget, size: Size, visible_only: bool = True
     ) -> tuple[CompositorMap, set[Widget]]:
         arranged, widgets = super()._arrange_root(root, size, visible_only)
-        blind = {widget: OrderBlindGeometry(*geometry) for widget, geometry in arranged.items()}
+        blind: CompositorMap = {
+            widget: OrderBlindGeometry(*geometry) for widget, geometry in arranged.items()
+        }
         return blind, widgets
 
     def reflow(self, parent: Widget, size: Size) -> ReflowResult:
