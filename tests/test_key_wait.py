@@ -244,3 +244,28 @@ async def test_quitting_while_the_key_is_fetched_keeps_the_message(
     assert chats(server) == []
     data = read_only_session(tmp_path)  # unanswered: Ctrl+R sends it next time
     assert [(m["role"], m["content"]) for m in data["messages"]] == [("user", "Keep me")]
+
+
+async def test_switching_to_a_provider_whose_key_command_fails_is_refused(
+    tmp_path: Path, server: FakeOpenAIServer
+) -> None:
+    config = tmp_path / "config" / "config.toml"
+    write_config(
+        config,
+        server.base_url,
+        "[providers.vault]\n"
+        'label = "Vault"\n'
+        'base_url = "http://127.0.0.1:9/v1"\n'
+        "api_key_cmd = 'echo no passphrase >&2; exit 4'\n",
+    )
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_and_send(pilot, "/provider vault")
+        notes = lambda: [str(n.message) for n in app._notifications]  # noqa: E731
+        await wait_until(pilot, lambda: any("exit status 4" in n for n in notes()))
+        note = next(n for n in notes() if "exit status 4" in n)
+        assert "Vault has no API key" in note and "no passphrase" in note
+        assert "This session stays on Local test." in note
+        assert app.chat_screen is not None and app.chat_screen.session is not None
+        assert app.chat_screen.session.provider == "local"
+        assert "Fetching the key" not in status_text(app)

@@ -169,10 +169,7 @@ class ProviderRegistry:
         return False
 
     def _not_configured(self, name: str) -> str:
-        return (
-            f"Provider '{name}' is not in {self.config.path} (removed or renamed?): add "
-            f"[providers.{name}] back or use another provider."
-        )
+        return f"Provider '{name}' is not in {self.config.path} (removed or renamed?)."
 
     def key_problem(self, provider_config: ProviderConfig, lookup: KeyLookup) -> str:
         """One line: which provider has no key, why (the variable, the command and how it

@@ -480,7 +480,8 @@ class ChatScreen(
         if session is None:
             return
         view = self.app.registry.describe(session.provider)  # runs no key command
-        self.status.show(session, view.label, view.is_demo, self.key_wait_note(session.id))
+        waiting = self.key_wait_note(session.id)
+        self.status.show(session, view.label, view.is_demo, waiting=waiting)
 
     def _refresh_sidebar_title(self, count: int | None = None) -> None:
         count = len(self.sessions.items) if count is None else count

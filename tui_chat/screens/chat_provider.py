@@ -45,6 +45,8 @@ class KeyWait:
     """The session holds a message that waits: if the app quits meanwhile, save it."""
     note: str = ""
     """What the status line says meanwhile."""
+    refused: Callable[[str], None] | None = None
+    """Says that no key came (the problem); None: the usual "No key" line."""
 
 
 @dataclass
@@ -128,6 +130,7 @@ class ProviderActions:
         proceed: Callable[[], Awaitable[object]],
         provider: str | None = None,
         waiting: WaitingMessage | None = None,
+        refused: Callable[[str], None] | None = None,
     ) -> None:
         """Run `proceed` once the key of `provider` (the provider of the session's next
         reply when None) is there: its key command runs in a thread meanwhile. A failure is
@@ -135,7 +138,7 @@ class ProviderActions:
         screen = self._chat
         name = provider or screen.app.replies.provider_for(session)
         label = screen.app.registry.describe(name).label
-        wait = KeyWait(session, keep_on_exit=waiting is not None)
+        wait = KeyWait(session, keep_on_exit=waiting is not None, refused=refused)
         wait.note = f"Fetching the key for {label} (api_key_cmd)… Esc cancels"
         if waiting is not None:
             wait.give_back = lambda: screen.give_back(session, waiting)
@@ -170,7 +173,10 @@ class ProviderActions:
         del screen._key_waits[session.id]
         screen._refresh_status()
         if problem:
-            screen.refuse(problem, title="No key")
+            if wait.refused is not None:
+                wait.refused(problem)
+            else:
+                screen.refuse(problem, title="No key")
             if wait.give_back is not None:
                 await wait.give_back()
             return
@@ -262,6 +268,9 @@ class ProviderActions:
         screen = self._chat
         registry = screen.app.registry
         current = registry.describe(session.provider).label
+        if screen.waiting_for_key(session.id):
+            screen.notify("A key is still being fetched: Esc cancels.", severity="warning")
+            return
 
         def refused(problem: str) -> None:
             screen.refuse(f"{problem} This session stays on {current}.", "Not switched")
@@ -297,6 +306,6 @@ class ProviderActions:
             switch()
 
         if view.key_pending:
-            screen.after_key(session, switch_after_key, provider=name)
+            screen.after_key(session, switch_after_key, provider=name, refused=refused)
         else:
             switch()
