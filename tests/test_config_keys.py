@@ -28,7 +28,7 @@ from tui_chat.keys import (
     mask_key,
     run_key_command,
 )
-from tui_chat.providers import ProviderRegistry
+from tui_chat.providers import ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.openai_compat import OpenAICompatibleProvider
 
 SECRET = "sk-cmd-0123456789abcdefWXYZ"
@@ -276,8 +276,7 @@ async def test_registry_sends_the_command_key(tmp_path: Path, server: FakeOpenAI
     )
     config = Config(path=tmp_path / "c.toml", default_provider="local", providers={"local": local})
     registry = ProviderRegistry(config, environ={})
-    resolved = registry.resolve()
-    assert resolved.notice is None
+    resolved = await registry.resolve_async()  # the command runs in a thread
     assert isinstance(resolved.provider, OpenAICompatibleProvider)
     from tui_chat.providers.events import ChatRequest
 
@@ -290,15 +289,17 @@ async def test_registry_sends_the_command_key(tmp_path: Path, server: FakeOpenAI
     assert run_count(runs) == 1
 
 
-def test_registry_notice_when_the_command_fails(tmp_path: Path) -> None:
+def test_registry_refuses_with_the_problem_when_the_command_fails(tmp_path: Path) -> None:
     local = ProviderConfig(name="local", base_url="http://x/v1", api_key_cmd="exit 9", label="L")
     config = Config(path=tmp_path / "c.toml", default_provider="local", providers={"local": local})
-    resolved = ProviderRegistry(config, environ={}).resolve()
-    assert resolved.provider.is_demo
-    assert resolved.notice is not None
-    assert "exit status 9" in resolved.notice
-    assert "api_key_cmd" in resolved.notice
-    assert "L" in resolved.notice
+    registry = ProviderRegistry(config, environ={})
+    registry.prepare_key()  # as the app does, in a thread
+    with pytest.raises(ProviderUnavailable) as refused:
+        registry.resolve()
+    problem = refused.value.problem
+    assert "exit status 9" in problem
+    assert "api_key_cmd" in problem
+    assert problem.startswith("L has no API key")
 
 
 async def test_no_key_in_any_file_after_a_session(tmp_path: Path, server: FakeOpenAIServer) -> None:

@@ -12,7 +12,7 @@ import pytest
 from sse_server import FakeOpenAIServer, Script
 
 from tui_chat.config import PLACEHOLDER_KEY, PRESETS, Config, ProviderConfig
-from tui_chat.providers import DemoProvider, ProviderRegistry
+from tui_chat.providers import DemoProvider, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.providers.events import (
     ChatRequest,
@@ -549,15 +549,15 @@ async def test_closing_the_generator_closes_the_connection(
 # -- the registry and the demo -------------------------------------------------------------------
 
 
-def test_default_provider_without_key_is_demo_with_notice() -> None:
+def test_default_provider_without_key_is_refused_with_the_fix() -> None:
     registry = ProviderRegistry(Config(path=PRESETS_PATH))  # os.environ: no keys (conftest)
-    resolved = registry.resolve()
-    assert resolved.provider.is_demo is True
-    assert resolved.model == DEMO_MODEL
     default = PRESETS[registry.config.default_provider]
-    assert resolved.notice is not None
-    assert default.api_key_env and default.api_key_env in resolved.notice
-    assert default.display_name in resolved.notice
+    with pytest.raises(ProviderUnavailable) as refused:
+        registry.resolve()
+    assert default.api_key_env and f"{default.api_key_env} is not set" in refused.value.problem
+    assert f"export {default.api_key_env}=" in refused.value.problem
+    assert default.display_name in refused.value.problem
+    assert not registry.has_any_key()  # so new sessions are demo sessions
 
 
 def test_provider_with_key_in_environ() -> None:
@@ -568,33 +568,32 @@ def test_provider_with_key_in_environ() -> None:
     resolved = registry.resolve()
     assert isinstance(resolved.provider, OpenAICompatibleProvider)
     assert resolved.provider.is_demo is False
-    assert resolved.notice is None
     assert resolved.model == default.model
     assert resolved.provider.name == default.name
     assert resolved.provider.label == default.display_name
     assert registry.resolve(default.name).provider is resolved.provider  # kept, not rebuilt
+    assert registry.has_any_key()
 
 
 def test_empty_key_variable_is_missing() -> None:
     config = Config(path=PRESETS_PATH)
     env = PRESETS["deepseek"].api_key_env
     assert env
-    resolved = ProviderRegistry(config, environ={env: "  "}).resolve("deepseek")
-    assert resolved.provider.is_demo
-    assert resolved.notice and env in resolved.notice
+    with pytest.raises(ProviderUnavailable) as refused:
+        ProviderRegistry(config, environ={env: "  "}).resolve("deepseek")
+    assert env in refused.value.problem
 
 
-def test_unknown_provider_is_demo_with_notice() -> None:
-    resolved = ProviderRegistry(Config(path=PRESETS_PATH), environ={}).resolve("nosuch")
-    assert resolved.provider.is_demo
-    assert resolved.notice and "nosuch" in resolved.notice
+def test_unknown_provider_is_refused() -> None:
+    with pytest.raises(ProviderUnavailable) as refused:
+        ProviderRegistry(Config(path=PRESETS_PATH), environ={}).resolve("nosuch")
+    assert "nosuch" in refused.value.problem
 
 
-def test_demo_by_name_has_no_notice() -> None:
+def test_demo_by_name() -> None:
     resolved = ProviderRegistry(Config(path=PRESETS_PATH), environ={}).resolve("demo")
     assert resolved.provider.is_demo
     assert resolved.model == DEMO_MODEL
-    assert resolved.notice is None
 
 
 async def test_keyless_provider_sends_placeholder(server: FakeOpenAIServer) -> None:
@@ -603,7 +602,6 @@ async def test_keyless_provider_sends_placeholder(server: FakeOpenAIServer) -> N
     config = Config(path=PRESETS_PATH, default_provider="local", providers={"local": local})
     registry = ProviderRegistry(config, environ={})
     resolved = registry.resolve()
-    assert resolved.notice is None
     assert isinstance(resolved.provider, OpenAICompatibleProvider)
     events = await collect(resolved.provider, ChatRequest(resolved.model, MESSAGES))
     await registry.aclose()
@@ -614,7 +612,6 @@ async def test_keyless_provider_sends_placeholder(server: FakeOpenAIServer) -> N
 def test_ollama_preset_needs_no_key() -> None:
     resolved = ProviderRegistry(Config(path=PRESETS_PATH), environ={}).resolve("ollama")
     assert isinstance(resolved.provider, OpenAICompatibleProvider)
-    assert resolved.notice is None
     assert resolved.model == PRESETS["ollama"].model
 
 

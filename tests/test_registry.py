@@ -14,7 +14,7 @@ from sse_server import FakeOpenAIServer
 
 from tui_chat.config import Config, ProviderConfig
 from tui_chat.keys import forget_keys
-from tui_chat.providers import ProviderRegistry
+from tui_chat.providers import KeyNotFetched, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.events import ChatRequest, ProviderError, Retrying
 from tui_chat.providers.openai_compat import OpenAICompatibleProvider
 from tui_chat.replies import LiveReply
@@ -57,18 +57,41 @@ def test_describe_never_runs_a_key_command(tmp_path: Path) -> None:
     )
     registry = ProviderRegistry(config, environ={})
     view = registry.describe("cmd")
-    assert (view.name, view.label, view.is_demo, view.notice) == ("cmd", "Cmd", False, None)
-    assert registry.key_pending("cmd")
+    assert (view.name, view.label, view.is_demo, view.problem) == ("cmd", "Cmd", False, None)
+    assert view.key_pending and registry.key_pending("cmd")
     missing = registry.describe("env")
-    assert missing.is_demo and missing.name == "env"
-    assert missing.notice is not None and "NOT_SET_HERE" in missing.notice
+    assert not missing.is_demo and missing.name == "env"  # no demo stand-in
+    assert missing.problem is not None
+    assert "NOT_SET_HERE is not set" in missing.problem
+    assert "export NOT_SET_HERE=" in missing.problem  # and how to fix it
     unknown = registry.describe("gone")
-    assert unknown.is_demo and unknown.name == "demo"
+    assert not unknown.is_demo and unknown.name == "gone"
+    assert unknown.problem is not None and "'gone' is not in" in unknown.problem
     assert registry.describe("demo").is_demo
+    assert registry.has_any_key()  # the command counts until it has run
     assert runs_of(runs) == 0
 
 
-def test_prepare_key_runs_the_command_once_and_resolve_reuses_a_failure(
+def test_resolve_never_runs_a_key_command_and_never_stands_in_the_demo(tmp_path: Path) -> None:
+    command, runs = counting_command(tmp_path)
+    config = config_with(
+        tmp_path,
+        cmd=ProviderConfig(name="cmd", base_url="http://x/v1", api_key_cmd=command),
+        env=ProviderConfig(name="env", base_url="http://y/v1", api_key_env="NOT_SET_HERE"),
+    )
+    registry = ProviderRegistry(config, environ={})
+    with pytest.raises(KeyNotFetched):
+        registry.resolve("cmd")
+    with pytest.raises(ProviderUnavailable) as missing:
+        registry.resolve("env")
+    assert "NOT_SET_HERE is not set" in missing.value.problem
+    with pytest.raises(ProviderUnavailable) as unknown:
+        registry.resolve("gone")
+    assert "'gone' is not in" in unknown.value.problem
+    assert runs_of(runs) == 0
+
+
+def test_prepare_key_runs_the_command_once_and_resolve_reports_a_failure(
     tmp_path: Path,
 ) -> None:
     command, runs = counting_command(tmp_path, status=3)
@@ -78,10 +101,29 @@ def test_prepare_key_runs_the_command_once_and_resolve_reuses_a_failure(
     registry = ProviderRegistry(config, environ={})
     lookup = registry.prepare_key("cmd")
     assert lookup is not None and not lookup.found
-    resolved = registry.resolve("cmd")  # uses the failed lookup: no second run on the loop
-    assert resolved.provider.is_demo
-    assert resolved.notice is not None and "exit status 3" in resolved.notice
+    with pytest.raises(ProviderUnavailable) as failed:  # the failed lookup: no second run
+        registry.resolve("cmd")
+    assert not isinstance(failed.value, KeyNotFetched)
+    assert "exit status 3" in failed.value.problem
+    assert "fix api_key_cmd in [providers.cmd]" in failed.value.problem
+    assert SECRET not in failed.value.problem
     assert runs_of(runs) == 1
+    assert registry.key_pending("cmd")  # a failure is not kept: the next send runs it again
+
+
+async def test_resolve_async_runs_the_command_in_a_thread(
+    tmp_path: Path, server: FakeOpenAIServer
+) -> None:
+    command, runs = counting_command(tmp_path)
+    config = config_with(
+        tmp_path,
+        local=ProviderConfig(name="local", base_url=server.base_url, api_key_cmd=command),
+    )
+    registry = ProviderRegistry(config, environ={})
+    resolved = await registry.resolve_async("local")
+    assert isinstance(resolved.provider, OpenAICompatibleProvider)
+    assert runs_of(runs) == 1
+    await registry.aclose()
 
 
 async def test_reconfigure_retires_changed_providers_and_closes_them_when_idle(

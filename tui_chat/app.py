@@ -252,25 +252,26 @@ class TuiChatApp(ConfigFileActions, App[None]):
             return
         self._warmed_up = True
         steps = warmup.STEPS
-        if self.registry.describe(None).is_demo:
+        default = self.registry.describe(None)
+        if default.is_demo or default.problem is not None:
             steps = tuple(s for s in steps if s not in warmup.SDK_STEPS)
         replies = self.replies
         warmup.start(steps, on_done=resume_gc, keep_going=lambda: not replies.live)
 
     def new_session(self) -> Session:
         """A fresh, unsaved session on the default provider, with the config's defaults
-        ([defaults], the default persona). Runs no key command."""
+        ([defaults], the default persona). Runs no key command. It is an offline demo
+        session (marked so) only when the config asks for the demo or no provider has a
+        key: a newcomer sees the app work; anyone with a key is never answered by it."""
         view = self.registry.describe(None)
-        return Session(
-            provider=DEMO_PROVIDER if view.is_demo else view.name,
-            model=DEMO_MODEL if view.is_demo else view.model,
+        demo = view.is_demo or (view.problem is not None and not self.registry.has_any_key())
+        session = Session(
+            provider=DEMO_PROVIDER if demo else view.name,
+            model=DEMO_MODEL if demo else view.model,
             settings=self.config.session_settings(),
         )
-
-    @property
-    def demo_reason(self) -> str:
-        """Why the offline demo answers (for the banner of a demo session)."""
-        return self.registry.describe(None).notice or "the offline demo was chosen in the config."
+        session.demo = demo
+        return session
 
     def key_rows(self) -> list[tuple[str, str]]:
         """(keys, description) for every binding of the chat screen and the app (keys as

@@ -129,6 +129,20 @@ def sendable(message: Message) -> bool:
     return True
 
 
+def demo_exchanges(messages: list[Message]) -> set[str]:
+    """Ids of the offline demo's canned replies on this path, with the questions they
+    answer: older versions put them in sessions that then moved to a real model, which
+    must not be told it said them (nor get the question twice in a row)."""
+    ids: set[str] = set()
+    for index, message in enumerate(messages):
+        canned = message.provider == "demo" or (not message.provider and message.model == "demo")
+        if message.role == "assistant" and canned:
+            ids.add(message.id)
+            if index and messages[index - 1].role == "user":
+                ids.add(messages[index - 1].id)
+    return ids
+
+
 def plan_context(
     session: Session,
     default_system_prompt: str = "",
@@ -159,8 +173,9 @@ def plan_context(
     system_text = system_text_with(system_prompt_of(session, default_system_prompt), summary)
 
     entries: list[Planned] = []
+    canned = demo_exchanges(messages)
     for index, message in enumerate(messages):
-        if not sendable(message):
+        if not sendable(message) or message.id in canned:
             continue
         state: State = "summarized" if index < covered else "kept"
         entries.append(

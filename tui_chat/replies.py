@@ -17,11 +17,12 @@ from textual.app import App
 from textual.message import Message as TextualMessage
 from textual.worker import Worker
 
+from tui_chat.config import DEMO_PROVIDER
 from tui_chat.context import ContextPlan
 from tui_chat.context_prep import ContextPreparer
 from tui_chat.continuation import continuation_messages
 from tui_chat.keys import redact_secrets
-from tui_chat.providers import ChatProvider, ProviderRegistry
+from tui_chat.providers import ChatProvider, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.events import (
     ChatRequest,
     Failed,
@@ -157,7 +158,7 @@ class ReplyManager:
         self.context = ContextPreparer(registry, store.sessions_dir.parent / "embeddings")
         """Plans what each request sends (context strategies, summaries, recall)."""
         self._preparing: set[str] = set()
-        """Sessions whose reply waits for an api_key_cmd (see `prepare`)."""
+        """Sessions whose reply waits for an api_key_cmd (see `fetch_key`)."""
 
     def is_streaming(self, session_id: str) -> bool:
         """A reply is streaming in this session, or about to (its key is being fetched)."""
@@ -174,35 +175,81 @@ class ReplyManager:
         """The providers that replies are streaming through right now."""
         return [live.provider for live in self.live.values() if live.provider is not None]
 
-    async def prepare(self, session: Session) -> None:
-        """Look up the key `start(session)` will need, in a thread when that means running
-        an api_key_cmd (a password manager may take seconds), so the UI never freezes."""
+    def provider_for(self, session: Session) -> str:
+        """The provider the next reply of `session` goes to: its own; for a demo session,
+        the default provider once that one can be used (the session moves over to it),
+        else the demo."""
+        if not session.demo:
+            return session.provider
+        default = self.registry.describe(None)
+        if default.is_demo or default.problem is not None:
+            return DEMO_PROVIDER
+        return default.name
+
+    def send_problem(self, session: Session) -> str | None:
+        """Why no reply can be asked for in `session` now (its provider is gone or has no
+        key), with the fix; None when one can (perhaps after `fetch_key`). Runs no key
+        command. The offline demo never stands in for a provider."""
+        name = self.provider_for(session)
+        if name != DEMO_PROVIDER:
+            return self.registry.describe(name).problem
+        if not session.demo:
+            return "The offline demo answers only in the sessions made with it."
+        if self.registry.has_any_key():
+            default = self.registry.describe(None)
+            return (
+                "This session was made with the offline demo; move it to a provider that has "
+                f"a key. {default.problem or ''}"
+            ).strip()
+        return None
+
+    def key_pending(self, session: Session) -> bool:
+        """The next reply of `session` needs an api_key_cmd to run first (`fetch_key`)."""
+        name = self.provider_for(session)
+        return name != DEMO_PROVIDER and self.registry.key_pending(name)
+
+    async def fetch_key(self, session: Session, provider: str | None = None) -> str | None:
+        """Run the api_key_cmd of `provider` (that of the next reply of `session` when
+        None) in a thread: a password manager may take seconds, and the UI never waits on
+        it. Returns the problem, with the fix, when no key came. Cancelling the caller
+        stops the wait (the command runs on to its timeout; a key it prints is kept)."""
         registry = self.registry
-        # A demo session switches to the default provider once it has a key (see start).
-        name = None if session.provider in ("", "demo") else session.provider
-        if not registry.key_pending(name):
-            return
+        name = provider or self.provider_for(session)
         self._preparing.add(session.id)
-        self.app.notify("Getting the API key (api_key_cmd)…", timeout=3)
         try:
-            await asyncio.to_thread(registry.prepare_key, name)
+            lookup = await asyncio.to_thread(registry.prepare_key, name)
         finally:
             self._preparing.discard(session.id)
+        provider_config = registry.config.provider(name)
+        if provider_config is None:  # the config changed meanwhile
+            return registry.describe(name).problem
+        if lookup is None or not lookup.found:
+            lookup = lookup or registry.peek_key(provider_config)
+            return registry.key_problem(provider_config, lookup)
+        return None
 
     def start(self, session: Session, continue_reply: Message | None = None) -> LiveReply:
         """Add an empty reply to `session` and stream it in a worker; or, given
-        `continue_reply` (the last message of the current path), stream the rest of it."""
-        resolved = self.registry.resolve(session.provider)
-        notice = resolved.notice
-        if resolved.provider.is_demo and session.provider != "demo":
-            session.provider, session.model = "demo", resolved.model
-        elif session.provider == "demo":
-            # The demo session of a newcomer who has since set a key: switch it over.
-            default = self.registry.resolve(None)
-            if not default.provider.is_demo:
-                resolved = default
-                session.provider, session.model = default.provider.name, default.model
-                notice = f"Switched this session to {default.provider.label} · {default.model}."
+        `continue_reply` (the last message of the current path), stream the rest of it.
+        Raises ProviderUnavailable (nothing changed) when its provider cannot be used."""
+        name = self.provider_for(session)
+        if name == DEMO_PROVIDER and not session.demo:
+            raise ProviderUnavailable(name, "The offline demo answers only in demo sessions.")
+        resolved = self.registry.resolve(name)
+        canned = continue_reply is not None and continue_reply.provider == DEMO_PROVIDER
+        if canned and not resolved.provider.is_demo:
+            raise ProviderUnavailable(
+                name, "A canned demo reply cannot be continued: send the question again."
+            )
+        notice = None
+        if session.demo and not resolved.provider.is_demo:
+            # The demo session of a newcomer who has since set a key: it moves over.
+            session.provider, session.model = name, resolved.model
+            session.demo = False
+            notice = (
+                f"This session now uses {resolved.provider.label} · {resolved.model} (it was "
+                "made with the offline demo; its canned replies are not sent)."
+            )
         # The user's words reach the disk before the request goes out.
         self.store.save(session)
         if continue_reply is not None:

@@ -222,6 +222,9 @@ class Session:
             parent_id = message.id
         self.summaries: list[Summary] = []
         """Rolling summaries (tui_chat.summary); the messages they cover stay in the file."""
+        self.demo = False
+        """Made with the offline demo (no provider had a key): the only kind of session the
+        demo answers in. Cleared when the session moves to a real provider."""
 
     @property
     def provider(self) -> str:
@@ -491,6 +494,7 @@ class Session:
             "current": self.messages[-1].id if self.messages else None,
             "branches": {k: v for k, v in self._last_child.items() if k in self._nodes or not k},
             **({"summaries": [s.to_dict() for s in self.summaries]} if self.summaries else {}),
+            **({"demo": True} if self.demo else {}),
         }
 
     @classmethod
@@ -534,7 +538,24 @@ class Session:
         if is_tree:
             session._load_tree(messages, data.get("current"), data.get("branches"))
         session.summaries = summaries_from(data.get("summaries"))
+        session.demo = data.get("demo") is True
+        if "demo" not in data and session.provider == "demo":
+            session._legacy_demo()
         return session
+
+    def _legacy_demo(self) -> None:
+        """A file from before the demo mark, on provider "demo": a demo session, unless a
+        real model answered in it. Then an older version stood the demo in for a provider
+        without a key: the session goes back to the provider that answered last."""
+        real = [
+            m
+            for m in self.all_messages()
+            if m.role == "assistant" and m.provider not in (None, "demo") and m.model
+        ]
+        if real:
+            self.provider, self.model = real[-1].provider or "", real[-1].model or ""
+        else:
+            self.demo = True
 
     def _load_tree(self, messages: list[Message], current: Any, branches: Any) -> None:
         """Take in the messages of a version 2 file and make `current` the current leaf.

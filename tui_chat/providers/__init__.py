@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -32,11 +33,27 @@ class ChatProvider(Protocol):
 
 @dataclass(frozen=True)
 class Resolved:
-    """The provider to use for a name, the model to default to, and why, if it is a stand-in."""
+    """The provider to use for a name and the model to default to."""
 
     provider: ChatProvider
     model: str
-    notice: str | None = None
+
+
+class ProviderUnavailable(Exception):
+    """There is nothing to send to for a name: it is not in the config, or it has no usable
+    key. `problem` is one line saying which provider, what is missing (the variable, the
+    command and how it failed) and how to fix it; it never holds a key. The offline demo
+    never stands in: a session keeps its provider and the user is told."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        self.problem = problem
+        super().__init__(problem)
+
+
+class KeyNotFetched(ProviderUnavailable):
+    """The provider's api_key_cmd has not run yet. `resolve` never runs it (it may take
+    up to 30 s and would hold the event loop): `resolve_async` runs it in a thread."""
 
 
 @dataclass(frozen=True)
@@ -45,22 +62,24 @@ class ProviderView:
     command that has not run yet counts as "will give a key"."""
 
     name: str
-    """The provider's name ("demo" for the demo and for a provider not in the config)."""
     label: str
     model: str
     """The model new sessions on it use."""
     is_demo: bool
-    """The offline demo answers instead (no such provider, or no key)."""
-    notice: str | None = None
-    """Why the demo stands in, when it does."""
+    """This is the offline demo itself (only demo sessions use it)."""
+    problem: str | None = None
+    """Why nothing can be sent to it (not in the config, no key), with the fix; None
+    when it can be used (perhaps once its key command has run: `key_pending`)."""
+    key_pending: bool = False
+    """Its api_key_cmd has to run before the first request."""
 
 
 class ProviderRegistry:
     """Builds providers from the config on first use and keeps them (and their HTTP clients).
 
-    `resolve` may run an `api_key_cmd` (up to 30 s). The app calls `prepare_key` in a thread
-    first (`key_pending` says whether that is needed), so the event loop never waits on it;
-    `describe` never runs one.
+    Running an `api_key_cmd` may take up to 30 s, so nothing here runs one on the event
+    loop: `describe` and `resolve` never do, `prepare_key` does (call it in a thread;
+    `key_pending` says whether that is needed) and `resolve_async` does it in a thread.
     """
 
     def __init__(
@@ -78,7 +97,9 @@ class ProviderRegistry:
         self._retired: list[OpenAICompatibleProvider] = []
         """Providers of an older config, closed once no reply uses them."""
         self._prepared: dict[str, KeyLookup] = {}
-        """Key lookups made by `prepare_key`, used once by the next `resolve`."""
+        """Failed key lookups made by `prepare_key`, for the next `resolve` to say why.
+        (A command that worked is remembered by tui_chat.keys; one that failed runs again
+        next time, so unlocking a vault and sending again works.)"""
 
     def _provider_config(self, name: str | None) -> ProviderConfig | None:
         return self.config.provider(name or self.config.default_provider)
@@ -98,7 +119,10 @@ class ProviderRegistry:
         if provider_config is None:
             return None
         lookup = self.lookup_key(provider_config)
-        self._prepared[provider_config.name] = lookup
+        if lookup.found:
+            self._prepared.pop(provider_config.name, None)
+        else:
+            self._prepared[provider_config.name] = lookup
         return lookup
 
     def lookup_key(self, provider_config: ProviderConfig) -> KeyLookup:
@@ -111,40 +135,58 @@ class ProviderRegistry:
         return provider_config.lookup_key(self._environ, run_command=False)
 
     def describe(self, name: str | None = None) -> ProviderView:
-        """Label, model and whether the demo stands in for `name` (the default provider
-        when None), without running a key command."""
+        """Label, model and any problem of `name` (the default provider when None),
+        without running a key command."""
         name = name or self.config.default_provider
         if name == DEMO_PROVIDER:
             return ProviderView(DEMO_PROVIDER, "Offline demo", DEMO_MODEL, True)
         provider_config = self.config.provider(name)
         if provider_config is None:
-            return ProviderView(
-                DEMO_PROVIDER,
-                "Offline demo",
-                DEMO_MODEL,
-                True,
-                f"Provider '{name}' is not in {self.config.path}; using the offline demo.",
-            )
+            return ProviderView(name, name, "", False, self._not_configured(name))
         lookup = self.peek_key(provider_config)
-        missing = not lookup.found and lookup.checked
+        problem = None
+        if lookup.checked and not lookup.found:
+            problem = self.key_problem(provider_config, lookup)
         return ProviderView(
             name,
             provider_config.display_name,
             provider_config.model,
-            missing,
-            self._missing_key_notice(provider_config, lookup) if missing else None,
+            False,
+            problem,
+            key_pending=not lookup.checked,
         )
 
-    def _missing_key_notice(self, provider_config: ProviderConfig, lookup: KeyLookup) -> str:
+    def has_any_key(self) -> bool:
+        """True when some provider that needs a key has one (or a key command that has not
+        run yet): then the offline demo is not what a new user gets. Providers that need
+        no key (a local server) do not count: nothing says they are running."""
+        for provider_config in self.config.providers.values():
+            if not provider_config.needs_key:
+                continue
+            lookup = self.peek_key(provider_config)
+            if lookup.found or not lookup.checked:
+                return True
+        return False
+
+    def _not_configured(self, name: str) -> str:
+        return f"Provider '{name}' is not in {self.config.path} (removed or renamed?)."
+
+    def key_problem(self, provider_config: ProviderConfig, lookup: KeyLookup) -> str:
+        """One line: which provider has no key, why (the variable, the command and how it
+        failed) and how to fix it."""
+        fixes = []
+        if provider_config.api_key_env:
+            fixes.append(f"export {provider_config.api_key_env}=… and restart tui-chat")
         if provider_config.api_key_cmd:
-            fix = f"fix api_key_cmd in {self.config.path}"
-        elif provider_config.api_key_env:
-            fix = f"export {provider_config.api_key_env}=… and restart"
-        else:
-            fix = f"set a key in {self.config.path}"
+            fixes.append(
+                f"fix api_key_cmd in [providers.{provider_config.name}] of {self.config.path}"
+            )
+        if not fixes:
+            fixes.append(f"set a key in [providers.{provider_config.name}] of {self.config.path}")
+        reason = lookup.problem or provider_config.missing_key_reason()
         return (
-            f"{lookup.problem or provider_config.missing_key_reason()}: showing the "
-            f"offline demo. To chat with {provider_config.display_name}, {fix}."
+            f"{provider_config.display_name} has no API key: {reason}. "
+            f"To use it, {' or '.join(fixes)}."
         )
 
     def reconfigure(self, config: Config) -> None:
@@ -168,32 +210,37 @@ class ProviderRegistry:
         self._retired = keep
 
     def resolve(self, name: str | None = None) -> Resolved:
-        """The provider called `name` (the default provider when None). Falls back to the
-        offline demo, with a notice saying why, when it is unknown or has no key."""
+        """The provider called `name` (the default provider when None), for a request.
+        Never runs a key command. Raises ProviderUnavailable when it is not in the config
+        or has no key (KeyNotFetched when its key command has not run yet)."""
         name = name or self.config.default_provider
         if name == DEMO_PROVIDER:
             return Resolved(self._demo, DEMO_MODEL)
         provider_config = self.config.provider(name)
         if provider_config is None:
-            return Resolved(
-                self._demo,
-                DEMO_MODEL,
-                f"Provider '{name}' is not in {self.config.path}; using the offline demo.",
+            raise ProviderUnavailable(name, self._not_configured(name))
+        lookup = self.peek_key(provider_config)
+        if not lookup.checked:
+            lookup = self._prepared.pop(name, lookup)
+        if not lookup.checked:
+            raise KeyNotFetched(
+                name, f"The key for {provider_config.display_name} has not been fetched yet."
             )
-        # May run api_key_cmd (once per process while it succeeds) unless prepare_key did.
-        lookup = self._prepared.pop(name, None) or self.lookup_key(provider_config)
-        key = lookup.key
-        if key is None:
-            return Resolved(
-                self._demo, DEMO_MODEL, self._missing_key_notice(provider_config, lookup)
-            )
+        if lookup.key is None:
+            raise ProviderUnavailable(name, self.key_problem(provider_config, lookup))
         provider = self._providers.get(name)
         if provider is None:
             provider = OpenAICompatibleProvider(
-                provider_config, key, retry=self.retry, key_source=lookup.source
+                provider_config, lookup.key, retry=self.retry, key_source=lookup.source
             )
             self._providers[name] = provider
         return Resolved(provider, provider_config.model)
+
+    async def resolve_async(self, name: str | None = None) -> Resolved:
+        """`resolve`, after running the key command in a thread when it has to run."""
+        if self.key_pending(name):
+            await asyncio.to_thread(self.prepare_key, name)
+        return self.resolve(name)
 
     def dialect_of(self, name: str | None = None) -> Dialect:
         """The dialect of the provider called `name` (the default provider when None);
@@ -217,7 +264,9 @@ __all__ = [
     "ChatRequest",
     "DemoProvider",
     "Dialect",
+    "KeyNotFetched",
     "ProviderRegistry",
+    "ProviderUnavailable",
     "ProviderView",
     "Resolved",
     "RetryPolicy",

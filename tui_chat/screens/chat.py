@@ -13,11 +13,13 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Static
 
+from tui_chat.providers import ProviderUnavailable
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
 from tui_chat.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
+from tui_chat.screens.chat_provider import ProviderActions
 from tui_chat.screens.chat_sessions import SESSION_BINDINGS, SessionActions
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
@@ -51,7 +53,13 @@ once rather than behind a frame."""
 
 
 class ChatScreen(
-    InputActions, MessageActions, SessionActions, ContextActions, ForwardsWorkerErrors, LeanScreen
+    InputActions,
+    MessageActions,
+    SessionActions,
+    ContextActions,
+    ProviderActions,
+    ForwardsWorkerErrors,
+    LeanScreen,
 ):
     """Shows one session at a time; the only writer of what the user sends."""
 
@@ -84,6 +92,7 @@ class ChatScreen(
         """The streaming reply of the shown session, if any."""
         self._live_widget: AssistantMessage | None = None
         self._init_message_actions()
+        self._init_provider_actions()
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -315,11 +324,16 @@ class ChatScreen(
         session = self.session
         if session is None:
             return
+        if self.waiting_for_key(session.id):
+            self.notify("The key is still being fetched: Esc cancels.", severity="warning")
+            return
         if self.app.replies.is_streaming(session.id):
             self.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return
         text = strip_control(raw).strip("\n")
         if self.attachments_problem():
+            return
+        if not self.provider_ready(session):  # no key, or the provider is gone: said
             return
         problem = self.app.replies.problem_before_sending(session, text)
         if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
@@ -327,9 +341,9 @@ class ChatScreen(
             return
         if not self.context_fits(session, text):  # offers another strategy; the text stays
             return
-        await self.app.replies.prepare(session)  # an api_key_cmd runs in a thread
-        if self.session is not session:
-            return  # the user moved on while the key was fetched; the text stays
+        if self.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
+            await self.send_after_key(session, text)
+            return
         user_message = await self.add_user_message(session, text)
         if await self._start_reply(session):
             self.prompt.clear()  # only once the words are on disk
@@ -340,6 +354,9 @@ class ChatScreen(
     async def _start_reply(self, session: Session, continue_reply: Message | None = None) -> bool:
         try:
             live = self.app.replies.start(session, continue_reply)
+        except ProviderUnavailable as exc:
+            self.refuse(f"{exc.problem} Your text is still in the prompt.")
+            return False
         except OSError as exc:
             self.notify(
                 f"Could not save the session, nothing was sent: {exc}. Your text is still in "
@@ -403,7 +420,9 @@ class ChatScreen(
         await self.show_session(self.app.new_session())
         self.prompt.focus()
 
-    def action_stop(self) -> None:
+    async def action_stop(self) -> None:
+        if self.session is not None and await self.cancel_key_wait(self.session):
+            return
         if self.session is not None and self.app.replies.stop(self.session.id):
             return
         if self.cancel_message_state():  # an edit in progress, a selected message
@@ -456,8 +475,9 @@ class ChatScreen(
         config_problem = self.app.config_banner()
         if config_problem:
             lines.append(config_problem)
-        if self.session is not None and self.session.provider == "demo":
-            lines.append(f"Offline demo: {self.app.demo_reason}")
+        provider_line = self.provider_banner(self.session) if self.session else None
+        if provider_line:
+            lines.append(provider_line)
         banner.update(Content("\n".join(lines)))
         banner.display = bool(lines)
         banner.set_class(self.app.config_error is not None, "-error")
@@ -467,7 +487,8 @@ class ChatScreen(
         if session is None:
             return
         view = self.app.registry.describe(session.provider)  # runs no key command
-        self.status.show(session, view.label, view.is_demo)
+        waiting = self.key_wait_note(session.id)
+        self.status.show(session, view.label, view.is_demo, waiting=waiting)
 
     def _refresh_sidebar_title(self, count: int | None = None) -> None:
         count = len(self.sessions.items) if count is None else count
@@ -504,8 +525,13 @@ class ChatScreen(
             self.app.push_screen(picker, self._provider_chosen)
 
     def _settings_chosen(self, settings: ChatSettings | None) -> None:
-        if settings is not None and self.session is not None:
-            self._apply_settings(self.session, settings, "Settings saved for this session.")
+        session = self.session
+        if settings is None or session is None:
+            return
+        if settings.provider and settings.provider != session.provider:
+            self.switch_provider(session, settings.provider, settings)  # may be refused
+            return
+        self._apply_settings(session, settings, "Settings saved for this session.")
 
     def _model_chosen(self, model: str | None) -> None:
         session = self.session
@@ -516,14 +542,7 @@ class ChatScreen(
         session = self.session
         if not name or session is None or name == session.provider:
             return
-        view = self.app.registry.describe(name)
-        self._apply_settings(
-            session,
-            session.settings.replace(provider=name, model=view.model),
-            f"This session now uses {view.label} · {view.model}.",
-        )
-        if view.is_demo and view.notice:
-            self.notify(view.notice, severity="warning", timeout=10)
+        self.switch_provider(session, name)  # refused, with why, when it has no key
 
     def _apply_settings(self, session: Session, settings: ChatSettings, said: str) -> None:
         """Use `settings` for `session` from its next reply on, and save the session (once

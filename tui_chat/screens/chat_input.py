@@ -129,8 +129,8 @@ class InputActions:
         session = self.session
         if command.name == "model" and session is not None:
             return self._known_models(session.provider)
-        if command.name == "provider":
-            return [*self.app.config.providers, DEMO_PROVIDER]
+        if command.name == "provider":  # not the demo: it answers only in demo sessions
+            return [*self.app.config.providers]
         return ()
 
     def on_slash_popup_chosen(self: ChatScreen, event: SlashPopup.Chosen) -> None:

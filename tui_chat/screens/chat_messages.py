@@ -156,6 +156,9 @@ class MessageActions:
     def _busy(self) -> bool:
         """True (and says so) when the shown session's reply is streaming."""
         screen = self._screen
+        if screen.session is not None and screen.waiting_for_key(screen.session.id):
+            screen.notify("The key is still being fetched: Esc cancels.", severity="warning")
+            return True
         if screen.session is not None and screen.app.replies.is_streaming(screen.session.id):
             screen.notify("A reply is still streaming: Esc stops it.", severity="warning")
             return True
@@ -431,9 +434,17 @@ class MessageActions:
         if target is None:
             screen.notify("Nothing to regenerate yet.")
             return
-        await screen.app.replies.prepare(session)  # an api_key_cmd runs in a thread
-        if screen.session is not session or session.get(target.id) is not target:
+        if not screen.provider_ready(session):  # no key, or the provider is gone: said
             return
+        if screen.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
+            screen.after_key(session, lambda: self._regenerate(session, target))
+            return
+        await self._regenerate(session, target)
+
+    async def _regenerate(self, session: Session, target: Message) -> None:
+        screen = self._screen
+        if screen.session is not session or session.get(target.id) is not target:
+            return  # the user moved on while the key was fetched
         before = session.messages[-1]
         if target.role == "assistant":
             if not target.content.strip() and target.status != "complete":
@@ -465,9 +476,17 @@ class MessageActions:
         if session.messages[-1] is not reply:
             screen.notify("Only the last reply can be continued: flip to its branch end first.")
             return
-        await screen.app.replies.prepare(session)
-        if screen.session is not session or session.messages[-1] is not reply:
+        if not screen.provider_ready(session):  # no key, or the provider is gone: said
             return
+        if screen.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
+            screen.after_key(session, lambda: self._continue(session, reply))
+            return
+        await self._continue(session, reply)
+
+    async def _continue(self, session: Session, reply: Message) -> None:
+        screen = self._screen
+        if screen.session is not session or session.messages[-1] is not reply:
+            return  # the user moved on while the key was fetched
         await screen._start_reply(session, continue_reply=reply)
 
     # -- edit and delete -----------------------------------------------------------------------

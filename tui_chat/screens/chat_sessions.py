@@ -550,10 +550,10 @@ class SessionActions:
         if session is None or not wants_title(session):
             return
         before = session.title
-        try:
-            resolved = self.app.registry.resolve(session.provider)
-            if resolved.provider.is_demo:
-                return
+        if session.demo:
+            return
+        try:  # a key command runs in a thread (it ran for the reply already, as a rule)
+            resolved = await self.app.registry.resolve_async(session.provider)
             title = await suggest_title(resolved.provider, session.model, session)
         except Exception:  # a title is a nicety: failing is quiet
             return

@@ -302,7 +302,9 @@ class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | Non
         notices: list[str] = []
         view = self.app.registry.describe(self.provider_name)
         if view.is_demo:
-            notices.append(view.notice or "The offline demo answers: settings are not sent.")
+            notices.append("The offline demo answers: settings are not sent.")
+        elif view.problem:
+            notices.append(f"Saving keeps this session's provider: {view.problem}")
         provider = self.app.config.provider(self.provider_name)
         if provider is not None:
             parts = self.dialect.request_kwargs(

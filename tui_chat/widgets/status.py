@@ -104,10 +104,13 @@ class StatusLine(Static):
         provider_label: str,
         is_demo: bool,
         live: str | None = None,
+        waiting: str | None = None,
     ) -> None:
-        parts: list[str] = []
+        """`waiting`: what a request waits for before it can go (a key command); first,
+        so a narrow terminal still shows it."""
+        parts: list[str] = [waiting] if waiting else []
         if is_demo:
-            parts.append("⚠ OFFLINE DEMO (no API key)")
+            parts.append("⚠ OFFLINE DEMO (canned replies)")
         else:
             marks = settings_marks(session)
             parts.append(f"{provider_label} · {session.model}" + (f" · {marks}" if marks else ""))
