@@ -98,7 +98,7 @@ async def test_401_names_the_real_source_of_the_key(
 ) -> None:
     server.enqueue(Script(status=401, error_body={"error": {"message": "Invalid token"}}))
     registry = registry_for(tmp_path, server, **key)
-    resolved = registry.resolve()
+    resolved = await registry.resolve_async()
     events = await collect(resolved.provider)
     await registry.aclose()
     assert server.requests[0]["headers"]["authorization"] == f"Bearer {KEY}"
