@@ -81,13 +81,19 @@ class SessionList(ScrollView, can_focus=True):
     @property
     def cursor_id(self) -> str | None:
         """The id of the session under the cursor."""
-        return self._items[self.cursor].id if self._items else None
+        if 0 <= self.cursor < len(self._items):
+            return self._items[self.cursor].id
+        return None
+
+    # Every change of the rows goes through `_rows_changed`, which puts the cursor back on
+    # the session it was on (read before the change), or, when that session is gone, on the
+    # row that took its place: an index kept across a change of the rows is a stale index.
 
     def set_items(self, items: list[SessionSummary]) -> None:
+        under_cursor = self.cursor_id
         self.pinned_ids = {item.id for item in items if item.pinned}
         self._items = sorted(items, key=SessionSummary.sort_key)
-        self._reindex()
-        self.cursor = min(self.cursor, max(0, len(self._items) - 1))
+        self._rows_changed(under_cursor)
 
     def upsert(self, summary: SessionSummary) -> None:
         """Add or update one session, keeping pinned first, then newest first."""
@@ -110,23 +116,26 @@ class SessionList(ScrollView, can_focus=True):
         while position < len(self._items) and self._items[position].sort_key() < key:
             position += 1
         self._items.insert(position, summary)
-        self._reindex()
-        self._keep_cursor_on(under_cursor)
+        self._rows_changed(under_cursor)
 
-    def _keep_cursor_on(self, session_id: str | None) -> None:
-        """The cursor stays on the same session when rows move."""
-        index = self._positions.get(session_id or "")
-        if index is not None and index != self.cursor:
-            self.cursor = index
+    def _rows_changed(self, under_cursor: str | None) -> None:
+        """The rows were added, removed or moved: index them, and keep the cursor on
+        `under_cursor` when it is still listed, else on a row that exists."""
+        self._reindex()
+        index = self._positions.get(under_cursor or "")
+        # `cursor` validates (clamps to the rows) on every assignment, the same value too.
+        self.cursor = index if index is not None else self.cursor
 
     def remove(self, session_id: str) -> None:
-        """Take a session off the list; later updates of it are ignored until `restore`."""
+        """Take a session off the list; later updates of it are ignored until `restore`.
+        The cursor stays on its session; on the removed one, it moves to the next row (or
+        the last, when the removed row was last)."""
         self._removed.add(session_id)
         index = self._positions.get(session_id)
         if index is not None:
+            under_cursor = self.cursor_id
             del self._items[index]
-            self._reindex()
-            self.cursor = min(self.cursor, max(0, len(self._items) - 1))
+            self._rows_changed(None if under_cursor == session_id else under_cursor)
 
     def restore(self, summary: SessionSummary) -> None:
         """List a session again (restored from the trash)."""
@@ -136,15 +145,14 @@ class SessionList(ScrollView, can_focus=True):
         self.upsert(summary)
 
     def set_pinned(self, session_id: str, pinned: bool) -> None:
+        """Pin or unpin a listed session: its row moves, and the cursor follows it."""
         if pinned:
             self.pinned_ids.add(session_id)
         else:
             self.pinned_ids.discard(session_id)
         index = self._positions.get(session_id)
         if index is not None:
-            summary = self._items.pop(index)
-            self._reindex()
-            self.upsert(summary)
+            self.upsert(self._items[index])  # takes `pinned` from pinned_ids
             self.cursor = self._positions.get(session_id, self.cursor)
 
     def set_current(self, session_id: str | None) -> None:
