@@ -282,7 +282,7 @@ class SessionActions:
         except TrashError as problem:
             self.notify(str(problem), title="Not deleted", severity="error")
             return
-        self.sessions.remove(session_id)
+        self.sessions.remove_session(session_id)
         self._refresh_sidebar_title()
         if self.session is not None and self.session.id == session_id:
             rest = self.sessions.items

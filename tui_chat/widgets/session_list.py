@@ -126,7 +126,7 @@ class SessionList(ScrollView, can_focus=True):
         # `cursor` validates (clamps to the rows) on every assignment, the same value too.
         self.cursor = index if index is not None else self.cursor
 
-    def remove(self, session_id: str) -> None:
+    def remove_session(self, session_id: str) -> None:
         """Take a session off the list; later updates of it are ignored until `restore`.
         The cursor stays on its session; on the removed one, it moves to the next row (or
         the last, when the removed row was last)."""
