@@ -496,14 +496,14 @@ class SessionActions:
         event.stop()
         hit = event.option_list.hit_for(event.option)
         if hit is not None:
-            await self.open_search_hit(hit, keep_focus=True)
+            await self.open_search_hit(hit)
 
-    async def open_search_hit(self, hit: SearchHit, keep_focus: bool = False) -> None:
-        """Open the session of a search result at its matching message."""
+    async def open_search_hit(self, hit: SearchHit) -> None:
+        """Open the session of a search result at its matching message, ready to type in
+        (the results stay; Alt+S and Down go back to them)."""
         if not await self.open_session(hit.session_id):
             return
-        if not keep_focus:
-            self.prompt.focus()
+        self.prompt.focus()
         if hit.message_id is None:
             return
         widget = await self.view.reveal(hit.message_id)

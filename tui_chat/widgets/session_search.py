@@ -17,12 +17,11 @@ class SessionSearchInput(Input):
     results."""
 
     BINDINGS = [
-        Binding("escape", "clear_search", "Clear search", id="search.clear", show=False),
+        Binding(
+            "escape", "screen.clear_session_search", "Clear search", id="search.clear", show=False
+        ),
         Binding("down", "to_results", "Results", id="search.results", show=False),
     ]
-
-    def action_clear_search(self) -> None:
-        self.screen.run_action("clear_session_search")
 
     def action_to_results(self) -> None:
         results = self.screen.query(SearchResults)
