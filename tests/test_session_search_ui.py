@@ -1,19 +1,37 @@
 """Pilot tests of the session search box and its results (issue 14, items 6 and 13): Esc in
-the box clears the search; opening a result leaves the focus in the prompt."""
+the box clears the search; opening a result leaves the focus in the prompt; results show the
+current titles; sessions that another process writes or removes (`tui-chat import`) reach
+the sidebar and the search while the app runs."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from app_harness import make_app, wait_until
+import pytest
+from app_harness import make_app, wait_until, write_config
+from sse_server import Script
+from textual.widgets import Input
 
+import tui_chat
+from tui_chat.screens import chat_folder
+from tui_chat.screens.session_dialogs import RenameScreen
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionStore
 from tui_chat.widgets.session_list import SessionList
 from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
 
 SIZE = (80, 24)
+
+
+@pytest.fixture(autouse=True)
+def _fast_folder_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(chat_folder, "SESSIONS_POLL_SECONDS", 0.1)
 
 
 def store_of(tmp_path: Path) -> SessionStore:
@@ -112,3 +130,143 @@ async def test_opening_a_result_leaves_the_focus_in_the_prompt(tmp_path: Path, s
         assert app.screen.prompt.has_focus
         await pilot.press("o", "k")
         assert app.screen.prompt.text == "ok"
+
+
+async def test_results_show_the_title_after_a_rename(tmp_path: Path, server) -> None:
+    three_sessions(tmp_path)
+    config = write_config(tmp_path / "config" / "config.toml", server.base_url)
+    # The held reply stays live until Esc, not until the read timeout.
+    config.write_text(config.read_text("utf-8").replace("timeout = 5", "timeout = 120"), "utf-8")
+    server.enqueue(Script(content=["Still ", "typing"], hold=True))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await search(pilot, app, "talk about", 3)
+        assert result_titles(app) == ["Gamma talk", "Beta talk", "Alpha talk"]
+        await pilot.press("down", "down", "enter")  # Beta
+        await wait_until(pilot, lambda: app.screen.session.id == "bbbbbbbbbbbb")
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen))
+        app.screen.query_one(Input).value = "Bananas and more"
+        await pilot.press("enter")
+        # Renamed is newer: first, with its new title; the highlight stays on it.
+        await wait_until(
+            pilot, lambda: result_titles(app) == ["Bananas and more", "Gamma talk", "Alpha talk"]
+        )
+        results = app.screen.query_one(SearchResults)
+        assert results.highlighted_hit.session_id == "bbbbbbbbbbbb"
+        assert "Beta talk" not in "\n".join(result_titles(app))
+
+        # Renamed while its reply streams (saved with the reply): the results say so too.
+        app.screen.prompt.focus()
+        app.screen.prompt.insert("and cherries?")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(app.replies.live))
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: isinstance(app.screen, RenameScreen))
+        app.screen.query_one(Input).value = "Streaming bananas"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: result_titles(app)[0] == "Streaming bananas")
+        assert app.replies.is_streaming("bbbbbbbbbbbb")  # not saved yet: shown all the same
+        await pilot.press("escape")  # stops the reply
+        await wait_until(pilot, lambda: not app.replies.live)
+    data = json.loads((tmp_path / "data" / "sessions" / "bbbbbbbbbbbb.json").read_text("utf-8"))
+    assert data["title"] == "Streaming bananas"
+
+
+def chatgpt_export(path: Path) -> Path:
+    """One conversation, as a ChatGPT data export has it."""
+
+    def node(node_id: str, parent: str | None, role: str | None, text: str, children: list):
+        message = None
+        if role is not None:
+            message = {
+                "id": node_id,
+                "author": {"role": role},
+                "create_time": time.time() - 5,
+                "content": {"content_type": "text", "parts": [text]},
+                "metadata": {},
+            }
+        return {"id": node_id, "message": message, "parent": parent, "children": children}
+
+    conversation = {
+        "title": "量子计算入门",
+        "conversation_id": "conv-quantum",
+        "create_time": time.time() - 60,
+        "update_time": time.time() - 5,
+        "current_node": "a1",
+        "mapping": {
+            "root": node("root", None, None, "", ["u1"]),
+            "u1": node("u1", "root", "user", "什么是量子比特？", ["a1"]),
+            "a1": node("a1", "u1", "assistant", "量子比特是量子信息的基本单位。", []),
+        },
+    }
+    path.write_text(json.dumps([conversation]), encoding="utf-8")
+    return path
+
+
+async def test_sessions_written_by_another_process_appear_while_the_app_runs(
+    tmp_path: Path, server
+) -> None:
+    three_sessions(tmp_path)
+    source = chatgpt_export(tmp_path / "conversations.json")
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        results = await search(pilot, app, "量子比特", 0)
+        await wait_until(pilot, lambda: "nothing found" in sidebar_title(app))
+
+        # `tui-chat import` in another process, while the search is on screen.
+        root = str(Path(tui_chat.__file__).parent.parent)
+        env = {**os.environ, "PYTHONPATH": root}
+        command = [
+            sys.executable,
+            "-m",
+            "tui_chat",
+            "--config",
+            str(tmp_path / "config" / "config.toml"),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "import",
+            str(source),
+        ]
+        done = await asyncio.to_thread(
+            subprocess.run, command, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert "1 imported" in done.stdout
+        await wait_until(pilot, lambda: result_titles(app) == ["量子计算入门"])
+        assert "1 found" in sidebar_title(app)
+        assert "量子比特" in str(results.get_option_at_index(0).prompt)
+
+        # Esc: the list, with the imported session in it.
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.query_one(SessionList).display)
+        assert titles(app) == ["量子计算入门", "Gamma talk", "Beta talk", "Alpha talk"]
+        assert sidebar_title(app) == "Sessions (4)"
+
+        # Removed by another process: off the list; the cursor stays on its session.
+        await pilot.press("ctrl+s", "end")
+        sidebar = app.screen.query_one(SessionList)
+        assert sidebar.cursor_id == "aaaaaaaaaaaa"
+        (tmp_path / "data" / "sessions" / "bbbbbbbbbbbb.json").unlink()
+        await wait_until(pilot, lambda: "Beta talk" not in titles(app))
+        assert sidebar.cursor_id == "aaaaaaaaaaaa"
+        assert sidebar_title(app) == "Sessions (3)"
+
+        # Rewritten by another process (a rename elsewhere): the new title, in the search too.
+        saved(tmp_path, "aaaaaaaaaaaa", "Apples elsewhere", "we talk about apples", time.time())
+        await wait_until(pilot, lambda: titles(app)[0] == "Apples elsewhere")
+        assert sidebar.cursor_id == "aaaaaaaaaaaa"
+        app.screen.prompt.focus()
+        await search(pilot, app, "elsewhere", 1)
+        assert result_titles(app) == ["Apples elsewhere"]
+        await pilot.press("ctrl+a", "ctrl+k", *"bananas")
+        await wait_until(pilot, lambda: "nothing found" in sidebar_title(app))
+
+        # The imported session opens from the list.
+        await pilot.press("escape")
+        assert titles(app) == ["Apples elsewhere", "量子计算入门", "Gamma talk"]
+        await pilot.press("ctrl+s", "home", "down", "enter")
+        await wait_until(pilot, lambda: app.screen.session.title == "量子计算入门")
+        assert app.screen.prompt.has_focus

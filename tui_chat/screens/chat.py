@@ -16,6 +16,7 @@ from textual.widgets import Static
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
 from tui_chat.screens.chat_context import CONTEXT_BINDINGS, ContextActions
+from tui_chat.screens.chat_folder import SessionFolderActions
 from tui_chat.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.screens.chat_sessions import SESSION_BINDINGS, SessionActions
@@ -49,7 +50,9 @@ INPUT_QUIET_SECONDS = 0.08
 once rather than behind a frame."""
 
 
-class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, LeanScreen):
+class ChatScreen(
+    InputActions, MessageActions, SessionActions, SessionFolderActions, ContextActions, LeanScreen
+):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS = [

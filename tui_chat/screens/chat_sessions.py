@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -481,6 +482,10 @@ class SessionActions:
             sessions.display = True
             self._refresh_sidebar_title()
             return
+        # The titles as listed now: a rename shows before the index has it (a streaming
+        # session is saved with its reply).
+        listed = [(hit, self.sessions.summary(hit.session_id)) for hit in hits]
+        hits = [replace(hit, title=item.title) if item else hit for hit, item in listed]
         results.show_hits(hits, time.time())
         results.display = True
         sessions.display = False

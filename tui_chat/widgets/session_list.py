@@ -60,6 +60,9 @@ class SessionList(ScrollView, can_focus=True):
 
         session_id: str
 
+    class Changed(Message):
+        """Sessions were listed, changed or taken off (search results may show old titles)."""
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._items: list[SessionSummary] = []
@@ -77,6 +80,11 @@ class SessionList(ScrollView, can_focus=True):
     @property
     def items(self) -> list[SessionSummary]:
         return self._items
+
+    def summary(self, session_id: str) -> SessionSummary | None:
+        """The listed summary of a session (None when it is not listed)."""
+        index = self._positions.get(session_id)
+        return self._items[index] if index is not None else None
 
     @property
     def cursor_id(self) -> str | None:
@@ -109,6 +117,7 @@ class SessionList(ScrollView, can_focus=True):
             ):
                 self._items[index] = summary
                 self._refresh_data()
+                self.post_message(self.Changed())
                 return
             del self._items[index]
         key = summary.sort_key()
@@ -125,6 +134,7 @@ class SessionList(ScrollView, can_focus=True):
         index = self._positions.get(under_cursor or "")
         # `cursor` validates (clamps to the rows) on every assignment, the same value too.
         self.cursor = index if index is not None else self.cursor
+        self.post_message(self.Changed())
 
     def remove_session(self, session_id: str) -> None:
         """Take a session off the list; later updates of it are ignored until `restore`.
@@ -143,6 +153,24 @@ class SessionList(ScrollView, can_focus=True):
         if summary.pinned:
             self.pinned_ids.add(summary.id)
         self.upsert(summary)
+
+    def merge(self, summaries: list[SessionSummary], gone: list[str]) -> None:
+        """Sessions as their files now say, after another process wrote or removed them:
+        listed (even if deleted here before) or updated, pinned as the file says, or taken
+        off (an update from this app lists them again). One sort for a whole batch."""
+        under_cursor = self.cursor_id
+        fresh = {summary.id: summary for summary in summaries}
+        for summary in summaries:
+            self._removed.discard(summary.id)
+            if summary.pinned:
+                self.pinned_ids.add(summary.id)
+            else:
+                self.pinned_ids.discard(summary.id)
+        self.pinned_ids.difference_update(gone)
+        dropped = fresh.keys() | set(gone)
+        kept = [item for item in self._items if item.id not in dropped]
+        self._items = sorted([*kept, *fresh.values()], key=SessionSummary.sort_key)
+        self._rows_changed(under_cursor)
 
     def set_pinned(self, session_id: str, pinned: bool) -> None:
         """Pin or unpin a listed session: its row moves, and the cursor follows it."""
