@@ -224,6 +224,7 @@ async def test_search_finds_chinese_in_another_session_and_opens_at_it(
         assert "1 found" in str(app.screen.query_one("#sidebar-title").render())
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: app.screen.session.id == "longlonglong")
+        assert app.screen.prompt.has_focus  # ready to type in the session found
         view = app.screen.query_one(MessageView)
         found = view.query(".-found")
         await wait_until(pilot, lambda: bool(view.query(".-found")))
@@ -232,8 +233,8 @@ async def test_search_finds_chinese_in_another_session_and_opens_at_it(
         await pilot.pause(0.1)
         assert found.region.y >= view.region.y  # scrolled into view
         assert found.region.y < view.region.bottom
-        # Esc clears the search and brings the list back.
-        await pilot.press("escape")
+        # Esc in the search box clears the search and brings the list back.
+        await pilot.press("alt+s", "escape")
         assert box.value == ""
         assert app.screen.query_one(SessionList).display and not results.display
 

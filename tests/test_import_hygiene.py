@@ -19,6 +19,7 @@ DOMAIN_MODULES = [
     "tui_chat.models",
     "tui_chat.session",
     "tui_chat.store",
+    "tui_chat.session_watch",
     "tui_chat.context",
     "tui_chat.sanitize",
     "tui_chat.paths",

@@ -133,6 +133,14 @@ class SessionStore:
         self._index_read = False
         self._index_dirty = False
         self._index_lock = threading.Lock()
+        self.own_changes = 0
+        """Counts the changes this store made to the sessions folder (writes, moves to and
+        from the trash): a folder that changed while it did not was changed by another
+        process (see `session_watch`)."""
+        self.listing_lock = threading.Lock()
+        """Held while the folder is listed or checked against the index (`list_sessions`,
+        `session_watch.sync_folder`): one check at a time, none reading what another
+        is still writing into the index."""
         # One writer thread: saves of the same session land in the order they were asked for.
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-writer")
         # Two windows on one session: what this process last wrote or read of each file,
@@ -158,6 +166,10 @@ class SessionStore:
 
     def list_sessions(self) -> tuple[list[SessionSummary], list[SessionLoadError]]:
         """Every readable session, newest first, and the files that could not be read."""
+        with self.listing_lock:
+            return self._list_sessions()
+
+    def _list_sessions(self) -> tuple[list[SessionSummary], list[SessionLoadError]]:
         self._ensure_index_read()
         problems: list[SessionLoadError] = []
         seen: dict[str, _IndexEntry] = {}
@@ -249,6 +261,35 @@ class SessionStore:
         with contextlib.suppress(OSError):
             write_atomic(self.index_file, text + "\n")
             self._index_dirty = False
+
+    def known_files(self) -> dict[str, tuple[int, int]]:
+        """(mtime_ns, size) of each session file as the summary index last saw it."""
+        self._ensure_index_read()
+        with self._index_lock:
+            return {key: (e.mtime_ns, e.size) for key, e in self._index.items()}
+
+    def reread(self, session_id: str) -> SessionSummary:
+        """Read a session file another process wrote (SessionLoadError when it cannot):
+        its summary, with the summary and search indexes brought up to date."""
+        path = self.path_for(session_id)
+        try:
+            info = path.stat()  # before reading: a later write differs from it
+        except OSError as exc:
+            raise SessionLoadError(path, "the file is gone") from exc
+        session = self._read(path)
+        summary = SessionSummary.of(session, self.is_pinned(session_id))
+        with self._index_lock:
+            self._index[session_id] = _IndexEntry(summary, info.st_mtime_ns, info.st_size)
+            self._index_dirty = True
+        self.search.refresh(session_id)
+        return summary
+
+    def forget(self, session_id: str) -> None:
+        """A session file another process removed: out of the summary and search indexes."""
+        with self._index_lock:
+            if self._index.pop(session_id, None) is not None:
+                self._index_dirty = True
+        self.search.remove(session_id)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -369,6 +410,7 @@ class SessionStore:
     def trash_session(self, session_id: str) -> bool:
         """Move a session's file to the trash (after pending saves); False if it had none."""
         self._ensure_index_read()
+        self.own_changes += 1
         moved = self._on_writer(lambda: self.trash.move_in(session_id))
         with self._index_lock:
             if self._index.pop(session_id, None) is not None:
@@ -380,6 +422,7 @@ class SessionStore:
         """Move a session back from the trash and return its summary; raises TrashError,
         or SessionLoadError when the restored file cannot be read (it stays restored)."""
         self._ensure_index_read()
+        self.own_changes += 1
         self._on_writer(lambda: self.trash.restore(session_id))
         session = self.load(session_id)
         path = self.path_for(session_id)
@@ -448,6 +491,7 @@ class SessionStore:
         `from_disk`: the snapshot is the file itself with a store key changed (pinning),
         not what this window holds: written as it is, and it does not become our base."""
         path = self.path_for(session_id)
+        self.own_changes += 1
         try:
             if from_disk:
                 written, report = snapshot, None

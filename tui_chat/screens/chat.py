@@ -17,6 +17,7 @@ from tui_chat.providers import ProviderUnavailable
 from tui_chat.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.sanitize import strip_control
 from tui_chat.screens.chat_context import CONTEXT_BINDINGS, ContextActions
+from tui_chat.screens.chat_folder import SessionFolderActions
 from tui_chat.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.screens.chat_provider import ProviderActions
@@ -56,6 +57,7 @@ class ChatScreen(
     InputActions,
     MessageActions,
     SessionActions,
+    SessionFolderActions,
     ContextActions,
     ProviderActions,
     ForwardsWorkerErrors,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -282,7 +283,7 @@ class SessionActions:
         except TrashError as problem:
             self.notify(str(problem), title="Not deleted", severity="error")
             return
-        self.sessions.remove(session_id)
+        self.sessions.remove_session(session_id)
         self._refresh_sidebar_title()
         if self.session is not None and self.session.id == session_id:
             rest = self.sessions.items
@@ -483,6 +484,10 @@ class SessionActions:
             sessions.display = True
             self._refresh_sidebar_title()
             return
+        # The titles as listed now: a rename shows before the index has it (a streaming
+        # session is saved with its reply).
+        listed = [(hit, self.sessions.summary(hit.session_id)) for hit in hits]
+        hits = [replace(hit, title=item.title) if item else hit for hit, item in listed]
         results.show_hits(hits, time.time())
         results.display = True
         sessions.display = False
@@ -498,14 +503,14 @@ class SessionActions:
         event.stop()
         hit = event.option_list.hit_for(event.option)
         if hit is not None:
-            await self.open_search_hit(hit, keep_focus=True)
+            await self.open_search_hit(hit)
 
-    async def open_search_hit(self, hit: SearchHit, keep_focus: bool = False) -> None:
-        """Open the session of a search result at its matching message."""
+    async def open_search_hit(self, hit: SearchHit) -> None:
+        """Open the session of a search result at its matching message, ready to type in
+        (the results stay; Alt+S and Down go back to them)."""
         if not await self.open_session(hit.session_id):
             return
-        if not keep_focus:
-            self.prompt.focus()
+        self.prompt.focus()
         if hit.message_id is None:
             return
         widget = await self.view.reveal(hit.message_id)

@@ -81,10 +81,15 @@ class PathSuggester(Suggester):
 
 
 class AttachScreen(ModalScreen["list[str] | None"]):
-    """Attach images by path or URL. Returns the full new list of attachments (None when
-    cancelled); the checks of tui_chat.attachments run before a path is accepted."""
+    """Attach images by path or URL; the checks of tui_chat.attachments run before a path is
+    accepted. Returns the full new list of attachments: what the dialog lists when it
+    closes, by Done or by Esc (an image attached here is never dropped unsaid)."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
+    BINDINGS = [Binding("escape", "close", "Close", show=False)]
+    HINT = (
+        "Enter attaches · Done attaches what is typed and closes · "
+        "Esc closes: the images listed stay attached"
+    )
 
     def __init__(self, attached: list[str]) -> None:
         super().__init__()
@@ -100,6 +105,7 @@ class AttachScreen(ModalScreen["list[str] | None"]):
             )
             yield Static("", id="attach-error")
             yield Static("", id="attach-list")
+            yield Static(Content(self.HINT), id="attach-hint", classes="hint")
             with Horizontal(id="buttons"):
                 yield Button("Attach", variant="primary", id="attach")
                 yield Button("Remove all", id="clear")
@@ -116,7 +122,9 @@ class AttachScreen(ModalScreen["list[str] | None"]):
         )
         self.query_one("#clear", Button).disabled = not self.attached
 
-    def _add_reference(self) -> None:
+    def _add_reference(self, close: bool = False) -> None:
+        """Attach what is typed (when it passes the checks); then close when asked, or
+        when nothing was typed (Enter on an empty line)."""
         field = self.query_one(Input)
         error = self.query_one("#attach-error", Static)
         if not field.value.strip():
@@ -133,6 +141,8 @@ class AttachScreen(ModalScreen["list[str] | None"]):
             self.attached.append(reference)
         field.value = ""
         self._show_list()
+        if close:
+            self.dismiss(self.attached)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -145,7 +155,16 @@ class AttachScreen(ModalScreen["list[str] | None"]):
             self.attached.clear()
             self._show_list()
         else:
-            self.dismiss(self.attached)
+            self._add_reference(close=True)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def action_close(self) -> None:
+        """Esc: close, keeping the images listed; a path typed but not attached is said."""
+        typed = self.query_one(Input).value.strip()
+        if typed:
+            self.notify(
+                f"Not attached (Esc closed the dialog first): {typed}",
+                severity="warning",
+                timeout=6,
+                markup=False,
+            )
+        self.dismiss(self.attached)

@@ -60,6 +60,9 @@ class SessionList(ScrollView, can_focus=True):
 
         session_id: str
 
+    class Changed(Message):
+        """Sessions were listed, changed or taken off (search results may show old titles)."""
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._items: list[SessionSummary] = []
@@ -78,16 +81,27 @@ class SessionList(ScrollView, can_focus=True):
     def items(self) -> list[SessionSummary]:
         return self._items
 
+    def summary(self, session_id: str) -> SessionSummary | None:
+        """The listed summary of a session (None when it is not listed)."""
+        index = self._positions.get(session_id)
+        return self._items[index] if index is not None else None
+
     @property
     def cursor_id(self) -> str | None:
         """The id of the session under the cursor."""
-        return self._items[self.cursor].id if self._items else None
+        if 0 <= self.cursor < len(self._items):
+            return self._items[self.cursor].id
+        return None
+
+    # Every change of the rows goes through `_rows_changed`, which puts the cursor back on
+    # the session it was on (read before the change), or, when that session is gone, on the
+    # row that took its place: an index kept across a change of the rows is a stale index.
 
     def set_items(self, items: list[SessionSummary]) -> None:
+        under_cursor = self.cursor_id
         self.pinned_ids = {item.id for item in items if item.pinned}
         self._items = sorted(items, key=SessionSummary.sort_key)
-        self._reindex()
-        self.cursor = min(self.cursor, max(0, len(self._items) - 1))
+        self._rows_changed(under_cursor)
 
     def upsert(self, summary: SessionSummary) -> None:
         """Add or update one session, keeping pinned first, then newest first."""
@@ -103,6 +117,7 @@ class SessionList(ScrollView, can_focus=True):
             ):
                 self._items[index] = summary
                 self._refresh_data()
+                self.post_message(self.Changed())
                 return
             del self._items[index]
         key = summary.sort_key()
@@ -110,23 +125,27 @@ class SessionList(ScrollView, can_focus=True):
         while position < len(self._items) and self._items[position].sort_key() < key:
             position += 1
         self._items.insert(position, summary)
+        self._rows_changed(under_cursor)
+
+    def _rows_changed(self, under_cursor: str | None) -> None:
+        """The rows were added, removed or moved: index them, and keep the cursor on
+        `under_cursor` when it is still listed, else on a row that exists."""
         self._reindex()
-        self._keep_cursor_on(under_cursor)
+        index = self._positions.get(under_cursor or "")
+        # `cursor` validates (clamps to the rows) on every assignment, the same value too.
+        self.cursor = index if index is not None else self.cursor
+        self.post_message(self.Changed())
 
-    def _keep_cursor_on(self, session_id: str | None) -> None:
-        """The cursor stays on the same session when rows move."""
-        index = self._positions.get(session_id or "")
-        if index is not None and index != self.cursor:
-            self.cursor = index
-
-    def remove(self, session_id: str) -> None:
-        """Take a session off the list; later updates of it are ignored until `restore`."""
+    def remove_session(self, session_id: str) -> None:
+        """Take a session off the list; later updates of it are ignored until `restore`.
+        The cursor stays on its session; on the removed one, it moves to the next row (or
+        the last, when the removed row was last)."""
         self._removed.add(session_id)
         index = self._positions.get(session_id)
         if index is not None:
+            under_cursor = self.cursor_id
             del self._items[index]
-            self._reindex()
-            self.cursor = min(self.cursor, max(0, len(self._items) - 1))
+            self._rows_changed(None if under_cursor == session_id else under_cursor)
 
     def restore(self, summary: SessionSummary) -> None:
         """List a session again (restored from the trash)."""
@@ -135,16 +154,33 @@ class SessionList(ScrollView, can_focus=True):
             self.pinned_ids.add(summary.id)
         self.upsert(summary)
 
+    def merge(self, summaries: list[SessionSummary], gone: list[str]) -> None:
+        """Sessions as their files now say, after another process wrote or removed them:
+        listed (even if deleted here before) or updated, pinned as the file says, or taken
+        off (an update from this app lists them again). One sort for a whole batch."""
+        under_cursor = self.cursor_id
+        fresh = {summary.id: summary for summary in summaries}
+        for summary in summaries:
+            self._removed.discard(summary.id)
+            if summary.pinned:
+                self.pinned_ids.add(summary.id)
+            else:
+                self.pinned_ids.discard(summary.id)
+        self.pinned_ids.difference_update(gone)
+        dropped = fresh.keys() | set(gone)
+        kept = [item for item in self._items if item.id not in dropped]
+        self._items = sorted([*kept, *fresh.values()], key=SessionSummary.sort_key)
+        self._rows_changed(under_cursor)
+
     def set_pinned(self, session_id: str, pinned: bool) -> None:
+        """Pin or unpin a listed session: its row moves, and the cursor follows it."""
         if pinned:
             self.pinned_ids.add(session_id)
         else:
             self.pinned_ids.discard(session_id)
         index = self._positions.get(session_id)
         if index is not None:
-            summary = self._items.pop(index)
-            self._reindex()
-            self.upsert(summary)
+            self.upsert(self._items[index])  # takes `pinned` from pinned_ids
             self.cursor = self._positions.get(session_id, self.cursor)
 
     def set_current(self, session_id: str | None) -> None:

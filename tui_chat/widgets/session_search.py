@@ -17,12 +17,11 @@ class SessionSearchInput(Input):
     results."""
 
     BINDINGS = [
-        Binding("escape", "clear_search", "Clear search", id="search.clear", show=False),
+        Binding(
+            "escape", "screen.clear_session_search", "Clear search", id="search.clear", show=False
+        ),
         Binding("down", "to_results", "Results", id="search.results", show=False),
     ]
-
-    def action_clear_search(self) -> None:
-        self.screen.run_action("clear_session_search")
 
     def action_to_results(self) -> None:
         results = self.screen.query(SearchResults)
@@ -43,11 +42,21 @@ class SearchResults(OptionList):
         self._now = 0.0
 
     def show_hits(self, hits: list[SearchHit], now: float) -> None:
+        """Show `hits`; the highlighted result stays highlighted when it is among them (a
+        search run again after sessions changed), else the first is."""
+        before = self.highlighted_hit
         self.hits = list(hits)
         self._now = now
         self._render_hits()
         if self.hits:
-            self.highlighted = 0
+            keys = [(hit.session_id, hit.message_id) for hit in self.hits]
+            where = (before.session_id, before.message_id) if before is not None else None
+            self.highlighted = keys.index(where) if where in keys else 0
+
+    @property
+    def highlighted_hit(self) -> SearchHit | None:
+        index = self.highlighted
+        return self.hits[index] if index is not None and index < len(self.hits) else None
 
     def _render_hits(self) -> None:
         """Two lines per result, each cut to the width (a narrow sidebar shows the start

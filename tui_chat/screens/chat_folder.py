@@ -1,0 +1,113 @@
+"""Keeping the sidebar and the search results current: sessions that another process wrote
+or removed (`tui-chat import`, a second tui-chat) show up within a poll, and displayed
+search results are searched again when sessions change (a rename shows its new title).
+
+`SessionFolderActions` is a mixin of `ChatScreen`, after `SessionActions` (whose search it
+runs again). The folder is polled like the config file (see `tui_chat.session_watch`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tui_chat.session_watch import FolderChanges, SessionFolderWatcher
+from tui_chat.widgets.session_list import SessionList
+from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
+
+if TYPE_CHECKING:
+    from textual.timer import Timer, TimerCallback
+
+    from tui_chat.app import TuiChatApp
+    from tui_chat.session import Session
+
+SESSIONS_POLL_SECONDS = 2.0
+"""How often the sessions folder is checked for files written by others (one stat)."""
+REFRESH_DELAY = 0.15
+"""Displayed results are searched again this long after the last change of the sidebar."""
+
+
+class SessionFolderActions:
+    """Mixin for ChatScreen (see the module docstring)."""
+
+    if TYPE_CHECKING:
+        app: TuiChatApp
+        session: Session | None
+        sessions: SessionList
+
+        def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+        def notify(self, message: str, **kwargs: Any) -> None: ...
+        def set_timer(self, delay: float, callback: Any, **kwargs: Any) -> Timer: ...
+        def set_interval(
+            self,
+            interval: float,
+            callback: TimerCallback | None = None,
+            *,
+            name: str | None = None,
+            repeat: int = 0,
+            pause: bool = False,
+        ) -> Timer: ...
+        def run_worker(self, work: Any, **kwargs: Any) -> Any: ...
+        def _search_now(self) -> None: ...
+        def _refresh_sidebar_title(self, count: int | None = None) -> None: ...
+
+    _folder_watcher: SessionFolderWatcher | None = None
+    _folder_scanning = False
+    _results_timer: Timer | None = None
+
+    async def on_mount(self) -> None:  # async like ChatScreen's (mypy checks both)
+        self._folder_watcher = SessionFolderWatcher(self.app.store)
+        self.set_interval(SESSIONS_POLL_SECONDS, self._poll_sessions_folder, name="sessions watch")
+
+    def _poll_sessions_folder(self) -> None:
+        """Timer: a stat of the folder; a scan in a thread when it changed."""
+        watcher = self._folder_watcher
+        if watcher is None or self._folder_scanning or not watcher.due():
+            return
+        self._folder_scanning = True
+
+        def scan() -> None:
+            try:
+                changes = watcher.scan()
+            finally:
+                self._folder_scanning = False
+            if changes:
+                self.app.call_from_thread(self.sessions_changed_on_disk, changes)
+
+        self.run_worker(scan, thread=True, name="sessions watch", exit_on_error=False)
+
+    def sessions_changed_on_disk(self, changes: FolderChanges) -> None:
+        """List what another process wrote; take off what it removed. The open session
+        and streaming ones are the app's own: its row shows what the app holds (its next
+        save writes the file again); a streaming one stays listed, its file is back within
+        seconds."""
+        live = set(self.app.replies.live)
+        own = live | ({self.session.id} if self.session is not None else set())
+        summaries = [summary for summary in changes.summaries if summary.id not in own]
+        gone = [session_id for session_id in changes.removed if session_id not in live]
+        if summaries or gone:
+            self.sessions.merge(summaries, gone)
+            if not self.query_one(SearchResults).display:
+                self._refresh_sidebar_title()
+        if changes.problems:
+            shown = "\n".join(f"{p.path.name}: {p.problem}" for p in changes.problems[:5])
+            more = f"\n… and {len(changes.problems) - 5} more" if len(changes.problems) > 5 else ""
+            self.notify(
+                f"{len(changes.problems)} new session file(s) could not be read and are not "
+                f"listed:\n{shown}{more}",
+                title="Unreadable sessions",
+                severity="warning",
+                timeout=12,
+            )
+
+    def on_session_list_changed(self, event: SessionList.Changed) -> None:
+        """Sessions changed: displayed results are searched again (titles, new matches)."""
+        event.stop()
+        if self._results_timer is not None:
+            self._results_timer.stop()
+        self._results_timer = self.set_timer(REFRESH_DELAY, self._refresh_results)
+
+    def _refresh_results(self) -> None:
+        self._results_timer = None
+        box = self.query_one(SessionSearchInput)
+        if self.query_one(SearchResults).display and box.value.strip():
+            self._search_now()
