@@ -480,6 +480,8 @@ def parse_config(text: str, path: Path) -> Config:
         line = int(match.group(1)) if match else None
         problem = _LINE_IN_MESSAGE.sub("", str(exc)).replace("(at , column", "(column")
         raise ConfigError(path, f"invalid TOML: {problem.strip()}", line) from exc
+    except (RecursionError, MemoryError) as exc:  # e.g. arrays nested 100,000 deep
+        raise ConfigError(path, "invalid TOML: it is nested too deeply or too large") from exc
 
     lines = text.splitlines()
     warnings: list[str] = []

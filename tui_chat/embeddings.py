@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.atomic import write_atomic
+from tui_chat.json_files import SHAPE_ERRORS, UnreadableFile, parse_json
 
 FORMAT_VERSION = 1
 SKETCH_SIZE = 96
@@ -129,8 +130,8 @@ class SessionEmbeddings:
         """Parse a stored file; a broken file or another model's vectors give an empty
         store (they are recomputed)."""
         try:
-            data = json.loads(text)
-        except ValueError:
+            data = parse_json(text)
+        except UnreadableFile:
             return cls(model)
         if not isinstance(data, dict) or data.get("model") != model:
             return cls(model)
@@ -146,7 +147,7 @@ class SessionEmbeddings:
                 if len(sk) != SKETCH_SIZE:
                     continue
                 store.entries[mid] = Entry(str(item["f"]), vector, sk)
-            except (KeyError, TypeError, ValueError):
+            except SHAPE_ERRORS:
                 continue
         return store
 
@@ -167,7 +168,7 @@ class EmbeddingFiles:
             return cached
         try:
             text = self.path_for(session_id).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError, MemoryError):
             store = SessionEmbeddings(model)
         else:
             store = SessionEmbeddings.from_json(text, model)

@@ -15,6 +15,7 @@ from typing import Any
 
 from tui_chat.atomic import write_atomic
 from tui_chat.config import ProviderConfig
+from tui_chat.json_files import SHAPE_ERRORS, UnreadableFile, read_json
 from tui_chat.keys import mask_key
 from tui_chat.providers.errors import classify
 from tui_chat.providers.events import ProviderError
@@ -234,13 +235,14 @@ class ModelsCache:
     def _entries(self) -> list[ModelList]:
         """What the file holds; nothing when it is missing or damaged (it is only a cache)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_json(self.path)
+        except UnreadableFile:
             return []
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             return []
         entries = []
-        for item in data.get("lists") or ():
+        lists = data.get("lists")
+        for item in lists if isinstance(lists, list) else ():
             try:
                 ids = tuple(one_line(m, 200) for m in item["models"] if isinstance(m, str))
                 entries.append(
@@ -251,7 +253,7 @@ class ModelsCache:
                         float(item["fetched_at"]),
                     )
                 )
-            except (KeyError, TypeError, ValueError):
+            except SHAPE_ERRORS:
                 continue
         return entries
 

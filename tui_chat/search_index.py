@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tui_chat.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, read_json
 from tui_chat.sanitize import one_line
 from tui_chat.session_files import scan_session_files
 
@@ -236,7 +237,10 @@ class SearchIndex:
             self._loading = True
             self._touched.clear()
         try:
-            docs, lines = self._read_file()
+            try:
+                docs, lines = self._read_file()
+            except CACHE_ERRORS:  # e.g. not UTF-8: rebuilt from the sessions
+                docs, lines = {}, 0
             fresh: list[_Doc] = []
             present: dict[str, _Doc] = {}
             for session_id, path, info in scan_session_files(self.sessions_dir):
@@ -277,7 +281,7 @@ class SearchIndex:
             try:
                 if json.loads(header).get("version") != INDEX_VERSION:
                     return {}, 0
-            except (ValueError, AttributeError):
+            except SHAPE_ERRORS:
                 return {}, 0
             for line in handle:
                 lines += 1
@@ -296,15 +300,15 @@ class SearchIndex:
                         ((str(i), str(t)) for i, t in data["m"]),
                         folded=True,
                     )
-                except (ValueError, KeyError, TypeError):
+                except SHAPE_ERRORS:
                     continue  # a torn last line (a crash mid-append): that session is re-read
         return docs, lines
 
     def _read_session(self, path: Path, session_id: str) -> _Doc | None:
         try:
             info = path.stat()
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            data = read_json(path)
+        except (OSError, UnreadableFile):
             return None
         if not isinstance(data, dict):
             return None
@@ -444,8 +448,8 @@ class SearchIndex:
 
     def _original_text(self, session_id: str, message_id: str) -> str | None:
         try:
-            data = json.loads((self.sessions_dir / f"{session_id}.json").read_bytes())
-        except (OSError, ValueError):
+            data = read_json(self.sessions_dir / f"{session_id}.json")
+        except UnreadableFile:
             return None
         if not isinstance(data, dict):
             return None

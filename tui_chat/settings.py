@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tui_chat.json_files import nested_deeper_than
 from tui_chat.sanitize import strip_control
 
 ThinkingMode = Literal["default", "on", "off"]
@@ -200,7 +201,11 @@ class ChatSettings:
         if isinstance(data.get("json_mode"), bool):
             values["json_mode"] = data["json_mode"]
         extra = data.get("extra_body")
-        if isinstance(extra, Mapping) and all(isinstance(k, str) for k in extra):
+        if (
+            isinstance(extra, Mapping)
+            and all(isinstance(k, str) for k in extra)
+            and not nested_deeper_than(extra)
+        ):
             values["extra_body"] = dict(extra)
         settings, _ = cls(**values).clamped()
         return settings

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.atomic import write_atomic
+from tui_chat.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, problem_of, read_json
 from tui_chat.search_index import SearchIndex
 from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
 from tui_chat.session_files import scan_session_files
@@ -160,7 +161,7 @@ class SessionStore:
             if head.get("version") != INDEX_VERSION:
                 return [], 0
             return [SessionSummary(**item) for item in head["head"]], int(head["count"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except CACHE_ERRORS:
             return [], 0
 
     def _ensure_index_read(self) -> None:
@@ -183,7 +184,7 @@ class SessionStore:
                 )
                 for key, value in data["entries"].items()
             }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except CACHE_ERRORS:
             self._index = {}  # a cache: rebuilt from the files
 
     def flush_index(self) -> None:
@@ -219,23 +220,15 @@ class SessionStore:
 
     def _read(self, path: Path) -> Session:
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise SessionLoadError(path, "the file is gone") from exc
-        except OSError as exc:
-            raise SessionLoadError(path, f"cannot read it ({exc.strerror})") from exc
-        try:
-            data = json.loads(raw)
-        except UnicodeDecodeError as exc:
-            raise SessionLoadError(path, "it is not UTF-8 text") from exc
-        except json.JSONDecodeError as exc:
-            raise SessionLoadError(
-                path, f"it is not valid JSON (line {exc.lineno}, column {exc.colno})"
-            ) from exc
+            data = read_json(path)
+        except UnreadableFile as exc:
+            raise SessionLoadError(path, exc.problem) from exc
         try:
             session = Session.from_dict(data)
-        except (ValueError, TypeError) as exc:
-            raise SessionLoadError(path, f"it is not a tui-chat session ({exc})") from exc
+        except SHAPE_ERRORS as exc:  # whatever a hand-edited or hostile file makes it raise
+            raise SessionLoadError(
+                path, f"it is not a tui-chat session ({problem_of(exc)})"
+            ) from exc
         if session.id != path.stem:
             session.id = path.stem  # the file name is the identity
         meta = {key: data[key] for key in STORE_KEYS if data.get(key)}
@@ -268,11 +261,9 @@ class SessionStore:
         """A session file as parsed JSON (for exports of the whole file)."""
         path = self.path_for(session_id)
         try:
-            data = json.loads(path.read_bytes())
-        except OSError as exc:
-            raise SessionLoadError(path, f"cannot read it ({exc.strerror})") from exc
-        except ValueError as exc:
-            raise SessionLoadError(path, "it is not valid JSON") from exc
+            data = read_json(path)
+        except UnreadableFile as exc:
+            raise SessionLoadError(path, exc.problem) from exc
         if not isinstance(data, dict):
             raise SessionLoadError(path, "it is not a tui-chat session")
         return data
@@ -307,8 +298,8 @@ class SessionStore:
         def rewrite() -> SessionSummary | None:
             path = self.path_for(session_id)
             try:
-                data = json.loads(path.read_bytes())
-            except (OSError, ValueError):
+                data = read_json(path)
+            except UnreadableFile:
                 return None
             if not isinstance(data, dict):
                 return None

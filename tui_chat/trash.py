@@ -7,11 +7,12 @@ each deletion is; nothing else is kept.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tui_chat.json_files import UnreadableFile, read_json
 
 KEEP_DAYS = 30
 KEEP_SECONDS = KEEP_DAYS * 24 * 3600
@@ -93,8 +94,8 @@ class Trash:
                 continue
             try:
                 deleted_at = entry.stat().st_mtime
-                data = json.loads(Path(entry.path).read_bytes())
-            except (OSError, ValueError):
+                data = read_json(Path(entry.path))
+            except (OSError, UnreadableFile):
                 data, deleted_at = {}, 0.0
             title = data.get("title") if isinstance(data, dict) else None
             messages = data.get("messages") if isinstance(data, dict) else None
