@@ -21,6 +21,7 @@ from typing import Any
 
 from tui_chat.atomic import write_atomic
 from tui_chat.json_files import SHAPE_ERRORS, UnreadableFile, parse_json
+from tui_chat.sanitize import one_line
 
 FORMAT_VERSION = 1
 SKETCH_SIZE = 96
@@ -36,6 +37,7 @@ class EmbeddingsUnavailable(Exception):
     """The provider has no embeddings endpoint (or none configured); `problem` says so."""
 
     def __init__(self, problem: str, permanent: bool = True) -> None:
+        problem = one_line(problem, 300)  # it may quote the server's own words
         self.problem = problem
         self.permanent = permanent
         super().__init__(problem)

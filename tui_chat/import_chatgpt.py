@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.json_files import SHAPE_ERRORS, UnreadableFile, problem_of, read_json
-from tui_chat.sanitize import one_line, strip_control
+from tui_chat.sanitize import one_line, single_line, strip_control
 from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Message, Session, make_title
 from tui_chat.store import SessionStore
 
@@ -101,7 +101,7 @@ def import_file(
                 continue
             session = convert(raw, provider, model)
         except ConversationError as problem:
-            result.skipped.append((which, str(problem)))
+            result.skipped.append((which, one_line(str(problem), 200)))
             continue
         except SHAPE_ERRORS as exc:  # a shape the defensive reading above did not expect
             result.skipped.append((which, f"it cannot be read ({problem_of(exc)})"))
@@ -206,7 +206,7 @@ def _message(node: dict[str, Any]) -> Message | None:
     if isinstance(message.get("id"), str) and message["id"]:
         reply.id = message["id"]
     if role == "assistant":
-        reply.model = model if isinstance(model, str) and model else None
+        reply.model = single_line(model) if isinstance(model, str) and model else None
         reply.provider = SOURCE
         reply.finish_reason = "stop"
     return reply

@@ -79,7 +79,9 @@ async def fetch_models(
     try:
         page = await client.models.list()
         latency = time.perf_counter() - started
-        ids = sorted({m.id for m in (page.data or ()) if isinstance(getattr(m, "id", None), str)})
+        # The server's names reach the screen: no escape sequences, one line each.
+        names = [getattr(m, "id", None) for m in (page.data or ())]
+        ids = sorted({one_line(n, 200) for n in names if isinstance(n, str)} - {""})
     except Exception as exc:
         raise ModelsError(_error(exc, provider, api_key)) from None
     finally:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, read_json
-from tui_chat.sanitize import one_line
+from tui_chat.sanitize import one_line, single_line
 from tui_chat.session_files import scan_session_files
 
 INDEX_VERSION = 1
@@ -293,7 +293,7 @@ class SearchIndex:
                         continue
                     docs[session_id] = _Doc.build(
                         session_id,
-                        str(data["title"]),
+                        single_line(str(data["title"])),
                         float(data["updated_at"]),
                         int(data["mtime_ns"]),
                         int(data["size"]),
@@ -320,7 +320,7 @@ class SearchIndex:
         updated = data.get("updated_at")
         return _Doc.build(
             session_id,
-            title if isinstance(title, str) else "",
+            single_line(title) if isinstance(title, str) else "",
             float(updated) if isinstance(updated, int | float) else 0.0,
             mtime_ns,
             size,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tui_chat.json_files import nested_deeper_than
-from tui_chat.sanitize import strip_control
+from tui_chat.sanitize import clean_tree, single_line, strip_control
 
 ThinkingMode = Literal["default", "on", "off"]
 THINKING_MODES: tuple[str, ...] = ("default", "on", "off")
@@ -170,8 +170,8 @@ class ChatSettings:
         values: dict[str, Any] = {}
         for name in ("provider", "model"):
             text = data.get(name)
-            if isinstance(text, str) and text.strip():
-                values[name] = text.strip()
+            if isinstance(text, str) and single_line(text).strip():
+                values[name] = single_line(text).strip()
         prompt = data.get("system_prompt")
         if isinstance(prompt, str):
             values["system_prompt"] = strip_control(prompt)
@@ -190,8 +190,8 @@ class ChatSettings:
         if strategy in STRATEGIES:
             values["context_strategy"] = strategy
         summary_model = data.get("summary_model")
-        if isinstance(summary_model, str) and summary_model.strip():
-            values["summary_model"] = summary_model.strip()
+        if isinstance(summary_model, str) and single_line(summary_model).strip():
+            values["summary_model"] = single_line(summary_model).strip()
         thinking = data.get("thinking")
         if thinking in THINKING_MODES:
             values["thinking"] = thinking
@@ -206,7 +206,7 @@ class ChatSettings:
             and all(isinstance(k, str) for k in extra)
             and not nested_deeper_than(extra)
         ):
-            values["extra_body"] = dict(extra)
+            values["extra_body"] = clean_tree(dict(extra))  # shown in the settings
         settings, _ = cls(**values).clamped()
         return settings
 

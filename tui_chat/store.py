@@ -26,6 +26,7 @@ from typing import Any
 
 from tui_chat.atomic import write_atomic
 from tui_chat.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, problem_of, read_json
+from tui_chat.sanitize import one_line, single_line
 from tui_chat.search_index import SearchIndex
 from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
 from tui_chat.session_files import scan_session_files
@@ -74,6 +75,28 @@ class SessionSummary:
             updated_at=session.updated_at,
             message_count=len(session.messages),
             pinned=pinned,
+        )
+
+    @classmethod
+    def from_index(cls, item: Any) -> SessionSummary:
+        """A summary as the index file holds it. The file is input like any other: a value
+        of the wrong type raises TypeError (the index is then rebuilt), text is cleaned."""
+        if not isinstance(item, dict):
+            raise TypeError("not an object")
+        texts = [item[key] for key in ("id", "title", "model", "provider")]
+        if not all(isinstance(text, str) for text in texts):
+            raise TypeError("not text")
+        session_id, title, model, provider = texts
+        if not (title.isprintable() and len(title) <= TITLE_LENGTH):  # fast: 10,000 at start
+            title = one_line(title, TITLE_LENGTH) or NEW_SESSION_TITLE
+        return cls(
+            id=session_id,
+            title=title,
+            model=model if model.isprintable() else single_line(model),
+            provider=provider if provider.isprintable() else single_line(provider),
+            updated_at=float(item["updated_at"]),
+            message_count=int(item["message_count"]),
+            pinned=item.get("pinned") is True,
         )
 
     def sort_key(self) -> tuple[bool, float]:
@@ -160,7 +183,7 @@ class SessionStore:
                 head = json.loads(handle.readline())
             if head.get("version") != INDEX_VERSION:
                 return [], 0
-            return [SessionSummary(**item) for item in head["head"]], int(head["count"])
+            return [SessionSummary.from_index(item) for item in head["head"]], int(head["count"])
         except CACHE_ERRORS:
             return [], 0
 
@@ -180,7 +203,7 @@ class SessionStore:
                 return
             self._index = {
                 key: _IndexEntry(
-                    SessionSummary(**value["summary"]), value["mtime_ns"], value["size"]
+                    SessionSummary.from_index(value["summary"]), value["mtime_ns"], value["size"]
                 )
                 for key, value in data["entries"].items()
             }
