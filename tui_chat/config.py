@@ -25,6 +25,7 @@ from tui_chat.keys import (
     mask_key,
     run_key_command,
 )
+from tui_chat.sanitize import clean_tree, single_line
 from tui_chat.settings import STRATEGIES, SUMMARY_THRESHOLD_RANGE, ChatSettings
 
 DIALECTS = (
@@ -491,6 +492,10 @@ def parse_config(text: str, path: Path) -> Config:
         line = int(match.group(1)) if match else None
         problem = _LINE_IN_MESSAGE.sub("", str(exc)).replace("(at , column", "(column")
         raise ConfigError(path, f"invalid TOML: {problem.strip()}", line) from exc
+    except (RecursionError, MemoryError) as exc:  # e.g. arrays nested 100,000 deep
+        raise ConfigError(path, "invalid TOML: it is nested too deeply or too large") from exc
+    # Names and texts reach the screen: no escape sequences (keys become single lines).
+    data = clean_tree(data)
 
     lines = text.splitlines()
     warnings: list[str] = []
@@ -593,11 +598,11 @@ def _parse_provider(
         value = table.get(key)
         if value is not None and not isinstance(value, str):
             raise ConfigError(path, f"{header} {key} must be a string", line)
-        strings[key] = value or None
+        strings[key] = single_line(value) if value else None
     return ProviderConfig(
         name=name,
         base_url=base_url.strip().rstrip("/"),
-        models=tuple(models),
+        models=tuple(single_line(m) for m in models),
         dialect=dialect,
         timeout=float(timeout),
         extra_body=extra_body,

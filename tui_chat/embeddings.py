@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.atomic import write_atomic
+from tui_chat.json_files import SHAPE_ERRORS, UnreadableFile, parse_json
 from tui_chat.keys import redact_secrets
+from tui_chat.sanitize import one_line
 
 FORMAT_VERSION = 1
 SKETCH_SIZE = 96
@@ -36,6 +38,7 @@ class EmbeddingsUnavailable(Exception):
     """The provider has no embeddings endpoint (or none configured); `problem` says so."""
 
     def __init__(self, problem: str, permanent: bool = True) -> None:
+        problem = one_line(problem, 300)  # it may quote the server's own words
         self.problem = problem
         self.permanent = permanent
         super().__init__(problem)
@@ -130,8 +133,8 @@ class SessionEmbeddings:
         """Parse a stored file; a broken file or another model's vectors give an empty
         store (they are recomputed)."""
         try:
-            data = json.loads(text)
-        except ValueError:
+            data = parse_json(text)
+        except UnreadableFile:
             return cls(model)
         if not isinstance(data, dict) or data.get("model") != model:
             return cls(model)
@@ -147,7 +150,7 @@ class SessionEmbeddings:
                 if len(sk) != SKETCH_SIZE:
                     continue
                 store.entries[mid] = Entry(str(item["f"]), vector, sk)
-            except (KeyError, TypeError, ValueError):
+            except SHAPE_ERRORS:
                 continue
         return store
 
@@ -168,7 +171,7 @@ class EmbeddingFiles:
             return cached
         try:
             text = self.path_for(session_id).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+        except (OSError, UnicodeDecodeError, MemoryError):
             store = SessionEmbeddings(model)
         else:
             store = SessionEmbeddings.from_json(text, model)

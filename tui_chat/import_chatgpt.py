@@ -13,13 +13,13 @@ in the file (`imported_from`), so importing the same file again adds nothing twi
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui_chat.sanitize import one_line, strip_control
+from tui_chat.json_files import SHAPE_ERRORS, UnreadableFile, problem_of, read_json
+from tui_chat.sanitize import one_line, single_line, strip_control
 from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Message, Session, make_title
 from tui_chat.store import SessionStore
 
@@ -70,17 +70,11 @@ def session_id_for(conversation_id: str) -> str:
 def read_export(path: Path) -> list[Any]:
     """The conversations of an export file (a JSON list, or an object holding one)."""
     try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise ImportFileError(f"{path}: no such file") from exc
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read it ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(f"{path}: it is not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise ImportFileError(
-            f"{path}: it is not valid JSON (line {exc.lineno}, column {exc.colno})"
-        ) from exc
+        data = read_json(path)
+    except UnreadableFile as exc:  # including a file nested too deeply for the parser
+        if isinstance(exc.__cause__, FileNotFoundError):
+            raise ImportFileError(f"{path}: no such file") from exc
+        raise ImportFileError(f"{path}: {exc.problem}") from exc
     if isinstance(data, dict):
         data = data.get("conversations", data.get("items"))
     if not isinstance(data, list):
@@ -107,7 +101,10 @@ def import_file(
                 continue
             session = convert(raw, provider, model)
         except ConversationError as problem:
-            result.skipped.append((which, str(problem)))
+            result.skipped.append((which, one_line(str(problem), 200)))
+            continue
+        except SHAPE_ERRORS as exc:  # a shape the defensive reading above did not expect
+            result.skipped.append((which, f"it cannot be read ({problem_of(exc)})"))
             continue
         session.id = session_id
         store.set_meta(session_id, imported_from={"source": SOURCE, "id": conversation_id})
@@ -209,7 +206,7 @@ def _message(node: dict[str, Any]) -> Message | None:
     if isinstance(message.get("id"), str) and message["id"]:
         reply.id = message["id"]
     if role == "assistant":
-        reply.model = model if isinstance(model, str) and model else None
+        reply.model = single_line(model) if isinstance(model, str) and model else None
         reply.provider = SOURCE
         reply.finish_reason = "stop"
     return reply

@@ -15,6 +15,7 @@ from typing import Any
 
 from tui_chat.atomic import write_atomic
 from tui_chat.config import ProviderConfig
+from tui_chat.json_files import SHAPE_ERRORS, UnreadableFile, read_json
 from tui_chat.providers.errors import classify, redact
 from tui_chat.providers.events import ProviderError
 from tui_chat.sanitize import one_line
@@ -77,7 +78,9 @@ async def fetch_models(
     try:
         page = await client.models.list()
         latency = time.perf_counter() - started
-        ids = sorted({m.id for m in (page.data or ()) if isinstance(getattr(m, "id", None), str)})
+        # The server's names reach the screen: no escape sequences, one line each.
+        names = [getattr(m, "id", None) for m in (page.data or ())]
+        ids = sorted({one_line(n, 200) for n in names if isinstance(n, str)} - {""})
     except Exception as exc:
         raise ModelsError(_error(exc, provider, api_key)) from None
     finally:
@@ -226,13 +229,14 @@ class ModelsCache:
     def _entries(self) -> list[ModelList]:
         """What the file holds; nothing when it is missing or damaged (it is only a cache)."""
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = read_json(self.path)
+        except UnreadableFile:
             return []
         if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
             return []
         entries = []
-        for item in data.get("lists") or ():
+        lists = data.get("lists")
+        for item in lists if isinstance(lists, list) else ():
             try:
                 ids = tuple(one_line(m, 200) for m in item["models"] if isinstance(m, str))
                 entries.append(
@@ -243,7 +247,7 @@ class ModelsCache:
                         float(item["fetched_at"]),
                     )
                 )
-            except (KeyError, TypeError, ValueError):
+            except SHAPE_ERRORS:
                 continue
         return entries
 

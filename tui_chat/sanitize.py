@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # ESC-introduced sequences: CSI (ESC [ ... final), OSC / DCS / SOS / PM / APC strings
 # (terminated by BEL or ST), and two-character escapes. 8-bit C1 forms are covered by
@@ -38,3 +39,28 @@ def one_line(text: str, limit: int = 80) -> str:
     if len(line) > limit:
         line = line[: limit - 1].rstrip() + "…"
     return line
+
+
+def single_line(text: str) -> str:
+    """`strip_control` with line breaks and tabs turned into spaces, for names shown on one
+    line (a model, provider, label). Not trimmed or shortened: a model name goes back to the
+    server, and a clean name must come out unchanged."""
+    clean = strip_control(text)
+    if "\n" in clean or "\t" in clean:
+        clean = clean.replace("\n", " ").replace("\t", " ")
+    return clean
+
+
+def clean_tree(value: Any) -> Any:
+    """A parsed document (JSON or TOML: dicts, lists, strings, numbers) with every string
+    passed through `strip_control` and every key through `single_line` (keys are names).
+    For input read whole, such as the config file, before any of it is used."""
+    if isinstance(value, str):
+        return strip_control(value)
+    if isinstance(value, dict):
+        return {
+            single_line(k) if isinstance(k, str) else k: clean_tree(v) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [clean_tree(v) for v in value]
+    return value

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.atomic import atomic_text_writer, make_private, open_private
-from tui_chat.sanitize import one_line
+from tui_chat.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, read_json
+from tui_chat.sanitize import one_line, single_line
 from tui_chat.session_files import scan_session_files
 
 INDEX_VERSION = 2
@@ -262,7 +263,10 @@ class SearchIndex:
             self._touched.clear()
         try:
             make_private(self.index_file)  # an older version wrote it readable by all
-            docs, lines = self._read_file()
+            try:
+                docs, lines = self._read_file()
+            except CACHE_ERRORS:  # e.g. not UTF-8: rebuilt from the sessions
+                docs, lines = {}, 0
             fresh: list[_Doc] = []
             present: dict[str, _Doc] = {}
             for session_id, path, info in scan_session_files(self.sessions_dir):
@@ -309,7 +313,7 @@ class SearchIndex:
             try:
                 if json.loads(header).get("version") != INDEX_VERSION:
                     return {}, 0
-            except (ValueError, AttributeError):
+            except SHAPE_ERRORS:
                 return {}, 0
             for line in handle:
                 lines += 1
@@ -331,14 +335,14 @@ class SearchIndex:
                         order = list(texts)
                     docs[session_id] = _Doc.build(
                         session_id,
-                        str(data["title"]),
+                        single_line(str(data["title"])),
                         float(data["updated_at"]),
                         int(data["mtime_ns"]),
                         int(data["size"]),
                         ((i, texts.get(i, "")) for i in order),
                         folded=True,
                     )
-                except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                except SHAPE_ERRORS:
                     # A torn last line (a crash mid-append): that session is re-read.
                     if isinstance(session_id, str):
                         docs.pop(session_id, None)
@@ -348,8 +352,8 @@ class SearchIndex:
     def _read_session(self, path: Path, session_id: str) -> _Doc | None:
         try:
             info = path.stat()
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
+            data = read_json(path)
+        except (OSError, UnreadableFile):
             return None
         if not isinstance(data, dict):
             return None
@@ -361,7 +365,7 @@ class SearchIndex:
         updated = data.get("updated_at")
         return _Doc.build(
             session_id,
-            title if isinstance(title, str) else "",
+            single_line(title) if isinstance(title, str) else "",
             float(updated) if isinstance(updated, int | float) else 0.0,
             mtime_ns,
             size,
@@ -516,8 +520,8 @@ class SearchIndex:
 
     def _original_text(self, session_id: str, message_id: str) -> str | None:
         try:
-            data = json.loads((self.sessions_dir / f"{session_id}.json").read_bytes())
-        except (OSError, ValueError):
+            data = read_json(self.sessions_dir / f"{session_id}.json")
+        except UnreadableFile:
             return None
         if not isinstance(data, dict):
             return None

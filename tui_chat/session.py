@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from tui_chat.sanitize import one_line, strip_control
+from tui_chat.sanitize import one_line, single_line, strip_control
 from tui_chat.settings import ChatSettings
 
 if TYPE_CHECKING:
@@ -150,9 +150,9 @@ class Message:
             id=_text(data.get("id")) or new_id(),
             reasoning=strip_control(_text(data.get("reasoning"))),
             usage=Usage.from_dict(data.get("usage")),
-            model=_text(data.get("model")) or None,
-            provider=_text(data.get("provider")) or None,
-            finish_reason=_text(data.get("finish_reason")) or None,
+            model=single_line(_text(data.get("model"))) or None,
+            provider=single_line(_text(data.get("provider"))) or None,
+            finish_reason=single_line(_text(data.get("finish_reason"))) or None,
             status=status,
             error=strip_control(_text(data.get("error"))) or None,
             first_token_seconds=_number(data.get("first_token_seconds")),

@@ -10,9 +10,9 @@ from pathlib import Path
 
 def scan_session_files(sessions_dir: Path) -> Iterator[tuple[str, str, os.stat_result]]:
     """(session id, path, stat) of every `<id>.json` in `sessions_dir`; a missing folder
-    has none, and a file that vanishes while listed is skipped. The path is a string: a
-    caller makes a `Path` only of a file it reads (with 10,000 sessions, making one for each
-    file took as long as the stat calls)."""
+    has none, and a file that vanishes while listed is skipped, as is a name with control
+    characters. The path is a string: a caller makes a `Path` only of a file it reads (with
+    10,000 sessions, making one for each file took as long as the stat calls)."""
     try:
         entries = list(os.scandir(sessions_dir))
     except OSError:
@@ -21,6 +21,8 @@ def scan_session_files(sessions_dir: Path) -> Iterator[tuple[str, str, os.stat_r
         name = entry.name
         if not name.endswith(".json") or name.startswith("."):
             continue
+        if not name.isprintable():
+            continue  # control characters: not a name the app gives, and not for the screen
         try:
             info = entry.stat()
         except OSError:

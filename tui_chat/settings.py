@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from tui_chat.sanitize import strip_control
+from tui_chat.json_files import nested_deeper_than
+from tui_chat.sanitize import clean_tree, single_line, strip_control
 
 ThinkingMode = Literal["default", "on", "off"]
 THINKING_MODES: tuple[str, ...] = ("default", "on", "off")
@@ -169,8 +170,8 @@ class ChatSettings:
         values: dict[str, Any] = {}
         for name in ("provider", "model"):
             text = data.get(name)
-            if isinstance(text, str) and text.strip():
-                values[name] = text.strip()
+            if isinstance(text, str) and single_line(text).strip():
+                values[name] = single_line(text).strip()
         prompt = data.get("system_prompt")
         if isinstance(prompt, str):
             values["system_prompt"] = strip_control(prompt)
@@ -189,8 +190,8 @@ class ChatSettings:
         if strategy in STRATEGIES:
             values["context_strategy"] = strategy
         summary_model = data.get("summary_model")
-        if isinstance(summary_model, str) and summary_model.strip():
-            values["summary_model"] = summary_model.strip()
+        if isinstance(summary_model, str) and single_line(summary_model).strip():
+            values["summary_model"] = single_line(summary_model).strip()
         thinking = data.get("thinking")
         if thinking in THINKING_MODES:
             values["thinking"] = thinking
@@ -200,8 +201,12 @@ class ChatSettings:
         if isinstance(data.get("json_mode"), bool):
             values["json_mode"] = data["json_mode"]
         extra = data.get("extra_body")
-        if isinstance(extra, Mapping) and all(isinstance(k, str) for k in extra):
-            values["extra_body"] = dict(extra)
+        if (
+            isinstance(extra, Mapping)
+            and all(isinstance(k, str) for k in extra)
+            and not nested_deeper_than(extra)
+        ):
+            values["extra_body"] = clean_tree(dict(extra))  # shown in the settings
         settings, _ = cls(**values).clamped()
         return settings
 

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.atomic import write_atomic
+from tui_chat.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, problem_of, read_json
+from tui_chat.sanitize import one_line, single_line
 from tui_chat.search_index import SearchIndex
 from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
 from tui_chat.session_files import scan_session_files
@@ -76,6 +78,28 @@ class SessionSummary:
             updated_at=session.updated_at,
             message_count=len(session.messages),
             pinned=pinned,
+        )
+
+    @classmethod
+    def from_index(cls, item: Any) -> SessionSummary:
+        """A summary as the index file holds it. The file is input like any other: a value
+        of the wrong type raises TypeError (the index is then rebuilt), text is cleaned."""
+        if not isinstance(item, dict):
+            raise TypeError("not an object")
+        texts = [item[key] for key in ("id", "title", "model", "provider")]
+        if not all(isinstance(text, str) for text in texts):
+            raise TypeError("not text")
+        session_id, title, model, provider = texts
+        if not (title.isprintable() and len(title) <= TITLE_LENGTH):  # fast: 10,000 at start
+            title = one_line(title, TITLE_LENGTH) or NEW_SESSION_TITLE
+        return cls(
+            id=session_id,
+            title=title,
+            model=model if model.isprintable() else single_line(model),
+            provider=provider if provider.isprintable() else single_line(provider),
+            updated_at=float(item["updated_at"]),
+            message_count=int(item["message_count"]),
+            pinned=item.get("pinned") is True,
         )
 
     def sort_key(self) -> tuple[bool, float]:
@@ -209,8 +233,8 @@ class SessionStore:
                 head = json.loads(handle.readline())
             if head.get("version") != INDEX_VERSION:
                 return [], 0
-            return [SessionSummary(**item) for item in head["head"]], int(head["count"])
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return [SessionSummary.from_index(item) for item in head["head"]], int(head["count"])
+        except CACHE_ERRORS:
             return [], 0
 
     def _ensure_index_read(self) -> None:
@@ -229,11 +253,11 @@ class SessionStore:
                 return
             self._index = {
                 key: _IndexEntry(
-                    SessionSummary(**value["summary"]), value["mtime_ns"], value["size"]
+                    SessionSummary.from_index(value["summary"]), value["mtime_ns"], value["size"]
                 )
                 for key, value in data["entries"].items()
             }
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except CACHE_ERRORS:
             self._index = {}  # a cache: rebuilt from the files
 
     def flush_index(self) -> None:
@@ -299,23 +323,20 @@ class SessionStore:
     def _read(self, path: Path) -> Session:
         try:
             info = path.stat()
-            raw = path.read_bytes()
         except FileNotFoundError as exc:
             raise SessionLoadError(path, "the file is gone") from exc
         except OSError as exc:
             raise SessionLoadError(path, f"cannot read it ({exc.strerror})") from exc
         try:
-            data = json.loads(raw)
-        except UnicodeDecodeError as exc:
-            raise SessionLoadError(path, "it is not UTF-8 text") from exc
-        except json.JSONDecodeError as exc:
-            raise SessionLoadError(
-                path, f"it is not valid JSON (line {exc.lineno}, column {exc.colno})"
-            ) from exc
+            data = read_json(path)
+        except UnreadableFile as exc:
+            raise SessionLoadError(path, exc.problem) from exc
         try:
             session = Session.from_dict(data)
-        except (ValueError, TypeError) as exc:
-            raise SessionLoadError(path, f"it is not a tui-chat session ({exc})") from exc
+        except SHAPE_ERRORS as exc:  # whatever a hand-edited or hostile file makes it raise
+            raise SessionLoadError(
+                path, f"it is not a tui-chat session ({problem_of(exc)})"
+            ) from exc
         if session.id != path.stem:
             session.id = path.stem  # the file name is the identity
         meta = {key: data[key] for key in STORE_KEYS if data.get(key)}
@@ -354,11 +375,9 @@ class SessionStore:
         """A session file as parsed JSON (for exports of the whole file)."""
         path = self.path_for(session_id)
         try:
-            data = json.loads(path.read_bytes())
-        except OSError as exc:
-            raise SessionLoadError(path, f"cannot read it ({exc.strerror})") from exc
-        except ValueError as exc:
-            raise SessionLoadError(path, "it is not valid JSON") from exc
+            data = read_json(path)
+        except UnreadableFile as exc:
+            raise SessionLoadError(path, exc.problem) from exc
         if not isinstance(data, dict):
             raise SessionLoadError(path, "it is not a tui-chat session")
         return data
@@ -393,8 +412,8 @@ class SessionStore:
         def rewrite() -> SessionSummary | None:
             path = self.path_for(session_id)
             try:
-                data = json.loads(path.read_bytes())
-            except (OSError, ValueError):
+                data = read_json(path)
+            except UnreadableFile:
                 return None
             if not isinstance(data, dict):
                 return None
@@ -552,8 +571,8 @@ class SessionStore:
             if stamp is None and base is None:
                 return snapshot, None  # a session this store never read (new, an import)
             try:
-                on_disk = json.loads(path.read_bytes())
-            except (OSError, ValueError, RecursionError):
+                on_disk = read_json(path)
+            except UnreadableFile:
                 on_disk = None  # unreadable: ours replaces it
             if isinstance(on_disk, dict):
                 theirs = on_disk

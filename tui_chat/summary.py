@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_chat.sanitize import strip_control
+from tui_chat.sanitize import single_line, strip_control
 from tui_chat.session import Message, Session
 from tui_chat.tokens import message_tokens
 
@@ -72,7 +72,7 @@ class Summary:
             if isinstance(data.get("id"), str) and data["id"]
             else uuid.uuid4().hex[:12],
             created_at=float(created) if isinstance(created, int | float) else 0.0,
-            model=data["model"] if isinstance(data.get("model"), str) else None,
+            model=single_line(data["model"]) if isinstance(data.get("model"), str) else None,
             edited=data.get("edited") is True,
         )
 

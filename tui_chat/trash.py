@@ -7,13 +7,15 @@ each deletion is; nothing else is kept.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from tui_chat.atomic import private_dir
+from tui_chat.json_files import UnreadableFile, read_json
+from tui_chat.sanitize import one_line
+from tui_chat.session import TITLE_LENGTH
 
 KEEP_DAYS = 30
 KEEP_SECONDS = KEEP_DAYS * 24 * 3600
@@ -93,17 +95,20 @@ class Trash:
         for entry in entries:
             if not entry.name.endswith(".json") or entry.name.startswith("."):
                 continue
+            if not entry.name.isprintable():
+                continue  # not a name the app gives (see scan_session_files)
             try:
                 deleted_at = entry.stat().st_mtime
-                data = json.loads(Path(entry.path).read_bytes())
-            except (OSError, ValueError):
+                data = read_json(Path(entry.path))
+            except (OSError, UnreadableFile):
                 data, deleted_at = {}, 0.0
             title = data.get("title") if isinstance(data, dict) else None
+            title = one_line(title, TITLE_LENGTH) if isinstance(title, str) else ""
             messages = data.get("messages") if isinstance(data, dict) else None
             out.append(
                 TrashedSession(
                     id=entry.name[:-5],
-                    title=title if isinstance(title, str) and title else "(unreadable file)",
+                    title=title or "(unreadable file)",
                     deleted_at=deleted_at,
                     message_count=len(messages) if isinstance(messages, list) else 0,
                 )

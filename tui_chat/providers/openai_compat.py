@@ -29,7 +29,7 @@ from tui_chat.providers.events import (
     UsageReport,
 )
 from tui_chat.providers.plain_reply import answers_plainly, plain_chunks
-from tui_chat.sanitize import strip_control
+from tui_chat.sanitize import one_line, strip_control
 from tui_chat.session import Usage
 from tui_chat.settings import ChatSettings, deep_merge
 
@@ -218,7 +218,9 @@ class OpenAICompatibleProvider:
         if usage is not None:
             yield UsageReport(usage)
         if finish_reason:
-            yield Finished(finish_reason, served_model)
+            # Both are the server's words, shown and saved: one clean line each.
+            served = one_line(str(served_model or ""), 200) or None
+            yield Finished(one_line(str(finish_reason), 80), served)
         else:
             yield Failed(
                 ProviderError(
