@@ -22,10 +22,13 @@ from tui_chat.config import ConfigError, ProviderConfig, load_config
 from tui_chat.embeddings import EmbeddingFiles
 from tui_chat.models import ModelsCache
 from tui_chat.screens.session_dialogs import TrashScreen
+from tui_chat.search_index import INDEX_VERSION as SEARCH_INDEX_VERSION
 from tui_chat.search_index import SearchIndex
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionStore
 from tui_chat.widgets.session_search import SearchResults
+
+SEARCH_HEADER = json.dumps({"version": SEARCH_INDEX_VERSION}) + "\n"
 
 DEPTH = 100_000
 DEEP_ARRAY = "[" * DEPTH + "]" * DEPTH
@@ -141,9 +144,9 @@ def test_hostile_session_index_is_rebuilt(tmp_path: Path, content: str | bytes) 
     "content",
     [
         DEEP_ARRAY,
-        '{"version": 1}\n' + DEEP_DICT + "\n",
-        b'{"version": 1}\n\xff\xfe\n',
-        '{"version": 1}\n{"id": "x", "title": "t", "updated_at": 1, "mtime_ns": 1e999, '
+        SEARCH_HEADER + DEEP_DICT + "\n",
+        SEARCH_HEADER.encode() + b"\xff\xfe\n",
+        SEARCH_HEADER + '{"id": "x", "title": "t", "updated_at": 1, "mtime_ns": 1e999, '
         '"size": 1, "m": []}\n',
     ],
     ids=["deep-array", "deep-line", "not-utf8", "infinite-number"],
