@@ -499,23 +499,32 @@ async def test_reasoning_fields(server: FakeOpenAIServer, dialect: str, field: s
     assert events[:2] == [ReasoningDelta("Let me "), ReasoningDelta("think. 想")]
 
 
-@pytest.mark.parametrize("dialect", ["vllm", "ollama", "generic", "siliconflow", "openrouter"])
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
 async def test_inline_think_tags(server: FakeOpenAIServer, dialect: str) -> None:
-    server.enqueue(Script(content=["<think>hm", "m</think>", "\n\nAnswer."]))
+    """Every dialect: a Qwen3 or GLM behind a server without a reasoning parser, configured
+    as DashScope, DeepSeek, Zhipu or OpenAI too. Tags split across chunk boundaries."""
+    server.enqueue(Script(content=["<th", "ink>hm", "m</thi", "nk>", "\n\nAns", "wer."]))
     events = await run(server, dialect, model="Qwen/Qwen3-8B")
     assert (reasoning(events), texts(events)) == ("hmm", "Answer.")
+    assert isinstance(events[-1], Finished)
 
 
-async def test_hosted_dialects_leave_content_alone(server: FakeOpenAIServer) -> None:
-    """OpenAI never sends inline tags: a reply that starts with <think> is the reply."""
-    server.enqueue(Script(content=["<think>x</think>", "y"]))
-    events = await run(server, "openai", model="gpt-4.1")
-    assert (reasoning(events), texts(events)) == ("", "<think>x</think>y")
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+async def test_reasoning_field_and_think_mentioned_in_the_answer(
+    server: FakeOpenAIServer, dialect: str
+) -> None:
+    """A hosted provider (reasoning in reasoning_content, plain content) is unaffected by
+    the splitting: an answer that talks about <think> tags stays the answer, word for word."""
+    answer = ["Models wrap reasoning in ", "<think>", "…</think> tags; ", "<think> too."]
+    server.enqueue(Script(reasoning=["Let me ", "think."], content=answer))
+    events = await run(server, dialect, model="deepseek-r1")
+    assert (reasoning(events), texts(events)) == ("Let me think.", "".join(answer))
 
 
-@pytest.mark.parametrize("dialect", ["vllm", "generic", "lkeap"])
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
 async def test_r1_prefilled_think_only_closing_tag(server: FakeOpenAIServer, dialect: str) -> None:
-    """R1 templates open <think> in the prompt: only </think> comes back."""
+    """R1 templates open <think> in the prompt: only </think> comes back. Self-hosted R1 is
+    configured under any dialect (DeepSeek's most of all)."""
     server.enqueue(Script(content=["Okay, the user ", "greets me.</thi", "nk>\n\nHello!", " Hi."]))
     events = await run(server, dialect, model="deepseek-ai/DeepSeek-R1-Distill-Qwen-7B")
     assert reasoning(events) == "Okay, the user greets me."

@@ -38,8 +38,11 @@ THINKING_SWITCHES = (
     "chat_template",
 )
 
-# R1-family models whose chat template prefills "<think>": the reply holds only "</think>".
-_R1_LIKE = re.compile(r"\br1\b|qwq", re.IGNORECASE)
+# Models whose chat template prefills "<think>", so the reply holds only "</think>": the R1
+# family and QwQ (providers.md §2.1), and Qwen3's "-Thinking" releases (their model cards
+# say the output holds only "</think>" [S]). Wherever they are served without a reasoning
+# parser, whatever the dialect.
+_R1_LIKE = re.compile(r"\br1\b|qwq|\bthinking\b", re.IGNORECASE)
 
 
 class RequestParts(NamedTuple):
@@ -90,8 +93,6 @@ class Dialect:
     reasoning_fields: tuple[str, ...] = ("reasoning_content", "reasoning", "reasoning_details")
     """Delta fields that carry reasoning, checked in this order (first non-empty wins:
     some routes echo the same text under two names)."""
-    inline_think: bool = True
-    """Split <think>…</think> out of content (servers without a reasoning parser)."""
     prefilled_think: re.Pattern[str] | None = None
     """Models whose template opens <think> itself, so only </think> appears in content."""
     pass_back_reasoning: bool = False
@@ -296,14 +297,15 @@ class Dialect:
                 return text
         return None
 
-    def think_splitter(self, model: str, saw_reasoning_field: bool) -> ThinkTagSplitter | None:
-        """A splitter for inline <think> tags in content, or None to take content as is.
+    def think_splitter(self, model: str, saw_reasoning_field: bool) -> ThinkTagSplitter:
+        """A splitter for inline <think> tags in content. Every dialect has one: any model
+        may be served by vLLM, SGLang, llama.cpp or Ollama without a reasoning parser, under
+        whichever dialect the user configured. It only splits tags at the start of the
+        reply, so an answer that mentions "<think>" further on is left alone.
 
         `saw_reasoning_field`: reasoning already came in a delta field, so the server has a
         reasoning parser and a lone "</think>" is not to be expected.
         """
-        if not self.inline_think:
-            return None
         prefilled = (
             not saw_reasoning_field
             and self.prefilled_think is not None
@@ -392,8 +394,6 @@ DIALECTS: dict[str, Dialect] = {
             max_tokens_field="max_completion_tokens",  # o-series refuse max_tokens
             json_needs_word=True,
             usage_placement="final_chunk",
-            inline_think=False,
-            prefilled_think=None,
         ),
         replace(
             GENERIC,
@@ -403,8 +403,6 @@ DIALECTS: dict[str, Dialect] = {
             budget_field="thinking_budget",
             json_needs_word=True,
             usage_placement="final_chunk",
-            inline_think=False,
-            prefilled_think=None,
             error_codes={
                 "invalid_api_key": "auth",
                 "InvalidApiKey": "auth",
@@ -436,8 +434,6 @@ DIALECTS: dict[str, Dialect] = {
             ignores_sampling_when_thinking=True,
             json_needs_word=True,
             usage_placement="last_content_chunk",
-            inline_think=False,
-            prefilled_think=None,
         ),
         replace(
             GENERIC,
@@ -449,7 +445,6 @@ DIALECTS: dict[str, Dialect] = {
             efforts=("high", "max"),  # DeepSeek-V4 and GLM-5.2 only
             stream_options=False,  # not in their schema; usage comes on every chunk anyway
             usage_placement="every_chunk",
-            prefilled_think=None,
             error_codes={"50505": "busy"},
             hints={
                 "auth:403": "SiliconFlow answers 403 when the account still needs real-name "
@@ -462,7 +457,6 @@ DIALECTS: dict[str, Dialect] = {
             label="ModelScope",
             thinking_switch="enable_thinking",  # Qwen3-style, as on DashScope [U]
             usage_placement="unknown",
-            prefilled_think=None,
             hints={
                 "auth": "ModelScope needs an access token (ms-…) from an account bound to "
                 "Alibaba Cloud with real-name verification.",
@@ -477,8 +471,6 @@ DIALECTS: dict[str, Dialect] = {
             temperature_max=1.0,
             stream_options=False,  # not documented; usage comes on the last chunk anyway
             usage_placement="last_content_chunk",
-            inline_think=False,
-            prefilled_think=None,
             error_codes=_ZHIPU_CODES,
         ),
         replace(
@@ -498,7 +490,6 @@ DIALECTS: dict[str, Dialect] = {
             reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
             stream_options=False,  # documented as having no effect: usage always comes
             usage_placement="final_chunk",
-            prefilled_think=None,
             error_codes={"402": "quota", "403": "content_filter"},
         ),
         replace(
@@ -510,7 +501,6 @@ DIALECTS: dict[str, Dialect] = {
             effort_when_on="medium",
             reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
             usage_placement="final_chunk",
-            prefilled_think=None,
             error_codes={"not_found_error": "not_found"},
         ),
         replace(
