@@ -17,10 +17,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from tui_chat.providers.efforts import (
+    DEEPSEEK_RULES,
+    OPENAI_RULES,
+    SILICONFLOW_RULES,
+    ZHIPU_RULES,
+    EffortRule,
+    effort_to_send,
+    efforts_for,
+    explain_refusal,
+)
 from tui_chat.providers.errors import classify
 from tui_chat.providers.events import ProviderError
 from tui_chat.providers.think import ThinkTagSplitter
-from tui_chat.settings import EFFORTS, ChatSettings, deep_merge
+from tui_chat.settings import ChatSettings, deep_merge
 
 # How a dialect switches thinking on and off:
 #   none              no known switch: thinking settings are not sent (a notice says so)
@@ -73,7 +83,10 @@ class Dialect:
     """extra_body field for a thinking budget in tokens (None: no budget)."""
     budget_range: tuple[int, int] | None = None
     efforts: tuple[str, ...] = ()
-    """Reasoning effort values the provider accepts (empty: no effort control)."""
+    """Reasoning effort values the provider accepts for a model no `effort_rules` names
+    (empty: no effort control). See `efforts_for`."""
+    effort_rules: tuple[EffortRule, ...] = ()
+    """Per model family: the effort values those models take (tui_chat.providers.efforts)."""
     effort_when_on: str | None = None
     """For `reasoning_effort` switches: what "on" sends when no effort is chosen."""
     reasoning_models: re.Pattern[str] | None = None
@@ -176,9 +189,9 @@ class Dialect:
             notices.append(f"{self.label} has no thinking switch. {self.no_switch_advice}")
             return
         on = mode == "on"
-        effort = self._effort(effort, notices)
+        effort = effort_to_send(self, effort, model, notices)
         if budget is not None:
-            budget = self._budget(budget, switch, notices)
+            budget = self._budget(budget, switch, model, notices)
 
         if switch == "enable_thinking":
             if mode != "default":
@@ -193,11 +206,15 @@ class Dialect:
             if effort is not None:
                 kwargs["reasoning_effort"] = effort
         elif switch == "reasoning_effort":
-            if mode == "off":
+            takes = self.efforts_for(model)
+            if mode == "off" and "none" not in takes:
+                least = f" (its least effort is '{takes[0]}')" if takes else ""
+                notices.append(f"{model} cannot turn thinking off{least}: not sent.")
+            elif mode == "off":
                 kwargs["reasoning_effort"] = "none"
             elif effort is not None:
                 kwargs["reasoning_effort"] = effort
-            elif on and self.effort_when_on:
+            elif on and self.effort_when_on in takes:
                 kwargs["reasoning_effort"] = self.effort_when_on
         elif switch == "reasoning_object":
             # OpenRouter takes effort or max_tokens, not both.
@@ -213,8 +230,10 @@ class Dialect:
                     )
             elif effort is not None:
                 reasoning = {"effort": effort}
-            else:
+            elif on:
                 reasoning = {"enabled": True}
+            else:
+                return  # the effort chosen was not sent: the provider decides
             body["reasoning"] = reasoning
         elif switch == "chat_template":
             if mode != "default":
@@ -224,33 +243,17 @@ class Dialect:
             if budget is not None and self.budget_field:
                 body[self.budget_field] = budget
 
-    def _effort(self, effort: str | None, notices: list[str]) -> str | None:
-        """The accepted effort nearest to the chosen one (None: not sent, with a notice)."""
-        if effort is None or effort in self.efforts:
-            return effort
-        if not self.efforts:
-            notices.append(f"{self.label} has no reasoning effort setting: '{effort}' not sent.")
-            return None
-        levels = [e for e in self.efforts if e != "none"]
-        if effort == "none" or not levels:
-            notices.append(
-                f"{self.label} has no '{effort}' effort: not sent. Set thinking off instead."
-            )
-            return None
-        wanted = EFFORTS.index(effort)
-        nearest = min(levels, key=lambda e: (abs(EFFORTS.index(e) - wanted), -EFFORTS.index(e)))
-        notices.append(f"{self.label} has no '{effort}' effort: sent '{nearest}'.")
-        return nearest
+    def efforts_for(self, model: str) -> tuple[str, ...]:
+        """The reasoning effort values `model` takes here, least first (empty: none): what
+        the session settings offer, and all a request ever sends."""
+        return efforts_for(self.effort_rules, self.efforts, model)[0]
 
-    def _budget(self, budget: int, switch: str, notices: list[str]) -> int | None:
+    def _budget(self, budget: int, switch: str, model: str, notices: list[str]) -> int | None:
         if switch == "reasoning_object":
             return budget
         if not self.budget_field:
-            advice = (
-                f" Use a reasoning effort ({', '.join(self.efforts)}) instead."
-                if self.efforts
-                else ""
-            )
+            takes = self.efforts_for(model)
+            advice = f" Use a reasoning effort ({', '.join(takes)}) instead." if takes else ""
             notices.append(f"{self.label} has no thinking budget: not sent.{advice}")
             return None
         if self.budget_range is not None:
@@ -318,6 +321,19 @@ class Dialect:
     ) -> ProviderError:
         """A ProviderError in plain words, using this provider's error codes and hints."""
         return classify(exc, key_hint, model, base_url, codes=self.error_codes, hints=self.hints)
+
+    def explain_refusal(
+        self,
+        error: ProviderError,
+        model: str,
+        settings: ChatSettings | None,
+        parts: RequestParts,
+    ) -> ProviderError:
+        """`error` naming the session setting to change when the server refused a field
+        the settings put in the request ("Reasoning effort 'max' is not accepted by
+        o4-mini"); `error` itself otherwise."""
+        from_settings = self.request_kwargs(settings, model) if settings is not None else None
+        return explain_refusal(error, model, settings, parts, from_settings)
 
 
 def usage_of(chunk: Any) -> Any:
@@ -388,7 +404,7 @@ DIALECTS: dict[str, Dialect] = {
             name="openai",
             label="OpenAI",
             thinking_switch="reasoning_effort",
-            efforts=EFFORTS,
+            effort_rules=OPENAI_RULES,  # unknown models: no effort
             reasoning_models=re.compile(r"^(o\d|gpt-5|gpt-oss)", re.IGNORECASE),
             rejects_sampling=re.compile(r"^(o\d|gpt-5)", re.IGNORECASE),
             max_tokens_field="max_completion_tokens",  # o-series refuse max_tokens
@@ -400,7 +416,7 @@ DIALECTS: dict[str, Dialect] = {
             name="dashscope",
             label="DashScope",
             thinking_switch="enable_thinking",
-            budget_field="thinking_budget",
+            budget_field="thinking_budget",  # a budget, no reasoning effort [V]
             json_needs_word=True,
             usage_placement="final_chunk",
             error_codes={
@@ -430,7 +446,7 @@ DIALECTS: dict[str, Dialect] = {
             name="deepseek",
             label="DeepSeek",
             thinking_switch="thinking_type",
-            efforts=("low", "high", "max"),
+            effort_rules=DEEPSEEK_RULES,  # V4 only: other models take no effort
             ignores_sampling_when_thinking=True,
             json_needs_word=True,
             usage_placement="last_content_chunk",
@@ -442,7 +458,7 @@ DIALECTS: dict[str, Dialect] = {
             thinking_switch="enable_thinking",
             budget_field="thinking_budget",
             budget_range=(128, 32768),
-            efforts=("high", "max"),  # DeepSeek-V4 and GLM-5.2 only
+            effort_rules=SILICONFLOW_RULES,  # DeepSeek-V4 and GLM-5.2 only
             stream_options=False,  # not in their schema; usage comes on every chunk anyway
             usage_placement="every_chunk",
             error_codes={"50505": "busy"},
@@ -467,7 +483,7 @@ DIALECTS: dict[str, Dialect] = {
             name="zhipu",
             label="Zhipu GLM",
             thinking_switch="thinking_type",
-            efforts=EFFORTS,
+            effort_rules=ZHIPU_RULES,  # GLM-4.5 and later
             temperature_max=1.0,
             stream_options=False,  # not documented; usage comes on the last chunk anyway
             usage_placement="last_content_chunk",
@@ -486,7 +502,7 @@ DIALECTS: dict[str, Dialect] = {
             name="openrouter",
             label="OpenRouter",
             thinking_switch="reasoning_object",
-            efforts=("none", "minimal", "low", "medium", "high", "xhigh"),
+            efforts=("none", "minimal", "low", "medium", "high", "xhigh"),  # any model [V]
             reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
             stream_options=False,  # documented as having no effect: usage always comes
             usage_placement="final_chunk",
@@ -497,7 +513,7 @@ DIALECTS: dict[str, Dialect] = {
             name="ollama",
             label="Ollama",
             thinking_switch="reasoning_effort",  # /v1 ignores the native `think` field
-            efforts=("none", "low", "medium", "high"),
+            efforts=("none", "low", "medium", "high"),  # others: 400 [V]
             effort_when_on="medium",
             reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
             usage_placement="final_chunk",

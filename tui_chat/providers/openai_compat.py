@@ -144,6 +144,7 @@ class OpenAICompatibleProvider:
                     await stream.close()
             if error is None:
                 return
+            error = self.dialect.explain_refusal(error, request.model, request.settings, parts)
             wait = None if started else self.retry.delay(error, attempt)
             if wait is None:
                 yield Failed(error)
