@@ -270,3 +270,22 @@ async def test_a_400_that_names_no_sent_field_is_left_as_it_was(server: FakeOpen
         server, "openai", "o3", ChatSettings(reasoning_effort="high"), refusal("Bad seed.", "seed")
     )
     assert other.title == "The request was refused (400)"
+
+
+async def test_json_mode_refused_for_the_word_json_keeps_its_own_advice(
+    server: FakeOpenAIServer,
+) -> None:
+    said = (
+        "'messages' must contain the word 'json' in some form, to use 'response_format' of "
+        "type 'json_object'."
+    )
+    settings = ChatSettings(json_mode=True)
+    error = await failed_with(server, "generic", "m", settings, refusal(said, None))
+    assert error.title == "JSON mode needs the word “json” in the prompt"
+
+
+async def test_a_max_tokens_the_model_refuses_names_max_tokens(server: FakeOpenAIServer) -> None:
+    said = "max_tokens is too large: 100000. This model supports at most 16384 completion tokens"
+    settings = ChatSettings(max_tokens=100000)
+    error = await failed_with(server, "generic", "m", settings, refusal(said, "max_tokens"))
+    assert error.title == "Max tokens '100000' is not accepted by m"

@@ -142,6 +142,9 @@ _SETTING_FIELDS: tuple[tuple[str, str], ...] = (
 )
 # Ollama's words for a bad effort: `invalid reasoning value: 'max' (must be ...)` [V].
 _OLLAMA_EFFORT = re.compile(r"invalid reasoning value", re.IGNORECASE)
+# JSON mode refused for want of the word "json" names 'response_format' too; errors.py
+# already says what to do about that one.
+_JSON_WORD = re.compile(r"must contain the word .?json", re.IGNORECASE)
 
 
 def _named(field_name: str, said: str) -> bool:
@@ -194,9 +197,11 @@ def explain_refusal(
     `from_settings`: the request parts the session settings alone give (no provider
     extra_body), to tell a setting from a field in the config's extra_body.
     """
+    said = error.message
     if error.kind != "bad_request" or error.status not in (None, 400, 422):
         return error
-    said = error.message
+    if _JSON_WORD.search(said):
+        return error
     for field_name, label in _SETTING_FIELDS:
         value = _sent_value(parts, field_name)
         if value is None or not _named(field_name, said):
