@@ -62,3 +62,40 @@ async def test_inline_reasoning_is_split_saved_apart_and_not_sent_back(
     sent = server.requests[-1]["json"]["messages"]
     assert sent[1] == {"role": "assistant", "content": "The answer."}
     assert "Hidden musing" not in json.dumps(sent)
+
+
+async def test_a_reply_without_tags_from_an_r1_style_model_is_no_reasoning(
+    tmp_path: Path, server: FakeOpenAIServer
+) -> None:
+    """DeepSeek-R1 that skipped its tags: streamed as reasoning (the template opened
+    <think>), it ends as the answer alone: no copy is left in the thinking pane or file."""
+    write_config(tmp_path / "config" / "config.toml", server.base_url, 'dialect = "deepseek"\n')
+    config = tmp_path / "config" / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('["test-model"]', '["deepseek-r1"]'),
+        encoding="utf-8",
+    )
+    server.enqueue(Script(content=["Just an ", "answer."]))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await type_and_send(pilot, "Hello")
+        await wait_for_replies(pilot, app)
+        assert not app.screen.query_one(ThinkingPane).display
+        assert "Just an answer." in screen_text(app)
+        assert "thought" not in screen_text(app)
+    reply = read_only_session(tmp_path)["messages"][1]
+    assert (reply["content"], reply["reasoning"]) == ("Just an answer.", "")
+
+
+def test_taking_back_reasoning_keeps_what_came_before_a_continuation() -> None:
+    from tui_chat.replies import LiveReply
+    from tui_chat.session import Message, Session
+
+    live = LiveReply(Session(), Message(role="assistant"), "Local", is_demo=False)
+    live.reasoning_parts += ["Earlier thoughts.", "Rest of ", "the answer"]
+    live.withdraw_reasoning("Rest of the answer")
+    assert live.reasoning_parts == ["Earlier thoughts."]
+    live.withdraw_reasoning("not there")
+    assert live.reasoning_parts == ["Earlier thoughts."]
+    live.withdraw_reasoning("Earlier thoughts.")
+    assert live.reasoning_parts == []

@@ -20,6 +20,7 @@ from tui_chat.providers.events import (
     Notice,
     ProviderError,
     ReasoningDelta,
+    ReasoningWasText,
     Retrying,
     StreamEvent,
     TextDelta,
@@ -533,11 +534,20 @@ async def test_r1_prefilled_think_only_closing_tag(server: FakeOpenAIServer, dia
     assert all(not isinstance(e, ReasoningDelta) for e in events[first_text:])
 
 
-async def test_r1_prefilled_but_no_tags_at_all_ends_as_text(server: FakeOpenAIServer) -> None:
-    """The model skipped the tags: once the reply ends normally it is handed over as text."""
+@pytest.mark.parametrize("dialect", ["vllm", "deepseek", "ollama", "openrouter"])
+async def test_r1_prefilled_but_no_tags_at_all_ends_as_text(
+    server: FakeOpenAIServer, dialect: str
+) -> None:
+    """The model skipped the tags (or the server dropped the reasoning: Ollama with thinking
+    off, OpenRouter with reasoning excluded): once the reply ends normally the reasoning
+    shown is taken back and handed over as text."""
     server.enqueue(Script(content=["Just an ", "answer."]))
-    events = await run(server, "vllm", model="qwq-32b")
+    events = await run(server, dialect, model="qwq-32b")
     assert texts(events) == "Just an answer."
+    assert ReasoningWasText("Just an answer.") in events
+    taken_back = events.index(ReasoningWasText("Just an answer."))
+    assert reasoning(events[:taken_back]) == "Just an answer."
+    assert reasoning(events[taken_back:]) == ""
     assert isinstance(events[-1], Finished)
 
 

@@ -22,6 +22,7 @@ from tui_chat.providers.events import (
     Notice,
     ProviderError,
     ReasoningDelta,
+    ReasoningWasText,
     Retrying,
     StreamEvent,
     TextDelta,
@@ -163,6 +164,7 @@ class OpenAICompatibleProvider:
         splitter: Any = None
         split = False  # a splitter was asked for (it may be None: content taken as is)
         saw_reasoning_field = False
+        assumed: list[str] = []  # inline reasoning shown, in case it was the reply's text
         finish_reason: str | None = None
         served_model: str | None = None
         usage: Usage | None = None
@@ -187,7 +189,8 @@ class OpenAICompatibleProvider:
                         else:
                             inline_reasoning, text = splitter.feed(delta.content)
                             if inline_reasoning:
-                                yield ReasoningDelta(strip_control(inline_reasoning))
+                                assumed.append(strip_control(inline_reasoning))
+                                yield ReasoningDelta(assumed[-1])
                             if text:
                                 yield TextDelta(strip_control(text))
                 if choice.finish_reason:
@@ -195,6 +198,8 @@ class OpenAICompatibleProvider:
         if splitter is not None:
             complete = finish_reason is not None and finish_reason != "length"
             inline_reasoning, text = splitter.flush(complete=complete)
+            if splitter.reclassified:
+                yield ReasoningWasText("".join(assumed))
             if inline_reasoning:
                 yield ReasoningDelta(strip_control(inline_reasoning))
             if text:
