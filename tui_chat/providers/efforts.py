@@ -118,7 +118,7 @@ def effort_to_send(
     else:
         notices.append(
             f"{model} does not take reasoning effort '{effort}' (it takes {', '.join(takes)}): "
-            "not sent. Change it in the session settings."
+            "not sent. Change it in F2."
         )
     return None
 

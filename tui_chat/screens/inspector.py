@@ -47,10 +47,10 @@ def inspector_text(plan: ContextPlan, model: str, body: dict[str, Any]) -> str:
     for index, entry in enumerate(plan.entries, start=1):
         preview = " ".join(entry.content.split())[:70]
         score = f" score {entry.score:.2f}" if entry.score is not None else ""
-        reason = f"  ({entry.reason})" if entry.reason else ""
+        reason = f"[{entry.reason}] " if entry.reason else ""  # first: seen in 80 columns
         lines.append(
             f"{index:>4} {STATE_WORDS[entry.state]:<10} {entry.role:<9} ~{entry.tokens:>6}"
-            f"{score}  {preview}{reason}"
+            f"{score}  {reason}{preview}"
         )
     lines += ["", "Request body:", json.dumps(body, indent=2, ensure_ascii=False)]
     return "\n".join(lines)
