@@ -182,7 +182,7 @@ async def test_settings_modal_shows_the_thinking_controls_of_the_dialect(
     write_config(
         tmp_path / "config" / "config.toml",
         server.base_url,
-        'dialect = "openai"\n'
+        'dialect = "openai"\ndefault_model = "o4-mini"\n'
         '[providers.dash]\nbase_url = "http://127.0.0.1:9/v1"\ndialect = "dashscope"\n'
         'models = ["qwen-plus"]\n',
     )
@@ -191,7 +191,7 @@ async def test_settings_modal_shows_the_thinking_controls_of_the_dialect(
         await pilot.press("f2")
         modal = app.screen
         assert isinstance(modal, SessionSettingsScreen)
-        # OpenAI: an effort, no budget.
+        # OpenAI's o4-mini: an effort, no budget.
         assert modal.query_one("#effort-row").display
         assert not modal.query_one("#thinking_budget-row").display
         modal.query_one("#temperature", Input).value = "0.5"

@@ -59,11 +59,8 @@ def test_failed_empty_replies_are_left_out() -> None:
         reply("  \n", status="error"),
         user("q1 third time"),
     )
-    assert build_messages(s) == [
-        {"role": "user", "content": "q1"},
-        {"role": "user", "content": "q1 again"},
-        {"role": "user", "content": "q1 third time"},
-    ]
+    # Each failed exchange goes whole: never two questions in a row.
+    assert build_messages(s) == [{"role": "user", "content": "q1 third time"}]
 
 
 def test_stopped_partial_reply_is_sent() -> None:

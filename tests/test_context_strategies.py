@@ -54,24 +54,25 @@ def test_last_turns_keeps_the_last_exchanges_and_the_question(language: str, tur
     messages = build_messages(session)
     assert messages[0]["role"] == "system"
     body = messages[1:]
-    # The last N answers, the questions between them, and the new question: N=1 is the
-    # "chain" style (the previous answer and the new question).
-    kept = 2 * turns if turns else 1
+    # The last N exchanges (each answer with its question) and the new question: N=1 is
+    # the "chain" style. A question comes first, as every provider wants.
+    kept = 2 * turns + 1
     assert len(body) == kept
     assert body[-1] == {"role": "user", "content": "Q-new"}
     expected = [m.content for m in session.messages[-kept:]]
     assert contents(body) == expected
+    assert body[0]["role"] == "user"
     if turns:
-        assert body[0]["role"] == "assistant" and body[0]["content"].startswith(f"A{40 - turns}:")
+        assert body[0]["content"].startswith(f"Q{40 - turns}:")
 
 
 def test_last_turns_before_the_question_is_typed_counts_answers() -> None:
     session = conversation(10, context_strategy="last_turns", context_turns=2)
     plan = plan_context(session)
-    assert [e.content[:3] for e in plan.entries if e.sent][1:] == ["A8:", "Q9:", "A9:"]
+    assert [e.content[:3] for e in plan.entries if e.sent][1:] == ["Q8:", "A8:", "Q9:", "A9:"]
     plan = plan_context(session, pending="next one")
     assert contents(plan.messages)[-1] == "next one"
-    assert len(plan.messages) == 1 + 4
+    assert len(plan.messages) == 1 + 5
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -91,9 +92,13 @@ def test_budget_keeps_the_newest_that_fit(language: str, budget: int) -> None:
     assert kept == ids[len(ids) - len(kept) :]
     dropped = [e for e in plan.entries if e.state == "dropped"]
     assert len(dropped) + len(kept) == len(ids)
+    # A question comes first: an answer whose question did not fit goes with it.
+    assert sent[1].role == "user"
     # The next older message would not have fit.
-    if dropped:
-        assert body_tokens + dropped[-1].tokens > budget - sent[0].tokens
+    by_budget = [e for e in dropped if e.reason is None]
+    if by_budget:
+        fitted = body_tokens + sum(e.tokens for e in dropped if e.reason)
+        assert fitted + by_budget[-1].tokens > budget - sent[0].tokens
 
 
 def test_budget_defaults_to_the_window_minus_reply_room() -> None:

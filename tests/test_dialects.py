@@ -20,6 +20,7 @@ from tui_chat.providers.events import (
     Notice,
     ProviderError,
     ReasoningDelta,
+    ReasoningWasText,
     Retrying,
     StreamEvent,
     TextDelta,
@@ -192,9 +193,9 @@ THINKING_CASES: list[tuple[str, str, ChatSettings, dict[str, Any]]] = [
         ChatSettings(thinking="on", reasoning_effort="low"),
         {"thinking": {"type": "enabled"}, "reasoning_effort": "low"},
     ),
-    # OpenAI: reasoning_effort on reasoning models only; "none" turns it off.
+    # OpenAI: reasoning_effort on reasoning models only; "none" turns it off where taken.
     ("openai", "o3", ChatSettings(thinking="on"), {}),
-    ("openai", "o3", ChatSettings(thinking="off"), {"reasoning_effort": "none"}),
+    ("openai", "gpt-5.1", ChatSettings(thinking="off"), {"reasoning_effort": "none"}),
     ("openai", "o4-mini", ChatSettings(reasoning_effort="high"), {"reasoning_effort": "high"}),
     # OpenRouter: one reasoning object, effort or max_tokens.
     (
@@ -285,10 +286,9 @@ async def test_thinking_fields(
          "no reasoning effort"),
         ("deepseek", "deepseek-v4-pro", ChatSettings(reasoning_effort="medium"),
          {"reasoning_effort": "high"}, "sent 'high'"),
-        ("ollama", "gpt-oss:20b", ChatSettings(reasoning_effort="max"),
-         {"reasoning_effort": "high"}, "sent 'high'"),
-        ("openrouter", "openai/o3", ChatSettings(reasoning_effort="max"),
-         {"reasoning": {"effort": "xhigh"}}, "sent 'xhigh'"),
+        ("ollama", "gpt-oss:20b", ChatSettings(reasoning_effort="max"), {}, "not sent"),
+        ("openrouter", "openai/o3", ChatSettings(reasoning_effort="max"), {}, "not sent"),
+        ("openai", "o3", ChatSettings(thinking="off"), {}, "cannot turn thinking off"),
         # Budget out of SiliconFlow's range.
         ("siliconflow", "Qwen/Qwen3-8B", ChatSettings(thinking="on", thinking_budget=50),
          {"enable_thinking": True, "thinking_budget": 128}, "from 128 to 32768"),
@@ -499,23 +499,32 @@ async def test_reasoning_fields(server: FakeOpenAIServer, dialect: str, field: s
     assert events[:2] == [ReasoningDelta("Let me "), ReasoningDelta("think. 想")]
 
 
-@pytest.mark.parametrize("dialect", ["vllm", "ollama", "generic", "siliconflow", "openrouter"])
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
 async def test_inline_think_tags(server: FakeOpenAIServer, dialect: str) -> None:
-    server.enqueue(Script(content=["<think>hm", "m</think>", "\n\nAnswer."]))
+    """Every dialect: a Qwen3 or GLM behind a server without a reasoning parser, configured
+    as DashScope, DeepSeek, Zhipu or OpenAI too. Tags split across chunk boundaries."""
+    server.enqueue(Script(content=["<th", "ink>hm", "m</thi", "nk>", "\n\nAns", "wer."]))
     events = await run(server, dialect, model="Qwen/Qwen3-8B")
     assert (reasoning(events), texts(events)) == ("hmm", "Answer.")
+    assert isinstance(events[-1], Finished)
 
 
-async def test_hosted_dialects_leave_content_alone(server: FakeOpenAIServer) -> None:
-    """OpenAI never sends inline tags: a reply that starts with <think> is the reply."""
-    server.enqueue(Script(content=["<think>x</think>", "y"]))
-    events = await run(server, "openai", model="gpt-4.1")
-    assert (reasoning(events), texts(events)) == ("", "<think>x</think>y")
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+async def test_reasoning_field_and_think_mentioned_in_the_answer(
+    server: FakeOpenAIServer, dialect: str
+) -> None:
+    """A hosted provider (reasoning in reasoning_content, plain content) is unaffected by
+    the splitting: an answer that talks about <think> tags stays the answer, word for word."""
+    answer = ["Models wrap reasoning in ", "<think>", "…</think> tags; ", "<think> too."]
+    server.enqueue(Script(reasoning=["Let me ", "think."], content=answer))
+    events = await run(server, dialect, model="deepseek-r1")
+    assert (reasoning(events), texts(events)) == ("Let me think.", "".join(answer))
 
 
-@pytest.mark.parametrize("dialect", ["vllm", "generic", "lkeap"])
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
 async def test_r1_prefilled_think_only_closing_tag(server: FakeOpenAIServer, dialect: str) -> None:
-    """R1 templates open <think> in the prompt: only </think> comes back."""
+    """R1 templates open <think> in the prompt: only </think> comes back. Self-hosted R1 is
+    configured under any dialect (DeepSeek's most of all)."""
     server.enqueue(Script(content=["Okay, the user ", "greets me.</thi", "nk>\n\nHello!", " Hi."]))
     events = await run(server, dialect, model="deepseek-ai/DeepSeek-R1-Distill-Qwen-7B")
     assert reasoning(events) == "Okay, the user greets me."
@@ -525,11 +534,20 @@ async def test_r1_prefilled_think_only_closing_tag(server: FakeOpenAIServer, dia
     assert all(not isinstance(e, ReasoningDelta) for e in events[first_text:])
 
 
-async def test_r1_prefilled_but_no_tags_at_all_ends_as_text(server: FakeOpenAIServer) -> None:
-    """The model skipped the tags: once the reply ends normally it is handed over as text."""
+@pytest.mark.parametrize("dialect", ["vllm", "deepseek", "ollama", "openrouter"])
+async def test_r1_prefilled_but_no_tags_at_all_ends_as_text(
+    server: FakeOpenAIServer, dialect: str
+) -> None:
+    """The model skipped the tags (or the server dropped the reasoning: Ollama with thinking
+    off, OpenRouter with reasoning excluded): once the reply ends normally the reasoning
+    shown is taken back and handed over as text."""
     server.enqueue(Script(content=["Just an ", "answer."]))
-    events = await run(server, "vllm", model="qwq-32b")
+    events = await run(server, dialect, model="qwq-32b")
     assert texts(events) == "Just an answer."
+    assert ReasoningWasText("Just an answer.") in events
+    taken_back = events.index(ReasoningWasText("Just an answer."))
+    assert reasoning(events[:taken_back]) == "Just an answer."
+    assert reasoning(events[taken_back:]) == ""
     assert isinstance(events[-1], Finished)
 
 

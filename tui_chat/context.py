@@ -14,6 +14,11 @@ Strategies (ChatSettings.context_strategy):
   the rest is sent, within the budget.
 - recall: the last turns, plus older turns relevant to the new question (scores from
   embeddings); without scores it falls back to budget.
+
+Whatever the strategy, a request is one providers accept: failed exchanges (a question whose
+reply failed or was stopped before any text, with that reply) are left out, the first
+message after the system prompt is a question, and no two questions or two answers follow
+each other.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from tui_chat.summary import DEFAULT_THRESHOLD, Summary, active_summary, system_
 from tui_chat.tokens import calibration_ratio, message_tokens, text_tokens
 from tui_chat.windows import UNKNOWN_WINDOW, reply_room
 
-State = Literal["system", "kept", "new", "dropped", "summarized", "recalled"]
+State = Literal["system", "kept", "new", "dropped", "summarized", "recalled", "left_out"]
 DEFAULT_TURNS = 4
 """N for last_turns when the session does not say."""
 RECALL_RECENT_TURNS = 2
@@ -51,6 +56,9 @@ class Planned:
     message_id: str | None = None
     score: float | None = None
     """Similarity to the new question (recall)."""
+    reason: str | None = None
+    """Why the message is not sent, when the strategy is not the reason, e.g. "left out:
+    the reply failed" (shown by the context inspector)."""
     attachments: tuple[str, ...] = ()
     """Images the message carries (paths or URLs), sent as image_url parts."""
 
@@ -143,6 +151,34 @@ def demo_exchanges(messages: list[Message]) -> set[str]:
     return ids
 
 
+DEMO_REASON = "left out: canned text of the offline demo"
+_NO_TEXT_REASONS = {
+    "error": "left out: the reply failed",
+    "stopped": "left out: the reply was stopped before any text",
+    "complete": "left out: the reply was empty",
+}
+
+
+def failed_reply(message: Message) -> str | None:
+    """Why `message` is a reply that ended without any text (failed, stopped, empty), in
+    the inspector's words; None for every other message, and for a reply still streaming."""
+    if message.role != "assistant" or message.content.strip() or message.status == "streaming":
+        return None
+    return _NO_TEXT_REASONS.get(message.status, _NO_TEXT_REASONS["error"])
+
+
+def answered_exchanges(messages: list[Message]) -> list[Message]:
+    """`messages` without system messages and without failed exchanges (a question whose
+    reply ended without text, with that reply): what a summary or recall may draw on."""
+    left_out: set[int] = set()
+    for index, message in enumerate(messages):
+        if failed_reply(message) is not None:
+            left_out.add(index)
+            if index > 0 and messages[index - 1].role == "user":
+                left_out.add(index - 1)
+    return [m for i, m in enumerate(messages) if i not in left_out and sendable(m)]
+
+
 def plan_context(
     session: Session,
     default_system_prompt: str = "",
@@ -172,43 +208,34 @@ def plan_context(
     covered = len(summary.covers) if summary else 0
     system_text = system_text_with(system_prompt_of(session, default_system_prompt), summary)
 
-    entries: list[Planned] = []
-    canned = demo_exchanges(messages)
-    for index, message in enumerate(messages):
-        if not sendable(message) or message.id in canned:
-            continue
-        state: State = "summarized" if index < covered else "kept"
-        entries.append(
-            Planned(
-                message.role,
-                message.content,
-                message_tokens(message, ratio),
-                state,
-                message.id,
-                attachments=tuple(message.attachments),
-            )
-        )
+    entries = _entries(messages, covered, ratio)
     if pending is not None:
         entries.append(Planned("user", pending, text_tokens(pending, ratio), "new"))
-    elif entries and entries[-1].role == "user":
+    elif entries and entries[-1].role == "user" and entries[-1].state == "kept":
         entries[-1] = _with_state(entries[-1], "new")
 
     system_tokens = text_tokens(system_text, ratio) if system_text.strip() else 0
     applied = chosen
+    # The strategies see only the messages that may be sent at all.
+    positions = [i for i, e in enumerate(entries) if e.state != "left_out"]
+    candidates = [entries[i] for i in positions]
     if chosen == "last_turns":
-        _keep_last_turns(entries, settings.context_turns)
+        _keep_last_turns(candidates, settings.context_turns)
     elif chosen in ("budget", "summary"):
-        _keep_within(entries, budget - system_tokens)
+        _keep_within(candidates, budget - system_tokens)
     elif chosen == "recall":
         if scores is None:
             applied = "budget"
-            _keep_within(entries, budget - system_tokens)
+            _keep_within(candidates, budget - system_tokens)
         else:
             turns = settings.context_turns
-            _recall(entries, scores, RECALL_RECENT_TURNS if turns is None else turns)
-            _keep_within(entries, budget - system_tokens)
+            _recall(candidates, scores, RECALL_RECENT_TURNS if turns is None else turns)
+            _keep_within(candidates, budget - system_tokens)
     elif chosen != "full":
         applied = "full"
+    for i, entry in zip(positions, candidates, strict=True):
+        entries[i] = entry
+    _alternate(entries)
     if system_text.strip():
         entries.insert(0, Planned("system", system_text, system_tokens, "system"))
     return ContextPlan(applied, chosen, entries, window, budget, room, summary, notes)
@@ -229,11 +256,74 @@ def summary_due(plan: ContextPlan, threshold: float | None) -> bool:
     return plan.tokens > limit
 
 
+def _entries(messages: list[Message], covered: int, ratio: float) -> list[Planned]:
+    """A Planned per message of the path (system messages and the reply being written
+    aside): summarized, kept, or left out with its failed exchange."""
+    entries: list[Planned] = []
+    canned = demo_exchanges(messages)
+    for index, message in enumerate(messages):
+        if message.id in canned:
+            left_out = Planned(message.role, message.content, 0, "left_out", message.id)
+            entries.append(_with_state(left_out, "left_out", reason=DEMO_REASON))
+            continue
+        failed = failed_reply(message)
+        if failed is not None:
+            entries.append(Planned("assistant", "", 0, "left_out", message.id, reason=failed))
+            question = entries[-2] if len(entries) > 1 else None
+            if question is not None and question.role == "user" and question.state == "kept":
+                entries[-2] = _with_state(question, "left_out", reason=failed)
+            continue
+        if not sendable(message):
+            continue
+        state: State = "summarized" if index < covered else "kept"
+        entries.append(
+            Planned(
+                message.role,
+                message.content,
+                message_tokens(message, ratio),
+                state,
+                message.id,
+                attachments=tuple(message.attachments),
+            )
+        )
+    return entries
+
+
+def _alternate(entries: list[Planned]) -> None:
+    """Make the sent messages a body every provider accepts: a question first, then
+    questions and answers in turn. A leading answer goes (its question was dropped or
+    summarized, or there never was one); of two questions in a row the earlier one, which
+    got no reply, goes; of two answers in a row the earlier one goes."""
+    last: int | None = None
+    for i, entry in enumerate(entries):
+        if not entry.sent:
+            continue
+        if last is None and entry.role == "assistant":
+            if any(e.state in ("dropped", "summarized") for e in entries[:i]):
+                entries[i] = _with_state(entry, "dropped", reason="dropped with its question")
+            else:
+                entries[i] = _with_state(
+                    entry, "left_out", reason="left out: no question before it"
+                )
+            continue
+        if last is not None and entries[last].role == entry.role:
+            earlier = entries[last]
+            reason = (
+                "left out: no reply followed it"
+                if entry.role == "user"
+                else "left out: another reply follows it"
+            )
+            entries[last] = _with_state(earlier, "left_out", earlier.score, reason)
+        last = i
+
+
 # -- strategies -----------------------------------------------------------------------------
 
 
-def _with_state(entry: Planned, state: State, score: float | None = None) -> Planned:
-    return dataclasses.replace(entry, state=state, score=score)
+def _with_state(
+    entry: Planned, state: State, score: float | None = None, reason: str | None = None
+) -> Planned:
+    return dataclasses.replace(entry, state=state, score=score, reason=reason)
 
 
 def _turn_starts(entries: list[Planned]) -> list[int]:
@@ -242,9 +332,9 @@ def _turn_starts(entries: list[Planned]) -> list[int]:
 
 
 def _keep_last_turns(entries: list[Planned], turns: int | None) -> None:
-    """Keep the last N answers, what came between them, and the new question; drop the rest.
-    N=1 is the "chain" style: the previous answer and the new question; N=0 sends the new
-    question alone."""
+    """Keep the last N exchanges (each answer with its question, and what came between
+    them) and the new question; drop the rest. N=1 is the "chain" style: the previous
+    exchange and the new question; N=0 sends the new question alone."""
     n = DEFAULT_TURNS if turns is None else turns
     answers = [i for i, e in enumerate(entries) if e.role == "assistant" and e.state == "kept"]
     if n <= 0:
@@ -253,6 +343,8 @@ def _keep_last_turns(entries: list[Planned], turns: int | None) -> None:
             first = len(entries) - 1
     elif len(answers) >= n:
         first = answers[-n]
+        if first > 0 and entries[first - 1].role == "user":
+            first -= 1  # the answer's question: a request starts with a question
     else:
         first = 0
     for i in range(first):

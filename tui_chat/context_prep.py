@@ -12,7 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tui_chat.context import ContextPlan, plan_context, sendable, strategy_of, summary_due
+from tui_chat.context import (
+    ContextPlan,
+    answered_exchanges,
+    plan_context,
+    strategy_of,
+    summary_due,
+)
 from tui_chat.embeddings import EmbeddingFiles, EmbeddingsUnavailable, embed
 from tui_chat.providers import ProviderRegistry
 from tui_chat.session import Session
@@ -84,7 +90,7 @@ class ContextPreparer:
             return None
         previous = active_summary(session)
         start = len(previous.covers) if previous else 0
-        part = [m for m in session.messages[start:cut] if sendable(m)]
+        part = answered_exchanges(session.messages[start:cut])
         if not part:
             return None
         model = session.settings.summary_model or session.model
@@ -126,7 +132,7 @@ class ContextPreparer:
         known = self.unavailable.get((config.name, model))
         if known:
             return None, f"Recall: {label}: {known}.{fallback}"
-        texts = {m.id: m.content for m in session.messages if sendable(m)}
+        texts = {m.id: m.content for m in answered_exchanges(session.messages)}
         question = next((m for m in reversed(session.messages) if m.role == "user"), None)
         if question is None or question.id not in texts:
             return {}, None

@@ -29,6 +29,7 @@ from tui_chat.providers.events import (
     Finished,
     Notice,
     ReasoningDelta,
+    ReasoningWasText,
     Retrying,
     TextDelta,
     UsageReport,
@@ -91,6 +92,14 @@ class LiveReply:
             if self.continuing:
                 return  # the reply's first token came with its first part
             self.message.first_token_seconds = round(self.first_token_at - self.sent_at, 3)
+
+    def withdraw_reasoning(self, text: str) -> None:
+        """Take back the last `text` of the reasoning: it was the reply's text (see
+        ReasoningWasText). Reasoning from before a continuation stays."""
+        joined = "".join(self.reasoning_parts)
+        if text and joined.endswith(text):
+            kept = joined[: len(joined) - len(text)]
+            self.reasoning_parts[:] = [kept] if kept else []
 
     def sync(self) -> None:
         """Copy what arrived into the message (before a save or a full render)."""
@@ -319,6 +328,8 @@ class ReplyManager:
                     live.add_text(event.text)
                 elif isinstance(event, ReasoningDelta):
                     live.add_reasoning(event.text)
+                elif isinstance(event, ReasoningWasText):
+                    live.withdraw_reasoning(event.text)
                 elif isinstance(event, UsageReport):
                     reply.usage = live.usage(event.usage)
                 elif isinstance(event, Finished):

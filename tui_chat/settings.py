@@ -70,7 +70,7 @@ class ChatSettings:
     context_strategy: str | None = None
     """One of STRATEGIES; None: "full"."""
     context_turns: int | None = None
-    """N for "last_turns" (answers kept, with the questions between them, besides the new
+    """N for "last_turns" (exchanges kept, each answer with its question, besides the new
     question; 1 is the "chain" style, 0 sends the question alone) and
     the recent turns "recall" always keeps."""
     context_budget: int | None = None

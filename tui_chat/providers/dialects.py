@@ -17,10 +17,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from tui_chat.providers.efforts import (
+    DEEPSEEK_RULES,
+    OPENAI_RULES,
+    SILICONFLOW_RULES,
+    ZHIPU_RULES,
+    EffortRule,
+    effort_to_send,
+    efforts_for,
+    explain_refusal,
+)
 from tui_chat.providers.errors import classify
 from tui_chat.providers.events import ProviderError
 from tui_chat.providers.think import ThinkTagSplitter
-from tui_chat.settings import EFFORTS, ChatSettings, deep_merge
+from tui_chat.settings import ChatSettings, deep_merge
 
 # How a dialect switches thinking on and off:
 #   none              no known switch: thinking settings are not sent (a notice says so)
@@ -38,8 +48,11 @@ THINKING_SWITCHES = (
     "chat_template",
 )
 
-# R1-family models whose chat template prefills "<think>": the reply holds only "</think>".
-_R1_LIKE = re.compile(r"\br1\b|qwq", re.IGNORECASE)
+# Models whose chat template prefills "<think>", so the reply holds only "</think>": the R1
+# family and QwQ (providers.md §2.1), and Qwen3's "-Thinking" releases (their model cards
+# say the output holds only "</think>" [S]). Wherever they are served without a reasoning
+# parser, whatever the dialect.
+_R1_LIKE = re.compile(r"\br1\b|qwq|\bthinking\b", re.IGNORECASE)
 
 
 class RequestParts(NamedTuple):
@@ -70,7 +83,10 @@ class Dialect:
     """extra_body field for a thinking budget in tokens (None: no budget)."""
     budget_range: tuple[int, int] | None = None
     efforts: tuple[str, ...] = ()
-    """Reasoning effort values the provider accepts (empty: no effort control)."""
+    """Reasoning effort values the provider accepts for a model no `effort_rules` names
+    (empty: no effort control). See `efforts_for`."""
+    effort_rules: tuple[EffortRule, ...] = ()
+    """Per model family: the effort values those models take (tui_chat.providers.efforts)."""
     effort_when_on: str | None = None
     """For `reasoning_effort` switches: what "on" sends when no effort is chosen."""
     reasoning_models: re.Pattern[str] | None = None
@@ -90,8 +106,6 @@ class Dialect:
     reasoning_fields: tuple[str, ...] = ("reasoning_content", "reasoning", "reasoning_details")
     """Delta fields that carry reasoning, checked in this order (first non-empty wins:
     some routes echo the same text under two names)."""
-    inline_think: bool = True
-    """Split <think>…</think> out of content (servers without a reasoning parser)."""
     prefilled_think: re.Pattern[str] | None = None
     """Models whose template opens <think> itself, so only </think> appears in content."""
     pass_back_reasoning: bool = False
@@ -175,9 +189,9 @@ class Dialect:
             notices.append(f"{self.label} has no thinking switch. {self.no_switch_advice}")
             return
         on = mode == "on"
-        effort = self._effort(effort, notices)
+        effort = effort_to_send(self, effort, model, notices)
         if budget is not None:
-            budget = self._budget(budget, switch, notices)
+            budget = self._budget(budget, switch, model, notices)
 
         if switch == "enable_thinking":
             if mode != "default":
@@ -192,11 +206,15 @@ class Dialect:
             if effort is not None:
                 kwargs["reasoning_effort"] = effort
         elif switch == "reasoning_effort":
-            if mode == "off":
+            takes = self.efforts_for(model)
+            if mode == "off" and "none" not in takes:
+                least = f" (its least effort is '{takes[0]}')" if takes else ""
+                notices.append(f"{model} cannot turn thinking off{least}: not sent.")
+            elif mode == "off":
                 kwargs["reasoning_effort"] = "none"
             elif effort is not None:
                 kwargs["reasoning_effort"] = effort
-            elif on and self.effort_when_on:
+            elif on and self.effort_when_on in takes:
                 kwargs["reasoning_effort"] = self.effort_when_on
         elif switch == "reasoning_object":
             # OpenRouter takes effort or max_tokens, not both.
@@ -212,8 +230,10 @@ class Dialect:
                     )
             elif effort is not None:
                 reasoning = {"effort": effort}
-            else:
+            elif on:
                 reasoning = {"enabled": True}
+            else:
+                return  # the effort chosen was not sent: the provider decides
             body["reasoning"] = reasoning
         elif switch == "chat_template":
             if mode != "default":
@@ -223,33 +243,17 @@ class Dialect:
             if budget is not None and self.budget_field:
                 body[self.budget_field] = budget
 
-    def _effort(self, effort: str | None, notices: list[str]) -> str | None:
-        """The accepted effort nearest to the chosen one (None: not sent, with a notice)."""
-        if effort is None or effort in self.efforts:
-            return effort
-        if not self.efforts:
-            notices.append(f"{self.label} has no reasoning effort setting: '{effort}' not sent.")
-            return None
-        levels = [e for e in self.efforts if e != "none"]
-        if effort == "none" or not levels:
-            notices.append(
-                f"{self.label} has no '{effort}' effort: not sent. Set thinking off instead."
-            )
-            return None
-        wanted = EFFORTS.index(effort)
-        nearest = min(levels, key=lambda e: (abs(EFFORTS.index(e) - wanted), -EFFORTS.index(e)))
-        notices.append(f"{self.label} has no '{effort}' effort: sent '{nearest}'.")
-        return nearest
+    def efforts_for(self, model: str) -> tuple[str, ...]:
+        """The reasoning effort values `model` takes here, least first (empty: none): what
+        the session settings offer, and all a request ever sends."""
+        return efforts_for(self.effort_rules, self.efforts, model)[0]
 
-    def _budget(self, budget: int, switch: str, notices: list[str]) -> int | None:
+    def _budget(self, budget: int, switch: str, model: str, notices: list[str]) -> int | None:
         if switch == "reasoning_object":
             return budget
         if not self.budget_field:
-            advice = (
-                f" Use a reasoning effort ({', '.join(self.efforts)}) instead."
-                if self.efforts
-                else ""
-            )
+            takes = self.efforts_for(model)
+            advice = f" Use a reasoning effort ({', '.join(takes)}) instead." if takes else ""
             notices.append(f"{self.label} has no thinking budget: not sent.{advice}")
             return None
         if self.budget_range is not None:
@@ -296,14 +300,15 @@ class Dialect:
                 return text
         return None
 
-    def think_splitter(self, model: str, saw_reasoning_field: bool) -> ThinkTagSplitter | None:
-        """A splitter for inline <think> tags in content, or None to take content as is.
+    def think_splitter(self, model: str, saw_reasoning_field: bool) -> ThinkTagSplitter:
+        """A splitter for inline <think> tags in content. Every dialect has one: any model
+        may be served by vLLM, SGLang, llama.cpp or Ollama without a reasoning parser, under
+        whichever dialect the user configured. It only splits tags at the start of the
+        reply, so an answer that mentions "<think>" further on is left alone.
 
         `saw_reasoning_field`: reasoning already came in a delta field, so the server has a
         reasoning parser and a lone "</think>" is not to be expected.
         """
-        if not self.inline_think:
-            return None
         prefilled = (
             not saw_reasoning_field
             and self.prefilled_think is not None
@@ -316,6 +321,19 @@ class Dialect:
     ) -> ProviderError:
         """A ProviderError in plain words, using this provider's error codes and hints."""
         return classify(exc, key_hint, model, base_url, codes=self.error_codes, hints=self.hints)
+
+    def explain_refusal(
+        self,
+        error: ProviderError,
+        model: str,
+        settings: ChatSettings | None,
+        parts: RequestParts,
+    ) -> ProviderError:
+        """`error` naming the session setting to change when the server refused a field
+        the settings put in the request ("Reasoning effort 'max' is not accepted by
+        o4-mini"); `error` itself otherwise."""
+        from_settings = self.request_kwargs(settings, model) if settings is not None else None
+        return explain_refusal(error, model, settings, parts, from_settings)
 
 
 def usage_of(chunk: Any) -> Any:
@@ -386,25 +404,21 @@ DIALECTS: dict[str, Dialect] = {
             name="openai",
             label="OpenAI",
             thinking_switch="reasoning_effort",
-            efforts=EFFORTS,
+            effort_rules=OPENAI_RULES,  # unknown models: no effort
             reasoning_models=re.compile(r"^(o\d|gpt-5|gpt-oss)", re.IGNORECASE),
             rejects_sampling=re.compile(r"^(o\d|gpt-5)", re.IGNORECASE),
             max_tokens_field="max_completion_tokens",  # o-series refuse max_tokens
             json_needs_word=True,
             usage_placement="final_chunk",
-            inline_think=False,
-            prefilled_think=None,
         ),
         replace(
             GENERIC,
             name="dashscope",
             label="DashScope",
             thinking_switch="enable_thinking",
-            budget_field="thinking_budget",
+            budget_field="thinking_budget",  # a budget, no reasoning effort [V]
             json_needs_word=True,
             usage_placement="final_chunk",
-            inline_think=False,
-            prefilled_think=None,
             error_codes={
                 "invalid_api_key": "auth",
                 "InvalidApiKey": "auth",
@@ -432,12 +446,10 @@ DIALECTS: dict[str, Dialect] = {
             name="deepseek",
             label="DeepSeek",
             thinking_switch="thinking_type",
-            efforts=("low", "high", "max"),
+            effort_rules=DEEPSEEK_RULES,  # V4 only: other models take no effort
             ignores_sampling_when_thinking=True,
             json_needs_word=True,
             usage_placement="last_content_chunk",
-            inline_think=False,
-            prefilled_think=None,
         ),
         replace(
             GENERIC,
@@ -446,10 +458,9 @@ DIALECTS: dict[str, Dialect] = {
             thinking_switch="enable_thinking",
             budget_field="thinking_budget",
             budget_range=(128, 32768),
-            efforts=("high", "max"),  # DeepSeek-V4 and GLM-5.2 only
+            effort_rules=SILICONFLOW_RULES,  # DeepSeek-V4 and GLM-5.2 only
             stream_options=False,  # not in their schema; usage comes on every chunk anyway
             usage_placement="every_chunk",
-            prefilled_think=None,
             error_codes={"50505": "busy"},
             hints={
                 "auth:403": "SiliconFlow answers 403 when the account still needs real-name "
@@ -462,7 +473,6 @@ DIALECTS: dict[str, Dialect] = {
             label="ModelScope",
             thinking_switch="enable_thinking",  # Qwen3-style, as on DashScope [U]
             usage_placement="unknown",
-            prefilled_think=None,
             hints={
                 "auth": "ModelScope needs an access token (ms-…) from an account bound to "
                 "Alibaba Cloud with real-name verification.",
@@ -473,12 +483,10 @@ DIALECTS: dict[str, Dialect] = {
             name="zhipu",
             label="Zhipu GLM",
             thinking_switch="thinking_type",
-            efforts=EFFORTS,
+            effort_rules=ZHIPU_RULES,  # GLM-4.5 and later
             temperature_max=1.0,
             stream_options=False,  # not documented; usage comes on the last chunk anyway
             usage_placement="last_content_chunk",
-            inline_think=False,
-            prefilled_think=None,
             error_codes=_ZHIPU_CODES,
         ),
         replace(
@@ -494,11 +502,10 @@ DIALECTS: dict[str, Dialect] = {
             name="openrouter",
             label="OpenRouter",
             thinking_switch="reasoning_object",
-            efforts=("none", "minimal", "low", "medium", "high", "xhigh"),
+            efforts=("none", "minimal", "low", "medium", "high", "xhigh"),  # any model [V]
             reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
             stream_options=False,  # documented as having no effect: usage always comes
             usage_placement="final_chunk",
-            prefilled_think=None,
             error_codes={"402": "quota", "403": "content_filter"},
         ),
         replace(
@@ -506,11 +513,10 @@ DIALECTS: dict[str, Dialect] = {
             name="ollama",
             label="Ollama",
             thinking_switch="reasoning_effort",  # /v1 ignores the native `think` field
-            efforts=("none", "low", "medium", "high"),
+            efforts=("none", "low", "medium", "high"),  # others: 400 [V]
             effort_when_on="medium",
             reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),
             usage_placement="final_chunk",
-            prefilled_think=None,
             error_codes={"not_found_error": "not_found"},
         ),
         replace(

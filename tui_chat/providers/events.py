@@ -33,6 +33,15 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True)
+class ReasoningWasText:
+    """The last reasoning streamed, `text`, was the reply's text: a model whose template
+    opens <think> for it (R1-style) answered without any tags. Take it back from the
+    reasoning; the text follows as a TextDelta."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class UsageReport:
     usage: Usage
 
@@ -144,4 +153,13 @@ def _seconds(value: float) -> str:
     return f"{value:.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
-StreamEvent = TextDelta | ReasoningDelta | UsageReport | Finished | Failed | Notice | Retrying
+StreamEvent = (
+    TextDelta
+    | ReasoningDelta
+    | ReasoningWasText
+    | UsageReport
+    | Finished
+    | Failed
+    | Notice
+    | Retrying
+)

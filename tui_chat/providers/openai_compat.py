@@ -23,6 +23,7 @@ from tui_chat.providers.events import (
     Notice,
     ProviderError,
     ReasoningDelta,
+    ReasoningWasText,
     Retrying,
     StreamEvent,
     TextDelta,
@@ -158,6 +159,7 @@ class OpenAICompatibleProvider:
                     await stream.close()
             if error is None:
                 return
+            error = self.dialect.explain_refusal(error, request.model, request.settings, parts)
             wait = None if started else self.retry.delay(error, attempt)
             if wait is None:
                 yield Failed(error)
@@ -179,6 +181,7 @@ class OpenAICompatibleProvider:
         splitter: Any = None
         split = False  # a splitter was asked for (it may be None: content taken as is)
         saw_reasoning_field = False
+        assumed: list[str] = []  # inline reasoning shown, in case it was the reply's text
         finish_reason: str | None = None
         served_model: str | None = None
         usage: Usage | None = None
@@ -203,7 +206,8 @@ class OpenAICompatibleProvider:
                         else:
                             inline_reasoning, text = splitter.feed(delta.content)
                             if inline_reasoning:
-                                yield ReasoningDelta(strip_control(inline_reasoning))
+                                assumed.append(strip_control(inline_reasoning))
+                                yield ReasoningDelta(assumed[-1])
                             if text:
                                 yield TextDelta(strip_control(text))
                 if choice.finish_reason:
@@ -211,6 +215,8 @@ class OpenAICompatibleProvider:
         if splitter is not None:
             complete = finish_reason is not None and finish_reason != "length"
             inline_reasoning, text = splitter.flush(complete=complete)
+            if splitter.reclassified:
+                yield ReasoningWasText("".join(assumed))
             if inline_reasoning:
                 yield ReasoningDelta(strip_control(inline_reasoning))
             if text:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from textual.app import ComposeResult
@@ -24,6 +25,7 @@ STATE_WORDS = {
     "dropped": "DROPPED",
     "summarized": "summarized",
     "recalled": "RECALLED",
+    "left_out": "LEFT OUT",
 }
 
 
@@ -37,16 +39,18 @@ def inspector_text(plan: ContextPlan, model: str, body: dict[str, Any]) -> str:
         f"reply room {plan.reply_room:,} · token counts are estimates (~)",
         f"Sent: {sum(1 for e in plan.entries if e.sent)} messages · dropped "
         f"{plan.count('dropped')} · summarized {plan.count('summarized')} · recalled "
-        f"{plan.count('recalled')}",
+        f"{plan.count('recalled')}"
+        + (f" · left out {plan.count('left_out')}" if plan.count("left_out") else ""),
         *plan.notes,
         "",
     ]
     for index, entry in enumerate(plan.entries, start=1):
         preview = " ".join(entry.content.split())[:70]
         score = f" score {entry.score:.2f}" if entry.score is not None else ""
+        reason = f"[{entry.reason}] " if entry.reason else ""  # first: seen in 80 columns
         lines.append(
             f"{index:>4} {STATE_WORDS[entry.state]:<10} {entry.role:<9} ~{entry.tokens:>6}"
-            f"{score}  {preview}"
+            f"{score}  {reason}{preview}"
         )
     lines += ["", "Request body:", json.dumps(body, indent=2, ensure_ascii=False)]
     return "\n".join(lines)
@@ -91,7 +95,9 @@ class StrategyScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, current: str, message: str = "", extra: list[tuple[str, str]] = ()) -> None:
+    def __init__(
+        self, current: str, message: str = "", extra: Sequence[tuple[str, str]] = ()
+    ) -> None:
         super().__init__()
         self.current = current
         self.message = message

@@ -230,16 +230,23 @@ class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | Non
         has_budget = bool(dialect.budget_field) or dialect.thinking_switch == "reasoning_object"
         self.query_one("#thinking_budget-row").display = has_budget
         self.query_one("#error-thinking_budget").display = False
+        self._offer_efforts(initial)
+        self.recheck()
+
+    def _offer_efforts(self, initial: bool = False) -> None:
+        """Offer the reasoning efforts this provider takes for this model (none for a
+        model the dialect does not know). A chosen value it does not take stays, so it is
+        not lost unseen: the notices say it will not be sent, and it can be changed."""
         effort = self.query_one("#reasoning_effort", Select)
         current = effort.value if not initial else self.original.reasoning_effort
-        efforts = list(dialect.efforts)
+        offered = self.dialect.efforts_for(self.model)
+        efforts = list(offered)
         if isinstance(current, str) and current not in efforts:
-            efforts.append(current)  # kept, not lost: the notices say what is sent instead
+            efforts.append(current)
         effort.set_options([(Content(e), e) for e in efforts])
         if isinstance(current, str):
             effort.value = current
-        self.query_one("#effort-row").display = bool(dialect.efforts)
-        self.recheck()
+        self.query_one("#effort-row").display = bool(offered) or isinstance(current, str)
 
     # -- reading the form -----------------------------------------------------------------
 
@@ -355,6 +362,7 @@ class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | Non
             if model:
                 self.model = model
                 self.query_one("#model", Button).label = Content(model)
+                self._offer_efforts()
                 self.recheck()
 
         self.app.push_screen(picker, chosen)
