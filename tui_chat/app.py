@@ -33,6 +33,7 @@ from tui_chat.screens.keys import (
     keymap_clashes,
     merged_bindings,
 )
+from tui_chat.screens.unsaved import SaveGuard, StoreNotice
 from tui_chat.session import Session
 from tui_chat.store import SessionStore
 from tui_chat.widgets.session_list import SessionList
@@ -99,6 +100,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.keymap: dict[str, str] = {}
         """The `[keymap]` entries in force (those that name a binding)."""
         self.replies = ReplyManager(self, store, registry, self._post_to_chat)
+        self.save_guard = SaveGuard(self)
         self._warmed_up = False
         if config.theme:
             self._requested_theme = config.theme
@@ -130,6 +132,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.gc_pacer.tick(streaming=bool(self.replies.live))
 
     def on_mount(self) -> None:
+        self.save_guard.start()
         self.gc_pacer.start()
         self.set_interval(GC_TICK_SECONDS, self._collect_garbage, name="garbage collection")
         self.set_interval(self.config_poll_seconds, self.poll_config, name="config watch")
@@ -320,6 +323,19 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.push_screen(KeysScreen(self.help_sections()))
 
     async def action_quit(self) -> None:
+        if self.store.unsaved():
+            # Asking needs a worker (push_screen_wait); the streaming question comes after.
+            self.run_worker(
+                self._quit_when_unsaved(), group="quit", exclusive=True, exit_on_error=False
+            )
+            return
+        await self._quit_unless_streaming()
+
+    async def _quit_when_unsaved(self) -> None:
+        if await self.save_guard.confirm_quit():
+            await self._quit_unless_streaming()
+
+    async def _quit_unless_streaming(self) -> None:
         if not self.replies.live:
             self.exit()
             return
@@ -340,7 +356,11 @@ class TuiChatApp(ConfigFileActions, App[None]):
             answered,
         )
 
+    async def on_store_notice(self, notice: StoreNotice) -> None:
+        await self.save_guard.handle(notice.event)
+
     async def on_unmount(self) -> None:
+        self.save_guard.stop()
         self.gc_pacer.stop()
         await self.replies.stop_all()
         await self.registry.aclose()

@@ -361,10 +361,9 @@ class ReplyManager:
             said = redact_secrets(str(exc))
             reply.error = f"{live.provider_label}: unexpected {type(exc).__name__}: {said}"
         self._end(live)
-        try:
+        # A failed save is kept by the store, retried and shown by the app (SaveGuard).
+        with contextlib.suppress(OSError):
             await self.store.save_async(session)
-        except OSError as exc:
-            self.app.notify(f"Could not save the session: {exc}", severity="error")
         # A config reload may have retired the provider this reply streamed through.
         await self.registry.close_retired(self.busy_providers())
 

@@ -593,6 +593,19 @@ class SessionStore:
         with self._unsaved_lock:
             return [SaveProblem(sid, problem) for sid, (problem, _) in self._unsaved.items()]
 
+    def refresh_unsaved(self, session: Session) -> None:
+        """`session` changed in memory after its save failed (a message taken back into the
+        prompt): the save still owed is of what it holds now."""
+        snapshot = self.snapshot(session)
+        with self._unsaved_lock:
+            if session.id in self._unsaved:
+                self._unsaved[session.id] = (self._unsaved[session.id][0], snapshot)
+
+    def unsaved_snapshots(self) -> dict[str, dict[str, Any]]:
+        """What each failed save should have written, by session id."""
+        with self._unsaved_lock:
+            return {sid: snapshot for sid, (_, snapshot) in self._unsaved.items()}
+
     def is_unsaved(self, session_id: str) -> bool:
         with self._unsaved_lock:
             return session_id in self._unsaved

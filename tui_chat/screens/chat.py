@@ -22,6 +22,7 @@ from tui_chat.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.screens.chat_provider import ProviderActions
 from tui_chat.screens.chat_sessions import SESSION_BINDINGS, SessionActions
+from tui_chat.screens.unsaved import unsaved_line
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.find_bar import FindBar
@@ -352,6 +353,7 @@ class ChatScreen(
             self.message_sent()
         else:
             await self.undo_user_message(session, user_message)
+            self.app.store.refresh_unsaved(session)
 
     async def _start_reply(self, session: Session, continue_reply: Message | None = None) -> bool:
         try:
@@ -480,9 +482,12 @@ class ChatScreen(
         provider_line = self.provider_banner(self.session) if self.session else None
         if provider_line:
             lines.append(provider_line)
+        unsaved = self.app.store.unsaved()
+        if unsaved:
+            lines.append(unsaved_line(unsaved))
         banner.update(Content("\n".join(lines)))
         banner.display = bool(lines)
-        banner.set_class(self.app.config_error is not None, "-error")
+        banner.set_class(self.app.config_error is not None or bool(unsaved), "-error")
 
     def _refresh_status(self) -> None:
         session = self.session

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tui_chat.session_watch import FolderChanges, SessionFolderWatcher
+from tui_chat.store import SessionLoadError, SessionSummary
 from tui_chat.widgets.session_list import SessionList
 from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
 
@@ -47,6 +48,8 @@ class SessionFolderActions:
             pause: bool = False,
         ) -> Timer: ...
         def run_worker(self, work: Any, **kwargs: Any) -> Any: ...
+        async def show_session(self, session: Session) -> None: ...
+        def _summary(self, session: Session) -> SessionSummary: ...
         def _search_now(self) -> None: ...
         def _refresh_sidebar_title(self, count: int | None = None) -> None: ...
 
@@ -81,6 +84,10 @@ class SessionFolderActions:
         save writes the file again); a streaming one stays listed, its file is back within
         seconds."""
         live = set(self.app.replies.live)
+        if self.session is not None and any(s.id == self.session.id for s in changes.summaries):
+            self.run_worker(
+                self.reload_if_open(self.session.id), group="reload-open", exit_on_error=False
+            )
         own = live | ({self.session.id} if self.session is not None else set())
         summaries = [summary for summary in changes.summaries if summary.id not in own]
         gone = [session_id for session_id in changes.removed if session_id not in live]
@@ -97,6 +104,28 @@ class SessionFolderActions:
                 title="Unreadable sessions",
                 severity="warning",
                 timeout=12,
+            )
+
+    async def reload_if_open(self, session_id: str) -> None:
+        """Another window wrote the open session (new turns, a rename): show the file as
+        it is now, which holds this window's messages too (saves merge). Not while a reply
+        streams into it or a save of it failed: it is reloaded after its next save."""
+        session = self.session
+        if session is None or session.id != session_id:
+            return
+        if session_id in self.app.replies.live or self.app.store.is_unsaved(session_id):
+            return
+        try:
+            fresh = self.app.store.load(session_id)
+        except SessionLoadError:
+            return  # its next save writes what this window holds
+        before = {m.id for m in session.all_messages()}
+        added = [m for m in fresh.all_messages() if m.id not in before]
+        await self.show_session(fresh)
+        self.sessions.upsert(self._summary(fresh))
+        if added:
+            self.notify(
+                f"{len(added)} message(s) arrived from another window.", title=fresh.title
             )
 
     def on_session_list_changed(self, event: SessionList.Changed) -> None:
