@@ -89,7 +89,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.paths = paths
         self.config = config
         self.gc_pacer = CollectionPacer()
-        self.config_error = config_error
+        self.config_error: ConfigError | None = config_error
         self.config_kept = False
         """True when config_error comes from a reload: the last good config is in use."""
         self.config_watcher = watcher or ConfigWatcher(paths.config_file)
@@ -102,10 +102,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.replies = ReplyManager(self, store, registry, self._post_to_chat)
         self.save_guard = SaveGuard(self)
         self._warmed_up = False
-        if config.theme:
-            self._requested_theme = config.theme
-        else:
-            self._requested_theme = None
+        self._requested_theme: str | None = config.theme or None
 
     def get_default_screen(self) -> ChatScreen:
         self.chat_screen = ChatScreen()

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tui_chat.context import (
     ContextPlan,
@@ -27,7 +27,8 @@ from tui_chat.summary import Summary, active_summary, next_cut, summary_request
 from tui_chat.tokens import calibration_ratio
 from tui_chat.windows import context_window
 
-Notify = Callable[[str, str], object]
+Severity = Literal["information", "warning", "error"]
+Notify = Callable[[str, Severity], object]
 """(text, severity) -> shown to the user."""
 
 

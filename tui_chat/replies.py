@@ -12,6 +12,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from textual.app import App
 from textual.message import Message as TextualMessage
@@ -154,7 +155,7 @@ class ReplyManager:
 
     def __init__(
         self,
-        app: App[object],
+        app: App[Any],
         store: SessionStore,
         registry: ProviderRegistry,
         post: Callable[[TextualMessage], object],

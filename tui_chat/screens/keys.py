@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -147,7 +147,7 @@ class HelpSection:
 
 
 def help_sections(
-    app: App[object],
+    app: App[Any],
     entries: list[KeyEntry],
     extra: Iterable[tuple[str, list[tuple[str, str]]]] = (),
     commands: Iterable[SlashCommand] = slash.COMMANDS,
