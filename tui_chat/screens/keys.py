@@ -184,9 +184,13 @@ class KeysScreen(ModalScreen[None]):
 
     def __init__(self, sections: list[HelpSection] | list[tuple[str, str]]) -> None:
         super().__init__()
-        if sections and not isinstance(sections[0], HelpSection):
-            sections = [HelpSection("Keys", list(sections))]  # type: ignore[arg-type]
-        self.sections: list[HelpSection] = sections  # type: ignore[assignment]
+        rows = [row for row in sections if not isinstance(row, HelpSection)]
+        # Plain (keys, description) rows make one section.
+        self.sections: list[HelpSection] = (
+            [HelpSection("Keys", rows)]
+            if rows
+            else [section for section in sections if isinstance(section, HelpSection)]
+        )
 
     def compose(self) -> ComposeResult:
         # Imported here: the app imports this module at start, and F1 is rarely the first key.
