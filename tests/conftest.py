@@ -36,6 +36,9 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     for name in PROVIDER_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    # No clipboard command reaches the user's clipboard (see tui_chat.clipboard).
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
