@@ -14,7 +14,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -80,7 +80,7 @@ def copied_text(what: str, command: str | None, environ: Mapping[str, str] | Non
     return f"{said}; a terminal that does not take OSC 52 ignores it."
 
 
-def copy_text(app: App[object], text: str, what: str) -> None:
+def copy_text(app: App[Any], text: str, what: str) -> None:
     """Copy `text` for the user: OSC 52 at once, a clipboard command in a thread, then a
     note that says which of them did it."""
     app.copy_to_clipboard(text)
