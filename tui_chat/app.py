@@ -188,7 +188,9 @@ class TuiChatApp(ConfigFileActions, App[None]):
             if entry.on_app and entry.id != "config.edit" and entry.title not in titles:
                 commands.append(self._command_for(entry, self))
         yield from commands
-        yield from super().get_system_commands(screen)
+        # Textual's own Keys and Quit would sit beside `app: Keys` and `app: Quit`.
+        ours = {c.title.removeprefix("app: ") for c in commands if c.title.startswith("app: ")}
+        yield from (c for c in super().get_system_commands(screen) if c.title not in ours)
 
     def _command_for(self, entry: KeyEntry, target: ChatScreen | App[None]) -> SystemCommand:
         keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)

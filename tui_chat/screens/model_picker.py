@@ -18,6 +18,7 @@ from tui_chat.config import PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.models import ModelsError, cached_models, models_for, refresh_models
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.sanitize import one_line
+from tui_chat.sentences import join_sentences
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -195,8 +196,10 @@ class ModelPickerScreen(FilterPicker):
                 )
             else:
                 self.set_status(
-                    f"Could not fetch the model list: {error} Showing the models in your config "
-                    "and the last list fetched.",
+                    join_sentences(
+                        f"Could not fetch the model list: {error}",
+                        "Showing the models in your config and the last list fetched.",
+                    ),
                     error=True,
                 )
             return
