@@ -38,6 +38,9 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     for name in PROVIDER_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
+    # No clipboard command reaches the user's clipboard (see tui_chat.clipboard).
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -247,7 +247,7 @@ async def test_an_invalid_file_is_reported_and_left_untouched(tmp_path: Path, se
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.pause()
         shown = banner(app)
-        assert f"{path}:2: [providers.local] has unknown dialect 'nope'" in shown
+        assert f"{path}:4: [providers.local] has unknown dialect 'nope'" in shown
         assert "running on built-in defaults" in shown
         # The providers screen says so too, and Save asks before replacing the file.
         editor = await open_editor(pilot)
@@ -289,7 +289,7 @@ async def test_a_file_changed_on_disk_is_reloaded(tmp_path: Path, server) -> Non
         broken = THREE.format(url=server.base_url).replace("timeout = 5", 'timeout = "soon"')
         path.write_text(broken, encoding="utf-8")
         await wait_until(pilot, lambda: "still using the last good config" in banner(app))
-        assert f"{path}:4: [providers.local] timeout must be a positive number" in banner(app)
+        assert f"{path}:8: [providers.local] timeout must be a positive number" in banner(app)
         assert app.config.providers["local"].label == "Renamed on disk"
         # Still chatting on it.
         await type_and_send(pilot, "Still there?")
@@ -341,7 +341,7 @@ async def test_open_in_editor_then_reload(
         fake_editor(tmp_path, monkeypatch, 'dialect = "deepseek"', 'dialect = "klingon"')
         await pilot.press("o")
         await wait_until(pilot, lambda: app.config_error is not None)
-        assert any(f"{path}:10:" in n and "klingon" in n for n in notices(app))
+        assert any(f"{path}:14:" in n and "klingon" in n for n in notices(app))
         assert app.config.providers["local"].label == "Edited"
     text = path.read_text()
     assert 'dialect = "klingon"' in text and "Edited" in text

@@ -283,7 +283,7 @@ async def test_unknown_window_is_asked_once_and_saved_in_the_config(tmp_path: Pa
         assert len(chat_requests(server)) == 1
         assert "context_window = 128000" in config.read_text(encoding="utf-8")
         status = str(app.screen.query_one("#status").render())
-        assert "/ 125k" in status  # 128,000 tokens, in units of 1,024
+        assert "/ 128k" in status  # 128,000 tokens, in thousands
         await type_and_send(pilot, "再来")
         await wait_for_replies(pilot, app)
         assert len(chat_requests(server)) == 2  # asked once: the window is known now

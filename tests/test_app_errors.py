@@ -143,7 +143,7 @@ async def test_unknown_dialect_is_reported_with_line(tmp_path: Path, server) -> 
         await pilot.pause()
         text = screen_text(app)
         assert "unknown dialect 'martian'" in text
-        assert f"{config}:2" in text
+        assert f"{config}:7:" in text  # the dialect line
 
 
 async def test_missing_key_runs_offline_demo(tmp_path: Path) -> None:

@@ -147,7 +147,7 @@ async def test_trash_older_than_30_days_is_purged_at_start(tmp_path: Path, serve
         await pilot.press("shift+f8")
         await wait_until(pilot, lambda: isinstance(app.screen, TrashScreen))
         prompt = str(app.screen.query_one(OptionList).get_option_at_index(0).prompt)
-        assert "new000000000" in prompt and "gone in 0 days" in prompt
+        assert "new000000000" in prompt and "gone in 1 day" in prompt  # its last day
 
 
 async def test_rename_duplicate_pin_persist_after_restart(tmp_path: Path, server) -> None:

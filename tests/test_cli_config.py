@@ -118,7 +118,7 @@ def test_check_prints_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str
     ("text", "line", "fragment"),
     [
         (GOOD + "[providers.c\n", 10, "invalid TOML"),
-        (GOOD + '[providers.c]\nbase_url = "http://c/v1"\ndialect = "klingon"\n', 10, "klingon"),
+        (GOOD + '[providers.c]\nbase_url = "http://c/v1"\ndialect = "klingon"\n', 12, "klingon"),
         (GOOD + "[providers.c]\nmodels = ['x']\n", 10, "needs base_url"),
         (GOOD.replace('"a"', '"nope"', 1), 1, "nope"),
         (GOOD + "[defaults]\ntemperature = 9\n", 11, "temperature"),
@@ -139,6 +139,102 @@ def test_check_reports_an_invalid_file_and_leaves_it_untouched(
     assert "Traceback" not in err
     assert (path.read_bytes(), path.stat().st_mtime_ns, stat.S_IMODE(path.stat().st_mode)) == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["c.toml"]
+
+
+MANY_MISTAKES = """\
+default_provider = "a"
+colour = "red"
+
+[providers.a]
+base_url = "http://a/v1"
+timeout = -1
+dialect = "klingon"
+bogus = 1
+
+[defaults]
+temperature = 9
+top_p = 5
+
+[keymap]
+"session.new" = "ctrl+r"
+"no.such" = "f7"
+"""
+
+
+def test_check_reports_every_problem_in_line_order_at_its_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(MANY_MISTAKES)
+    code, out, err = run(["--config", str(path), "config", "check"], capsys)
+    assert code == 1
+    assert out == ""
+    lines = err.splitlines()
+    located = [line.removeprefix("warning: ").split(": ", 1)[0] for line in lines[:-1]]
+    assert located == [f"{path}:{n}" for n in (2, 6, 7, 8, 11, 12, 15, 16)]
+    assert [line.startswith("warning: ") for line in lines[:-1]] == [
+        True, False, False, True, False, False, True, True,
+    ]  # fmt: skip
+    assert "timeout" in lines[1] and "klingon" in lines[2] and "bogus" in lines[3]
+    assert "temperature" in lines[4] and "top_p" in lines[5]
+    assert "Traceback" not in err
+
+
+async def test_check_says_keymap_problems_as_the_app_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app_harness import make_app, wait_until
+
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        'default_provider = "demo"\n[keymap]\n"session.new" = "ctrl+r"\n"no.such" = "f7"\n'
+    )
+    code, _out, err = run(["--config", str(config), "config", "check"], capsys)
+    assert code == 0
+    said = [line.removeprefix("warning: ") for line in err.splitlines()]
+    assert len(said) == 2
+    assert said[0].startswith(f"{config}:3: keymap: session.new")
+    assert said[1].startswith(f"{config}:4: keymap: 'no.such'")
+    app = make_app(tmp_path, None)
+    async with app.run_test() as pilot:
+        await wait_until(pilot, lambda: len(app._notifications) >= 2)
+        shown = [str(n.message) for n in app._notifications]
+    # The same words as the app's; the check adds the line (and keeps the file's order).
+    assert sorted(shown) == sorted([said[0].replace(":3:", ":", 1), said[1].replace(":4:", ":", 1)])
+
+
+def test_check_a_missing_file_named_by_config_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "typo.toml"
+    code, out, err = run(["--config", str(missing), "config", "check"], capsys)
+    assert code == 1
+    assert out == ""
+    assert err.startswith(f"{missing}: no such file")
+    assert "built-in presets" not in err
+    assert not missing.exists()
+
+
+def test_check_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    """`tui-chat config check | head -1`: the reader goes away after one line."""
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "".join(f'[providers.p{n}]\nbase_url = "http://p{n}/v1"\n' for n in range(20000))
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "tui_chat", "--config", str(path), "config", "check"]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=REPO
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()  # as `head -1` does once it has its line
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=120)
+    assert first.startswith(b"OK: 20000 providers")
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert err == ""
 
 
 # -- init --------------------------------------------------------------------------------------

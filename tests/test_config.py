@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tui_chat.config import (
     ConfigError,
     ProviderConfig,
     load_config,
+    parse_config,
 )
 from tui_chat.paths import Paths, default_config_path, default_data_dir
 
@@ -193,32 +195,34 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "fragment"),
+    ("body", "fragment", "line"),
     [
-        ('base_url = "http://x/v1"\ndialect = "klingon"\n', "klingon"),
-        ('models = ["m"]\n', "base_url"),
-        ('base_url = ""\n', "base_url"),
-        ("base_url = 42\n", "base_url"),
-        ('base_url = "ftp://x.example/v1"\n', "http://"),
-        ('base_url = "api.openai.com/v1"\n', "http://"),
-        ('base_url = "http://x/v1"\nmodels = "gpt-4"\n', "models"),
-        ('base_url = "http://x/v1"\nmodels = [1, 2]\n', "models"),
-        ('base_url = "http://x/v1"\nmodels = [""]\n', "models"),
-        ('base_url = "http://x/v1"\ntimeout = -1\n', "timeout"),
-        ('base_url = "http://x/v1"\ntimeout = true\n', "timeout"),
-        ('base_url = "http://x/v1"\nextra_body = 3\n', "extra_body"),
-        ('base_url = "http://x/v1"\napi_key_env = 5\n', "api_key_env"),
-        ('base_url = "http://x/v1"\nlabel = ["a"]\n', "label"),
+        ('base_url = "http://x/v1"\ndialect = "klingon"\n', "klingon", 9),
+        ('models = ["m"]\n', "base_url", 7),  # missing: the table's line
+        ('base_url = ""\n', "base_url", 8),
+        ("base_url = 42\n", "base_url", 8),
+        ('base_url = "ftp://x.example/v1"\n', "http://", 8),
+        ('base_url = "api.openai.com/v1"\n', "http://", 8),
+        ('base_url = "http://x/v1"\nmodels = "gpt-4"\n', "models", 9),
+        ('base_url = "http://x/v1"\nmodels = [1, 2]\n', "models", 9),
+        ('base_url = "http://x/v1"\nmodels = [""]\n', "models", 9),
+        ('base_url = "http://x/v1"\ntimeout = -1\n', "timeout", 9),
+        ('base_url = "http://x/v1"\ntimeout = true\n', "timeout", 9),
+        ('base_url = "http://x/v1"\nextra_body = 3\n', "extra_body", 9),
+        ('base_url = "http://x/v1"\napi_key_env = 5\n', "api_key_env", 9),
+        ('base_url = "http://x/v1"\nlabel = ["a"]\n', "label", 9),
     ],
 )
-def test_bad_provider_names_its_table_line(tmp_path: Path, body: str, fragment: str) -> None:
+def test_bad_provider_names_the_line_of_its_key(
+    tmp_path: Path, body: str, fragment: str, line: int
+) -> None:
     text = '# comment\ndefault_provider = "ok"\n\n[providers.ok]\nbase_url = "http://ok/v1"\n\n'
     text += "[providers.bad]\n" + body
     error = config_error(tmp_path, text)
-    assert error.line == 7  # the [providers.bad] header
+    assert error.line == line  # the bad key's line; the [providers.bad] header (7) if missing
     assert "[providers.bad]" in error.problem
     assert fragment in error.problem
-    assert f"{error.path}:7:" in str(error)
+    assert f"{error.path}:{line}:" in str(error)
 
 
 def test_default_provider_must_exist(tmp_path: Path) -> None:
@@ -252,7 +256,7 @@ def test_unknown_keys_are_warnings(tmp_path: Path) -> None:
     top, provider = config.warnings
     assert top.startswith(f"{path}:1:")
     assert "'colour'" in top
-    assert provider.startswith(f"{path}:2:")
+    assert provider.startswith(f"{path}:5:")  # the key's line, not the table's
     assert "'temprature'" in provider
     assert "[providers.local]" in provider
 
@@ -266,7 +270,7 @@ def test_unknown_table_warning_names_its_line(tmp_path: Path) -> None:
     assert len(warnings) == 2
     assert not any("None" in w for w in warnings), warnings
     assert warnings[0].startswith(f"{path}:1:")
-    assert warnings[1].startswith(f"{path}:4:")
+    assert warnings[1].startswith(f"{path}:6:")
 
 
 def test_inline_key_in_world_readable_file_warns(tmp_path: Path) -> None:
@@ -337,3 +341,57 @@ def test_presets_use_their_key_variables() -> None:
         else:
             assert preset.api_key_env and preset.resolve_key() is None, name
             assert preset.dialect in DIALECTS
+
+
+# -- big files ----------------------------------------------------------------------------
+
+
+def many_providers(count: int) -> str:
+    return 'default_provider = "p0"\n' + "".join(
+        f'[providers.p{n}]\nbase_url = "http://h{n}.example/v1"\nmodels = ["m{n}"]\n\n'
+        for n in range(count)
+    )
+
+
+def python_calls(function: object, *args: object) -> int:
+    """How many Python function calls `function(*args)` makes: a measure of work that,
+    unlike time, is the same on every run."""
+    calls = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal calls
+        if event == "call":
+            calls += 1
+
+    sys.setprofile(count)
+    try:
+        function(*args)  # type: ignore[operator]
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+def test_reading_a_config_is_linear_in_its_size() -> None:
+    """Finding each key's line used to scan the file again: 10,000 providers took minutes."""
+    path = Path("config.toml")
+    small = python_calls(parse_config, many_providers(200), path)
+    large = python_calls(parse_config, many_providers(400), path)
+    assert large < 2.3 * small, (small, large)  # quadratic work would be about 4 times
+
+
+def test_ten_thousand_providers_read_each_line_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui_chat import config_lines
+
+    built: list[config_lines.LineIndex] = []
+
+    class CountedIndex(config_lines.LineIndex):
+        def __init__(self, text: str) -> None:
+            super().__init__(text)
+            built.append(self)
+
+    monkeypatch.setattr("tui_chat.config.LineIndex", CountedIndex)
+    text = many_providers(10_000)
+    config = parse_config(text, Path("config.toml"))
+    assert len(config.providers) == 10_000
+    assert len(built) == 1
+    assert built[0].lines_read == len(text.splitlines())

@@ -246,7 +246,7 @@ def test_api_key_cmd_in_the_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("value", ["''", "[]", '[""]', "3", "[1]", "{ a = 1 }"])
-def test_bad_api_key_cmd_names_its_table_line(tmp_path: Path, value: str) -> None:
+def test_bad_api_key_cmd_names_its_line(tmp_path: Path, value: str) -> None:
     path = write(
         tmp_path,
         f'[providers.ok]\nbase_url = "http://ok/v1"\n\n[providers.bad]\n'
@@ -254,7 +254,7 @@ def test_bad_api_key_cmd_names_its_table_line(tmp_path: Path, value: str) -> Non
     )
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert info.value.line == 4
+    assert info.value.line == 6
     assert "api_key_cmd" in info.value.problem
     assert "[providers.bad]" in info.value.problem
 

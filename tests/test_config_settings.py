@@ -283,17 +283,17 @@ def test_bad_model_setting_names_its_line(tmp_path: Path, body: str, fragment: s
     error = error_for(
         tmp_path, PROVIDER + f'\n[providers.local.model_settings."a/b-1.5"]\n{body}\n'
     )
-    assert error.line == 5
+    assert error.line == 6  # the bad key's line
     assert '[providers.local.model_settings."a/b-1.5"]' in error.problem
     assert fragment in error.problem
 
 
 def test_model_settings_must_be_tables(tmp_path: Path) -> None:
     error = error_for(tmp_path, PROVIDER + "model_settings = 3\n")
-    assert error.line == 1
+    assert error.line == 4
     assert "model_settings" in error.problem
     error = error_for(tmp_path, PROVIDER + 'model_settings = { m1 = "x" }\n')
-    assert error.line == 1
+    assert error.line == 4
     assert "must be a table" in error.problem
 
 
@@ -301,7 +301,7 @@ def test_unknown_model_setting_is_a_warning(tmp_path: Path) -> None:
     path = write(tmp_path, PROVIDER + "[providers.local.model_settings.m1]\ncolour = 1\n")
     config = load_config(path)
     assert len(config.warnings) == 1
-    assert config.warnings[0].startswith(f"{path}:4:")
+    assert config.warnings[0].startswith(f"{path}:5:")
     assert "'colour'" in config.warnings[0]
 
 

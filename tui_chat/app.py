@@ -16,7 +16,6 @@ from tui_chat import warmup
 from tui_chat.config import DEMO_PROVIDER, Config, ConfigError
 from tui_chat.config_watch import ConfigWatcher
 from tui_chat.gc_pacing import CollectionPacer, resume_gc
-from tui_chat.keymap import unknown_ids, usable_keymap
 from tui_chat.paths import Paths
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
@@ -24,13 +23,13 @@ from tui_chat.replies import ReplyManager
 from tui_chat.screens.chat import ChatScreen
 from tui_chat.screens.config_file import ConfigFileActions
 from tui_chat.screens.confirm import ConfirmScreen
+from tui_chat.screens.keymap_report import keymap_in_force
 from tui_chat.screens.keys import (
     HelpSection,
     KeyEntry,
     KeysScreen,
     catalogue,
     help_sections,
-    keymap_clashes,
     merged_bindings,
 )
 from tui_chat.screens.unsaved import SaveGuard, StoreNotice
@@ -197,7 +196,9 @@ class TuiChatApp(ConfigFileActions, App[None]):
             if entry.on_app and entry.id != "config.edit" and entry.title not in titles:
                 commands.append(self._command_for(entry, self))
         yield from commands
-        yield from super().get_system_commands(screen)
+        # Textual's own Keys and Quit would sit beside `app: Keys` and `app: Quit`.
+        ours = {c.title.removeprefix("app: ") for c in commands if c.title.startswith("app: ")}
+        yield from (c for c in super().get_system_commands(screen) if c.title not in ours)
 
     def _command_for(self, entry: KeyEntry, target: ChatScreen | App[None]) -> SystemCommand:
         keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)
@@ -222,22 +223,17 @@ class TuiChatApp(ConfigFileActions, App[None]):
     def apply_keymap(self) -> None:
         """Use the config's `[keymap]` (at start and after each reload). Entries naming no
         binding are left out and said; a key taken from another binding is said too."""
-        defaults = catalogue(merged_bindings(ChatScreen), merged_bindings(self), {})
-        known = [entry.id for entry in defaults]
-        usable = usable_keymap(self.config.keymap)  # bad keys were warned about on load
-        unknown = unknown_ids(usable, known)
-        keymap = {k: v for k, v in usable.items() if k not in unknown}
-        problems = [
-            f"{self.config.path}: keymap: '{binding_id}' is not a binding id (ignored); "
-            "F1 and config.example.toml list them"
-            for binding_id in unknown
-        ]
-        entries = catalogue(merged_bindings(ChatScreen), merged_bindings(self), keymap)
-        problems += [f"{self.config.path}: {p}" for p in keymap_clashes(entries, keymap)]
+        keymap, problems = keymap_in_force(self.config.keymap, merged_bindings(self))
         self.keymap = keymap
         self.set_keymap(keymap)
-        for problem in problems:
-            self.notify(problem, title="Config", severity="warning", timeout=12, markup=False)
+        for _binding_id, problem in problems:
+            self.notify(
+                f"{self.config.path}: {problem}",
+                title="Config",
+                severity="warning",
+                timeout=12,
+                markup=False,
+            )
 
     def apply_config(self, config: Config) -> None:
         super().apply_config(config)

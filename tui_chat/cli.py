@@ -18,6 +18,7 @@ from tui_chat.config import (
     example_config_text,
     load_config,
 )
+from tui_chat.config_lines import LineIndex, Problem, in_line_order
 from tui_chat.paths import Paths
 
 if TYPE_CHECKING:
@@ -110,19 +111,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.command == "config":
-        paths = Paths.resolve(args.config, args.data_dir)
-        return {"path": config_path, "check": config_check, "init": config_init}[args.action](paths)
-    if args.command == "export":
-        return export_session(
-            Paths.resolve(args.config, args.data_dir),
-            args.session_id,
-            args.format,
-            args.output,
-            not args.no_reasoning,
-        )
-    if args.command == "import":
-        return import_chatgpt(Paths.resolve(args.config, args.data_dir), args.file)
+    if args.command is not None:
+        try:
+            return run_command(args)
+        except BrokenPipeError:
+            # `tui-chat config check | head`: the reader has gone; end quietly, and keep
+            # the interpreter's last flush of stdout from printing a traceback.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            return 1
     from tui_chat.gc_pacing import pause_gc, resume_gc
 
     pause_gc()  # resumed once the first screen is up and warmed up (tui_chat.gc_pacing)
@@ -134,36 +131,69 @@ def main(argv: Sequence[str] | None = None) -> int:
     return app.return_code or 0
 
 
+def run_command(args: argparse.Namespace) -> int:
+    """`config`, `export` or `import`."""
+    if args.command == "config":
+        paths = Paths.resolve(args.config, args.data_dir)
+        if args.action == "check":
+            return config_check(paths, explicit=args.config is not None)
+        return {"path": config_path, "init": config_init}[args.action](paths)
+    if args.command == "export":
+        return export_session(
+            Paths.resolve(args.config, args.data_dir),
+            args.session_id,
+            args.format,
+            args.output,
+            not args.no_reasoning,
+        )
+    return import_chatgpt(Paths.resolve(args.config, args.data_dir), args.file)
+
+
 def config_path(paths: Paths) -> int:
     """`tui-chat config path`: the config file's path, whether or not it exists."""
     print(paths.config_file)
     return 0
 
 
-def config_check(paths: Paths, environ: Mapping[str, str] | None = None) -> int:
+def config_check(
+    paths: Paths, environ: Mapping[str, str] | None = None, explicit: bool = False
+) -> int:
     """`tui-chat config check`: 0 when the app can use the file (warnings are printed but
-    do not fail), 1 with `file:line: problem` when it cannot. Key commands are run, as
+    do not fail), 1 with every `file:line: problem` (in line order) when it cannot, or when
+    the file named by `--config` (`explicit`) does not exist. Key commands are run, as
     finding out whether they work is the point; keys are shown masked."""
-    try:
-        config = load_config(paths.config_file)
-    except ConfigError as error:
-        print(f"{error}", file=sys.stderr)
+    path = paths.config_file
+    if explicit and not path.exists():
         print(
-            "The app would show this problem and run on the built-in presets; "
+            f"{path}: no such file (`tui-chat config init --config {path}` writes one)",
+            file=sys.stderr,
+        )
+        return 1
+    error: ConfigError | None = None
+    try:
+        config = load_config(path)
+        problems, keymap = list(config.problems), config.keymap
+    except ConfigError as exc:
+        error, problems, keymap = exc, list(exc.problems), _written_keymap(path)
+    problems += _keymap_problems(path, keymap)
+    for problem in in_line_order(problems):
+        said = problem.located(path)
+        print(f"warning: {said}" if problem.warning else said, file=sys.stderr)
+    if error is not None:
+        print(
+            "The app would show the first problem and run on the built-in presets; "
             "the file is not changed.",
             file=sys.stderr,
         )
         return 1
-    for warning in config.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     count = len(config.providers)
-    where = paths.config_file if config.exists else "the built-in presets"
+    where = path if config.exists else "the built-in presets"
     print(
         f"OK: {count} provider{'s' if count != 1 else ''} "
         f"(default: {config.default_provider}) from {where}"
     )
     if not config.exists:
-        print(f"No file at {paths.config_file}; `tui-chat config init` writes an example there.")
+        print(f"No file at {path}; `tui-chat config init` writes an example there.")
     width = max(len(name) for name in config.providers)
     for name, provider in config.providers.items():
         lookup = provider.lookup_key(environ, hidden_env=config.key_variables())
@@ -175,6 +205,34 @@ def config_check(paths: Paths, environ: Mapping[str, str] | None = None) -> int:
             state = f"no key: {lookup.problem}"
         print(f"  {name:<{width}}  {state}")
     return 0
+
+
+def _written_keymap(path: Path) -> dict[str, str]:
+    """The `[keymap]` of a file that has other problems, so they are checked too."""
+    import tomllib
+
+    from tui_chat.keymap import parse_keymap
+
+    try:
+        return parse_keymap(tomllib.loads(path.read_text(encoding="utf-8")).get("keymap", {}))[0]
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def _keymap_problems(path: Path, keymap: Mapping[str, str]) -> list[Problem]:
+    """Ids no binding has and keys two bindings share, as the app says them at start."""
+    if not keymap:
+        return []  # no need to load the UI
+    from tui_chat.app import TuiChatApp
+    from tui_chat.screens.keymap_report import keymap_in_force
+    from tui_chat.screens.keys import merged_bindings
+
+    _in_force, problems = keymap_in_force(keymap, merged_bindings(TuiChatApp))
+    try:
+        index = LineIndex(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        index = LineIndex("")
+    return [Problem(text, index.line("keymap", binding_id), True) for binding_id, text in problems]
 
 
 def config_init(paths: Paths) -> int:

@@ -10,11 +10,13 @@ import os
 import re
 import stat
 import tomllib
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tui_chat.config_lines import LineIndex, Problem, in_line_order
 from tui_chat.keymap import parse_keymap
 from tui_chat.keys import (
     KeyCommand,
@@ -54,11 +56,18 @@ REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
 class ConfigError(Exception):
     """A config file that cannot be used, with where and what went wrong."""
 
-    def __init__(self, path: Path, problem: str, line: int | None = None) -> None:
+    def __init__(
+        self, path: Path, problem: str, line: int | None = None, problems: Sequence[Problem] = ()
+    ) -> None:
         self.path = path
         self.problem = problem
         self.line = line
-        super().__init__(f"{_where(path, line)}: {problem}")
+        self.problems = tuple(problems) or (Problem(problem, line),)
+        """Everything found in the file (warnings too), in line order: `config check`
+        lists them all, so one run finds every mistake."""
+        more = sum(1 for p in self.problems if not p.warning) - 1
+        also = f" (and {more} more: `tui-chat config check` lists them)" if more > 0 else ""
+        super().__init__(f"{_where(path, line)}: {problem}{also}")
 
 
 @dataclass(frozen=True)
@@ -394,6 +403,8 @@ class Config:
     """False when the file was missing and built-in defaults are in use."""
     warnings: tuple[str, ...] = ()
     """Problems that do not stop the app (unknown keys, a readable key file)."""
+    problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+    """The same warnings with their lines, in line order (for `tui-chat config check`)."""
     keymap: Mapping[str, str] = field(default_factory=dict)
     """`[keymap]`: binding id → keys ("ctrl+k" or "f7,ctrl+k"), as written (entries with
     bad keys are kept for saving, and warned about; `keymap.usable_keymap` leaves them
@@ -484,7 +495,8 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
 
 
 def parse_config(text: str, path: Path) -> Config:
-    """Validate TOML text as a config; `path` is only used in messages and warnings."""
+    """Validate TOML text as a config; `path` is only used in messages and warnings.
+    Every problem is looked for, not just the first: the ConfigError carries them all."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -497,108 +509,142 @@ def parse_config(text: str, path: Path) -> Config:
     # Names and texts reach the screen: no escape sequences (keys become single lines).
     data = clean_tree(data)
 
-    lines = text.splitlines()
-    warnings: list[str] = []
+    index = LineIndex(text)
+    problems: list[Problem] = []
     for key in data:
         if key not in _TOP_KEYS:
-            where = _where(path, _find_line(lines, key))
-            warnings.append(f"{where}: unknown key '{key}' (ignored)")
+            problems.append(Problem(f"unknown key '{key}' (ignored)", index.line(key), True))
 
     raw_providers = data.get("providers", {})
     if not isinstance(raw_providers, dict):
-        raise ConfigError(path, "'providers' must be a table", _find_line(lines, "providers"))
+        problems.append(Problem("'providers' must be a table", index.line("providers")))
+        raw_providers = {}
     providers: dict[str, ProviderConfig] = {}
-    inline_keys = False
     for name, table in raw_providers.items():
-        provider = _parse_provider(name, table, path, lines, warnings)
-        inline_keys = inline_keys or bool(provider.api_key)
-        providers[name] = provider
-    if not providers:
+        provider = _parse_provider(name, table, index, problems)
+        if provider is not None:
+            providers[name] = provider
+    inline_keys = any(provider.api_key for provider in providers.values())
+    if not raw_providers:
         providers = dict(PRESETS)
+    # A table with a mistake is still a provider the default can name (no second error).
+    names = list(raw_providers) or list(providers)
 
-    default_provider = _string(data, "default_provider", path, lines) or next(iter(providers))
-    if default_provider != DEMO_PROVIDER and default_provider not in providers:
-        raise ConfigError(
-            path,
-            f"default_provider '{default_provider}' is not one of the [providers.*] tables "
-            f"({', '.join(providers)})",
-            _find_line(lines, "default_provider"),
+    default_provider = _string(data, "default_provider", index, problems) or names[0]
+    if default_provider != DEMO_PROVIDER and default_provider not in names:
+        problems.append(
+            Problem(
+                f"default_provider '{default_provider}' is not one of the [providers.*] tables "
+                f"({', '.join(names)})",
+                index.line("default_provider"),
+            )
         )
-    personas = _parse_personas(data.get("personas", {}), path, lines)
+    personas = _parse_personas(data.get("personas", {}), index, problems)
     defaults = _parse_defaults(
         data.get("defaults", {}),
-        _string(data, "system_prompt", path, lines) or "",
+        _string(data, "system_prompt", index, problems) or "",
         personas,
-        path,
-        lines,
-        warnings,
+        index,
+        problems,
     )
     keymap, keymap_problems = parse_keymap(data.get("keymap", {}))
     for binding_id, problem in keymap_problems:
-        line = _find_key_line(lines, ("keymap",), binding_id) if binding_id else None
-        warnings.append(f"{_where(path, line or _find_line(lines, 'keymap'))}: {problem} (ignored)")
+        line = index.line("keymap", *([binding_id] if binding_id else []))
+        problems.append(Problem(f"{problem} (ignored)", line, True))
+    theme = _string(data, "theme", index, problems)
     if inline_keys and _readable_by_others(path):
-        warnings.append(
-            f"{path} holds an API key and can be read by other users: run chmod 600 on it"
+        problems.append(
+            Problem(
+                "this file holds an API key and can be read by other users: run chmod 600 on it",
+                warning=True,
+            )
         )
+    ordered = in_line_order(problems)
+    errors = [problem for problem in ordered if not problem.warning]
+    if errors:
+        raise ConfigError(path, errors[0].text, errors[0].line, ordered)
     return Config(
         path=path,
         default_provider=default_provider,
         providers=providers,
-        theme=_string(data, "theme", path, lines),
+        theme=theme,
         defaults=defaults,
         personas=personas,
         exists=True,
-        warnings=tuple(warnings),
+        warnings=tuple(problem.located(path) for problem in ordered),
+        problems=tuple(ordered),
         keymap=keymap,
     )
+
+
+def _raise_first_error(path: Path, problems: list[Problem]) -> None:
+    """For a table checked on its own (the editor's): the first error, without a line."""
+    for problem in problems:
+        if not problem.warning:
+            raise ConfigError(path, problem.text)
 
 
 def provider_from_table(name: str, table: Mapping[str, Any], path: Path) -> ProviderConfig:
     """Validate one `[providers.NAME]` table given as a dict (as the editor builds it);
     raises ConfigError without a line."""
-    return _parse_provider(name, dict(table), path, [], [])
+    problems: list[Problem] = []
+    provider = _parse_provider(name, dict(table), LineIndex(""), problems)
+    _raise_first_error(path, problems)
+    assert provider is not None
+    return provider
 
 
 def _parse_provider(
-    name: str, table: Any, path: Path, lines: list[str], warnings: list[str]
-) -> ProviderConfig:
+    name: str, table: Any, index: LineIndex, problems: list[Problem]
+) -> ProviderConfig | None:
+    """One provider table; None when it has errors (added to `problems`, each at the line
+    of its key, or of the table when the key is missing)."""
     header = f"[providers.{name}]"
-    line = _find_line(lines, "providers", name)
+    at = partial(index.line, "providers", name)
     if not isinstance(table, dict):
-        raise ConfigError(path, f"{header} must be a table", line)
+        problems.append(Problem(f"{header} must be a table", at()))
+        return None
     if name == DEMO_PROVIDER:
-        raise ConfigError(
-            path, f"'{DEMO_PROVIDER}' is reserved for the built-in offline demo", line
+        problems.append(
+            Problem(f"'{DEMO_PROVIDER}' is reserved for the built-in offline demo", at())
         )
+        return None
+    found: list[Problem] = []
+
+    def fail(key: str, problem: str) -> None:
+        found.append(Problem(f"{header} {problem}", at(key)))
+
     for key in table:
         if key not in _PROVIDER_KEYS:
-            warnings.append(f"{_where(path, line)}: unknown key '{key}' in {header} (ignored)")
+            found.append(Problem(f"unknown key '{key}' in {header} (ignored)", at(key), True))
     base_url = table.get("base_url")
     if not isinstance(base_url, str) or not base_url.strip():
-        raise ConfigError(path, f'{header} needs base_url = "https://..."', line)
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigError(path, f"{header} base_url must start with http:// or https://", line)
+        fail("base_url", 'needs base_url = "https://..."')
+    elif not base_url.startswith(("http://", "https://")):
+        fail("base_url", "base_url must start with http:// or https://")
     dialect = table.get("dialect", "generic")
     if dialect not in DIALECTS:
-        raise ConfigError(
-            path, f"{header} has unknown dialect '{dialect}' (one of: {', '.join(DIALECTS)})", line
-        )
+        fail("dialect", f"has unknown dialect '{dialect}' (one of: {', '.join(DIALECTS)})")
     models = table.get("models", [])
     if not isinstance(models, list) or not all(isinstance(m, str) and m for m in models):
-        raise ConfigError(path, f"{header} models must be a list of model names", line)
+        fail("models", "models must be a list of model names")
     timeout = table.get("timeout", DEFAULT_TIMEOUT)
     if not _is_number(timeout) or timeout <= 0:
-        raise ConfigError(path, f"{header} timeout must be a positive number of seconds", line)
+        fail("timeout", "timeout must be a positive number of seconds")
     extra_body = table.get("extra_body", {})
     if not isinstance(extra_body, dict):
-        raise ConfigError(path, f"{header} extra_body must be a table", line)
+        fail("extra_body", "extra_body must be a table")
     strings = {}
     for key in ("api_key_env", "api_key", "default_model", "label", "embedding_model"):
         value = table.get(key)
         if value is not None and not isinstance(value, str):
-            raise ConfigError(path, f"{header} {key} must be a string", line)
-        strings[key] = single_line(value) if value else None
+            fail(key, f"{key} must be a string")
+        strings[key] = single_line(value) if isinstance(value, str) and value else None
+    key_command = _parse_key_command(table.get("api_key_cmd"), fail)
+    model_settings = _parse_model_settings(name, table.get("model_settings", {}), index, found)
+    problems.extend(found)
+    if any(not problem.warning for problem in found) or not isinstance(base_url, str):
+        return None
     return ProviderConfig(
         name=name,
         base_url=base_url.strip().rstrip("/"),
@@ -606,86 +652,90 @@ def _parse_provider(
         dialect=dialect,
         timeout=float(timeout),
         extra_body=extra_body,
-        api_key_cmd=_parse_key_command(table.get("api_key_cmd"), header, path, line),
-        model_settings=_parse_model_settings(
-            name, table.get("model_settings", {}), path, lines, warnings, line
-        ),
+        api_key_cmd=key_command,
+        model_settings=model_settings,
         **strings,
     )
 
 
-def _parse_key_command(value: Any, header: str, path: Path, line: int | None) -> KeyCommand | None:
+def _parse_key_command(value: Any, fail: Callable[[str, str], None]) -> KeyCommand | None:
     if value is None:
         return None
     if isinstance(value, str) and value.strip():
         return value
     if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
         return tuple(value)
-    raise ConfigError(
-        path,
-        f"{header} api_key_cmd must be a command line (a string) or a list of arguments",
-        line,
-    )
+    fail("api_key_cmd", "api_key_cmd must be a command line (a string) or a list of arguments")
+    return None
 
 
 def _parse_model_settings(
-    name: str,
-    raw: Any,
-    path: Path,
-    lines: list[str],
-    warnings: list[str],
-    provider_line: int | None,
+    name: str, raw: Any, index: LineIndex, problems: list[Problem]
 ) -> dict[str, ModelSettings]:
     if not isinstance(raw, dict):
-        raise ConfigError(
-            path, f"[providers.{name}] model_settings must be a table of models", provider_line
+        problems.append(
+            Problem(
+                f"[providers.{name}] model_settings must be a table of models",
+                index.line("providers", name, "model_settings"),
+            )
         )
+        return {}
     settings: dict[str, ModelSettings] = {}
     for model, table in raw.items():
         header = f'[providers.{name}.model_settings."{model}"]'
-        line = _find_line(lines, "providers", name, "model_settings", model) or provider_line
+        at = partial(index.line, "providers", name, "model_settings", model)
         if not isinstance(table, dict):
-            raise ConfigError(path, f"{header} must be a table", line)
+            problems.append(Problem(f"{header} must be a table", at()))
+            continue
         for key in table:
             if key not in _MODEL_KEYS:
-                warnings.append(f"{_where(path, line)}: unknown key '{key}' in {header} (ignored)")
+                problems.append(
+                    Problem(f"unknown key '{key}' in {header} (ignored)", at(key), True)
+                )
         extra_body = table.get("extra_body", {})
         if not isinstance(extra_body, dict):
-            raise ConfigError(path, f"{header} extra_body must be a table", line)
+            problems.append(Problem(f"{header} extra_body must be a table", at("extra_body")))
         window = table.get("context_window")
         if window is not None and not _is_count(window):
-            raise ConfigError(
-                path, f"{header} context_window must be a positive number of tokens", line
+            problems.append(
+                Problem(
+                    f"{header} context_window must be a positive number of tokens",
+                    at("context_window"),
+                )
             )
-        prices = _parse_prices(table.get("prices"), header, path, line, warnings)
+        prices = _parse_prices(table.get("prices"), header, at("prices"), problems)
         settings[model] = ModelSettings(extra_body=extra_body, context_window=window, prices=prices)
     return settings
 
 
 def _parse_prices(
-    raw: Any, header: str, path: Path, line: int | None, warnings: list[str]
+    raw: Any, header: str, line: int | None, problems: list[Problem]
 ) -> Prices | None:
     if raw is None:
         return None
     example = "prices = { input = 0.8, output = 2.0 } (per million tokens)"
     if not isinstance(raw, dict):
-        raise ConfigError(path, f"{header} prices must be a table: {example}", line)
+        problems.append(Problem(f"{header} prices must be a table: {example}", line))
+        return None
     for key in raw:
         if key not in _PRICE_KEYS:
-            warnings.append(f"{_where(path, line)}: unknown key '{key}' in {header} prices")
+            problems.append(Problem(f"unknown key '{key}' in {header} prices", line, True))
     numbers: dict[str, float | None] = {}
     for key in ("input", "output", "cached_input"):
         value = raw.get(key)
+        numbers[key] = None
         if value is None and key != "cached_input":
-            raise ConfigError(path, f"{header} prices needs {key}: {example}", line)
-        if value is not None and (not _is_number(value) or value < 0):
-            raise ConfigError(
-                path, f"{header} prices {key} must be a number of money per million tokens", line
+            problems.append(Problem(f"{header} prices needs {key}: {example}", line))
+        elif value is not None and (not _is_number(value) or value < 0):
+            problems.append(
+                Problem(f"{header} prices {key} must be a number of money per million tokens", line)
             )
-        numbers[key] = None if value is None else float(value)
+        elif value is not None:
+            numbers[key] = float(value)
     currency = raw.get("currency", "$")
     if not isinstance(currency, str) or not currency.strip() or len(currency) > 8:
-        raise ConfigError(path, f'{header} prices currency must be short text like "$"', line)
+        problems.append(Problem(f'{header} prices currency must be short text like "$"', line))
+        currency = "$"
     return Prices(
         input=numbers["input"] or 0.0,
         output=numbers["output"] or 0.0,
@@ -694,20 +744,22 @@ def _parse_prices(
     )
 
 
-def _parse_personas(raw: Any, path: Path, lines: list[str]) -> dict[str, str]:
+def _parse_personas(raw: Any, index: LineIndex, problems: list[Problem]) -> dict[str, str]:
     if not isinstance(raw, dict):
-        raise ConfigError(
-            path, "'personas' must be a table of name = \"prompt\"", _find_line(lines, "personas")
+        problems.append(
+            Problem("'personas' must be a table of name = \"prompt\"", index.line("personas"))
         )
+        return {}
     personas: dict[str, str] = {}
     for name, text in raw.items():
         if not isinstance(text, str) or not text.strip():
-            raise ConfigError(
-                path,
-                f"[personas] {name} must be the persona's system prompt (a non-empty string)",
-                _find_key_line(lines, ("personas",), name),
+            problems.append(
+                Problem(
+                    f"[personas] {name} must be the persona's system prompt (a non-empty string)",
+                    index.line("personas", name),
+                )
             )
-        personas[name] = text
+        personas[name] = text  # kept, so a default naming it is not a second problem
     return personas
 
 
@@ -716,84 +768,94 @@ def defaults_from_table(
 ) -> SessionDefaults:
     """Validate a `[defaults]` table given as a dict (as the editor builds it); raises
     ConfigError without a line."""
-    return _parse_defaults(dict(table), "", personas, path, [], [])
+    problems: list[Problem] = []
+    defaults = _parse_defaults(dict(table), "", personas, LineIndex(""), problems)
+    _raise_first_error(path, problems)
+    return defaults
 
 
 def _parse_defaults(
     raw: Any,
     top_level_prompt: str,
     personas: Mapping[str, str],
-    path: Path,
-    lines: list[str],
-    warnings: list[str],
+    index: LineIndex,
+    problems: list[Problem],
 ) -> SessionDefaults:
+    """The `[defaults]` table; built-in defaults when it has errors (added to `problems`)."""
     if not isinstance(raw, dict):
-        raise ConfigError(path, "'defaults' must be a table", _find_line(lines, "defaults"))
+        problems.append(Problem("'defaults' must be a table", index.line("defaults")))
+        return SessionDefaults()
+    found: list[Problem] = []
 
-    def line_of(key: str) -> int | None:
-        return _find_key_line(lines, ("defaults",), key)
-
-    def fail(key: str, problem: str) -> ConfigError:
-        return ConfigError(path, f"[defaults] {key} {problem}", line_of(key))
+    def fail(key: str, problem: str) -> None:
+        found.append(Problem(f"[defaults] {key} {problem}", index.line("defaults", key)))
 
     for key in raw:
         if key not in _DEFAULTS_KEYS:
-            where = _where(path, line_of(key))
-            warnings.append(f"{where}: unknown key '{key}' in [defaults] (ignored)")
+            line = index.line("defaults", key)
+            found.append(Problem(f"unknown key '{key}' in [defaults] (ignored)", line, True))
     values: dict[str, Any] = {}
-    text_keys = ("system_prompt", "persona", "reasoning_effort")
+    text_keys: tuple[str, ...] = ("system_prompt", "persona", "reasoning_effort")
     text_keys += ("context_strategy", "summary_model")
     for key in text_keys:
         value = raw.get(key)
         if value is not None and not isinstance(value, str):
-            raise fail(key, "must be a string")
+            fail(key, "must be a string")
+            value = None
         values[key] = value
     system_prompt = values["system_prompt"] or ""
     if system_prompt and top_level_prompt and system_prompt != top_level_prompt:
-        warnings.append(
-            f"{_where(path, _find_line(lines, 'system_prompt'))}: system_prompt is set both at "
-            "the top and in [defaults]; the one in [defaults] is used"
+        found.append(
+            Problem(
+                "system_prompt is set both at the top and in [defaults]; the one in [defaults] "
+                "is used",
+                index.line("system_prompt"),
+                True,
+            )
         )
     system_prompt = system_prompt or top_level_prompt
     persona = values["persona"] or None
     if persona is not None:
         if persona not in personas:
             known = ", ".join(personas) or "none are defined"
-            raise fail("persona", f"'{persona}' is not in [personas] ({known})")
+            fail("persona", f"'{persona}' is not in [personas] ({known})")
         if system_prompt:
-            raise fail("persona", "and system_prompt are both set: keep one of them")
+            fail("persona", "and system_prompt are both set: keep one of them")
     effort = values["reasoning_effort"] or None
     if effort is not None and effort not in REASONING_EFFORTS:
-        raise fail("reasoning_effort", f"must be one of: {', '.join(REASONING_EFFORTS)}")
+        fail("reasoning_effort", f"must be one of: {', '.join(REASONING_EFFORTS)}")
     temperature = raw.get("temperature")
     if temperature is not None and (not _is_number(temperature) or not 0 <= temperature <= 2):
-        raise fail("temperature", "must be a number from 0 to 2")
+        fail("temperature", "must be a number from 0 to 2")
     top_p = raw.get("top_p")
     if top_p is not None and (not _is_number(top_p) or not 0 < top_p <= 1):
-        raise fail("top_p", "must be a number above 0, at most 1")
+        fail("top_p", "must be a number above 0, at most 1")
     for key in ("max_tokens", "thinking_budget"):
         if raw.get(key) is not None and not _is_count(raw[key]):
-            raise fail(key, "must be a positive whole number of tokens")
+            fail(key, "must be a positive whole number of tokens")
     strategy = values["context_strategy"] or None
     if strategy is not None and strategy not in STRATEGIES:
-        raise fail("context_strategy", f"must be one of: {', '.join(STRATEGIES)}")
+        fail("context_strategy", f"must be one of: {', '.join(STRATEGIES)}")
     turns = raw.get("context_turns")
     if turns is not None and ((not _is_count(turns) and turns != 0) or isinstance(turns, bool)):
-        raise fail("context_turns", "must be a whole number, 0 or more")
+        fail("context_turns", "must be a whole number, 0 or more")
     if raw.get("context_budget") is not None and not _is_count(raw["context_budget"]):
-        raise fail("context_budget", "must be a positive whole number of tokens")
+        fail("context_budget", "must be a positive whole number of tokens")
     threshold = raw.get("summary_threshold")
     low, high = SUMMARY_THRESHOLD_RANGE
     if threshold is not None and (not _is_number(threshold) or not low <= threshold <= high):
-        raise fail("summary_threshold", f"must be a fraction of the window, {low} to {high}")
+        fail("summary_threshold", f"must be a fraction of the window, {low} to {high}")
     thinking = raw.get("thinking", "default")
     if isinstance(thinking, bool):  # `thinking = true` reads naturally too
         thinking = "on" if thinking else "off"
     if thinking not in THINKING_MODES:
-        raise fail("thinking", f"must be one of: {', '.join(THINKING_MODES)}")
+        fail("thinking", f"must be one of: {', '.join(THINKING_MODES)}")
     for key in ("json_mode", "context_free", "auto_title"):
         if not isinstance(raw.get(key, False), bool):
-            raise fail(key, "must be true or false")
+            fail(key, "must be true or false")
+    problems.extend(found)
+    if any(not problem.warning for problem in found):
+        return SessionDefaults()
     return SessionDefaults(
         system_prompt=system_prompt,
         persona=persona,
@@ -822,46 +884,14 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def _string(data: dict[str, Any], key: str, path: Path, lines: list[str]) -> str | None:
+def _string(
+    data: dict[str, Any], key: str, index: LineIndex, problems: list[Problem]
+) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
-        raise ConfigError(path, f"'{key}' must be a string", _find_line(lines, key))
+        problems.append(Problem(f"'{key}' must be a string", index.line(key)))
+        return None
     return value
-
-
-def _bare(line: str) -> str:
-    """A line without its comment, quotes and spaces, for finding keys and headers."""
-    return line.split("#", 1)[0].replace('"', "").replace("'", "").replace(" ", "")
-
-
-def _find_line(lines: list[str], *key_path: str) -> int | None:
-    """1-based number of the line that defines `key_path`: a `key = ...` line or a
-    `[table]` header, with or without quotes around the names."""
-    dotted = ".".join(key_path)
-    for number, line in enumerate(lines, start=1):
-        text = _bare(line)
-        if text.startswith("["):
-            header = text.strip("[]")
-            if header == dotted or header.startswith(dotted + "."):
-                return number
-        elif len(key_path) == 1 and (
-            text.startswith(dotted + "=") or text.startswith(dotted + ".")
-        ):
-            return number
-    return None
-
-
-def _find_key_line(lines: list[str], table: tuple[str, ...], key: str) -> int | None:
-    """The line of `key = ...` inside `[table]`; the table's header line when not found."""
-    dotted = ".".join(table)
-    inside = False
-    for number, line in enumerate(lines, start=1):
-        text = _bare(line)
-        if text.startswith("["):
-            inside = text.strip("[]") == dotted
-        elif inside and (text.startswith(key + "=") or text.startswith(key + ".")):
-            return number
-    return _find_line(lines, *table)
 
 
 def _where(path: Path, line: int | None) -> str:

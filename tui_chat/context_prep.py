@@ -21,6 +21,7 @@ from tui_chat.context import (
 )
 from tui_chat.embeddings import EmbeddingFiles, EmbeddingsUnavailable, embed
 from tui_chat.providers import ProviderRegistry
+from tui_chat.sentences import join_sentences
 from tui_chat.session import Session
 from tui_chat.side_requests import SideRequestError, ask_text
 from tui_chat.summary import Summary, active_summary, next_cut, summary_request
@@ -99,7 +100,10 @@ class ContextPreparer:
         try:
             text = await ask_text(provider, model, summary_request(previous, part))
         except SideRequestError as error:
-            notify(f"Could not summarize: {error.problem} Older messages are dropped.", "warning")
+            said = join_sentences(
+                f"Could not summarize: {error.problem}", "Older messages are dropped."
+            )
+            notify(said, "warning")
             return None
         finally:
             self.summarizing.discard(session.id)
@@ -132,7 +136,7 @@ class ContextPreparer:
             )
         known = self.unavailable.get((config.name, model))
         if known:
-            return None, f"Recall: {label}: {known}.{fallback}"
+            return None, join_sentences(f"Recall: {label}: {known}") + fallback
         texts = {m.id: m.content for m in answered_exchanges(session.messages)}
         question = next((m for m in reversed(session.messages) if m.role == "user"), None)
         if question is None or question.id not in texts:
@@ -147,7 +151,7 @@ class ContextPreparer:
             except EmbeddingsUnavailable as error:
                 if error.permanent:
                     self.unavailable[(config.name, model)] = error.problem
-                return None, f"Recall: {label}: {error.problem}.{fallback}"
+                return None, join_sentences(f"Recall: {label}: {error.problem}") + fallback
             for mid, vector in zip(missing, vectors, strict=True):
                 store.add(mid, texts[mid], vector)
             with contextlib.suppress(OSError):  # computed again next time; the request goes on

@@ -19,6 +19,7 @@ from tui_chat.json_files import SHAPE_ERRORS, UnreadableFile, read_json
 from tui_chat.providers.errors import classify, redact
 from tui_chat.providers.events import ProviderError
 from tui_chat.sanitize import one_line
+from tui_chat.sentences import join_sentences
 
 CACHE_VERSION = 1
 # Statuses meaning "this server has no model list" rather than "something is wrong".
@@ -42,7 +43,7 @@ class ModelsError(Exception):
 
     def __init__(self, error: ProviderError) -> None:
         self.error = error
-        super().__init__(f"{error.title}. {error.message}".strip())
+        super().__init__(join_sentences(error.title, error.message))
 
     @property
     def not_listed(self) -> bool:
@@ -186,7 +187,7 @@ def _key_hint(provider: ProviderConfig) -> str:
 
 
 def _say(error: ProviderError) -> str:
-    return f"{error.title}. {error.message}".strip()
+    return join_sentences(error.title, error.message)
 
 
 # -- the cache -----------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from tui_chat.config import Config, Prices
 from tui_chat.session import Message, Session
 
@@ -58,12 +60,21 @@ def currency_of(session: Session, config: Config) -> str:
     return "$"
 
 
+SMALLEST_COST = 0.000001
+"""Below this a cost is shown as "<$0.000001" rather than with ever more zeros."""
+
+
 def format_cost(amount: float, currency: str = "$") -> str:
-    """ "$0.0042", "¥1.27": more digits for small amounts, so a cheap reply is not "0.00"."""
+    """ "$0.0042", "¥0.000031", "¥1.27": small amounts keep two significant digits, so a
+    cheap reply is not "0.0000"."""
     if amount == 0:
         return f"{currency}0"
+    if amount < SMALLEST_COST:
+        return f"<{currency}{SMALLEST_COST:.6f}"
     if amount < 0.01:
-        return f"{currency}{amount:.4f}"
+        # Two significant digits, at least four decimals: 0.0042, 0.00042, 0.000031.
+        decimals = max(4, 1 - math.floor(math.log10(amount)))
+        return f"{currency}{amount:.{decimals}f}"
     if amount < 1:
         return f"{currency}{amount:.3f}"
     return f"{currency}{amount:.2f}"

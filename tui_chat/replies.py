@@ -130,7 +130,7 @@ class LiveReply:
                 waited = time.monotonic() - self.retrying_since
                 return self.retrying.describe(max(0.0, self.retrying.after_seconds - waited))
             return f"waiting… {time.monotonic() - self.sent_at:.1f}s"
-        elapsed = max(0.001, time.monotonic() - self.first_token_at)
+        elapsed = max(0.001, self.base_duration + time.monotonic() - self.first_token_at)
         return (
             f"streaming {elapsed:.1f}s · TTFT {self.message.first_token_seconds:.2f}s"
             f" · ~{self.estimated_tokens / elapsed:.0f} tok/s"
@@ -269,7 +269,10 @@ class ReplyManager:
             live.text_parts.append(reply.content)
             if reply.reasoning:
                 live.reasoning_parts.append(reply.reasoning)
-            live.base_usage, live.base_duration = reply.usage, reply.duration_seconds or 0.0
+            # The figures count the whole reply, not just the part that is still to come.
+            live.base_usage = reply.usage or estimated_usage(reply)
+            live.base_duration = reply.duration_seconds or 0.0
+            live.estimated_tokens = estimated_tokens(reply)
             reply.status, reply.error, reply.finish_reason = "streaming", None, None
         else:
             reply = Message(
@@ -373,6 +376,17 @@ class ReplyManager:
         live.session.touch()
         self.live.pop(live.session.id, None)
         self._post(ReplyEnded(live.session.id, live.message.id, SessionSummary.of(live.session)))
+
+
+def estimated_tokens(reply: Message) -> int:
+    return estimate_tokens(reply.content) + estimate_tokens(reply.reasoning)
+
+
+def estimated_usage(reply: Message) -> Usage | None:
+    """For a reply the provider reported no usage for (stopped by the user): its tokens,
+    estimated, so a continued reply's figures count the part before the continuation."""
+    tokens = estimated_tokens(reply)
+    return Usage(completion_tokens=tokens, total_tokens=tokens) if tokens else None
 
 
 def _add(a: int | None, b: int | None) -> int | None:

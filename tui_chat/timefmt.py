@@ -22,6 +22,23 @@ def relative_time(timestamp: float, now: float | None = None) -> str:
     return time.strftime("%Y-%m-%d", time.localtime(timestamp))
 
 
+def message_time(timestamp: float, now: float | None = None) -> str:
+    """When a message was written, as precisely as needed: "14:05" today, "Mar 5 14:05"
+    earlier this year, "2023-03-05 14:05" before (imported messages are years old)."""
+    now = time.time() if now is None else now
+    when, today = time.localtime(timestamp), time.localtime(now)
+    clock = time.strftime("%H:%M", when)
+    if when.tm_year != today.tm_year:
+        return time.strftime("%Y-%m-%d ", when) + clock
+    if when.tm_yday != today.tm_yday:
+        return f"{MONTHS[when.tm_mon - 1]} {when.tm_mday} {clock}"
+    return clock
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+"""Month names in English whatever the locale, like the rest of the UI."""
+
+
 def short_count(value: int) -> str:
     """1234 -> '1.2k', 1234567 -> '1.2M'."""
     if value < 1000:

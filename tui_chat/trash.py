@@ -7,6 +7,7 @@ each deletion is; nothing else is kept.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -32,6 +33,11 @@ class TrashedSession:
 
     def expires_at(self) -> float:
         return self.deleted_at + KEEP_SECONDS
+
+    def days_left(self, now: float) -> int:
+        """Whole days, counting a started one, until it is removed: 30 right after the
+        delete, 1 on its last day, 0 once it is due."""
+        return max(0, math.ceil((self.expires_at() - now) / 86400))
 
 
 class TrashError(Exception):

@@ -18,6 +18,7 @@ from typing import Any
 from tui_chat.keys import redact_secrets
 from tui_chat.providers.events import ProviderError
 from tui_chat.sanitize import one_line
+from tui_chat.sentences import join_sentences
 
 # Error kinds worth waiting for: the same request can succeed a little later.
 RETRYABLE_KINDS = frozenset({"rate_limit", "busy"})
@@ -226,11 +227,10 @@ def _from_status(
     retry_after = _retry_after(exc)
     title, advice = _words(kind, status, key_hint, model, base_url, retry_after, said)
     hint = hints.get(f"{kind}:{status}") or hints.get(kind)
-    parts = [advice, hint, f"The server said: {said}" if said else ""]
     return ProviderError(
         kind,
         title,
-        " ".join(p for p in parts if p),
+        join_sentences(advice, hint, f"The server said: {said}" if said else ""),
         status,
         retry_after if kind in RETRYABLE_KINDS else None,
         retryable=kind in RETRYABLE_KINDS,
@@ -312,11 +312,12 @@ def _in_band(
         return ProviderError(
             "stream_error",
             "The server reported an error mid-reply",
-            f"{said} Press ctrl+r to try again.".strip(),
+            join_sentences(said, "Press ctrl+r to try again."),
             retryable=retryable,
         )
     title, advice = _words(kind, None, key_hint, model, base_url, None, said)
-    return ProviderError(kind, title, f"{advice} The server said: {said}".strip())
+    said = f"The server said: {said}" if said else ""
+    return ProviderError(kind, title, join_sentences(advice, said))
 
 
 def _redirect(exc: Any, base_url: str) -> ProviderError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui_chat.sentences import join_sentences
 from tui_chat.session import Usage
 from tui_chat.settings import ChatSettings
 
@@ -58,8 +59,10 @@ class Finished:
         return describe_finish_reason(self.finish_reason)
 
 
+CONTINUE_HINT = "Alt+G continues it, "
+"""Left out where there is no answer text to continue (all the tokens went to thinking)."""
 _CUT_OFF = (
-    "Cut off at max tokens. Alt+G continues it, Ctrl+R writes a new reply; a higher Max "
+    f"Cut off at max tokens. {CONTINUE_HINT}Ctrl+R writes a new reply; a higher Max "
     "tokens in the session settings leaves more room."
 )
 # Plain words for finish reasons other than "stop". Providers add their own values (DeepSeek,
@@ -123,7 +126,7 @@ class ProviderError:
     auth, quota, bad requests or context length."""
 
     def one_line(self, provider: str) -> str:
-        return f"{provider}: {self.title}. {self.message}".strip()
+        return f"{provider}: {join_sentences(self.title, self.message)}"
 
 
 @dataclass(frozen=True)

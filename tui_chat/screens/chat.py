@@ -71,6 +71,14 @@ class ChatScreen(
         Binding("escape", "stop", "Stop", id="reply.stop"),
         Binding("ctrl+r", "retry", "Retry", id="reply.retry"),
         Binding("ctrl+t", "toggle_thinking", "Thinking", id="view.thinking"),
+        Binding(
+            "alt+t",
+            "keep_thinking_open",
+            "Keep thinking open",
+            id="view.keep_thinking",
+            show=False,
+            priority=True,  # Alt+T would type a "t" in the prompt
+        ),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar"),
         Binding("ctrl+s", "focus_sessions", "Sessions", id="view.sessions", show=False),
         Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
@@ -444,6 +452,16 @@ class ChatScreen(
             self.notify("This reply has no reasoning to show.")
             return
         thinking.toggle()
+
+    def action_keep_thinking_open(self) -> None:
+        """Keep the thinking pane open after each reply (or fold it again), for this run."""
+        thinking = self.thinking
+        thinking.keep_open = not thinking.keep_open
+        if thinking.keep_open:
+            thinking.set_collapsed(False)
+            self.notify("The thinking pane now stays open after replies.")
+        else:
+            self.notify("The thinking pane folds again when an answer begins.")
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one("#sidebar")

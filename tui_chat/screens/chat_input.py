@@ -19,6 +19,7 @@ from tui_chat.config import DEMO_PROVIDER
 from tui_chat.editor import edit_text, editor_command
 from tui_chat.models import cached_models, models_for
 from tui_chat.sanitize import strip_control
+from tui_chat.sentences import join_sentences
 from tui_chat.slash import SlashCommand
 from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.slash_popup import SlashPopup
@@ -249,7 +250,7 @@ class InputActions:
         prompt.focus()
         if result.text is None:
             self.notify(
-                f"{result.problem} Your text is unchanged.",
+                join_sentences(result.problem, "Your text is unchanged."),
                 title="Editor",
                 severity="warning",
                 timeout=10,

@@ -27,6 +27,7 @@ from textual.widgets import Static
 from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.attachments import AttachmentError, display_name, read_image
+from tui_chat.clipboard import copy_text
 from tui_chat.continuation import can_continue
 from tui_chat.sanitize import one_line
 from tui_chat.session import Message, Session
@@ -567,9 +568,8 @@ class MessageActions:
         if message is None or not message.content:
             screen.notify("There is no message to copy.")
             return
-        screen.app.copy_to_clipboard(message.content)
         what = "reply" if message.role == "assistant" else "message"
-        screen.notify(f"Copied the {what} ({len(message.content)} characters).", timeout=3)
+        copy_text(screen.app, message.content, f"the {what} ({len(message.content)} characters)")
 
     def action_copy_code(self) -> None:
         """Copy a code block of the selected message (or the last reply with code); pressed
@@ -596,14 +596,11 @@ class MessageActions:
         index = (last_index + 1) % len(blocks) if last_id == message.id else 0
         self._code_cycle = (message.id, index)
         language, code = blocks[index]
-        screen.app.copy_to_clipboard(code)
         lines = len(code.splitlines())
         kind = f"{language} " if language else ""
-        screen.notify(
-            f"Copied code block {index + 1}/{len(blocks)} ({kind}{lines} line"
-            f"{'s' if lines != 1 else ''}).",
-            timeout=3,
-        )
+        plural = "s" if lines != 1 else ""
+        said = f"code block {index + 1}/{len(blocks)} ({kind}{lines} line{plural})"
+        copy_text(screen.app, code, said)
         self._mark_code_block(message, index)
 
     def _mark_code_block(self, message: Message, index: int) -> None:

@@ -46,6 +46,7 @@ from tui_chat.config_writer import (
 )
 from tui_chat.models import test_provider
 from tui_chat.screens.confirm import ConfirmScreen
+from tui_chat.sentences import as_sentence, join_sentences
 from tui_chat.settings import SettingError, parse_table, table_text
 from tui_chat.worker_errors import ForwardsWorkerErrors
 
@@ -80,8 +81,8 @@ async def save_config_interactive(
                 app.notify(str(refused), title="Not saved", severity="error")
                 return False
             question = (
-                f"Not saved yet: {refused.problem}.\n\nReplace the file on disk with these "
-                "settings?"
+                as_sentence(f"Not saved yet: {refused.problem}")
+                + "\n\nReplace the file on disk with these settings?"
             )
             if not await app.push_screen_wait(ConfirmScreen(question, "Replace it", "Cancel")):
                 return False
@@ -444,8 +445,10 @@ class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
         banner: list[str] = []
         if self.app.config_error is not None:
             banner.append(
-                f"⚠ The file has a problem: {self.app.config_error}. Fix it in $EDITOR (o), or "
-                "Save to replace it (it is kept as config.toml.bak)."
+                join_sentences(
+                    f"⚠ The file has a problem: {self.app.config_error}",
+                    "Fix it in $EDITOR (o), or Save to replace it (kept as config.toml.bak).",
+                )
             )
         elif not config.exists:
             banner.append("No config file yet: these are the built-in presets. Save writes them.")

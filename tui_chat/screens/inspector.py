@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from tui_chat.clipboard import copy_text
 from tui_chat.context import ContextPlan
 from tui_chat.settings import STRATEGIES, STRATEGY_LABELS
 from tui_chat.widgets.status import context_fill
@@ -83,8 +84,7 @@ class InspectorScreen(ModalScreen[None]):
             self.dismiss(None)
 
     def action_copy(self) -> None:
-        self.app.copy_to_clipboard(self.text)
-        self.notify("The context report was copied.", timeout=3)
+        copy_text(self.app, self.text, "the context report")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,6 +14,7 @@ from textual.suggester import Suggester
 from textual.widgets import Button, Input, Static, TextArea
 
 from tui_chat.attachments import AttachmentError, check_reference, display_name
+from tui_chat.clipboard import copy_text
 
 
 class SelectTextScreen(ModalScreen[None]):
@@ -47,9 +48,8 @@ class SelectTextScreen(ModalScreen[None]):
     def action_copy(self) -> None:
         area = self.query_one(TextArea)
         text = area.selected_text or self.text
-        self.app.copy_to_clipboard(text)
         what = "the selection" if area.selected_text else "the whole message"
-        self.notify(f"Copied {what} ({len(text)} characters).", timeout=3)
+        copy_text(self.app, text, f"{what} ({len(text)} characters)")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -18,6 +18,7 @@ from tui_chat.config import PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.models import ModelsError, cached_models, models_for, refresh_models
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.sanitize import one_line
+from tui_chat.sentences import join_sentences
 from tui_chat.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
@@ -196,8 +197,10 @@ class ModelPickerScreen(ForwardsWorkerErrors, FilterPicker):
                 )
             else:
                 self.set_status(
-                    f"Could not fetch the model list: {error} Showing the models in your config "
-                    "and the last list fetched.",
+                    join_sentences(
+                        f"Could not fetch the model list: {error}",
+                        "Showing the models in your config and the last list fetched.",
+                    ),
                     error=True,
                 )
             return

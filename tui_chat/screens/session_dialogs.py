@@ -120,10 +120,12 @@ class TrashScreen(ModalScreen[str | None]):
     @staticmethod
     def _prompt(item: TrashedSession, now: float) -> Content:
         deleted = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.deleted_at))
-        days_left = max(0, int((item.expires_at() - now) // 86400))
+        days_left = item.days_left(now)
+        gone = f"gone in {days_left} day{'s' if days_left != 1 else ''}"
         detail = (
             f"deleted {deleted} ({relative_time(item.deleted_at, now)}) · "
-            f"{item.message_count} messages · gone in {days_left} days"
+            f"{item.message_count} message{'s' if item.message_count != 1 else ''} · "
+            f"{gone if days_left else 'gone soon'}"
         )
         return Content.assemble(Content.styled(item.title, "bold"), "\n", (detail, "dim"))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -24,9 +23,10 @@ from textual.widgets import Button, Markdown, Static
 from textual.widgets._markdown import MarkdownTable, MarkdownTableCellContents, MarkdownTableContent
 from textual.widgets.markdown import MarkdownBlock
 
-from tui_chat.providers.events import describe_finish_reason
+from tui_chat.continuation import can_continue
+from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
 from tui_chat.session import Message, Session
-from tui_chat.timefmt import short_count
+from tui_chat.timefmt import message_time, short_count
 from tui_chat.widgets.folding import Fold, FollowingScroll, unfold
 from tui_chat.widgets.json_view import reply_markdown
 from tui_chat.widgets.stream_markdown import (
@@ -57,7 +57,7 @@ REVEAL_SECONDS = 2.5
 def reply_meta(message: Message) -> Content:
     """The line above a reply: model, time, tokens, and whether it has reasoning."""
     parts = [message.model or message.provider or "assistant"]
-    parts.append(time.strftime("%H:%M", time.localtime(message.created_at)))
+    parts.append(message_time(message.created_at))
     if message.usage and message.usage.completion_tokens:
         parts.append(f"{short_count(message.usage.completion_tokens)} tokens")
     text = " · ".join(parts)
@@ -71,10 +71,14 @@ def reply_note(message: Message) -> tuple[str, str] | None:
     if message.status == "error":
         return "-error", f"⚠ {message.error or 'The reply failed.'}"
     if message.status == "stopped":
+        if not can_continue(message):  # nothing to continue from
+            return "-stopped", "■ Stopped before any answer arrived. Ctrl+R asks again."
         return "-stopped", "■ Stopped — partial reply. Alt+G continues it, Ctrl+R writes a new one."
     if message.status == "streaming":
         return None
     description = describe_finish_reason(message.finish_reason)
+    if description and not can_continue(message):
+        description = description.replace(CONTINUE_HINT, "")
     if description:
         return "-warning", f"✂ {description} (finish_reason: {message.finish_reason})"
     return None

@@ -20,12 +20,15 @@ if TYPE_CHECKING:
 
 
 def window_text(window: int) -> str:
-    """131072 -> "128k", 128000 -> "128k", 1047576 -> "1M"."""
-    if window >= 1_000_000:
+    """A context window in tokens, in thousands as providers state them: 128000 -> "128k",
+    131072 -> "131k", 8192 -> "8.2k", 600 -> "600", 1047576 -> "1M"."""
+    if window >= 999_500:
         return f"{window / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
-    if window % 1024 == 0:
-        return f"{window // 1024}k"
-    return f"{round(window / 1000)}k"
+    if window >= 9_950:
+        return f"{round(window / 1000)}k"
+    if window >= 1000:
+        return f"{window / 1000:.1f}".rstrip("0").rstrip(".") + "k"
+    return str(window)
 
 
 def context_fill(plan: ContextPlan) -> str:

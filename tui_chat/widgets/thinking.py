@@ -46,6 +46,9 @@ class ThinkingPane(Vertical):
         self.collapsed = False
         self.user_toggled = False
         """True once the user opened or closed the pane for this reply by hand."""
+        self.keep_open = False
+        """The user asked for the reasoning to stay open (not folded when the answer
+        begins or another reply is shown), for this run of the app."""
         self._live_chars = 0
         self.answer_started = False
         """True once the reply's text began: the reasoning is done."""
@@ -77,7 +80,7 @@ class ThinkingPane(Vertical):
             reasoning = message.reasoning if message else ""
             self.display = bool(reasoning)
             await self._body.update(reasoning)
-            self.set_collapsed(True)
+            self.set_collapsed(not self.keep_open)
         self._refresh_title()
         self._scroll.anchor()
 
@@ -124,7 +127,7 @@ class ThinkingPane(Vertical):
         if self.answer_started:
             return
         self.answer_started = True
-        if not self.user_toggled:
+        if not self.user_toggled and not self.keep_open:
             self.set_collapsed(True)
         self._refresh_title()
 
