@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
@@ -66,7 +66,7 @@ class ChatScreen(
 ):
     """Shows one session at a time; the only writer of what the user sends."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "new_session", "New", id="session.new"),
         Binding("escape", "stop", "Stop", id="reply.stop"),
         Binding("ctrl+r", "retry", "Retry", id="reply.retry"),

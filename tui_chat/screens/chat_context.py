@@ -48,10 +48,13 @@ CONTEXT_BINDINGS = [
 class ContextActions:
     """Mixed into ChatScreen (it provides session, prompt, notify, _apply_settings)."""
 
-    BINDINGS = CONTEXT_BINDINGS
+    # (Its bindings are CONTEXT_BINDINGS, listed by ChatScreen: mixins' BINDINGS are not merged.)
 
     app: TuiChatApp
     session: Session | None
+    if TYPE_CHECKING:
+
+        def run_worker(self, work: Any, **kwargs: Any) -> Any: ...
     _send_anyway: bool = False
     _windows_asked: frozenset[tuple[str, str]] = frozenset()
     """(provider, model) pairs whose context window was asked for in this run."""

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 class ConfigFileActions:
     """Config-file actions for TuiChatApp (`self` is the app)."""
 
+    theme: str
+
     def config_banner(self: TuiChatApp) -> str | None:
         """The line the chat screen shows while the config file has a problem."""
         if self.config_error is None:

@@ -251,7 +251,7 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
         self.post_message(self.Selected(self))
 
     @property
-    def body(self) -> Markdown:
+    def body(self) -> ReplyBody:
         return self._body
 
     async def show_text(self, text: str) -> None:
