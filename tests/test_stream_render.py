@@ -240,3 +240,42 @@ async def test_long_code_block_streams_in_frozen_parts_and_ends_whole(
         await app.screen.query_one("#messages").mount(reference)
         await pilot.pause()
         assert rendered(reply.body) == rendered(reference)
+
+
+async def test_streaming_code_block_shows_no_blank_rows_between_its_parts(
+    tmp_path: Path, server
+) -> None:
+    """The labels a streaming code block is split in read as one block: its lines follow
+    each other on screen, with no blank rows where one label ends and the next begins."""
+    import re
+
+    from test_stream_folding import visible_text
+
+    from tui_chat.widgets.stream_markdown import CHUNK_LINES, StreamingFence
+
+    count = 3 * CHUNK_LINES + 3
+    code = "\n".join(f"line_{n} = {n}" for n in range(count))
+    text = f"Here:\n\n```python\n{code}\n"
+    # The fence stays open and the reply live: the block is shown in its streaming parts.
+    server.enqueue(Script(content=text.splitlines(keepends=True), delay=0.01, hold=True))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 100)) as pilot:  # the whole block in view
+        await type_and_send(pilot, "Code please")
+        last = f"line_{count - 1} = {count - 1}"
+        await wait_until(pilot, lambda: last in visible_text(app))
+        screen = visible_text(app).splitlines()
+        fence = app.screen.query_one(StreamingFence)
+        assert len(fence.query("Label.frozen")) >= 2
+        rows = [
+            (row, int(found.group(1)))
+            for row, line in enumerate(screen)
+            if (found := re.search(r"line_(\d+) = ", line))
+        ]
+        first = rows[0][0]
+        assert rows == [(first + n, n) for n in range(count)], screen
+        # One blank row above the code, as in a full render, and below it (with the rows
+        # the last line grows into).
+        assert not screen[first - 1].strip("▕█ ") and "Here:" in screen[first - 3]
+        assert not screen[first + count].strip("▕█ ")
+        await pilot.press("escape")
+        await wait_for_replies(pilot, app)
