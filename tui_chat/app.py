@@ -8,6 +8,7 @@ from functools import partial
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
@@ -28,9 +29,11 @@ from tui_chat.screens.keys import (
     KeyEntry,
     KeysScreen,
     catalogue,
+    claimed_keys,
+    give_way,
     help_sections,
-    keymap_clashes,
     merged_bindings,
+    resolve_keymap,
 )
 from tui_chat.session import Session
 from tui_chat.store import SessionStore
@@ -195,6 +198,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)
         # The title already says what the description says; the tooltip says more.
         said = entry.binding.tooltip
+        keys = keys or "no key"
         help_text = f"{said}  ({keys})" if said else f"Key: {keys}"
         return SystemCommand(
             entry.title, help_text, partial(target.run_action, entry.binding.action)
@@ -224,12 +228,26 @@ class TuiChatApp(ConfigFileActions, App[None]):
             "F1 and config.example.toml list them"
             for binding_id in unknown
         ]
-        entries = catalogue(merged_bindings(ChatScreen), merged_bindings(self), keymap)
-        problems += [f"{self.config.path}: {p}" for p in keymap_clashes(entries, keymap)]
-        self.keymap = keymap
-        self.set_keymap(keymap)
+        resolved = resolve_keymap(defaults, keymap)
+        problems += [f"{self.config.path}: {p}" for p in resolved.problems]
+        self.keymap = resolved.keymap
+        self.claim_keys()
+        self.set_keymap(resolved.keymap)
         for problem in problems:
             self.notify(problem, title="Config", severity="warning", timeout=12, markup=False)
+
+    def claim_keys(self) -> None:
+        """Make the keys the keymap gives run their binding here, on the chat screen and
+        in its prompt, whatever else binds them (see `give_way`)."""
+        from tui_chat.widgets.prompt import PromptInput
+
+        claimed = claimed_keys(self.keymap)
+        nodes: list[DOMNode] = [self]
+        if self.chat_screen is not None:
+            nodes += [self.chat_screen, *self.chat_screen.query(PromptInput)]
+        for node in nodes:
+            give_way(node, claimed)
+        self.refresh_bindings()
 
     def apply_config(self, config: Config) -> None:
         super().apply_config(config)

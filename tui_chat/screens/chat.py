@@ -102,6 +102,7 @@ class ChatScreen(InputActions, MessageActions, SessionActions, ContextActions, L
     # -- start-up --------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        self.app.claim_keys()  # the keymap was applied before the prompt was made
         self.set_interval(30, self.query_one(SessionList).tick)
         summaries, count = self.app.store.index_head()
         if count >= CHECK_LATER_SESSIONS:
