@@ -35,6 +35,8 @@ _DISCONNECT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionAbortedError,
 )
 _POLL_INTERVAL = 0.05
+_HOLD_KEEPALIVE = 1.0
+"""Seconds between the keep-alive comments of a held stream (see Script.hold)."""
 _DONE = b"data: [DONE]\n\n"
 _COMMENT = b": keep-alive\n\n"
 _TERMINATOR = b"0\r\n\r\n"
@@ -89,7 +91,8 @@ class Script:
     # Send headers then nothing until the server stops or the client disconnects.
     hang: bool = False
     # Send the reasoning and content, then nothing more (the reply stays live) until the
-    # server stops or the client disconnects.
+    # server stops or the client disconnects; only keep-alive comments, so a client's read
+    # timeout does not end it.
     hold: bool = False
     # Model name in chunks; default: echo the request's model.
     model: str | None = None
@@ -496,7 +499,10 @@ class _Handler(BaseHTTPRequestHandler):
             if not emit(chunk({"content": text})):
                 return
         if script.hold:
-            self._pause(math.inf)
+            # Keep-alive comments meanwhile (providers send them while a model thinks), so
+            # the client's read timeout never ends a held reply, however slow the machine.
+            while self._pause(_HOLD_KEEPALIVE) and self._send(_frame(_COMMENT)):
+                pass
             self.close_connection = True
             return
         if cut == n_content:
