@@ -15,6 +15,7 @@ from app_harness import (
     wait_until,
 )
 from sse_server import Script
+from textual.command import CommandList, CommandPalette
 
 from tui_chat.screens.confirm import ConfirmScreen
 from tui_chat.widgets.messages import AssistantMessage, UserMessage
@@ -344,9 +345,24 @@ async def test_command_palette_runs_chat_commands(tmp_path: Path, server) -> Non
         await wait_for_replies(pilot, app)
         assert app.screen.query(UserMessage)
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        palette = app.screen
         await pilot.press(*"session: new")
-        await pilot.pause(0.3)
+
+        def found() -> bool:
+            """The search for what was typed has ended with session: New first."""
+            searching = any(
+                w.group == palette._GATHER_COMMANDS_GROUP and not w.is_finished
+                for w in app.workers
+            )
+            hits = palette.query_one(CommandList)
+            return (
+                not searching
+                and hits.option_count > 0
+                and str(hits.get_option_at_index(0).prompt).startswith("session: New")
+            )
+
+        await wait_until(pilot, found)
         await pilot.press("enter")
         await wait_until(pilot, lambda: not app.screen.query(UserMessage))
         assert app.screen.session is not None and not app.screen.session.messages
