@@ -60,8 +60,11 @@ class ModelLists:
         self._fetches: dict[tuple[str, str], Worker[str | None]] = {}
 
     def listed(self, provider: ProviderConfig) -> ModelList | None:
-        """The provider's own list: fetched this run, else cached, else None."""
-        return self._fetched.get(_key(provider)) or cached_models(self.cache_file, provider)
+        """The provider's own list, the newer of the one fetched here and the cached one
+        (F3 caches a fresh list each time); None when there is neither."""
+        lists = [self._fetched.get(_key(provider)), cached_models(self.cache_file, provider)]
+        found = [listed for listed in lists if listed is not None]
+        return max(found, key=lambda listed: listed.fetched_at) if found else None
 
     def known(self, provider: ProviderConfig) -> tuple[str, ...]:
         """The config's models first, then the rest of the provider's list."""
