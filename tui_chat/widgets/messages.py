@@ -510,13 +510,12 @@ class MessageView(FollowingScroll):
         super().release_anchor()
         for child in self.children:
             if isinstance(child, AssistantMessage) and child.has_pending_blocks:
-                # The method, not a coroutine: one replaced before it starts is never made.
-                self.run_worker(child.show_pending, group=f"pending-{id(child)}", exclusive=True)
+                self.run_worker(child.show_pending(), group=f"pending-{id(child)}", exclusive=True)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
         if new <= 0 < old and self._first_shown and not self._earlier_lock.locked():
-            self.run_worker(self.show_earlier, exclusive=True, group="earlier")
+            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
 
     async def reveal(self, message_id: str) -> Widget | None:
         """Scroll to a message of the shown session (mounting earlier pages as needed) and
@@ -596,7 +595,7 @@ class MessageView(FollowingScroll):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "earlier":
             event.stop()
-            self.run_worker(self.show_earlier, exclusive=True, group="earlier")
+            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
 
 
 def estimated_rows(message: Message, width: int) -> int:
