@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sse_server import FakeOpenAIServer
+from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 
 from tui_chat.app import TuiChatApp
@@ -40,11 +42,17 @@ def make_app(
     return build_app(config, tmp_path / "data", environ=environ or {}, demo_delay=0.0)
 
 
+TIMEOUT_SCALE = 3
+"""Timeouts only say when to give up on a condition: on a loaded machine (two cores, a
+full suite, other work) they are this many times what the test asks for."""
+
+
 async def wait_until(
     pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 10.0
 ) -> None:
-    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    """Let the app run until `condition()` holds; fail after `timeout` seconds (scaled by
+    TIMEOUT_SCALE)."""
+    deadline = time.monotonic() + timeout * TIMEOUT_SCALE
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
@@ -52,17 +60,31 @@ async def wait_until(
 
 
 async def wait_for_replies(pilot: Pilot[Any], app: TuiChatApp, timeout: float = 10.0) -> None:
-    """Wait until no reply is streaming, every reply has settled (blocks deferred while
-    streaming are mounted) and the screen has caught up."""
+    """Wait until no reply is streaming, the chat screen has handled the end of each
+    (`ReplyEnded`, posted as a reply leaves `app.replies.live`), every reply has settled
+    (blocks deferred while streaming are mounted, the view unfolded) and the screen has
+    caught up."""
     from tui_chat.widgets.messages import AssistantMessage
 
-    def done() -> bool:
-        if app.replies.live:
-            return False
-        return not any(reply.settling for reply in app.screen.query(AssistantMessage))
+    def settled() -> bool:
+        return not app.replies.live and not any(
+            reply.settling or reply.is_streaming
+            for reply in app.chat_screen.query(AssistantMessage)
+        )
 
-    await wait_until(pilot, done, timeout)
-    await pilot.pause(0.05)
+    await wait_until(pilot, lambda: not app.replies.live, timeout)
+    if app.chat_screen is not None:
+        await handled(app.chat_screen)  # the ReplyEnded messages: settling starts there
+        await wait_until(pilot, settled, timeout)
+    await pilot.pause()
+
+
+async def handled(node: MessagePump) -> None:
+    """Wait until `node` has handled every message posted to it before this call (it
+    handles them one at a time, in order)."""
+    done = asyncio.Event()
+    if node.call_later(done.set):
+        await done.wait()
 
 
 async def type_and_send(pilot: Pilot[Any], text: str) -> None:

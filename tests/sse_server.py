@@ -35,6 +35,8 @@ _DISCONNECT_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionAbortedError,
 )
 _POLL_INTERVAL = 0.05
+_HOLD_KEEPALIVE = 1.0
+"""Seconds between the keep-alive comments of a held stream (see Script.hold)."""
 _DONE = b"data: [DONE]\n\n"
 _COMMENT = b": keep-alive\n\n"
 _MALFORMED = b'data: {"choices": [{"delta": {"content": "oops\n\n'
@@ -90,8 +92,14 @@ class Script:
     # Send headers then nothing until the server stops or the client disconnects.
     hang: bool = False
     # Send the reasoning and content, then nothing more (the reply stays live) until the
-    # server stops or the client disconnects.
+    # server stops or the client disconnects; only keep-alive comments, so a client's read
+    # timeout does not end it.
     hold: bool = False
+    # Set: after `gate_after` content chunks, wait (sending keep-alive comments) until the
+    # test sets this event, then send the rest. A test reads a reply that is surely
+    # still streaming, whatever the speed of the machine.
+    gate: threading.Event | None = None
+    gate_after: int = 0
     # Model name in chunks; default: echo the request's model.
     model: str | None = None
     # Interleave SSE comment lines ": keep-alive" between chunks.
@@ -250,6 +258,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         if not self.owner._stopping.is_set():
             self.owner._disconnected.set()
+
+    def _keep_alive(self, until: threading.Event | None) -> bool:
+        """Send keep-alive comments (providers send them while a model thinks), so the
+        client's read timeout never ends the stream, until `until` is set (None: never).
+        False if the client left or the server stops."""
+        sent = time.monotonic()
+        while until is None or not until.is_set():
+            if not self._pause(_POLL_INTERVAL):
+                return False
+            if time.monotonic() - sent >= _HOLD_KEEPALIVE:
+                if not self._send(_frame(_COMMENT)):
+                    return False
+                sent = time.monotonic()
+        return True
 
     def _pause(self, seconds: float) -> bool:
         """Wait up to ``seconds`` (inf = forever); False if the client left or server stops."""
@@ -524,10 +546,13 @@ class _Handler(BaseHTTPRequestHandler):
                 break
             if index == script.malformed_after and not emit(_frame(_MALFORMED)):
                 return
+            gated = script.gate is not None and index == script.gate_after
+            if gated and not self._keep_alive(script.gate):
+                return
             if not emit(chunk({"content": text})):
                 return
         if script.hold:
-            self._pause(math.inf)
+            self._keep_alive(None)
             self.close_connection = True
             return
         if cut == n_content:

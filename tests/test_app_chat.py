@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 from app_harness import (
@@ -15,6 +16,7 @@ from app_harness import (
     wait_until,
 )
 from sse_server import Script
+from textual.command import CommandList, CommandPalette
 
 from tui_chat.screens.confirm import ConfirmScreen
 from tui_chat.widgets.messages import AssistantMessage, UserMessage
@@ -120,11 +122,13 @@ async def test_system_prompt_is_sent_first(tmp_path: Path, server) -> None:
 
 
 async def test_escape_stops_and_keeps_partial_reply(tmp_path: Path, server) -> None:
-    server.enqueue(Script(content=[f"word{i} " for i in range(400)], delay=0.02))
+    # Ten words, then nothing (the gate stays shut) until Esc, however slow the machine.
+    words = [f"word{i} " for i in range(400)]
+    server.enqueue(Script(content=words, gate=threading.Event(), gate_after=10))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
         await type_and_send(pilot, "Tell me a long story")
-        await wait_until(pilot, lambda: "word3" in screen_text(app))
+        await wait_until(pilot, lambda: "word9" in screen_text(app))
         await pilot.press("escape")
         await wait_for_replies(pilot, app)
         assert server.wait_disconnected(timeout=3)
@@ -133,7 +137,7 @@ async def test_escape_stops_and_keeps_partial_reply(tmp_path: Path, server) -> N
     reply = read_only_session(tmp_path)["messages"][1]
     assert reply["status"] == "stopped"
     assert reply["content"].startswith("word0 word1 word2 word3")
-    assert "word399" not in reply["content"]
+    assert "word10" not in reply["content"]
 
 
 async def test_user_message_saved_before_request(tmp_path: Path, server) -> None:
@@ -162,7 +166,8 @@ async def test_enter_sends_and_ctrl_j_inserts_newline(tmp_path: Path, server) ->
 
 
 async def test_reply_keeps_streaming_in_background_session(tmp_path: Path, server) -> None:
-    server.enqueue(Script(content=[f"part{i} " for i in range(150)], delay=0.03))
+    gate = threading.Event()  # the reply streams on only once the test has looked
+    server.enqueue(Script(content=[f"part{i} " for i in range(150)], gate=gate, gate_after=10))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
         await type_and_send(pilot, "Background question")
@@ -171,6 +176,7 @@ async def test_reply_keeps_streaming_in_background_session(tmp_path: Path, serve
         sidebar = app.screen.query_one(SessionList)
         assert sidebar.live_ids == {sidebar.items[0].id}
         assert "part2" not in screen_text(app)
+        gate.set()
         await wait_for_replies(pilot, app, timeout=20)
         assert sidebar.live_ids == set()
         # Back to it: the whole reply is there.
@@ -185,7 +191,8 @@ async def test_reply_keeps_streaming_in_background_session(tmp_path: Path, serve
 
 async def test_switching_back_to_a_streaming_session_follows_it(tmp_path: Path, server) -> None:
     server.enqueue(Script(content=["Done before."]))
-    server.enqueue(Script(content=[f"tok{i} " for i in range(150)], delay=0.03))
+    gate = threading.Event()  # still streaming when the test switches back
+    server.enqueue(Script(content=[f"tok{i} " for i in range(150)], gate=gate, gate_after=10))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
         await type_and_send(pilot, "Old session")
@@ -199,13 +206,15 @@ async def test_switching_back_to_a_streaming_session_follows_it(tmp_path: Path, 
         await app.screen.open_session(old_id)
         assert "Done before." in screen_text(app)
         await app.screen.open_session(new_id)
+        assert app.replies.live and "tok3" in screen_text(app)
+        gate.set()
         await wait_for_replies(pilot, app, timeout=20)
         assert "tok149" in screen_text(app)
         assert "tok0 tok1" in screen_text(app)
 
 
 async def test_quit_while_streaming_asks_and_saves_partial(tmp_path: Path, server) -> None:
-    server.enqueue(Script(content=[f"w{i} " for i in range(500)], delay=0.02))
+    server.enqueue(Script(content=[f"w{i} " for i in range(10)], hold=True))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
         await type_and_send(pilot, "Long one")
@@ -344,9 +353,24 @@ async def test_command_palette_runs_chat_commands(tmp_path: Path, server) -> Non
         await wait_for_replies(pilot, app)
         assert app.screen.query(UserMessage)
         await pilot.press("ctrl+p")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        palette = app.screen
         await pilot.press(*"session: new")
-        await pilot.pause(0.3)
+
+        def found() -> bool:
+            """The search for what was typed has ended with session: New first."""
+            searching = any(
+                w.group == palette._GATHER_COMMANDS_GROUP and not w.is_finished
+                for w in app.workers
+            )
+            hits = palette.query_one(CommandList)
+            return (
+                not searching
+                and hits.option_count > 0
+                and str(hits.get_option_at_index(0).prompt).startswith("session: New")
+            )
+
+        await wait_until(pilot, found)
         await pilot.press("enter")
         await wait_until(pilot, lambda: not app.screen.query(UserMessage))
         assert app.screen.session is not None and not app.screen.session.messages

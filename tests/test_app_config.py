@@ -142,9 +142,9 @@ async def test_config_editor_round_trips_three_providers(tmp_path: Path, server)
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "written by hand" in str(app.screen.query_one("#question", Static).render())
         await pilot.press("y")
-        await wait_until(pilot, lambda: path.read_bytes() != original)
-        await pilot.pause()
-        assert not editor.dirty
+        # Written in a thread, then taken in: done once the editor has no unsaved edits.
+        await wait_until(pilot, lambda: not editor.dirty)
+        assert path.read_bytes() != original
         assert app.config.default_provider == "third"
         assert app.registry.config is app.config
         assert any("Saved" in n and "config.toml.bak" in n for n in notices(app))

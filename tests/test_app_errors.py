@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 import pytest
 from app_harness import (
+    handled,
     make_app,
     read_only_session,
     screen_text,
@@ -16,7 +18,9 @@ from app_harness import (
     write_config,
 )
 from sse_server import FakeOpenAIServer, Script
+from textual.widget import Widget
 
+from tui_chat.session import Message
 from tui_chat.widgets.prompt import PromptInput
 from tui_chat.widgets.session_list import SessionList
 
@@ -103,6 +107,39 @@ async def test_retry_after_error_replaces_failed_reply(tmp_path: Path, server) -
         ("assistant", "It worked."),
     ]
     assert server.requests[-1]["json"]["messages"] == [{"role": "user", "content": "Try me"}]
+
+
+async def test_a_reply_that_ends_before_it_is_followed_ends_on_screen(
+    tmp_path: Path, server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+R runs outside the chat screen's message loop, so a quick reply can end while
+    its widget is still being mounted, before the screen follows it. It ends on screen
+    all the same (it stayed "streaming", the status line counting, the pump running)."""
+    from tui_chat.widgets.messages import AssistantMessage, MessageView
+
+    server.enqueue(Script(status=500, error_body="boom"), Script(content=["It worked."]))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await type_and_send(pilot, "Try me")
+        await wait_for_replies(pilot, app)
+        add_message = MessageView.add_message
+
+        async def slow_mount(view: MessageView, message: Message) -> Widget:
+            widget = await add_message(view, message)
+            while app.replies.live:  # the reply ends, and the screen hears of it, first
+                await asyncio.sleep(0.01)
+            await handled(app.screen)
+            return widget
+
+        monkeypatch.setattr(MessageView, "add_message", slow_mount)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: len(server.requests) == 2 and not app.replies.live)
+        await handled(app.screen)
+        reply = app.screen.query(AssistantMessage).last()
+        assert reply.message.content == "It worked."
+        await wait_until(pilot, lambda: not reply.is_streaming)
+        assert "streaming" not in str(app.screen.query_one("#status").render())
+        assert app.screen._live is None and app.screen._pump_timer is None
 
 
 async def test_unreachable_server(tmp_path: Path) -> None:
@@ -230,7 +267,8 @@ async def test_unwritable_data_dir_keeps_text_in_prompt(tmp_path: Path, server) 
 
 
 async def test_partial_reply_is_checkpointed_while_streaming(tmp_path: Path, server) -> None:
-    server.enqueue(Script(content=[f"c{i} " for i in range(400)], delay=0.01))
+    # Then held: still streaming when the test reads the checkpoint.
+    server.enqueue(Script(content=[f"c{i} " for i in range(400)], delay=0.01, hold=True))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(120, 35)) as pilot:
         await type_and_send(pilot, "Checkpoint me")

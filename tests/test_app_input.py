@@ -15,6 +15,7 @@ from app_harness import (
     session_files,
     type_and_send,
     wait_for_replies,
+    wait_until,
     write_config,
 )
 from textual.widgets import DataTable
@@ -149,7 +150,8 @@ async def test_model_think_and_system_commands_change_the_session_on_disk(
         await wait_for_replies(pilot, app)
         await run_command(pilot, "/model other-model")
         assert prompt_of(app).text == ""
-        assert any("not among the models known" in n for n in notices(app))
+        # Said once the provider's list has been fetched (in a worker).
+        await wait_until(pilot, lambda: any("not among the models" in n for n in notices(app)))
         await run_command(pilot, "/think off")
         await run_command(pilot, "/system Answer in one word.")
         data = read_only_session(tmp_path)
@@ -178,6 +180,7 @@ async def test_model_command_with_a_known_model_says_nothing_more(tmp_path: Path
     async with app.run_test(size=(100, 30)) as pilot:
         await run_command(pilot, "/model big")
         assert app.screen.session.model == "big"
+        await wait_until(pilot, lambda: not any(w.name == "check model" for w in app.workers))
         assert not any("not among" in n for n in notices(app))
         await run_command(pilot, "/provider nowhere")
         assert any("No provider called 'nowhere'" in n for n in notices(app))
@@ -235,8 +238,13 @@ async def test_completion_list_opens_on_slash_and_completes(tmp_path: Path, serv
         await pilot.pause()
         assert prompt.text == "/model "
         assert prompt.has_focus
-        # Then the values the argument can take: here the provider's models.
-        assert popup.display and [c.text for c in popup.choices] == ["/model test-model"]
+        # Then the values the argument can take: here the provider's models (those in
+        # the config, then those it lists, once fetched).
+        assert popup.display
+        await wait_until(
+            pilot,
+            lambda: [c.usage for c in popup.choices] == ["test-model", "gpt-4o", "gpt-4o-mini"],
+        )
         await pilot.press("escape")
         await pilot.pause()
         assert not popup.display and prompt.text == "/model "

@@ -31,6 +31,11 @@ from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
 SIZE = (120, 35)
 
 
+def said(app) -> str:
+    """Every notification so far, one a line."""
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
@@ -83,8 +88,8 @@ async def test_delete_goes_to_trash_and_restores(tmp_path: Path, server) -> None
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "Gamma talk" in str(app.screen.query_one("#question").render())
         await pilot.press("y")
-        await wait_until(pilot, lambda: not session_file(tmp_path, "cccccccccccc").exists())
-        await pilot.pause()
+        await wait_until(pilot, lambda: "Moved “Gamma talk” to the trash" in said(app))  # done
+        assert not session_file(tmp_path, "cccccccccccc").exists()
         assert trash_file(tmp_path, "cccccccccccc").exists()
         assert titles(app) == ["Beta talk", "Alpha talk"]
         assert app.screen.session.id == "bbbbbbbbbbbb"  # the next one is shown
@@ -98,8 +103,9 @@ async def test_delete_goes_to_trash_and_restores(tmp_path: Path, server) -> None
         assert "Gamma talk" in str(listed.get_option_at_index(0).prompt)
         assert "deleted " in str(listed.get_option_at_index(0).prompt)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: session_file(tmp_path, "cccccccccccc").exists())
-        await wait_until(pilot, lambda: app.screen.session.id == "cccccccccccc")
+        await wait_until(pilot, lambda: "Restored “Gamma talk”." in said(app))  # done
+        assert session_file(tmp_path, "cccccccccccc").exists()
+        assert app.screen.session.id == "cccccccccccc"
         assert not trash_file(tmp_path, "cccccccccccc").exists()
         assert "Gamma talk" in titles(app)
         assert "hello gamma" in screen_text(app)
@@ -230,9 +236,12 @@ async def test_search_finds_chinese_in_another_session_and_opens_at_it(
         await wait_until(pilot, lambda: bool(view.query(".-found")))
         found = view.query(".-found").first()
         assert found.message.id == "longlonglong-m3"  # an early message, loaded on demand
-        await pilot.pause(0.1)
-        assert found.region.y >= view.region.y  # scrolled into view
-        assert found.region.y < view.region.bottom
+        # Scrolled into view once laid out.
+        await wait_until(
+            pilot,
+            lambda: found.region.area > 0
+            and view.region.y <= found.region.y < view.region.bottom,
+        )
         # Esc in the search box clears the search and brings the list back.
         await pilot.press("alt+s", "escape")
         assert box.value == ""

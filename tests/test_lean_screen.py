@@ -47,11 +47,11 @@ async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
     """A widget that grows is laid out once: setting the resized widgets' virtual sizes
     does not ask for a second layout (Textual's own screen lays out twice)."""
     app = make_app(tmp_path, None)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24)):
         screen = app.screen
         note = Static("one line")
         await screen.query_one("#messages").mount(note)
-        await pilot.pause()
+        await screen.wait_for_refresh()  # laid out and painted with it
         reflows = 0
         reflow = screen._compositor.reflow
 
@@ -62,8 +62,8 @@ async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
 
         screen._compositor.reflow = counted
         note.update("one\ntwo\nthree")
-        for _ in range(5):
-            await pilot.pause()
+        # Once nothing is left to lay out or paint: a second layout would have run by then.
+        await screen.wait_for_refresh()
         assert note.size.height == 3
         assert reflows == 1
         assert vars(Widget)["virtual_size"]._repaint  # as Textual has it, outside a layout

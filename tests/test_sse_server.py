@@ -327,11 +327,13 @@ def test_stop_is_prompt_with_hanging_stream() -> None:
     srv = FakeOpenAIServer().start()
     srv.enqueue(Script(hang=True))
     result: dict[str, Any] = {}
+    streaming = threading.Event()
 
     def run() -> None:
         async def go() -> None:
             cli = openai.AsyncOpenAI(base_url=srv.base_url, api_key="test", max_retries=0)
             stream = await _stream(cli)
+            streaming.set()  # the headers came: the client waits for the body
             try:
                 async for _ in stream:
                     pass
@@ -343,8 +345,7 @@ def test_stop_is_prompt_with_hanging_stream() -> None:
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    srv.wait_for_requests(1)
-    time.sleep(0.1)
+    assert streaming.wait(5)
     started = time.monotonic()
     srv.stop()
     assert time.monotonic() - started < 1.5

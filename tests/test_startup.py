@@ -105,17 +105,26 @@ async def test_footer_is_rebuilt_only_when_its_keys_change(
 ) -> None:
     app = make_app(tmp_path, server)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_until(pilot, lambda: len(footer_keys(app)) > 0)
-        await pilot.pause(0.1)
+        footer = app.screen.query_one(ChatFooter)
+
+        def settled() -> bool:
+            """The footer has checked the last change of bindings, and shows its keys."""
+            return (
+                not footer._check_pending
+                and footer._shown == footer._keys_to_show()
+                and all(key.is_mounted for key in footer_keys(app))
+            )
+
+        await wait_until(pilot, lambda: len(footer_keys(app)) > 0 and settled())
         before = footer_keys(app)
         shown = [(k.key, k.description) for k in before]
         assert ("ctrl+n", "New") in shown and ("ctrl+q", "Quit") in shown
         # Focus moves (each one tells the footer that bindings were updated): same keys,
         # so the same widgets.
         await pilot.press("ctrl+s")
-        await pilot.pause(0.1)
+        await wait_until(pilot, settled)
         app.screen.prompt.focus()
-        await pilot.pause(0.1)
+        await wait_until(pilot, settled)
         assert footer_keys(app) == before
         # A key that changes (the keymap) is shown at once.
         app.set_keymap({"session.new": "ctrl+o"})

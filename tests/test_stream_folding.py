@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
+from app_harness import (
+    handled,
+    make_app,
+    screen_text,
+    type_and_send,
+    wait_for_replies,
+    wait_until,
+)
 from sse_server import Script
 from test_stream_render import chunk, rendered
 from textual.containers import Horizontal
@@ -56,10 +63,11 @@ async def test_folding_keeps_the_screen_and_the_scroll(tmp_path: Path, server) -
         assert view.is_following
         assert not any(widget.display for widget in folded(reply))
         app.screen._pause_pump()  # nothing new arrives, and nothing folds again meanwhile
-        await pilot.pause(0.2)
+        await handled(app.screen)  # a frame under way has ended
+        await app.screen.wait_for_refresh()  # and is on screen
         folded_screen, folded_height = visible_text(app), view.virtual_size.height
         view.unfold_all()
-        await pilot.pause(0.2)
+        await app.screen.wait_for_refresh()
         assert not folded(reply)
         assert view.virtual_size.height == folded_height
         assert visible_text(app) == folded_screen
@@ -67,17 +75,15 @@ async def test_folding_keeps_the_screen_and_the_scroll(tmp_path: Path, server) -
         await wait_until(pilot, lambda: len(folded(reply)) > 20, 5)
         # Scrolling up (which releases the anchor) never shows a folded gap.
         view.scroll_home(animate=False, immediate=True)
-        await pilot.pause(0.1)
+        await app.screen.wait_for_refresh()
         assert not folded(reply)
         assert "Part 0" in screen_text(app)
         await pilot.press("escape")
         await wait_for_replies(pilot, app, 5)
-        await pilot.pause(0.2)
         assert reply.body.source == text
         assert not any(isinstance(child, Fold) and child.display for child in reply.body.children)
         reference = Markdown(text)
-        await view.mount(reference)
-        await pilot.pause(0.2)
+        await view.mount(reference)  # rendered once mounted
         assert rendered(reply.body) == rendered(reference)
 
 
@@ -94,11 +100,9 @@ async def test_lists_grow_in_place(tmp_path: Path, server) -> None:
         await wait_until(pilot, lambda: len(first.children) >= 5, 10)
         assert first.is_attached  # still the same widget, rows added to it
         await wait_for_replies(pilot, app, 15)
-        await pilot.pause(0.2)
         reply = app.screen.query(AssistantMessage).last()
         reference = Markdown(text)
-        await app.screen.view.mount(reference)
-        await pilot.pause(0.2)
+        await app.screen.view.mount(reference)  # rendered once mounted
         assert rendered(reply.body) == rendered(reference)
         assert not app.screen.query(StreamingBulletList)
 
@@ -117,7 +121,6 @@ async def test_nothing_stays_folded_once_replies_end(tmp_path: Path, server) -> 
         # Blocks deferred while streaming are mounted, and the view unfolded, once the
         # replies have settled.
         await wait_for_replies(pilot, app, 30)
-        await pilot.pause(0.2)
         messages = list(app.screen.query(".message"))
         assert len(messages) == 6
         assert all(message.display for message in messages)
@@ -167,13 +170,11 @@ async def test_long_lists_and_tables_stream_built_from_their_end(
         await type_and_send(pilot, "points please")
         await wait_until(pilot, lambda: len(server.requests) > 1, 5)
         await wait_for_replies(pilot, app, 30)
-        await pilot.pause(0.2)
         assert trimmed["bullet_list_open"] >= TRIM_MIN and trimmed["table_open"] >= TRIM_MIN
         for reply, text in zip(app.screen.query(AssistantMessage), (numbered, rest), strict=True):
             assert reply.body.source.rstrip() == text.rstrip()
             assert not any(fold.display for fold in reply.body.query(Fold))
             reference = Markdown(reply.body.source)
-            await app.screen.view.mount(reference)
-            await pilot.pause(0.2)
+            await app.screen.view.mount(reference)  # rendered once mounted
             assert rendered(reply.body) == rendered(reference)
             await reference.remove()

@@ -205,11 +205,12 @@ async def test_code_block_and_find_reach_blocks_still_settling(tmp_path: Path, s
         await pilot.press("alt+c")
         assert app.clipboard == "print('first block')\n"
         await wait_for_replies(pilot, app)
-        await pilot.pause()
+        # Marked once the block is mounted (a worker waits for the settling to end).
+        await wait_until(pilot, lambda: bool(app.screen.query(".-code-selected")))
         fence = app.screen.query_one(".-code-selected")
         assert "first block" in str(fence.query_one("#code-content").render())
         await pilot.press("ctrl+f", *"findme")
-        await pilot.pause()
+        await wait_until(pilot, lambda: bool(app.screen.query(".-find-block")))
         assert "FINDME" in str(app.screen.query_one(".-find-block").render())
 
 
@@ -223,20 +224,66 @@ async def test_long_code_block_streams_in_frozen_parts_and_ends_whole(
     from tui_chat.widgets.stream_markdown import CHUNK_LINES, StreamingFence
 
     code = "\n".join(f"value_{n} = compute({n}, 'text')  # {n}" for n in range(5 * CHUNK_LINES))
-    text = f"Here:\n\n```python\n{code}\n```\n\nDone.\n"
-    lines = text.splitlines(keepends=True)
-    server.enqueue(Script(content=lines, delay=0.03))
+    text = f"Here:\n\n```python\n{code}\n"
+    # All of it arrives, then the reply stays live (the block still streaming) until Esc.
+    server.enqueue(Script(content=text.splitlines(keepends=True), delay=0.01, hold=True))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
         await type_and_send(pilot, "Code please")
-        await wait_until(pilot, lambda: bool(app.screen.query("StreamingFence Label.frozen")))
-        fence = app.screen.query_one(StreamingFence)
-        shown = [str(label.render()) for label in fence.query(Label)]
-        assert len(shown) >= 2 and code.startswith("\n".join(shown))
+
+        def labels() -> list[str]:
+            return [str(label.render()) for label in app.screen.query("StreamingFence Label")]
+
+        # Read once every line is shown: a block read in the middle of an append can show
+        # a part both frozen and in the tail.
+        await wait_until(pilot, lambda: "\n".join(labels()) == code)
+        assert len(labels()) >= 2 and app.screen.query("StreamingFence Label.frozen")
+        await pilot.press("escape")  # stop: keep what arrived
         await wait_for_replies(pilot, app)
+        fence = app.screen.query_one(StreamingFence)
         assert len(fence.query(Label)) == 1
         reply = app.screen.query_one(AssistantMessage)
+        assert reply.body.source == text
         reference = Markdown(text)
         await app.screen.query_one("#messages").mount(reference)
         await pilot.pause()
         assert rendered(reply.body) == rendered(reference)
+
+
+async def test_streaming_code_block_shows_no_blank_rows_between_its_parts(
+    tmp_path: Path, server
+) -> None:
+    """The labels a streaming code block is split in read as one block: its lines follow
+    each other on screen, with no blank rows where one label ends and the next begins."""
+    import re
+
+    from test_stream_folding import visible_text
+
+    from tui_chat.widgets.stream_markdown import CHUNK_LINES, StreamingFence
+
+    count = 3 * CHUNK_LINES + 3
+    code = "\n".join(f"line_{n} = {n}" for n in range(count))
+    text = f"Here:\n\n```python\n{code}\n"
+    # The fence stays open and the reply live: the block is shown in its streaming parts.
+    server.enqueue(Script(content=text.splitlines(keepends=True), delay=0.01, hold=True))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 100)) as pilot:  # the whole block in view
+        await type_and_send(pilot, "Code please")
+        last = f"line_{count - 1} = {count - 1}"
+        await wait_until(pilot, lambda: last in visible_text(app))
+        screen = visible_text(app).splitlines()
+        fence = app.screen.query_one(StreamingFence)
+        assert len(fence.query("Label.frozen")) >= 2
+        rows = [
+            (row, int(found.group(1)))
+            for row, line in enumerate(screen)
+            if (found := re.search(r"line_(\d+) = ", line))
+        ]
+        first = rows[0][0]
+        assert rows == [(first + n, n) for n in range(count)], screen
+        # One blank row above the code, as in a full render, and below it (with the rows
+        # the last line grows into).
+        assert not screen[first - 1].strip("▕█ ") and "Here:" in screen[first - 3]
+        assert not screen[first + count].strip("▕█ ")
+        await pilot.press("escape")
+        await wait_for_replies(pilot, app)

@@ -8,6 +8,7 @@ from functools import partial
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
@@ -29,6 +30,8 @@ from tui_chat.screens.keys import (
     KeyEntry,
     KeysScreen,
     catalogue,
+    claimed_keys,
+    give_way,
     help_sections,
     merged_bindings,
 )
@@ -204,6 +207,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)
         # The title already says what the description says; the tooltip says more.
         said = entry.binding.tooltip
+        keys = keys or "no key"
         help_text = f"{said}  ({keys})" if said else f"Key: {keys}"
         return SystemCommand(
             entry.title, help_text, partial(target.run_action, entry.binding.action)
@@ -225,6 +229,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         binding are left out and said; a key taken from another binding is said too."""
         keymap, problems = keymap_in_force(self.config.keymap, merged_bindings(self))
         self.keymap = keymap
+        self.claim_keys()
         self.set_keymap(keymap)
         for _binding_id, problem in problems:
             self.notify(
@@ -234,6 +239,19 @@ class TuiChatApp(ConfigFileActions, App[None]):
                 timeout=12,
                 markup=False,
             )
+
+    def claim_keys(self) -> None:
+        """Make the keys the keymap gives run their binding here, on the chat screen and
+        in its prompt, whatever else binds them (see `give_way`)."""
+        from tui_chat.widgets.prompt import PromptInput
+
+        claimed = claimed_keys(self.keymap)
+        nodes: list[DOMNode] = [self]
+        if self.chat_screen is not None:
+            nodes += [self.chat_screen, *self.chat_screen.query(PromptInput)]
+        for node in nodes:
+            give_way(node, claimed)
+        self.refresh_bindings()
 
     def apply_config(self, config: Config) -> None:
         super().apply_config(config)

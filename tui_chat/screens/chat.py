@@ -102,6 +102,8 @@ class ChatScreen(
         self._live: LiveReply | None = None
         """The streaming reply of the shown session, if any."""
         self._live_widget: AssistantMessage | None = None
+        self._following: LiveReply | None = None
+        """A reply `_follow_live` is setting up: it handles the reply's end itself."""
         self._init_message_actions()
         self._init_provider_actions()
 
@@ -125,6 +127,7 @@ class ChatScreen(
     # -- start-up --------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        self.app.claim_keys()  # the keymap was applied before the prompt was made
         self.set_interval(30, self.query_one(SessionList).tick)
         summaries, count = self.app.store.index_head()
         if count >= CHECK_LATER_SESSIONS:
@@ -239,7 +242,21 @@ class ChatScreen(
     async def _follow_live(self, live: LiveReply) -> None:
         """Follow a streaming reply: show what arrived so far, then new parts reach the
         widgets on the frame timer. Counts are taken before each await, so parts that
-        arrive meanwhile are written by the next flush, never skipped."""
+        arrive meanwhile are written by the next flush, never skipped.
+
+        A quick reply can end before it is followed: an action run by a key binding
+        (Ctrl+R) runs outside this screen's message loop, so `on_reply_ended` may come
+        while the reply's widget is being mounted, or while this sets up. It is ended
+        here then, once followed (it stayed "streaming" forever before)."""
+        self._following = live
+        try:
+            await self._set_up_following(live)
+        finally:
+            self._following = None
+        if self._live is live and self.app.replies.live.get(live.session.id) is not live:
+            await self._end_live(live)
+
+    async def _set_up_following(self, live: LiveReply) -> None:
         self._pause_pump()
         widget = self.view.reply_widget(live.message.id)
         self._live, self._live_widget = live, widget
@@ -300,15 +317,14 @@ class ChatScreen(
         if live is None or self.session is not live.session:
             self._pause_pump()
             return
-        await self._flush(live)
         widget = self._live_widget
+        await self._flush(live, widget)
         self.view.fold_offscreen(self.view, *(widget.body.foldable() if widget is not None else []))
         self.thinking.fold_offscreen()
         self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
 
-    async def _flush(self, live: LiveReply) -> None:
-        """Write the parts of `live` that are not on screen yet."""
-        widget = self._live_widget
+    async def _flush(self, live: LiveReply, widget: AssistantMessage | None) -> None:
+        """Write the parts of `live` that are not on screen yet (to its `widget`)."""
         count = len(live.text_parts)
         if widget is not None and count > widget.parts_shown:
             text = "".join(live.text_parts[widget.parts_shown : count])
@@ -398,14 +414,21 @@ class ChatScreen(
         self.auto_title_after(event)
         self.sessions.set_live(set(self.app.replies.live))
         self.sessions.upsert(event.summary)
+        following = self._following
+        if following is not None and following.message.id == event.message_id:
+            return  # ended while being followed: _follow_live ends it
         live = self._live
         if live is None or live.message.id != event.message_id:
-            return  # a reply of a session that is not shown
-        self._pause_pump()
-        # The last words first, at once; then the widgets stop streaming.
-        await self._flush(live)
+            return  # a reply of a session that is not shown (or not followed yet)
+        await self._end_live(live)
+
+    async def _end_live(self, live: LiveReply) -> None:
+        """The followed reply has ended: its last words at once, then the widgets stop
+        streaming. Claimed first (`_live` cleared), so it is ended once."""
         widget = self._live_widget
         self._live = self._live_widget = None
+        self._pause_pump()
+        await self._flush(live, widget)
         if widget is not None:
             await widget.finish()
         if widget is None or not widget.settling:  # else once it has settled

@@ -17,8 +17,8 @@ from textual.binding import Binding
 from tui_chat import slash
 from tui_chat.config import DEMO_PROVIDER
 from tui_chat.editor import edit_text, editor_command
-from tui_chat.models import cached_models, models_for
 from tui_chat.sanitize import strip_control
+from tui_chat.screens.model_lists import ModelLists, model_lists, say_if_unknown
 from tui_chat.sentences import join_sentences
 from tui_chat.slash import SlashCommand
 from tui_chat.widgets.prompt import PromptInput
@@ -43,6 +43,9 @@ PROMPT_PLACEHOLDER = "Message… (Enter sends, Ctrl+J new line)"
 
 class InputActions:
     """Slash commands, prompt history and $EDITOR for ChatScreen."""
+
+    _model_lists: ModelLists | None = None
+    """See `model_lists`."""
 
     # Textual merges BINDINGS only from DOMNode classes: chat.py adds INPUT_BINDINGS itself.
 
@@ -129,7 +132,12 @@ class InputActions:
             return command.choices
         session = self.session
         if command.name == "model" and session is not None:
-            return self._known_models(session.provider)
+            provider = self.app.config.provider(session.provider)
+            if provider is None:
+                return ()
+            models = model_lists(self)
+            models.fetch(provider)  # on first need; the list is redone when it comes
+            return models.known(provider)
         if command.name == "provider":  # not the demo: it answers only in demo sessions
             return [*self.app.config.providers]
         return ()
@@ -163,23 +171,12 @@ class InputActions:
         if name == session.model:
             self.notify(f"This session already uses {name}.", timeout=4)
             return
-        known = self._known_models(session.provider)
         self._apply_settings(session, session.settings.replace(model=name), f"Model: {name}")
-        if known and name not in known:
-            listed = ", ".join(known[:6]) + (" …" if len(known) > 6 else "")
-            self.notify(
-                f"{name} is not among the models known for this provider ({listed}). "
-                "It is used anyway; F3 lists them.",
-                title="Model",
-                severity="warning",
-                timeout=10,
+        provider = self.app.config.provider(session.provider)
+        if provider is not None:
+            self.run_worker(
+                say_if_unknown(self, provider, name), name="check model", exit_on_error=False
             )
-
-    def _known_models(self: ChatScreen, provider_name: str) -> tuple[str, ...]:
-        provider = self.app.config.provider(provider_name)
-        if provider is None:
-            return ()
-        return models_for(provider, cached_models(self.app.paths.models_cache_file, provider))
 
     def action_slash_provider(self: ChatScreen, name: str = "") -> None:
         """`/provider NAME`: move the session to provider NAME. No name: the picker."""

@@ -10,19 +10,19 @@ from textual.binding import Binding
 
 from tui_chat.keymap import unknown_ids, usable_keymap
 from tui_chat.screens.chat import ChatScreen
-from tui_chat.screens.keys import catalogue, keymap_clashes, merged_bindings
+from tui_chat.screens.keys import catalogue, merged_bindings, resolve_keymap
 
 
 def keymap_in_force(
     keymap: Mapping[str, str], app_bindings: Iterable[Binding]
 ) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """(the entries in force, [(binding id, problem)]) for a config's `[keymap]`; entries
-    with keys that cannot be bound are left out (the config warned about them on load)."""
-    app_bindings = list(app_bindings)
-    defaults = catalogue(merged_bindings(ChatScreen), app_bindings, {})
+    """(the entries in force, [(binding id, problem)]) for a config's `[keymap]`: ids no
+    binding has are left out, and a key given twice or taken from another binding runs
+    one binding (see `resolve_keymap`); entries with keys that cannot be bound are left
+    out (the config warned about them on load)."""
+    defaults = catalogue(merged_bindings(ChatScreen), list(app_bindings), {})
     usable = usable_keymap(keymap)
     unknown = unknown_ids(usable, [entry.id for entry in defaults])
-    in_force = {k: v for k, v in usable.items() if k not in unknown}
     problems = [
         (
             binding_id,
@@ -31,9 +31,5 @@ def keymap_in_force(
         )
         for binding_id in unknown
     ]
-    entries = catalogue(merged_bindings(ChatScreen), app_bindings, in_force)
-    for binding_id in in_force:
-        problems += [
-            (binding_id, p) for p in keymap_clashes(entries, {binding_id: in_force[binding_id]})
-        ]
-    return in_force, problems
+    resolved = resolve_keymap(defaults, {k: v for k, v in usable.items() if k not in unknown})
+    return resolved.keymap, problems + resolved.problems

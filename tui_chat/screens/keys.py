@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui_chat import slash
+from tui_chat.keymap import split_keys
 from tui_chat.slash import SlashCommand
 
 if TYPE_CHECKING:
@@ -95,13 +96,51 @@ def bindings_with_ids(bindings: Iterable[BindingType]) -> list[Binding]:
     return found
 
 
+_UNCLAIMED = "_bindings_before_keymap"
+"""Where `give_way` keeps a node's own bindings, as they were before the keymap."""
+
+
 def merged_bindings(node: DOMNode | type[DOMNode]) -> list[Binding]:
     """Every binding with an id of a screen or app (or its class), base classes included,
-    in the order they were declared; a binding for "a,b" comes once per key."""
-    bindings_map = node._merged_bindings if isinstance(node, type) else node._bindings
+    in the order they were declared; a binding for "a,b" comes once per key. A node's own
+    bindings, including those on keys the keymap gave to another binding (see `give_way`)."""
+    if isinstance(node, type):
+        bindings_map = node._merged_bindings
+    else:
+        bindings_map = getattr(node, _UNCLAIMED, None) or node._bindings
     if bindings_map is None:
         return []
     return [binding for _key, binding in bindings_map if binding.id]
+
+
+def claimed_keys(keymap: Mapping[str, str]) -> dict[str, str]:
+    """Each key the keymap gives (normalized as Textual does) → the binding id it runs."""
+    claimed: dict[str, str] = {}
+    for binding_id, keys in keymap.items():
+        for key in split_keys(keys):
+            claimed.setdefault(_normal(key), binding_id)
+    return claimed
+
+
+def give_way(node: DOMNode, claimed: Mapping[str, str]) -> None:
+    """Leave out `node`'s own bindings on keys the keymap gives to another binding.
+
+    Textual replaces a rebound binding's keys, but only among the bindings of one node:
+    a key the focused prompt binds itself (TextArea's F6, F7, Ctrl+K…) or an app binding
+    marked priority (Ctrl+Q) still ran first, so the rebound binding never did. Called
+    again with each new keymap; the node's own bindings are kept to start from."""
+    unclaimed: BindingsMap | None = getattr(node, _UNCLAIMED, None)
+    if unclaimed is None:
+        unclaimed = node._bindings.copy()
+        setattr(node, _UNCLAIMED, unclaimed)
+    bindings = unclaimed.copy()
+    for key, owner in claimed.items():
+        kept = [b for b in bindings.key_to_bindings.get(key, ()) if b.id == owner]
+        if kept:
+            bindings.key_to_bindings[key] = kept
+        else:
+            bindings.key_to_bindings.pop(key, None)
+    node._bindings = bindings
 
 
 def catalogue(
@@ -110,7 +149,9 @@ def catalogue(
     keymap: Mapping[str, str],
 ) -> list[KeyEntry]:
     """Entries for the chat screen's and the app's bindings with ids, keys from `keymap`
-    where it rebinds them."""
+    where it rebinds them; a key the keymap gives to one binding is left out of the
+    others' (it runs only that one: see `give_way`)."""
+    claimed = claimed_keys(keymap)
     entries: list[KeyEntry] = []
     for on_app, bindings in ((False, screen_bindings), (True, app_bindings)):
         keys_of: dict[str, list[str]] = {}
@@ -128,7 +169,11 @@ def catalogue(
             if binding_id in keymap:
                 keys = tuple(k.strip() for k in keymap[binding_id].split(",") if k.strip())
             else:
-                keys = tuple(dict.fromkeys(keys_of[binding_id]))
+                keys = tuple(
+                    k
+                    for k in dict.fromkeys(keys_of[binding_id])
+                    if claimed.get(_normal(k), binding_id) == binding_id
+                )
             entries.append(KeyEntry(binding_id, binding, keys, on_app))
     return entries
 
@@ -156,7 +201,7 @@ def help_sections(
     slash commands, then `extra` sections (other screens' keys)."""
     groups: dict[str, HelpSection] = {}
     for entry in sorted(entries, key=lambda e: group_order(e.group)):
-        keys = " / ".join(app.get_key_display(Binding(k, "")) for k in entry.keys)
+        keys = " / ".join(app.get_key_display(Binding(k, "")) for k in entry.keys) or "—"
         title = GROUP_TITLES.get(entry.group, entry.group.capitalize())
         section = groups.setdefault(entry.group, HelpSection(title, [], []))
         section.rows.append((keys, entry.description))
@@ -240,32 +285,80 @@ class KeysScreen(ModalScreen[None]):
             table.move_cursor(row=min(row, table.row_count - 1))
 
 
-def keymap_clashes(entries: list[KeyEntry], keymap: Mapping[str, str]) -> list[str]:
-    """Problems with keys the keymap gives: a key another binding also has (the keymap
-    wins, the other binding loses it), or a key the prompt uses while it has focus."""
+@dataclass(frozen=True)
+class KeymapResolution:
+    """The `[keymap]` as it runs: every key it gives runs one binding."""
+
+    keymap: dict[str, str]
+    """The entries with the keys they keep (of a key two entries give, the first)."""
+    problems: list[tuple[str, str]]
+    """(binding id, what the user should know about its entry), in the keymap's order."""
+
+
+def resolve_keymap(defaults: list[KeyEntry], keymap: Mapping[str, str]) -> KeymapResolution:
+    """The keymap against the bindings' default keys (`defaults`: `catalogue` without a
+    keymap). A key the keymap gives runs that binding only: another binding with the
+    key by default loses it, wherever it is bound (see `give_way`), as does the
+    prompt's own binding for it; a key two entries give runs the first. Each of these
+    is said, as is a key the prompt uses itself while typing (it cannot give those up:
+    Enter, the arrows, characters)."""
+    from textual.keys import key_to_character
+
     from tui_chat.widgets.prompt import NEWLINE_KEYS, PromptInput
 
-    owners: dict[str, list[str]] = {}
-    for entry in entries:
-        for key in entry.keys:
-            owners.setdefault(_normal(key), []).append(entry.id)
-    prompt_keys = {_normal(k) for b in merged_bindings(PromptInput) for k in b.key.split(",")}
-    prompt_keys |= {"enter", "up", "down", "tab", *NEWLINE_KEYS}
-    problems: list[str] = []
+    claimed = claimed_keys(keymap)
+    kept = {
+        binding_id: ",".join(
+            dict.fromkeys(k for k in split_keys(keys) if claimed[_normal(k)] == binding_id)
+        )
+        for binding_id, keys in keymap.items()
+    }
+    kept = {binding_id: keys for binding_id, keys in kept.items() if keys}
+    typing = {"enter", "up", "down", *NEWLINE_KEYS}
+    prompt_own = PromptInput._merged_bindings or BindingsMap()
+    problems: list[tuple[str, str]] = []
     for binding_id, keys in keymap.items():
-        for key in (k.strip() for k in keys.split(",")):
-            others = [o for o in owners.get(_normal(key), []) if o != binding_id]
-            if others:
-                problems.append(
-                    f'keymap: {binding_id} = "{key}": {key} is also {", ".join(others)}; '
-                    f"only one of them runs"
+
+        def say(text: str, binding_id: str = binding_id) -> None:
+            problems.append((binding_id, text))
+
+        for key in split_keys(keys):
+            normal = _normal(key)
+            said = f'keymap: {binding_id} = "{key}": '
+            owner = claimed[normal]
+            if owner != binding_id:
+                say(
+                    f"{said}{key} is also {owner}, earlier in the keymap; it runs {owner}"
                 )
-            if _normal(key) in prompt_keys or (len(key) == 1 and key.isprintable()):
-                problems.append(
-                    f'keymap: {binding_id} = "{key}": the prompt uses {key} itself, so it '
-                    "works only when the prompt does not have focus"
+                continue
+            losers = [
+                e.id
+                for e in defaults
+                if e.id != binding_id
+                and e.id not in kept
+                and normal in {_normal(k) for k in e.keys}
+            ]
+            if losers:
+                say(
+                    f"{said}{key} is also {', '.join(losers)} by default; it runs {binding_id} now"
                 )
-    return problems
+            character = key_to_character(normal)
+            if normal in typing or (character is not None and character.isprintable()):
+                say(
+                    f"{said}the prompt uses {key} itself, so it works only when the prompt "
+                    "does not have focus"
+                )
+            elif own := prompt_own.key_to_bindings.get(normal):
+                say(
+                    f"{said}{key} was the prompt's own {own[0].description or own[0].action}; "
+                    f"it runs {binding_id} now"
+                )
+    return KeymapResolution(kept, problems)
+
+
+def keymap_clashes(defaults: list[KeyEntry], keymap: Mapping[str, str]) -> list[str]:
+    """The problems of `resolve_keymap`, in words."""
+    return [text for _, text in resolve_keymap(defaults, keymap).problems]
 
 
 def _normal(key: str) -> str:

@@ -163,6 +163,10 @@ class PromptInput(TextArea):
     def _on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._sync_completer()
 
+    def refresh_completion(self) -> None:
+        """What the completion list can offer changed (a model list came): show it."""
+        self._sync_completer()
+
     def _sync_completer(self) -> None:
         """Bring the completion list up to date with the text. Also done before a key is
         used, since keys typed quickly arrive before the Changed messages of earlier ones."""

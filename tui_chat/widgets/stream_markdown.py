@@ -229,11 +229,21 @@ class StreamingFence(MarkdownFence):
         self._frozen_text = f"{frozen}\n{tail_text[:last]}" if frozen else tail_text[:last]
         return pieces[:-1:2], pieces[-1]
 
+    DEFAULT_CSS = """
+    StreamingFence.-split {
+        padding: 1 0;
+        & > Label { padding: 0 2; }
+        &:ansi > Label { padding: 0; }
+    }
+    """
+    """Split in labels, the block keeps the look of one: the blank rows above and below
+    the code, which Textual's CSS gives each label (`padding: 1 2`, `1 0` in ANSI mode),
+    are the block's own, and the labels keep only their sides. (Textual CSS has no
+    cascading `padding-top`: a rule sets all four sides.)"""
+
     def _frozen_label(self, content: Content) -> Label:
+        self.add_class("-split")
         label = Label(content, classes="frozen", expand=True)
-        if self._frozen:
-            label.styles.padding_top = 0
-        label.styles.padding_bottom = 0
         self._frozen.append(label)
         return label
 
@@ -247,10 +257,7 @@ class StreamingFence(MarkdownFence):
         chunks, tail = self._streamed()
         self._highlighted_code, self._highlighted_for = tail, None
         yield from (self._frozen_label(chunk) for chunk in chunks)
-        label = Label(tail, id="code-content", expand=True)
-        if self._frozen:
-            label.styles.padding_top = 0
-        yield label
+        yield Label(tail, id="code-content", expand=True)
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         if not isinstance(block, MarkdownFence) or not _is_streaming(self._markdown):
@@ -265,7 +272,6 @@ class StreamingFence(MarkdownFence):
         if chunks:
             with contextlib.suppress(NoMatches):
                 label = self.query_one("#code-content", Label)
-                label.styles.padding_top = 0
                 await self.mount_all([self._frozen_label(c) for c in chunks], before=label)
         self._highlighted_for = None
         self._highlighted_code = tail
@@ -277,8 +283,7 @@ class StreamingFence(MarkdownFence):
         self._frozen_text = ""
         if frozen:
             await self.remove_children(frozen)
-        with contextlib.suppress(NoMatches):
-            self.query_one("#code-content", Label).styles.padding_top = None
+        self.remove_class("-split")
 
     async def join(self) -> None:
         """One label with the whole code highlighted, as a full render has it."""
