@@ -220,20 +220,8 @@ class MessageActions:
 
     async def _sync_view(self, session: Session) -> None:
         """Remove the shown messages from where they leave the current path; mount the
-        rest of the path after them."""
-        view = self._screen.view
-        shown = view.message_widgets()
-        path = session.messages[view.first_shown :]
-        if view.first_shown > len(session.messages):
-            await view.show_session(session)
-            return
-        keep = 0
-        while keep < len(shown) and keep < len(path) and shown[keep].message is path[keep]:
-            keep += 1
-        for widget in shown[keep:]:
-            await widget.remove()
-        for message in path[keep:]:
-            await view.add_message(message)
+        rest of the path after them (within the window of messages shown)."""
+        await self._screen.view.sync_path(session)
 
     def _show_selection(self) -> None:
         for widget in self._screen.view.message_widgets():
@@ -697,10 +685,12 @@ class MessageActions:
             widget.remove_class("-find-match", "-find-current", "-find-block")
         for user in view.query(UserMessage):
             user.set_highlight(None)
+        view.mark_found(set(), None)
 
     def _mark_matches(self) -> None:
         self._clear_find_marks()
         matched = {match.message.id for match in self._matches}
+        self._screen.view.mark_found(matched, self._find_pattern)  # for messages paged in
         for widget in self._screen.view.message_widgets():
             hit = widget.message.id in matched
             widget.set_class(hit, "-find-match")
@@ -708,7 +698,7 @@ class MessageActions:
                 widget.set_highlight(self._find_pattern if hit else None)
 
     async def _show_match(self) -> None:
-        """Scroll to the current match (showing earlier messages when it is among them)."""
+        """Scroll to the current match (mounting a window around it when it is not)."""
         screen = self._screen
         bar = screen.query_one(FindBar)
         bar.show_count(self._match_index + 1, len(self._matches))
@@ -716,11 +706,7 @@ class MessageActions:
             return
         match = self._matches[self._match_index]
         view = screen.view
-        widget = view.message_widget(match.message.id)
-        while widget is None and view.first_shown:
-            await view.show_earlier()
-            widget = view.message_widget(match.message.id)
-            self._mark_matches()
+        widget = await view.show_message(match.message.id)
         if widget is None:
             return
         view.unfold_all()  # while a reply streams, messages far above are folded away
@@ -736,7 +722,7 @@ class MessageActions:
                 block.add_class("-find-block")
                 target = block
         view.scroll_to_widget(target, animate=False, center=True)
-        # Messages just mounted (show_earlier) are laid out on the next refresh.
+        # Messages just mounted (a new window) are laid out on the next refresh.
         screen.call_after_refresh(view.scroll_to_widget, target, animate=False, center=True)
 
     def _after_pending(
