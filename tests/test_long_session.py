@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app_harness import make_app, screen_text, wait_for_replies, wait_until
+from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
 
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionStore
@@ -191,3 +191,34 @@ async def test_scrolling_down_from_a_jump_pages_in_and_stays_bounded(tmp_path: P
         await wait_until(pilot, lambda: view.first_shown < first)
         await pilot.pause()
         window_is_the_path()
+
+
+async def test_a_streaming_reply_survives_a_jump_away_and_back(tmp_path: Path, server) -> None:
+    """Find jumps away from a reply that is streaming (its widget is unmounted); back at the
+    newest messages, a new widget shows the reply and is the one that streams and ends."""
+    from sse_server import Script
+
+    from tui_chat.widgets.messages import AssistantMessage
+
+    save_huge_session(tmp_path, 400)
+    server.enqueue(Script(content=["part one, ", "part two"], hold=True))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.screen.session.id == "shortshortsh")
+        assert await app.screen.open_session("hugehugehuge")
+        await type_and_send(pilot, "tell me")
+        await wait_until(pilot, lambda: "part two" in screen_text(app))
+        view = app.screen.query_one(MessageView)
+        await pilot.press("ctrl+f", *NEEDLE)
+        await wait_until(pilot, lambda: on_screen(view, "m0"))
+        assert not any(w.is_streaming for w in view.query(AssistantMessage))
+        await pilot.press("escape")
+
+        await view.show_newest()
+        await wait_until(pilot, lambda: "part one, part two" in screen_text(app))
+        reply = view.message_widgets()[-1]
+        assert isinstance(reply, AssistantMessage) and reply.is_streaming
+        await pilot.press("escape")  # stops the reply
+        await wait_for_replies(pilot, app)
+        assert not reply.is_streaming
+        assert "■ Stopped" in screen_text(app)
