@@ -1,0 +1,89 @@
+"""A session with a huge message (a pasted log of megabytes): it is listed without parsing
+its messages, and shown in part with a "show all" that pages the whole text."""
+
+from __future__ import annotations
+
+import json
+import tracemalloc
+from pathlib import Path
+
+from tui_chat.session import Message, Session
+from tui_chat.session_peek import PEEK_MIN_BYTES
+from tui_chat.store import SessionStore, SessionSummary
+
+LOG_LINE = "2025-01-01 12:00:00 INFO a line of a long pasted log, 0123456789 abcdef\n"
+
+
+def new_store(tmp_path: Path) -> SessionStore:
+    data = tmp_path / "data"
+    return SessionStore(data / "sessions", data / "session-index.json")
+
+
+def huge_log(size: int, last_line: str) -> str:
+    return LOG_LINE * (size // len(LOG_LINE)) + last_line
+
+
+def save_huge_session(tmp_path: Path, size: int = 3_000_000) -> Session:
+    """A session whose newest messages are a huge pasted log and a huge reply, with an
+    edited (forked) question before them and the store's `pinned` key."""
+    store = new_store(tmp_path)
+    session = Session(provider="local", model="test-model", id="hugelogshuge")
+    session.title, session.title_is_custom = "Log 日志 review", True
+    first = session.add(Message(role="user", content="first question"))
+    session.add(Message(role="assistant", content="first answer"))
+    session.fork(first, "first question, edited")
+    session.add(Message(role="assistant", content="edited answer"))
+    session.add(Message(role="user", content="Look at this:\n" + huge_log(size, "LAST LOG LINE")))
+    session.add(
+        Message(role="assistant", content="## Findings\n\n" + huge_log(size, "END OF REPLY"))
+    )
+    store.set_meta(session.id, pinned=True)
+    store.save(session)
+    store.close()
+    return session
+
+
+def test_a_big_file_is_listed_without_parsing_its_messages(tmp_path: Path) -> None:
+    session = save_huge_session(tmp_path)
+    path = tmp_path / "data" / "sessions" / "hugelogshuge.json"
+    size = path.stat().st_size
+    assert size > PEEK_MIN_BYTES
+    (tmp_path / "data" / "session-index.json").unlink()  # no index: every file is read
+
+    store = new_store(tmp_path)
+    tracemalloc.start()
+    try:
+        summaries, problems = store.list_sessions()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert problems == []
+    assert summaries == [SessionSummary.of(session, pinned=True)]
+    assert summaries[0].message_count == 4  # the current path, not every branch
+    # Parsing the file takes about three times its size; the summary fields a fraction.
+    assert peak < size / 4
+    assert store.is_pinned("hugelogshuge")
+    assert store.load("hugelogshuge").messages[-1].content.endswith("END OF REPLY")
+
+
+def test_a_big_file_not_laid_out_as_the_app_writes_is_parsed_or_reported(
+    tmp_path: Path,
+) -> None:
+    """A hand-made big file (compact JSON) is parsed whole; a broken one is reported."""
+    session = save_huge_session(tmp_path)
+    sessions = tmp_path / "data" / "sessions"
+    data = json.loads((sessions / "hugelogshuge.json").read_text("utf-8"))
+    data["id"] = "compactcompa"
+    (sessions / "compactcompa.json").write_text(json.dumps(data), "utf-8")
+    text = (sessions / "hugelogshuge.json").read_text("utf-8")
+    cut = text.index('"id"', len(text) // 2)
+    (sessions / "brokenbroken.json").write_text(text[:cut] + text[cut + 3 :], "utf-8")
+
+    summaries, problems = new_store(tmp_path).list_sessions()
+    expected = SessionSummary.of(session, pinned=True)
+    assert sorted(summaries, key=lambda s: s.id) == [
+        SessionSummary(**{**expected.__dict__, "id": "compactcompa"}),
+        expected,
+    ]
+    assert [p.path.name for p in problems] == ["brokenbroken.json"]
+    assert "not valid JSON" in problems[0].problem
