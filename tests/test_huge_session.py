@@ -7,9 +7,14 @@ import json
 import tracemalloc
 from pathlib import Path
 
+from app_harness import make_app, screen_text, wait_until
+
+from tui_chat.screens.message_modals import SelectTextScreen
 from tui_chat.session import Message, Session
 from tui_chat.session_peek import PEEK_MIN_BYTES
 from tui_chat.store import SessionStore, SessionSummary
+from tui_chat.widgets.huge_text import PART_CHARS, TextPager
+from tui_chat.widgets.messages import AssistantMessage, MessageView, UserMessage
 
 LOG_LINE = "2025-01-01 12:00:00 INFO a line of a long pasted log, 0123456789 abcdef\n"
 
@@ -87,3 +92,49 @@ def test_a_big_file_not_laid_out_as_the_app_writes_is_parsed_or_reported(
     ]
     assert [p.path.name for p in problems] == ["brokenbroken.json"]
     assert "not valid JSON" in problems[0].problem
+
+
+async def test_a_huge_message_shows_its_start_and_show_all_pages_it(tmp_path: Path) -> None:
+    session = save_huge_session(tmp_path)
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: "Findings" in screen_text(app))
+        view = app.screen.query_one(MessageView)
+        user = view.message_widget(session.messages[-2].id)
+        reply = view.message_widget(session.messages[-1].id)
+        assert isinstance(user, UserMessage) and isinstance(reply, AssistantMessage)
+        # Only the start is laid out: the rest of the megabytes never reach a widget.
+        assert len(str(user.render())) < PART_CHARS + 200
+        assert len(reply.body.source) <= PART_CHARS
+        assert "LAST LOG LINE" not in str(user.render())
+        assert "END OF REPLY" not in reply.body.source
+        text = screen_text(app)
+        assert "show all (3.0 MB)" in text
+
+        # "show all" under the reply opens the whole reply, paged.
+        line = reply.query_one(".show-all")
+        view.scroll_to_widget(line, animate=False)
+        await pilot.pause()
+        await pilot.click(line, offset=(30, 0))
+        await wait_until(pilot, lambda: isinstance(app.screen, SelectTextScreen))
+        pager = app.screen.query_one(TextPager)
+        assert pager.has_focus
+        await pilot.press("end")
+        await wait_until(pilot, lambda: pager.scroll_y > 0)
+        await pilot.pause()
+        shown = [pager.row_text(int(pager.scroll_y) + y) for y in range(pager.size.height)]
+        assert "END OF REPLY" in shown
+        await pilot.press("y")
+        assert app.clipboard == session.messages[-1].content
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, SelectTextScreen))
+
+        # The huge question: Alt+V (select text) pages it too, where a TextArea would wrap
+        # all of it first.
+        user.focus()
+        await wait_until(pilot, lambda: user.has_class("-selected"))
+        await pilot.press("alt+v")
+        await wait_until(pilot, lambda: isinstance(app.screen, SelectTextScreen))
+        pager = app.screen.query_one(TextPager)
+        assert pager.row_text(0) == "Look at this:"
+        assert pager.row_count >= 3_000_000 // len(LOG_LINE)

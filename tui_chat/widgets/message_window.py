@@ -23,6 +23,7 @@ from textual.widgets import Button
 
 from tui_chat.session import Message, Session
 from tui_chat.widgets.folding import Fold, FollowingScroll
+from tui_chat.widgets.huge_text import shown_part
 
 # A long session opens with just enough of its newest messages to fill the view this many
 # times over (rendering thousands of widgets first would keep the screen blank for seconds);
@@ -37,7 +38,8 @@ MAX_SHOWN = 160
 def estimated_rows(message: Message, width: int) -> int:
     """Rows a message will take at `width` cells, roughly (for paging, not for layout)."""
     rows = 3  # border or meta line, and the margin
-    for line in message.content.splitlines() or [""]:
+    text = shown_part(message.content) or message.content  # a huge one is shown in part
+    for line in text.splitlines() or [""]:
         rows += 1 + cell_len(line) // width
     return rows
 

@@ -27,6 +27,7 @@ from tui_chat.providers.events import describe_finish_reason
 from tui_chat.session import Message
 from tui_chat.timefmt import short_count
 from tui_chat.widgets.folding import FollowingScroll, unfold
+from tui_chat.widgets.huge_text import ShowAllLine, open_full_text, show_all_markup, shown_part
 from tui_chat.widgets.json_view import reply_markdown
 from tui_chat.widgets.message_window import MAX_PAGE as MAX_PAGE
 from tui_chat.widgets.message_window import MessageWindow
@@ -157,9 +158,13 @@ class UserMessage(FlipActions, Alternatives, Static, can_focus=True):
             self.refresh_content()
 
     def refresh_content(self) -> None:
-        content = Content(self.message.content)
+        part = shown_part(self.message.content)  # a huge message: its start (see huge_text)
+        content = Content(self.message.content if part is None else part)
         if self.highlight is not None:
             content = content.highlight_regex(self.highlight, style="reverse")
+        if part is not None:
+            more = Content.from_markup(show_all_markup(self.message.content)).stylize("dim")
+            content = Content("\n").join([content, more])
         if self.message.attachments:
             chips = Content.styled(attachment_line(self.message), "bold")
             content = Content("\n").join([content, chips]) if self.message.content else chips
@@ -168,6 +173,9 @@ class UserMessage(FlipActions, Alternatives, Static, can_focus=True):
             versions = Content.from_markup(alternatives_markup(index, count) + "  edited")
             content = Content("\n").join([versions.stylize("dim", 8), content])
         self.update(content)
+
+    def action_show_all(self) -> None:
+        open_full_text(self.app, self.message.content, "Your message")
 
 
 class MetaLine(FlipActions, Static):
@@ -213,7 +221,8 @@ class AssistantMessage(Alternatives, Vertical, can_focus=True):
         super().__init__(classes="message assistant")
         self.message = message
         self._meta = MetaLine(message)
-        self._body = ReplyBody(reply_markdown(message) or None, classes="body")
+        self._body = ReplyBody(shown_markdown(message) or None, classes="body")
+        self._more = ShowAllLine(message)
         self._note = Static("", classes="note")
         self._streaming = False
         self.parts_shown = 0
@@ -228,6 +237,7 @@ class AssistantMessage(Alternatives, Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         yield self._meta
         yield self._body
+        yield self._more
         yield self._note
 
     def on_mount(self) -> None:
@@ -302,7 +312,7 @@ class AssistantMessage(Alternatives, Vertical, can_focus=True):
             else:
                 await finish_streamed(self._body)
         if self.message.json_mode:
-            await self.show_text(reply_markdown(self.message))
+            await self.show_text(shown_markdown(self.message))
         self.refresh_meta()
         self.refresh_note()
 
@@ -364,6 +374,13 @@ class AssistantMessage(Alternatives, Vertical, can_focus=True):
         self._note.add_class(css_class)
         self._note.update(Content(text))
         self._note.display = True
+
+
+def shown_markdown(message: Message) -> str:
+    """What a reply's body shows: the first part of a huge reply (as it is), else the
+    whole reply (see reply_markdown)."""
+    part = shown_part(message.content)
+    return reply_markdown(message) if part is None else part
 
 
 async def finish_streamed(markdown: Markdown) -> None:
