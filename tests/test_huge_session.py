@@ -138,3 +138,39 @@ async def test_a_huge_message_shows_its_start_and_show_all_pages_it(tmp_path: Pa
         pager = app.screen.query_one(TextPager)
         assert pager.row_text(0) == "Look at this:"
         assert pager.row_count >= 3_000_000 // len(LOG_LINE)
+
+
+async def test_find_counts_millions_of_occurrences_without_an_object_each(
+    tmp_path: Path,
+) -> None:
+    """A common letter occurs a million times in a pasted log: find counts them per message
+    (one object per occurrence took seconds and hundreds of MB on each key)."""
+    from tui_chat.widgets.find_bar import FindBar
+
+    session = save_huge_session(tmp_path, size=6_000_000)
+    expected = sum(m.content.lower().count("a") for m in session.messages)
+    assert expected > 500_000
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: "Findings" in screen_text(app))
+        bar = app.screen.query_one(FindBar)
+        await pilot.press("ctrl+f")
+        tracemalloc.start()
+        try:
+            bar.input.value = "A"
+            await wait_until(pilot, lambda: str(bar.query_one("#find-count").render()) != "")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert str(bar.query_one("#find-count").render()) == f"{expected}/{expected}"
+        assert peak < 20_000_000
+        await pilot.press("enter")  # wraps to the first occurrence, far above
+        await wait_until(
+            pilot, lambda: str(bar.query_one("#find-count").render()) == "1/" + str(expected)
+        )
+        current = app.screen.query_one(".-find-current")
+        assert current.message.content == "edited answer"
+        await pilot.press("shift+enter")
+        await wait_until(
+            pilot, lambda: str(bar.query_one("#find-count").render()).startswith(f"{expected}/")
+        )

@@ -28,6 +28,7 @@ from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.attachments import AttachmentError, display_name, read_image
 from tui_chat.continuation import can_continue
+from tui_chat.find_matches import Matches
 from tui_chat.sanitize import one_line
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionSummary
@@ -115,13 +116,6 @@ class Editing:
     saved_images: list[str]
 
 
-@dataclass
-class Match:
-    message: Message
-    occurrence: int
-    """Which occurrence within the message (0-based)."""
-
-
 def code_blocks(markdown: str) -> list[tuple[str, str]]:
     """(language, code) of each fenced or indented code block, in document order."""
     blocks = []
@@ -143,7 +137,7 @@ class MessageActions:
         self._editing: Editing | None = None
         self._pending_images: list[str] = []
         self._code_cycle: tuple[str, int] = ("", -1)
-        self._matches: list[Match] = []
+        self._matches = Matches()
         self._match_index = -1
         self._find_pattern: re.Pattern[str] | None = None
 
@@ -654,7 +648,7 @@ class MessageActions:
 
     def on_find_bar_closed(self, event: FindBar.Closed) -> None:
         event.stop()
-        self._matches, self._match_index, self._find_pattern = [], -1, None
+        self._matches, self._match_index, self._find_pattern = Matches(), -1, None
         self._clear_find_marks()
         self._screen.prompt.focus()
 
@@ -665,17 +659,13 @@ class MessageActions:
         query = bar.query_text
         session = screen.session
         previous = self._matches[self._match_index] if self._matches else None
-        self._matches = []
         self._find_pattern = re.compile(re.escape(query), re.IGNORECASE) if query else None
-        if session is not None and self._find_pattern is not None:
-            for message in session.messages:
-                found = len(self._find_pattern.findall(message.content))
-                self._matches.extend(Match(message, k) for k in range(found))
+        messages = session.messages if session is not None else []
+        self._matches = Matches(messages, self._find_pattern)
         self._match_index = len(self._matches) - 1  # the newest first
         if keep_position and previous is not None:
-            for index, match in enumerate(self._matches):
-                if match.message is previous.message and match.occurrence == previous.occurrence:
-                    self._match_index = index
+            kept = self._matches.index_of(previous)
+            self._match_index = self._match_index if kept is None else kept
         self._mark_matches()
         bar.show_count(self._match_index + 1, len(self._matches))
 
@@ -689,7 +679,7 @@ class MessageActions:
 
     def _mark_matches(self) -> None:
         self._clear_find_marks()
-        matched = {match.message.id for match in self._matches}
+        matched = self._matches.message_ids()
         self._screen.view.mark_found(matched, self._find_pattern)  # for messages paged in
         for widget in self._screen.view.message_widgets():
             hit = widget.message.id in matched
