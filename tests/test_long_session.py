@@ -1,4 +1,5 @@
-"""A long session opens with just its newest messages; older ones come as the user scrolls up."""
+"""A long session shows a window of its messages: the newest at first, a page more as the
+user scrolls to either end, and a window around an old message that find or search jumps to."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from pathlib import Path
 
 from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
+from textual.widgets import Button
 
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionStore
@@ -98,8 +100,6 @@ def on_screen(view: MessageView, message_id: str) -> bool:
 async def test_jumps_to_the_first_of_5000_messages_mount_a_window(tmp_path: Path, server) -> None:
     """A search hit and find both jump to the first message of a 5,000-message session by
     mounting a window around it, not every message above it (that took minutes)."""
-    from textual.widgets import Button
-
     from tui_chat.widgets.find_bar import FindBar
     from tui_chat.widgets.prompt import PromptInput
     from tui_chat.widgets.session_search import SearchResults
@@ -174,6 +174,11 @@ async def test_scrolling_down_from_a_jump_pages_in_and_stays_bounded(tmp_path: P
 
         window_is_the_path()
         assert view.first_shown == 0 and not view.reaches_end
+        later = view.later_count
+        view.query_one("#later", Button).press()  # as a click does
+        await wait_until(pilot, lambda: view.later_count < later)
+        await pilot.pause()
+        window_is_the_path()
         while not view.reaches_end:
             later = view.later_count
             view.scroll_end(animate=False, immediate=True)

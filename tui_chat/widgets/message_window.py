@@ -304,11 +304,14 @@ class MessageWindow(FollowingScroll):
             self.run_worker(self.show_later(), exclusive=True, group="later")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id not in ("earlier", "later"):
+            return
+        event.stop()
+        if self._window_lock.locked():
+            return  # a page is being mounted: cancelling it would leave the range half done
         if event.button.id == "earlier":
-            event.stop()
             self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
-        elif event.button.id == "later":
-            event.stop()
+        else:
             self.run_worker(self.show_later(), exclusive=True, group="later")
 
     # -- the path changed ------------------------------------------------------------------
