@@ -22,7 +22,7 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from tui_chat.search_index import SearchIndex
 from tui_chat.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
 from tui_chat.session_files import scan_session_files
 from tui_chat.session_merge import MergeReport, merge_snapshots
+from tui_chat.session_peek import peek_session
 from tui_chat.trash import Trash
 
 INDEX_VERSION = 2
@@ -203,15 +204,11 @@ class SessionStore:
                 seen[session_id] = cached
                 continue
             try:
-                session = self._read(Path(path))
+                summary = self._peek_summary(session_id, Path(path))
             except SessionLoadError as problem:
                 problems.append(problem)
                 continue
-            seen[session_id] = _IndexEntry(
-                SessionSummary.of(session, self.is_pinned(session_id)),
-                info.st_mtime_ns,
-                info.st_size,
-            )
+            seen[session_id] = _IndexEntry(summary, info.st_mtime_ns, info.st_size)
             self._index_dirty = True
         with self._index_lock:
             if seen.keys() != self._index.keys():
@@ -223,6 +220,21 @@ class SessionStore:
             (entry.summary for entry in seen.values()), key=lambda s: s.updated_at, reverse=True
         )
         return summaries, problems
+
+    def _peek_summary(self, session_id: str, path: Path) -> SessionSummary:
+        """The summary of a file the index has no fresh entry for: read cheaply from a big
+        file (see session_peek), else from the whole file parsed. Raises SessionLoadError."""
+        try:
+            peeked = peek_session(path)
+        except OSError:
+            peeked = None  # `_read` says what is wrong
+        if peeked is None:
+            return SessionSummary.of(self._read(path), self.is_pinned(session_id))
+        meta = {key: peeked.keys[key] for key in STORE_KEYS if peeked.keys.get(key)}
+        with self._meta_lock:
+            self._meta[session_id] = meta
+        summary = SessionSummary.of(peeked.session, bool(meta.get("pinned")))
+        return replace(summary, id=session_id, message_count=peeked.path_length)
 
     def index_head(self) -> tuple[list[SessionSummary], int]:
         """The first sessions of the sidebar (pinned, then newest) and how many sessions

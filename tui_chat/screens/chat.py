@@ -273,6 +273,21 @@ class ChatScreen(
         self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
         self._resume_pump()
 
+    async def on_message_window_changed(self, event: MessageView.Changed) -> None:
+        """Paging or a jump (un)mounted messages (see MessageWindow): the streaming reply's
+        widget may be gone, or new and then brought up to date to stream on."""
+        if event.replaced and self.session is not None and not self.view.query("#summary-block"):
+            await self.show_summary(self.session)
+        live = self._live
+        widget = self.view.reply_widget(live.message.id) if live is not None else None
+        if live is None or widget is self._live_widget:
+            return
+        self._live_widget = widget
+        if widget is not None:
+            shown = widget.parts_shown = len(live.text_parts)
+            await widget.show_text("".join(live.text_parts[:shown]))
+            widget.start_stream()
+
     # -- the frame pump ----------------------------------------------------------------------
     # One frame at a time: the next is scheduled once the last is on screen, after a gap
     # that grows with what the frame cost (see FRAME_SHARE) and after a key (see

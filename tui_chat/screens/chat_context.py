@@ -126,7 +126,8 @@ class ContextActions:
                 break
         block = SummaryBlock(summary)
         if first is None:
-            await view.mount(block)
+            if view.reaches_end:  # else it belongs below the window of messages shown
+                await view.mount(block)
         else:
             await view.mount(block, before=first)
 

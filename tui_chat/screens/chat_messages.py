@@ -29,6 +29,7 @@ from textual.widgets.markdown import MarkdownBlock
 from tui_chat.attachments import AttachmentError, display_name, read_image
 from tui_chat.clipboard import copy_text
 from tui_chat.continuation import can_continue
+from tui_chat.find_matches import Matches
 from tui_chat.sanitize import one_line
 from tui_chat.session import Message, Session
 from tui_chat.store import SessionSummary
@@ -116,13 +117,6 @@ class Editing:
     saved_images: list[str]
 
 
-@dataclass
-class Match:
-    message: Message
-    occurrence: int
-    """Which occurrence within the message (0-based)."""
-
-
 def code_blocks(markdown: str) -> list[tuple[str, str]]:
     """(language, code) of each fenced or indented code block, in document order."""
     blocks = []
@@ -144,7 +138,7 @@ class MessageActions:
         self._editing: Editing | None = None
         self._pending_images: list[str] = []
         self._code_cycle: tuple[str, int] = ("", -1)
-        self._matches: list[Match] = []
+        self._matches = Matches()
         self._match_index = -1
         self._find_pattern: re.Pattern[str] | None = None
 
@@ -224,20 +218,8 @@ class MessageActions:
 
     async def _sync_view(self, session: Session) -> None:
         """Remove the shown messages from where they leave the current path; mount the
-        rest of the path after them."""
-        view = self._screen.view
-        shown = view.message_widgets()
-        path = session.messages[view.first_shown :]
-        if view.first_shown > len(session.messages):
-            await view.show_session(session)
-            return
-        keep = 0
-        while keep < len(shown) and keep < len(path) and shown[keep].message is path[keep]:
-            keep += 1
-        for widget in shown[keep:]:
-            await widget.remove()
-        for message in path[keep:]:
-            await view.add_message(message)
+        rest of the path after them (within the window of messages shown)."""
+        await self._screen.view.sync_path(session)
 
     def _show_selection(self) -> None:
         for widget in self._screen.view.message_widgets():
@@ -682,7 +664,7 @@ class MessageActions:
 
     def on_find_bar_closed(self, event: FindBar.Closed) -> None:
         event.stop()
-        self._matches, self._match_index, self._find_pattern = [], -1, None
+        self._matches, self._match_index, self._find_pattern = Matches(), -1, None
         self._clear_find_marks()
         self._screen.prompt.focus()
 
@@ -693,17 +675,13 @@ class MessageActions:
         query = bar.query_text
         session = screen.session
         previous = self._matches[self._match_index] if self._matches else None
-        self._matches = []
         self._find_pattern = re.compile(re.escape(query), re.IGNORECASE) if query else None
-        if session is not None and self._find_pattern is not None:
-            for message in session.messages:
-                found = len(self._find_pattern.findall(message.content))
-                self._matches.extend(Match(message, k) for k in range(found))
+        messages = session.messages if session is not None else []
+        self._matches = Matches(messages, self._find_pattern)
         self._match_index = len(self._matches) - 1  # the newest first
         if keep_position and previous is not None:
-            for index, match in enumerate(self._matches):
-                if match.message is previous.message and match.occurrence == previous.occurrence:
-                    self._match_index = index
+            kept = self._matches.index_of(previous)
+            self._match_index = self._match_index if kept is None else kept
         self._mark_matches()
         bar.show_count(self._match_index + 1, len(self._matches))
 
@@ -713,10 +691,12 @@ class MessageActions:
             widget.remove_class("-find-match", "-find-current", "-find-block")
         for user in view.query(UserMessage):
             user.set_highlight(None)
+        view.mark_found(set(), None)
 
     def _mark_matches(self) -> None:
         self._clear_find_marks()
-        matched = {match.message.id for match in self._matches}
+        matched = self._matches.message_ids()
+        self._screen.view.mark_found(matched, self._find_pattern)  # for messages paged in
         for widget in self._screen.view.message_widgets():
             hit = widget.message.id in matched
             widget.set_class(hit, "-find-match")
@@ -724,7 +704,7 @@ class MessageActions:
                 widget.set_highlight(self._find_pattern if hit else None)
 
     async def _show_match(self) -> None:
-        """Scroll to the current match (showing earlier messages when it is among them)."""
+        """Scroll to the current match (mounting a window around it when it is not)."""
         screen = self._screen
         bar = screen.query_one(FindBar)
         bar.show_count(self._match_index + 1, len(self._matches))
@@ -732,11 +712,7 @@ class MessageActions:
             return
         match = self._matches[self._match_index]
         view = screen.view
-        widget = view.message_widget(match.message.id)
-        while widget is None and view.first_shown:
-            await view.show_earlier()
-            widget = view.message_widget(match.message.id)
-            self._mark_matches()
+        widget = await view.show_message(match.message.id)
         if widget is None:
             return
         view.unfold_all()  # while a reply streams, messages far above are folded away
@@ -752,7 +728,7 @@ class MessageActions:
                 block.add_class("-find-block")
                 target = block
         view.scroll_to_widget(target, animate=False, center=True)
-        # Messages just mounted (show_earlier) are laid out on the next refresh.
+        # Messages just mounted (a new window) are laid out on the next refresh.
         screen.call_after_refresh(view.scroll_to_widget, target, animate=False, center=True)
 
     def _after_pending(

@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Static, TextArea
 
 from tui_chat.attachments import AttachmentError, check_reference, display_name
 from tui_chat.clipboard import copy_text
+from tui_chat.widgets.huge_text import TextPager, shown_part, size_label
 
 
 class SelectTextScreen(ModalScreen[None]):
@@ -33,6 +34,15 @@ class SelectTextScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="select-dialog"):
             yield Static(Content(self.title_text), id="select-title")
+            if shown_part(self.text) is not None:
+                # A TextArea wraps the whole text first (36 s for 40 MB): a huge one is paged.
+                yield TextPager(self.text, id="select-text")
+                yield Static(
+                    f"{size_label(self.text)} · ↑ ↓ PgUp PgDn Home End scroll · y / Ctrl+C "
+                    "copy the whole message · Esc close",
+                    classes="hint",
+                )
+                return
             yield TextArea(
                 self.text, read_only=True, soft_wrap=True, id="select-text", show_cursor=True
             )
@@ -43,12 +53,13 @@ class SelectTextScreen(ModalScreen[None]):
             )
 
     def on_mount(self) -> None:
-        self.query_one(TextArea).focus()
+        self.query_one("#select-text").focus()
 
     def action_copy(self) -> None:
-        area = self.query_one(TextArea)
-        text = area.selected_text or self.text
-        what = "the selection" if area.selected_text else "the whole message"
+        areas = self.query(TextArea)
+        selected = areas.first().selected_text if areas else ""
+        text = selected or self.text
+        what = "the selection" if selected else "the whole message"
         copy_text(self.app, text, f"{what} ({len(text)} characters)")
 
     def action_close(self) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import re
 from dataclasses import dataclass
 
-from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -15,7 +14,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
-from textual.widgets import Button, Markdown, Static
+from textual.widgets import Markdown, Static
 
 # Private to textual, hence the exact pin: a streamed table's new rows are mounted as plain
 # Statics (no links, other tooltips), unlike a full render. tests/test_stream_render.py
@@ -25,10 +24,13 @@ from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.continuation import can_continue
 from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
-from tui_chat.session import Message, Session
+from tui_chat.session import Message
 from tui_chat.timefmt import message_time, short_count
-from tui_chat.widgets.folding import Fold, FollowingScroll, unfold
+from tui_chat.widgets.folding import FollowingScroll, unfold
+from tui_chat.widgets.huge_text import ShowAllLine, open_full_text, show_all_markup, shown_part
 from tui_chat.widgets.json_view import reply_markdown
+from tui_chat.widgets.message_window import MAX_PAGE as MAX_PAGE
+from tui_chat.widgets.message_window import MessageWindow
 from tui_chat.widgets.stream_markdown import (
     StreamingFence,
     StreamingMarkdown,
@@ -38,12 +40,6 @@ from tui_chat.widgets.stream_markdown import (
 )
 from tui_chat.worker_errors import ForwardsWorkerErrors
 
-# A long session opens with just enough of its newest messages to fill the view this many
-# times over (rendering thousands of widgets first would keep the screen blank for seconds);
-# older ones are mounted a page at a time when the user scrolls up to them.
-FIRST_SCREENS = 2
-EARLIER_SCREENS = 3
-MAX_PAGE = 40
 RUNWAY_MIN = 3
 """A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
 SETTLE_BLOCKS = 6
@@ -167,9 +163,13 @@ class UserMessage(FlipActions, Alternatives, Static, can_focus=True):
             self.refresh_content()
 
     def refresh_content(self) -> None:
-        content = Content(self.message.content)
+        part = shown_part(self.message.content)  # a huge message: its start (see huge_text)
+        content = Content(self.message.content if part is None else part)
         if self.highlight is not None:
             content = content.highlight_regex(self.highlight, style="reverse")
+        if part is not None:
+            more = Content.from_markup(show_all_markup(self.message.content)).stylize("dim")
+            content = Content("\n").join([content, more])
         if self.message.attachments:
             chips = Content.styled(attachment_line(self.message), "bold")
             content = Content("\n").join([content, chips]) if self.message.content else chips
@@ -178,6 +178,9 @@ class UserMessage(FlipActions, Alternatives, Static, can_focus=True):
             versions = Content.from_markup(alternatives_markup(index, count) + "  edited")
             content = Content("\n").join([versions.stylize("dim", 8), content])
         self.update(content)
+
+    def action_show_all(self) -> None:
+        open_full_text(self.app, self.message.content, "Your message")
 
 
 class MetaLine(FlipActions, Static):
@@ -223,7 +226,8 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
         super().__init__(classes="message assistant")
         self.message = message
         self._meta = MetaLine(message)
-        self._body = ReplyBody(reply_markdown(message) or None, classes="body")
+        self._body = ReplyBody(shown_markdown(message) or None, classes="body")
+        self._more = ShowAllLine(message)
         self._note = Static("", classes="note")
         self._streaming = False
         self.parts_shown = 0
@@ -238,6 +242,7 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
     def compose(self) -> ComposeResult:
         yield self._meta
         yield self._body
+        yield self._more
         yield self._note
 
     def on_mount(self) -> None:
@@ -288,6 +293,8 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
         renders at once: only the last block is parsed again. With `keep_rows`, a batch of
         many blocks mounts only those at its end that fill about that many rows (see
         StreamingMarkdown.keep_rows)."""
+        if not self.is_attached:
+            return  # unmounted by paging or a jump: the message keeps the text
         await self._body.ready.wait()
         self.start_stream()
         await self._body.append_deferring(text, keep_rows)
@@ -295,6 +302,9 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
     async def finish(self) -> None:
         """Stop streaming; the reply is then exactly a full Markdown render (once no longer
         `settling` when blocks were deferred: they are mounted in the background)."""
+        if not self.is_attached:
+            self._streaming = False  # unmounted meanwhile: a new widget shows it whole
+            return
         if self._streaming:
             self._streaming = False
             self._body.set_runway(0)
@@ -312,7 +322,7 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
             else:
                 await finish_streamed(self._body)
         if self.message.json_mode:
-            await self.show_text(reply_markdown(self.message))
+            await self.show_text(shown_markdown(self.message))
         self.refresh_meta()
         self.refresh_note()
 
@@ -331,7 +341,7 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
             view = self.parent if isinstance(self.parent, FollowingScroll) else None
             # The user scrolled up meanwhile (the hurry): keep what they look at in place.
             following = view is None or view.is_following
-            restore = None if following else keep_distance_from_end(view)
+            restore = None if view is None or following else keep_distance_from_end(view)
             await body.mount_deferred()
             with self.app.batch_update():
                 if view is not None:
@@ -374,6 +384,13 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
         self._note.add_class(css_class)
         self._note.update(Content(text))
         self._note.display = True
+
+
+def shown_markdown(message: Message) -> str:
+    """What a reply's body shows: the first part of a huge reply (as it is), else the
+    whole reply (see reply_markdown)."""
+    part = shown_part(message.content)
+    return reply_markdown(message) if part is None else part
 
 
 async def finish_streamed(markdown: Markdown) -> None:
@@ -424,97 +441,28 @@ async def rebuild_streamed_tables(markdown: Markdown) -> None:
                 await table.mount(MarkdownTableContent(table._headers, table._rows))
 
 
-class MessageView(ForwardsWorkerErrors, FollowingScroll):
+class MessageView(ForwardsWorkerErrors, MessageWindow):
     """The conversation. Follows a streaming reply unless the user scrolled up to read;
-    while it follows, what scrolled far above is folded out of the layout."""
-
-    @dataclass
-    class EarlierRequested(TextualMessage):
-        """The user asked to see older messages."""
+    while it follows, what scrolled far above is folded out of the layout. Only a window of
+    a long session's messages is mounted (see MessageWindow)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._first_shown = 0
-        self._session: Session | None = None
-        self._earlier_lock = asyncio.Lock()
-        """Held while earlier messages are mounted (a scroll and a jump may ask at once)."""
+        self._find_ids: set[str] = set()
+        self._find_pattern: re.Pattern[str] | None = None
 
-    async def show_session(self, session: Session) -> None:
-        """Replace what is shown with `session`: its newest messages, as many as fill the
-        view a couple of times; older ones come when the user scrolls up to them."""
-        self._session = session
-        self.unfold_all()
-        await self.remove_children()
-        self._first_shown = self._page_start(len(session.messages), FIRST_SCREENS)
-        widgets: list[Widget] = [
-            make_message_widget(m) for m in session.messages[self._first_shown :]
-        ]
-        if self._first_shown:
-            widgets.insert(0, self._earlier_button())
-        with self.app.batch_update():
-            await self.mount_all(widgets)
-        self.anchor()
+    def make_widget(self, message: Message) -> UserMessage | AssistantMessage:
+        """A message's widget, marked when find matches it (it may be mounted by paging)."""
+        widget = make_message_widget(message)
+        if message.id in self._find_ids:
+            widget.add_class("-find-match")
+            if isinstance(widget, UserMessage):
+                widget.set_highlight(self._find_pattern)
+        return widget
 
-    def _page_start(self, end: int, screens: int) -> int:
-        """Where a page of messages ending before `end` starts: enough estimated rows to
-        fill the view `screens` times, at least one user/reply pair, at most MAX_PAGE."""
-        assert self._session is not None
-        size = self.size if self.size.area else self.app.size
-        width, wanted = max(20, size.width - 6), max(10, size.height) * screens
-        rows, start = 0, end
-        while start > 0 and end - start < MAX_PAGE and (rows < wanted or end - start < 2):
-            start -= 1
-            rows += estimated_rows(self._session.messages[start], width)
-        return start
-
-    def _earlier_button(self) -> Button:
-        return Button(
-            f"▲ {self._first_shown} earlier messages (scroll up or click)",
-            id="earlier",
-            classes="earlier",
-            compact=True,
-        )
-
-    @property
-    def earlier_count(self) -> int:
-        """How many older messages of the session are not mounted yet."""
-        return self._first_shown
-
-    async def show_earlier(self, pages: int = 1) -> None:
-        """Mount the previous page(s) of messages above the shown ones, keeping what the
-        user is reading where it is on the screen."""
-        async with self._earlier_lock:
-            if self._session is None or not self._first_shown:
-                return
-            start = self._first_shown
-            for _ in range(pages):
-                start = self._page_start(start, EARLIER_SCREENS)
-            older: list[Widget] = [
-                make_message_widget(m) for m in self._session.messages[start : self._first_shown]
-            ]
-            self._first_shown = start
-            self.unfold_all()
-            first = next((c for c in self.children if not isinstance(c, Fold | Button)), None)
-            # Where the first shown message is relative to the top of the view, to keep it.
-            offset = first.virtual_region.y - self.scroll_y if first is not None else 0
-            if start:
-                older.insert(0, self._earlier_button())
-            with self.app.batch_update():
-                await self.query("#earlier").remove()
-                if first is None:
-                    await self.mount_all(older)
-                else:
-                    await self.mount_all(older, before=first)
-            if first is not None:
-                self.call_after_refresh(self._keep_place, first, offset)
-
-    def _keep_place(self, widget: Widget, offset: float) -> None:
-        self.scroll_to(y=widget.virtual_region.y - offset, animate=False, immediate=True)
-
-    async def show_all(self) -> None:
-        """Mount every message of the session (find and jumps to old messages need them)."""
-        while self._first_shown:
-            await self.show_earlier(pages=1_000)
+    def mark_found(self, ids: set[str], pattern: re.Pattern[str] | None) -> None:
+        """What find matches: messages mounted from now on are marked as found."""
+        self._find_ids, self._find_pattern = ids, pattern
 
     def release_anchor(self) -> None:
         super().release_anchor()
@@ -527,44 +475,41 @@ class MessageView(ForwardsWorkerErrors, FollowingScroll):
                     exit_on_error=False,
                 )
 
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        if new <= 0 < old and self._first_shown and not self._earlier_lock.locked():
-            self.run_worker(
-                self.show_earlier(), exclusive=True, group="earlier", exit_on_error=False
-            )
-
     async def reveal(self, message_id: str) -> Widget | None:
-        """Scroll to a message of the shown session (mounting earlier pages as needed) and
-        highlight it briefly; None when it is not on the current path."""
-        session = self._session
-        if session is None:
-            return None
-        index = next((i for i, m in enumerate(session.messages) if m.id == message_id), None)
-        if index is None:
-            return None
-        target = session.messages[index]
-        while self._first_shown > index:
-            before = self._first_shown
-            await self.show_earlier()
-            if self._first_shown == before:
-                break
-        self.unfold_all()
-        widget = next(
-            (w for w in self.query(".message") if getattr(w, "message", None) is target),
-            None,
-        )
+        """Scroll to a message of the shown session (mounting a window around it when it is
+        not mounted) and highlight it briefly; None when it is not on the current path."""
+        widget = await self.show_message(message_id)
         if widget is None:
             return None
+        self.unfold_all()
         self.release_anchor()
-        # Once laid out: widgets just mounted (earlier pages) have no place yet.
+        # Once laid out: widgets just mounted (a new window) have no place yet.
         self.call_after_refresh(self.scroll_to_widget, widget, animate=False, top=True)
         widget.add_class("-found")
         self.set_timer(REVEAL_SECONDS, lambda: widget.remove_class("-found"))
         return widget
 
+    async def show_message(self, message_id: str) -> UserMessage | AssistantMessage | None:
+        """The widget of a message of the current path, mounting a window around it when it
+        is not mounted; None when it is not on the path."""
+        widget = self.message_widget(message_id)
+        session = self._session
+        if widget is not None or session is None:
+            return widget
+        index = next((i for i, m in enumerate(session.messages) if m.id == message_id), None)
+        if index is None or not await self.show_around(index):
+            return None
+        return self.message_widget(message_id)
+
     async def add_message(self, message: Message) -> UserMessage | AssistantMessage:
-        widget = make_message_widget(message)
+        """Show a message added at the end of the path (sent, or a reply starting): the
+        window comes back to the newest messages first, so it is shown where it belongs."""
+        if not self.reaches_end:
+            await self.show_newest()
+            shown = self.message_widget(message.id)
+            if shown is not None:
+                return shown
+        widget = self.make_widget(message)
         await self.mount(widget)
         return widget
 
@@ -599,30 +544,10 @@ class MessageView(ForwardsWorkerErrors, FollowingScroll):
             self._alternatives_pending = True
             self.call_after_refresh(self.refresh_alternatives)
 
-    @property
-    def first_shown(self) -> int:
-        """Index in the session's messages of the first one mounted."""
-        return self._first_shown
-
     async def remove_message(self, message_id: str) -> None:
         for widget in self.query(".message"):
             if getattr(widget, "message", None) is not None and widget.message.id == message_id:  # type: ignore[attr-defined]
                 await widget.remove()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "earlier":
-            event.stop()
-            self.run_worker(
-                self.show_earlier(), exclusive=True, group="earlier", exit_on_error=False
-            )
-
-
-def estimated_rows(message: Message, width: int) -> int:
-    """Rows a message will take at `width` cells, roughly (for paging, not for layout)."""
-    rows = 3  # border or meta line, and the margin
-    for line in message.content.splitlines() or [""]:
-        rows += 1 + cell_len(line) // width
-    return rows
 
 
 def make_message_widget(message: Message) -> UserMessage | AssistantMessage:

@@ -165,7 +165,9 @@ def growing_leaf(block: Widget) -> Widget | None:
     """The paragraph or heading at the end of `block` (itself, or the last one of a list or
     quote, mounted or not yet), which the next words of a stream go to."""
     while not isinstance(block, MarkdownParagraph | MarkdownHeader):
-        children = block._blocks if isinstance(block, MarkdownBlock) and block._blocks else None
+        children: list[Widget] = []
+        if isinstance(block, MarkdownBlock) and block._blocks:
+            children = list(block._blocks)
         children = children or list(block.children)
         if not children:
             return None
@@ -403,7 +405,8 @@ class StreamingTable(MarkdownTable):
             await super()._update_from_block(block)
             return
         # Built from the last row shown on (see `_trim_shown`): its rows follow ours.
-        content = self.query_children(MarkdownTableContent).first(None)
+        contents = self.query_children(MarkdownTableContent)
+        content = contents.first() if contents else None
         if not isinstance(block, MarkdownTable) or content is None or not content.rows:
             raise NeedsFullParse
         if len(self._rows) - 1 != skipped:
@@ -531,7 +534,7 @@ class StreamingMarkdown(Markdown, RunwayMixin):
         does the end of the stream (see `unpad`)."""
         if leaf is self._padded:
             given = leaf.styles.min_height
-            if given is not None and needed <= given.cells:
+            if given is not None and given.cells is not None and needed <= given.cells:
                 return
         elif self._padded is not None:
             self.unpad()
@@ -764,7 +767,10 @@ def keep_distance_from_end(view: Widget) -> Callable[[], None]:
     def restore() -> None:
         view.scroll_to(y=max(0, view.max_scroll_y - from_end), animate=False)
 
-    return lambda: view.call_after_refresh(restore)
+    def restore_after_refresh() -> None:
+        view.call_after_refresh(restore)
+
+    return restore_after_refresh
 
 
 async def mount_pending(body: StreamingMarkdown, view: Widget) -> None:
