@@ -24,6 +24,7 @@ from textual.widgets import Button
 from tui_chat.session import Message, Session
 from tui_chat.widgets.folding import Fold, FollowingScroll
 from tui_chat.widgets.huge_text import shown_part
+from tui_chat.worker_errors import ForwardsWorkerErrors
 
 # A long session opens with just enough of its newest messages to fill the view this many
 # times over (rendering thousands of widgets first would keep the screen blank for seconds);
@@ -44,7 +45,7 @@ def estimated_rows(message: Message, width: int) -> int:
     return rows
 
 
-class MessageWindow(FollowingScroll):
+class MessageWindow(ForwardsWorkerErrors, FollowingScroll):
     """The paging part of the message view (see the module docstring). Subclasses say how a
     message is shown (`make_widget`)."""
 

@@ -441,7 +441,7 @@ async def rebuild_streamed_tables(markdown: Markdown) -> None:
                 await table.mount(MarkdownTableContent(table._headers, table._rows))
 
 
-class MessageView(ForwardsWorkerErrors, MessageWindow):
+class MessageView(MessageWindow):
     """The conversation. Follows a streaming reply unless the user scrolled up to read;
     while it follows, what scrolled far above is folded out of the layout. Only a window of
     a long session's messages is mounted (see MessageWindow)."""
