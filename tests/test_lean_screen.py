@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import make_app
+from app_harness import make_app, wait_until
 from textual._compositor import Compositor as TextualCompositor
 from textual.geometry import Region, Size, Spacing
 from textual.map_geometry import MapGeometry
@@ -47,11 +47,13 @@ async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
     """A widget that grows is laid out once: setting the resized widgets' virtual sizes
     does not ask for a second layout (Textual's own screen lays out twice)."""
     app = make_app(tmp_path, None)
-    async with app.run_test(size=(80, 24)):
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         note = Static("one line")
         await screen.query_one("#messages").mount(note)
-        await screen.wait_for_refresh()  # laid out and painted with it
+        # Laid out with it, and nothing left pending from the mount.
+        await wait_until(pilot, lambda: note.size.height == 1)
+        await screen.wait_for_refresh()
         reflows = 0
         reflow = screen._compositor.reflow
 
@@ -62,9 +64,10 @@ async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
 
         screen._compositor.reflow = counted
         note.update("one\ntwo\nthree")
-        # Once nothing is left to lay out or paint: a second layout would have run by then.
+        await wait_until(pilot, lambda: note.size.height == 3)
+        # Once painted: a second layout would have run by then.
         await screen.wait_for_refresh()
-        assert note.size.height == 3
+        await pilot.pause()
         assert reflows == 1
         assert vars(Widget)["virtual_size"]._repaint  # as Textual has it, outside a layout
 
