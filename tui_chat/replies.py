@@ -349,7 +349,10 @@ class ReplyManager:
                     self.app.notify(event.text, title=live.provider_label, markup=False)
                 if time.monotonic() >= checkpoint:
                     live.sync()
-                    await self.store.save_async(session)
+                    # A failed save is kept, retried and shown (SaveGuard): the reply
+                    # goes on, or what is still to come would be lost too.
+                    with contextlib.suppress(OSError):
+                        await self.store.save_async(session)
                     checkpoint = time.monotonic() + CHECKPOINT_SECONDS
             if reply.status == "streaming":
                 reply.status = "error"
