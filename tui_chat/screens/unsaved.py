@@ -101,6 +101,9 @@ class SaveGuard:
     def __init__(self, app: TuiChatApp) -> None:
         self.app = app
         self._retry_timer: Timer | None = None
+        self._told: set[str] = set()
+        """Sessions whose failed save was said: a retry that fails again (every few
+        seconds) is not said again; the banner shows it meanwhile."""
 
     def start(self) -> None:
         """Listen to the store (its events come on the writer thread: posted, never run
@@ -120,14 +123,16 @@ class SaveGuard:
         chat = app.chat_screen
         title = self.title_of(event.session_id)
         if event.problem is not None:
-            app.notify(
-                f"Could not save “{title}”: {event.problem}. It stays in memory and is saved "
-                f"when it can; Ctrl+Q asks before quitting.",
-                title="Not saved",
-                severity="error",
-                timeout=12,
-                markup=False,
-            )
+            if event.session_id not in self._told:
+                self._told.add(event.session_id)
+                app.notify(
+                    f"Could not save “{title}”: {event.problem}. It stays in memory and is "
+                    f"saved when it can; Ctrl+Q asks before quitting.",
+                    title="Not saved",
+                    severity="error",
+                    timeout=12,
+                    markup=False,
+                )
             if self._retry_timer is None:
                 self._retry_timer = app.set_interval(
                     RETRY_SECONDS, self._retry, name="retry failed saves"
@@ -136,6 +141,7 @@ class SaveGuard:
             if chat is not None:
                 await chat.reload_if_open(event.session_id)
         else:
+            self._told.discard(event.session_id)
             app.notify(f"“{title}” is saved now.", title="Saved", markup=False)
         if not app.store.unsaved() and self._retry_timer is not None:
             self._retry_timer.stop()
