@@ -123,6 +123,10 @@ class SessionFolderActions:
         added = [m for m in fresh.all_messages() if m.id not in before]
         await self.show_session(fresh)
         self.sessions.upsert(self._summary(fresh))
+        # Pinned or unpinned there: the file says so (the row kept this window's pin).
+        pinned = self.app.store.is_pinned(session_id)
+        if pinned != (session_id in self.sessions.pinned_ids):
+            self.sessions.set_pinned(session_id, pinned)
         if added:
             self.notify(
                 f"{len(added)} message(s) arrived from another window.", title=fresh.title
