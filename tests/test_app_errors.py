@@ -54,7 +54,7 @@ from tui_chat.widgets.session_list import SessionList
             "too long for this model",
         ),
         (Script(content=["Half an ans"], eof_after=1, finish_reason=None), "cut off"),
-        (Script(content=["Half an ans", "wer"], cut_after=1), "Connection failed"),
+        (Script(content=["Half an ans", "wer"], cut_after=1), "The connection dropped mid-reply"),
         (
             Script(content=["Half an ans"], inband_error={"message": "upstream died"}),
             "upstream died",

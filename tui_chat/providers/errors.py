@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tui_chat.keys import redact_secrets
-from tui_chat.providers.events import ProviderError
+from tui_chat.providers.events import CONTINUE_HINT, ProviderError
 from tui_chat.sanitize import one_line
 from tui_chat.sentences import join_sentences
 
@@ -354,3 +354,16 @@ def _retry_after(exc: Any) -> float | None:
         if seconds >= 0:
             return seconds
     return None
+
+
+def broken_off(error: ProviderError) -> ProviderError:
+    """`error` for a stream that breaks after text arrived: the server was reached, so "could
+    not reach … check base_url" misleads; what arrived is kept and can be continued."""
+    if error.kind == "connection":
+        title = "The connection dropped mid-reply"
+    elif error.kind == "timeout":
+        title = "The server stopped sending mid-reply"
+    else:
+        return error
+    message = f"What arrived is kept. {CONTINUE_HINT}Ctrl+R writes a new reply."
+    return dataclasses.replace(error, title=title, message=message)

@@ -15,7 +15,7 @@ from typing import Any
 
 from tui_chat.config import ProviderConfig
 from tui_chat.providers.dialects import Dialect, RequestParts, dialect_for, usage_of
-from tui_chat.providers.errors import key_hint, redact
+from tui_chat.providers.errors import broken_off, key_hint, redact
 from tui_chat.providers.events import (
     ChatRequest,
     Failed,
@@ -135,6 +135,7 @@ class OpenAICompatibleProvider:
         while True:
             error: ProviderError | None = None
             started = False
+            answered = False  # answer text arrived (not only reasoning): Alt+G can go on
             try:
                 stream = await self._get_client().chat.completions.create(
                     model=request.model,
@@ -152,6 +153,7 @@ class OpenAICompatibleProvider:
                         chunks = plain_chunks(stream.response, self.config.base_url)
                     async for event in self._events(chunks, request.model):
                         started = started or isinstance(event, TextDelta | ReasoningDelta)
+                        answered = answered or isinstance(event, TextDelta)
                         yield event
                 except Exception as exc:
                     error = self._classify(exc, request)
@@ -160,6 +162,8 @@ class OpenAICompatibleProvider:
             if error is None:
                 return
             error = self.dialect.explain_refusal(error, request.model, request.settings, parts)
+            if answered:
+                error = broken_off(error)
             wait = None if started else self.retry.delay(error, attempt)
             if wait is None:
                 yield Failed(error)
