@@ -347,6 +347,32 @@ class TuiChatApp(ConfigFileActions, App[None]):
             await self._quit_unless_streaming()
 
     async def _quit_unless_streaming(self) -> None:
+        """Ask first while the prompt holds a message not sent: a typed message is never
+        lost to one key (nothing else keeps a draft)."""
+        from tui_chat.widgets.prompt import PromptInput
+
+        chat = self.chat_screen
+        prompts = list(chat.query(PromptInput)) if chat is not None else []
+        draft = prompts[0].text.strip() if prompts else ""
+        if not draft:
+            await self._quit_unless_replies_live()
+            return
+
+        async def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                await self._quit_unless_replies_live()
+
+        await self.push_screen(
+            ConfirmScreen(
+                f"The prompt holds a message you have not sent ({len(draft):,} characters)."
+                "\n\nQuit anyway? It is not kept.",
+                confirm_label="Quit",
+                cancel_label="Keep writing",
+            ),
+            answered,
+        )
+
+    async def _quit_unless_replies_live(self) -> None:
         if not self.replies.live:
             self.exit()
             return
