@@ -72,7 +72,8 @@ async def test_keys_the_prompt_types_are_said(tmp_path: Path, server) -> None:
     with_keymap(
         tmp_path,
         server,
-        '"view.sidebar" = "x"\n"session.new" = "shift+enter"\n"reply.retry" = "question_mark"\n',
+        '"view.sidebar" = "x"\n"session.new" = "shift+enter"\n"reply.retry" = "question_mark"\n'
+        '"session.settings" = "up"\n',
     )
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -82,14 +83,19 @@ async def test_keys_the_prompt_types_are_said(tmp_path: Path, server) -> None:
             ("view.sidebar", "x"),
             ("session.new", "shift+enter"),
             ("reply.retry", "question_mark"),
+            ("session.settings", "up"),
         ):
             assert any(
                 f'{binding_id} = "{key}": the prompt uses {key} itself, so it works only when '
                 "the prompt does not have focus" in n
                 for n in said
             ), (binding_id, said)
-        await pilot.press("x", "question_mark")
-        await wait_until(pilot, lambda: prompt_of(app).text == "x?")  # typed, as said
+        prompt = prompt_of(app)
+        await pilot.press("x", "question_mark", "shift+enter", "y")
+        await wait_until(pilot, lambda: prompt.text == "x?\ny")  # typed, as said
+        await pilot.press("up")  # moves up a line, as said (no settings)
+        await wait_until(pilot, lambda: prompt.cursor_location[0] == 0)
+        assert app.screen is app.chat_screen
 
 
 async def test_a_shared_key_runs_one_binding_and_f1_shows_it_there(tmp_path: Path, server) -> None:

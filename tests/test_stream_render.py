@@ -287,3 +287,33 @@ async def test_streaming_code_block_shows_no_blank_rows_between_its_parts(
         assert not screen[first + count].strip("▕█ ")
         await pilot.press("escape")
         await wait_for_replies(pilot, app)
+
+
+async def test_streaming_into_a_reply_rendered_whole_keeps_the_cut_block(
+    tmp_path: Path, server
+) -> None:
+    """A reply that is followed once some of it has arrived is first rendered whole, then
+    streamed into. Where that first part ends in the middle of a block (a quote, a
+    paragraph, a code block, a list), the block's first lines stay: the stream resumes
+    from the block's start, not from its last line (a quote kept only "two lines.")."""
+    from tui_chat.widgets.messages import finish_streamed
+    from tui_chat.widgets.stream_markdown import StreamingMarkdown
+
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 40)):
+        view = app.screen.query_one("#messages")
+        reference = Markdown(REPLY)
+        await view.mount(reference)
+        expected = rendered(reference)
+        await reference.remove()
+        for cut_in in ("two lines", "with 中文", "return f", "nested item", "tui-chat\n"):
+            cut = REPLY.index(cut_in) + 3
+            body = StreamingMarkdown()
+            await view.mount(body)
+            body.set_runway(3)  # streaming, as a reply's body is
+            await body.update(REPLY[:cut])
+            await body.append_deferring(REPLY[cut:], 0)
+            body.set_runway(0)
+            await finish_streamed(body)
+            assert rendered(body) == expected, cut_in
+            await body.remove()

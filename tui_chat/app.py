@@ -243,12 +243,15 @@ class TuiChatApp(ConfigFileActions, App[None]):
     def claim_keys(self) -> None:
         """Make the keys the keymap gives run their binding here, on the chat screen and
         in its prompt, whatever else binds them (see `give_way`)."""
-        from tui_chat.widgets.prompt import PromptInput
+        from tui_chat.widgets.prompt import TYPING_KEYS, PromptInput
 
         claimed = claimed_keys(self.keymap)
         nodes: list[DOMNode] = [self]
         if self.chat_screen is not None:
-            nodes += [self.chat_screen, *self.chat_screen.query(PromptInput)]
+            nodes.append(self.chat_screen)
+            typing = {k: v for k, v in claimed.items() if k not in TYPING_KEYS}
+            for prompt in self.chat_screen.query(PromptInput):
+                give_way(prompt, typing)  # it keeps the keys it types with
         for node in nodes:
             give_way(node, claimed)
         self.refresh_bindings()

@@ -304,7 +304,7 @@ def resolve_keymap(defaults: list[KeyEntry], keymap: Mapping[str, str]) -> Keyma
     Enter, the arrows, characters)."""
     from textual.keys import key_to_character
 
-    from tui_chat.widgets.prompt import NEWLINE_KEYS, PromptInput
+    from tui_chat.widgets.prompt import TYPING_KEYS, PromptInput
 
     claimed = claimed_keys(keymap)
     kept = {
@@ -314,7 +314,6 @@ def resolve_keymap(defaults: list[KeyEntry], keymap: Mapping[str, str]) -> Keyma
         for binding_id, keys in keymap.items()
     }
     kept = {binding_id: keys for binding_id, keys in kept.items() if keys}
-    typing = {"enter", "up", "down", *NEWLINE_KEYS}
     prompt_own = PromptInput._merged_bindings or BindingsMap()
     problems: list[tuple[str, str]] = []
     for binding_id, keys in keymap.items():
@@ -343,7 +342,7 @@ def resolve_keymap(defaults: list[KeyEntry], keymap: Mapping[str, str]) -> Keyma
                     f"{said}{key} is also {', '.join(losers)} by default; it runs {binding_id} now"
                 )
             character = key_to_character(normal)
-            if normal in typing or (character is not None and character.isprintable()):
+            if normal in TYPING_KEYS or (character is not None and character.isprintable()):
                 say(
                     f"{said}the prompt uses {key} itself, so it works only when the prompt "
                     "does not have focus"

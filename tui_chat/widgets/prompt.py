@@ -16,6 +16,9 @@ from textual.widgets import TextArea
 
 NEWLINE_KEYS = frozenset({"ctrl+j", "shift+enter", "alt+enter", "ctrl+enter"})
 COMPLETION_KEYS = frozenset({"up", "down", "tab", "enter", "escape"})
+TYPING_KEYS = frozenset({"enter", "up", "down", *NEWLINE_KEYS})
+"""Keys the prompt keeps whatever the keymap says (it sends, breaks lines and moves
+through lines and history with them); a binding given one runs only elsewhere."""
 
 
 class Completer(Protocol):

@@ -755,6 +755,13 @@ class StreamingMarkdown(Markdown, RunwayMixin):
         async def update_all() -> None:
             await removing
             await rendering
+            # Textual's update has the next append parse from the text's last line, while
+            # its appends parse from the start of the last block: text appended to a reply
+            # rendered whole in the middle of a block (it was followed once some had come)
+            # replaced that block with its last lines ("two lines." of a quote).
+            blocks = [child for child in self.children if isinstance(child, MarkdownBlock)]
+            if blocks:
+                self._last_parsed_line = blocks[-1].source_range[0]
 
         return AwaitComplete(update_all())
 
