@@ -173,7 +173,7 @@ async def test_the_server_s_words_end_as_a_sentence(tmp_path: Path, server) -> N
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "Hi")
         await wait_for_replies(pilot, app)
-        said = "Upstream provider overloaded. Press ctrl+r to try again."
+        said = "Upstream provider overloaded. Press Ctrl+R to try again."
         assert said in screen_text(app)
     error = read_only_session(tmp_path)["messages"][-1]["error"]
     assert error.endswith(said)
@@ -245,3 +245,14 @@ async def test_the_thinking_pane_can_be_kept_open(tmp_path: Path, server) -> Non
         await wait_for_replies(pilot, app)
         assert thinking.collapsed
         assert "Reasoning 2." not in screen_text(app)
+
+
+async def test_a_reply_with_no_text_says_so(tmp_path: Path, server) -> None:
+    """A model that finishes normally without a word: the reply says it, not just its
+    meta line (it looked like a display fault)."""
+    server.enqueue(Script(content=[], finish_reason="stop"))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await type_and_send(pilot, "say nothing")
+        await wait_for_replies(pilot, app)
+        await wait_until(pilot, lambda: "The model sent no answer" in screen_text(app))

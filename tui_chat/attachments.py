@@ -94,7 +94,9 @@ def read_image(path: Path) -> tuple[str, bytes]:
         raise AttachmentError(f"{name}: cannot read it ({exc.strerror or exc}).") from exc
     sniffed = sniff_image(data)
     if sniffed is None:
-        raise AttachmentError(f"{name}: the file's contents are not a {mime} image.")
+        raise AttachmentError(
+            f"{name}: the file's contents are not the {mime} image its name says."
+        )
     return sniffed, data
 
 

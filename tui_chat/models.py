@@ -169,8 +169,8 @@ def _error(
     else:
         error = classify(exc, _key_hint(provider), model or provider.model, provider.base_url)
     # Retry hints in the chat's words do not fit here; the key must never show.
-    message = error.message.replace("Press ctrl+r to try again.", "Try again.")
-    message = message.replace("then press ctrl+r", "then try again")
+    message = error.message.replace("Press Ctrl+R to try again.", "Try again.")
+    message = message.replace("then press Ctrl+R", "then try again")
     return redact(
         ProviderError(error.kind, error.title, message, error.status, error.retry_after),
         [api_key],

@@ -1,7 +1,7 @@
 """Joining the parts of a message (a title, advice, what the server said) into one line.
 
 A server's words often end without a full stop ("Upstream provider overloaded"): put
-next to "Press ctrl+r" they read as one sentence. Every part here ends as a sentence
+next to "Press Ctrl+R" they read as one sentence. Every part here ends as a sentence
 before the next begins.
 """
 

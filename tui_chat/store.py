@@ -531,7 +531,8 @@ class SessionStore:
             write_atomic(path, json.dumps(written, ensure_ascii=False, indent=1))
             info = path.stat()
         except OSError as exc:
-            problem = f"{exc.strerror or exc}" + (f" ({exc.filename})" if exc.filename else "")
+            # The folder, not the temporary file the write failed in.
+            problem = f"{exc.strerror or exc} in {path.parent}"
             with self._unsaved_lock:
                 self._unsaved[session_id] = (problem, snapshot)
             self._tell(StoreEvent(session_id, problem=problem))

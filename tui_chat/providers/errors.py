@@ -155,7 +155,7 @@ def classify(
             "malformed",
             "The server sent a malformed event",
             f"An event of the stream was not JSON ({sent}), so the reply stops there. "
-            "Press ctrl+r to try again.",
+            "Press Ctrl+R to try again.",
         )
     if isinstance(exc, openai.APIStatusError) and 300 <= exc.status_code < 400:
         return _redirect(exc, base_url)
@@ -165,14 +165,14 @@ def classify(
         return ProviderError(
             "timeout",
             "No answer in time",
-            f"The server at {base_url} stopped answering. Press ctrl+r to try again.",
+            f"The server at {base_url} stopped answering. Press Ctrl+R to try again.",
         )
     if isinstance(exc, openai.APIConnectionError):
         return ProviderError(
             "connection",
             "Connection failed",
             f"Could not reach {base_url} or the connection dropped. "
-            "Check the network and base_url, then press ctrl+r.",
+            "Check the network and base_url, then press Ctrl+R.",
         )
     if isinstance(exc, openai.APIError):
         return _in_band(exc, key_hint, model, base_url, codes or {})
@@ -262,11 +262,11 @@ def _words(
         )
     wait = f"Wait {retry_after:.0f} s, then" if retry_after else "Wait a moment, then"
     if kind == "rate_limit":
-        return f"Rate limited{code}", f"{wait} press ctrl+r."
+        return f"Rate limited{code}", f"{wait} press Ctrl+R."
     if kind == "busy":
         return (
             f"The server is busy{code}",
-            f"The provider is overloaded or timed out. {wait} press ctrl+r.",
+            f"The provider is overloaded or timed out. {wait} press Ctrl+R.",
         )
     if kind == "not_found":
         return (
@@ -293,7 +293,7 @@ def _words(
         return f"The request was refused{code}", ""
     return (
         f"Server error{code}",
-        "The provider is failing. Press ctrl+r to try again.",
+        "The provider is failing. Press Ctrl+R to try again.",
     )
 
 
@@ -312,7 +312,7 @@ def _in_band(
         return ProviderError(
             "stream_error",
             "The server reported an error mid-reply",
-            join_sentences(said, "Press ctrl+r to try again."),
+            join_sentences(said, "Press Ctrl+R to try again."),
             retryable=retryable,
         )
     title, advice = _words(kind, None, key_hint, model, base_url, None, said)

@@ -236,7 +236,7 @@ class OpenAICompatibleProvider:
                 ProviderError(
                     "cut_off",
                     "The reply was cut off",
-                    "The stream ended before the server finished the reply. Press ctrl+r to retry.",
+                    "The stream ended before the server finished the reply. Press Ctrl+R to retry.",
                 )
             )
 
