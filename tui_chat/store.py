@@ -305,8 +305,9 @@ class SessionStore:
             return {key: (e.mtime_ns, e.size) for key, e in self._index.items()}
 
     def reread(self, session_id: str) -> SessionSummary:
-        """Read a session file another process wrote (SessionLoadError when it cannot):
-        its summary, with the summary and search indexes brought up to date."""
+        """Read a session file another process wrote, or one just restored from the trash
+        (SessionLoadError when it cannot): its summary, with the summary and search indexes
+        brought up to date."""
         path = self.path_for(session_id)
         try:
             info = path.stat()  # before reading: a later write differs from it
@@ -455,15 +456,7 @@ class SessionStore:
         self._ensure_index_read()
         self.own_changes += 1
         self._on_writer(lambda: self.trash.restore(session_id))
-        session = self.load(session_id)
-        path = self.path_for(session_id)
-        info = path.stat()
-        summary = SessionSummary.of(session, self.is_pinned(session_id))
-        with self._index_lock:
-            self._index[session_id] = _IndexEntry(summary, info.st_mtime_ns, info.st_size)
-            self._index_dirty = True
-        self.search.refresh(session_id)
-        return summary
+        return self.reread(session_id)
 
     def duplicate(self, session: Session) -> Session:
         """A saved copy of `session` with a new id, titled "… (copy)"."""
