@@ -417,12 +417,7 @@ class MessageActions:
         if target is None:
             screen.notify("Nothing to regenerate yet.")
             return
-        if not screen.provider_ready(session):  # no key, or the provider is gone: said
-            return
-        if screen.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
-            screen.after_key(session, lambda: self._regenerate(session, target))
-            return
-        await self._regenerate(session, target)
+        await screen.when_ready(session, lambda: self._regenerate(session, target))
 
     async def _regenerate(self, session: Session, target: Message) -> None:
         screen = self._screen
@@ -459,12 +454,7 @@ class MessageActions:
         if session.messages[-1] is not reply:
             screen.notify("Only the last reply can be continued: flip to its branch end first.")
             return
-        if not screen.provider_ready(session):  # no key, or the provider is gone: said
-            return
-        if screen.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
-            screen.after_key(session, lambda: self._continue(session, reply))
-            return
-        await self._continue(session, reply)
+        await screen.when_ready(session, lambda: self._continue(session, reply))
 
     async def _continue(self, session: Session, reply: Message) -> None:
         screen = self._screen

@@ -88,6 +88,16 @@ class ProviderActions:
             return False
         return True
 
+    async def when_ready(self, session: Session, proceed: Callable[[], Awaitable[object]]) -> None:
+        """Run `proceed` now, or once the key command of the session's provider has run (in
+        a thread); nothing when the provider cannot answer (said by `provider_ready`)."""
+        if not self.provider_ready(session):
+            return
+        if self._chat.app.replies.key_pending(session):
+            self.after_key(session, proceed)
+            return
+        await proceed()
+
     def provider_banner(self, session: Session) -> str | None:
         """The banner line about the session's provider: why the offline demo answers, that
         a demo session can move to a real provider, or what the provider lacks."""
