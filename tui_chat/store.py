@@ -607,6 +607,16 @@ class SessionStore:
             if session.id in self._unsaved:
                 self._unsaved[session.id] = (self._unsaved[session.id][0], snapshot)
 
+    def title_of(self, session_id: str) -> str | None:
+        """The title a session has in memory if its save failed, else as last indexed."""
+        with self._unsaved_lock:
+            pending = self._unsaved.get(session_id)
+        if pending is not None and isinstance(pending[1].get("title"), str):
+            return str(pending[1]["title"])
+        with self._index_lock:
+            entry = self._index.get(session_id)
+        return entry.summary.title if entry is not None else None
+
     def unsaved_snapshots(self) -> dict[str, dict[str, Any]]:
         """What each failed save should have written, by session id."""
         with self._unsaved_lock:

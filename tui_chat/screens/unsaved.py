@@ -9,6 +9,7 @@ to another folder. Another window's turns merged into a save make the open sessi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -138,16 +140,18 @@ class SaveGuard:
                     RETRY_SECONDS, self._retry, name="retry failed saves"
                 )
         elif event.merged is not None:
-            if chat is not None:
-                await chat.reload_if_open(event.session_id)
+            if chat is not None and chat.is_attached:
+                with contextlib.suppress(NoMatches):  # the screen torn down: quitting
+                    await chat.reload_if_open(event.session_id)
         else:
             self._told.discard(event.session_id)
             app.notify(f"“{title}” is saved now.", title="Saved", markup=False)
         if not app.store.unsaved() and self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
-        if chat is not None:
-            chat._refresh_banner()
+        if chat is not None and chat.is_attached:
+            with contextlib.suppress(NoMatches):  # the screen torn down: quitting
+                chat._refresh_banner()
 
     def _retry(self) -> None:
         self.app.run_worker(
@@ -160,12 +164,9 @@ class SaveGuard:
         )
 
     def title_of(self, session_id: str) -> str:
-        chat = self.app.chat_screen
-        if chat is not None:
-            for summary in chat.sessions.items:
-                if summary.id == session_id:
-                    return summary.title
-        return session_id
+        """From the store, not the sidebar: notices may arrive while the screen is torn
+        down (the app quitting)."""
+        return self.app.store.title_of(session_id) or session_id
 
     async def confirm_quit(self) -> bool:
         """True to quit now: nothing is unsaved, the user chose to lose it, or it was
