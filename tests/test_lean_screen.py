@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import make_app
+from app_harness import make_app, wait_until
 from textual._compositor import Compositor as TextualCompositor
 from textual.geometry import Region, Size, Spacing
 from textual.map_geometry import MapGeometry
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey
 
+from tui_chat.widgets.footer import ChatFooter
 from tui_chat.widgets.lean_screen import LeanCompositor, OrderBlindGeometry
 
 
@@ -47,8 +49,19 @@ async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
     """A widget that grows is laid out once: setting the resized widgets' virtual sizes
     does not ask for a second layout (Textual's own screen lays out twice)."""
     app = make_app(tmp_path, None)
-    async with app.run_test(size=(80, 24)):
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
+        # Start-up has settled: the footer built from the last bindings change, and no
+        # notice left to leave after its timeout (each a layout of its own).
+        footer = screen.query_one(ChatFooter)
+        app.clear_notifications()
+        await wait_until(
+            pilot,
+            lambda: not screen.query("Toast")
+            and not footer._check_pending
+            and footer._shown == footer._keys_to_show()
+            and all(key.is_mounted for key in footer.query(FooterKey)),
+        )
         note = Static("one line")
         await screen.query_one("#messages").mount(note)
         await screen.wait_for_refresh()  # laid out and painted with it
