@@ -6,6 +6,7 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +36,49 @@ def write_config(path: Path, base_url: str, extra: str = "") -> Path:
 def make_app(
     tmp_path: Path, server: FakeOpenAIServer | None, environ: dict[str, str] | None = None
 ) -> TuiChatApp:
-    """The app as the CLI builds it, on folders under tmp_path."""
+    """The app as the CLI builds it, on folders under tmp_path, every notification it
+    shows recorded (see `notices`)."""
     config = tmp_path / "config" / "config.toml"
     if server is not None and not config.exists():
         write_config(config, server.base_url)
-    return build_app(config, tmp_path / "data", environ=environ or {}, demo_delay=0.0)
+    app = build_app(config, tmp_path / "data", environ=environ or {}, demo_delay=0.0)
+    record_notices(app)
+    return app
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A notification the app showed."""
+
+    message: str
+    title: str
+    severity: str
+
+
+def record_notices(app: TuiChatApp) -> None:
+    """Keep every notification the app shows in `app.notices_shown`. Textual forgets a
+    notification once its timeout has passed (5 s by default), which on a loaded
+    machine can be before the test looks for it."""
+    shown: list[Notice] = []
+    notify = app.notify
+
+    def recording(message: str, **kwargs: Any) -> None:
+        title, severity = kwargs.get("title", ""), kwargs.get("severity", "information")
+        shown.append(Notice(str(message), str(title), str(severity)))
+        notify(message, **kwargs)
+
+    app.notify = recording  # type: ignore[method-assign]
+    app.notices_shown = shown  # type: ignore[attr-defined]
+
+
+def notices_of(app: TuiChatApp) -> list[Notice]:
+    """Every notification the app has shown, oldest first (expired ones too)."""
+    return list(app.notices_shown)  # type: ignore[attr-defined]
+
+
+def notices(app: TuiChatApp) -> list[str]:
+    """The text of every notification the app has shown, oldest first."""
+    return [notice.message for notice in notices_of(app)]
 
 
 TIMEOUT_SCALE = 3

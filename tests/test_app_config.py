@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
+from app_harness import make_app, notices, screen_text, type_and_send, wait_for_replies, wait_until
 from textual.widgets import DataTable, Input, Select, Static
 
 from tui_chat.config import PRESETS, load_config
@@ -63,10 +63,6 @@ def write_three(tmp_path: Path, url: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(THREE.format(url=url), encoding="utf-8")
     return path
-
-
-def notices(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def banner(app) -> str:

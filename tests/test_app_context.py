@@ -7,7 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app_harness import make_app, type_and_send, wait_for_replies, wait_until, write_config
+from app_harness import (
+    make_app,
+    notices,
+    type_and_send,
+    wait_for_replies,
+    wait_until,
+    write_config,
+)
 from sse_server import Script
 from textual.widgets import TextArea
 
@@ -155,7 +162,7 @@ async def test_recall_without_an_embeddings_endpoint_falls_back(tmp_path: Path, 
     async with app.run_test(size=(80, 24)) as pilot:
         await type_and_send(pilot, "volcano volcano")
         await wait_for_replies(pilot, app)
-        notes = [n.message for n in app._notifications]
+        notes = notices(app)
         assert any("no embeddings endpoint" in n and "token budget" in n for n in notes)
     assert chat_requests(server)[-1]["messages"][-1]["content"] == "volcano volcano"
 

@@ -10,6 +10,8 @@ import pytest
 from app_harness import (
     handled,
     make_app,
+    notices,
+    notices_of,
     read_only_session,
     screen_text,
     type_and_send,
@@ -234,7 +236,7 @@ async def test_corrupt_session_file_is_reported_not_fatal(tmp_path: Path, server
     async with app.run_test(size=(120, 35)) as pilot:
         await pilot.pause()
         assert app.screen.query_one(SessionList).items == []
-        notes = [n.message for n in app._notifications]
+        notes = notices(app)
         assert any("broken.json" in n and "not valid JSON" in n for n in notes)
         await type_and_send(pilot, "works anyway")
         await wait_for_replies(pilot, app)
@@ -261,7 +263,7 @@ async def test_unwritable_data_dir_keeps_text_in_prompt(tmp_path: Path, server) 
         await type_and_send(pilot, "Do not lose me")
         await pilot.pause()
         assert app.screen.query_one(PromptInput).text == "Do not lose me"
-        assert any(n.title == "Save failed" for n in app._notifications)
+        assert any(n.title == "Save failed" for n in notices_of(app))
         assert not app.screen.session.messages
     assert not server.requests
 

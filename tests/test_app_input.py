@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from app_harness import (
     make_app,
+    notices,
     read_only_session,
     session_files,
     type_and_send,
@@ -30,10 +31,6 @@ from tui_chat.widgets.slash_popup import SlashPopup
 
 def chats(server) -> list[dict]:
     return [r["json"] for r in server.requests if r["path"].endswith("/chat/completions")]
-
-
-def notices(app: TuiChatApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 def prompt_of(app: TuiChatApp) -> PromptInput:

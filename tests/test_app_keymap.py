@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_harness import make_app, wait_until, write_config
-from test_app_input import fake_editor, keys_screen_rows, notices, prompt_of
+from app_harness import make_app, notices, wait_until, write_config
+from test_app_input import fake_editor, keys_screen_rows, prompt_of
 from test_app_input import suspendable as suspendable  # a fixture
 
 from tui_chat.screens.keys import KeysScreen

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app_harness import (
+    handled,
     make_app,
     read_only_session,
     screen_text,
@@ -61,15 +62,30 @@ async def test_regenerate_keeps_both_alternatives_and_flips(tmp_path: Path, serv
         assert replies_shown(app) == ["Second answer."]
         assert "‹ 2/2 ›" in screen_text(app)
         await pilot.press("alt+left")
-        await wait_until(pilot, lambda: replies_shown(app) == ["First answer."])
-        assert "‹ 1/2 ›" in screen_text(app)
+        # A flip is done once the alternatives are shown again (the reply is mounted
+        # before that): the next key or click is not taken in the middle of it.
+        await wait_until(
+            pilot,
+            lambda: replies_shown(app) == ["First answer."] and "‹ 1/2 ›" in screen_text(app),
+        )
         # The regenerated request had the question only, not the old reply.
         assert server.requests[-1]["json"]["messages"] == [{"role": "user", "content": "Question"}]
         # Clicking › in the reply's meta line flips forward.
         meta = app.screen.query_one(AssistantMessage).query_one(".meta")
         text = str(meta.render())
         await pilot.click(meta, offset=(text.index("›") + 1, 0))  # + padding
-        await wait_until(pilot, lambda: replies_shown(app) == ["Second answer."])
+
+        def second_selected() -> bool:
+            """Flipped, and the new reply has the focus (and so is the selected one)."""
+            focused = app.focused
+            return (
+                replies_shown(app) == ["Second answer."]
+                and isinstance(focused, AssistantMessage)
+                and focused.message.content == "Second answer."
+            )
+
+        await wait_until(pilot, second_selected)
+        await handled(app.screen)  # the focus moves the selection (a message)
         await pilot.press("alt+left")
         await wait_until(pilot, lambda: replies_shown(app) == ["First answer."])
     data = read_only_session(tmp_path)

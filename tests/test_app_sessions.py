@@ -10,6 +10,8 @@ from pathlib import Path
 
 from app_harness import (
     make_app,
+    notices,
+    notices_of,
     screen_text,
     type_and_send,
     wait_for_replies,
@@ -33,7 +35,7 @@ SIZE = (120, 35)
 
 def said(app) -> str:
     """Every notification so far, one a line."""
-    return "\n".join(str(n.message) for n in app._notifications)
+    return "\n".join(notices(app))
 
 
 def data_dir(tmp_path: Path) -> Path:
@@ -359,7 +361,7 @@ async def test_many_sessions_show_the_index_first_then_the_checked_list(
         await wait_until(pilot, lambda: ids() == {"cccccccccccc"})
         assert listed.current_id == "cccccccccccc"  # the newest opened at start
         await wait_until(
-            pilot, lambda: any(n.title == "Unreadable sessions" for n in app._notifications)
+            pilot, lambda: any(n.title == "Unreadable sessions" for n in notices_of(app))
         )
-        note = next(n for n in app._notifications if n.title == "Unreadable sessions")
+        note = next(n for n in notices_of(app) if n.title == "Unreadable sessions")
         assert "bbbbbbbbbbbb.json" in str(note.message)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app_harness import (
     make_app,
+    notices,
     read_only_session,
     screen_text,
     type_and_send,
@@ -30,10 +31,6 @@ from tui_chat.widgets.prompt import PromptInput
 
 def chats(server) -> list[dict]:
     return [r["json"] for r in server.requests if r["path"].endswith("/chat/completions")]
-
-
-def notices(app) -> list[str]:
-    return [str(n.message) for n in app._notifications]
 
 
 async def press_button(pilot, selector: str) -> None:

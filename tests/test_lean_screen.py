@@ -10,7 +10,9 @@ from textual.geometry import Region, Size, Spacing
 from textual.map_geometry import MapGeometry
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.widgets._footer import FooterKey
 
+from tui_chat.widgets.footer import ChatFooter
 from tui_chat.widgets.lean_screen import LeanCompositor, OrderBlindGeometry
 
 
@@ -49,6 +51,17 @@ async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
     app = make_app(tmp_path, None)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
+        # Start-up has settled: the footer built from the last bindings change, and no
+        # notice left to leave after its timeout (each a layout of its own).
+        footer = screen.query_one(ChatFooter)
+        app.clear_notifications()
+        await wait_until(
+            pilot,
+            lambda: not screen.query("Toast")
+            and not footer._check_pending
+            and footer._shown == footer._keys_to_show()
+            and all(key.is_mounted for key in footer.query(FooterKey)),
+        )
         note = Static("one line")
         await screen.query_one("#messages").mount(note)
         # Laid out with it, and nothing left pending from the mount.

@@ -7,8 +7,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from app_harness import make_app, wait_until, write_config
-from test_app_input import notices, prompt_of, run_command, type_text
+from app_harness import make_app, notices, wait_until, write_config
+from test_app_input import prompt_of, run_command, type_text
 
 from tui_chat.widgets.slash_popup import SlashPopup
 

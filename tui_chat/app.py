@@ -254,7 +254,8 @@ class TuiChatApp(ConfigFileActions, App[None]):
                 give_way(prompt, typing)  # it keeps the keys it types with
         for node in nodes:
             give_way(node, claimed)
-        self.refresh_bindings()
+        # No refresh_bindings here: set_keymap does it, and so does the chat screen
+        # when it focuses the prompt.
 
     def apply_config(self, config: Config) -> None:
         super().apply_config(config)
