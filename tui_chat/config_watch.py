@@ -22,6 +22,11 @@ class FileStamp:
     inode: int
 
 
+def stamp_of(st: os.stat_result) -> FileStamp:
+    """The stamp of a `stat` result already taken."""
+    return FileStamp(st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 def file_stamp(path: Path) -> FileStamp | None:
     """The file's stamp (following symlinks); None when it does not exist or cannot be
     stat'ed."""
@@ -29,7 +34,7 @@ def file_stamp(path: Path) -> FileStamp | None:
         st = os.stat(path)
     except OSError:
         return None
-    return FileStamp(st.st_mtime_ns, st.st_size, st.st_ino)
+    return stamp_of(st)
 
 
 def config_changed(path: Path, last: FileStamp | None) -> bool:

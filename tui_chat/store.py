@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import heapq
 import json
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.atomic import write_atomic
+from tui_chat.config_watch import FileStamp, stamp_of
 from tui_chat.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, problem_of, read_json
 from tui_chat.sanitize import one_line, single_line
 from tui_chat.search_index import SearchIndex
@@ -173,8 +173,9 @@ class SessionStore:
         # session_merge). Touched on the writer thread and in `_read`.
         self._bases: dict[str, dict[str, Any]] = {}
         """Our last snapshot of each session (as we wrote or read it, unmerged)."""
-        self._stamps: dict[str, tuple[int, int, int]] = {}
-        """`_stamp` of each session file right after we wrote or read it."""
+        self._stamps: dict[str, FileStamp] = {}
+        """Each session file's stamp right after we wrote or read it: every atomic write
+        makes a new inode, so it tells versions apart even within one mtime tick."""
         self._merged: dict[str, dict[str, Any]] = {}
         """Sessions whose file holds more than this window has: what we last wrote."""
         self._unsaved: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -359,7 +360,7 @@ class SessionStore:
             with self._unsaved_lock:
                 if session.id not in self._unsaved:  # an unsaved snapshot is newer
                     self._bases[session.id] = data
-                    self._stamps[session.id] = _stamp(info)
+                    self._stamps[session.id] = stamp_of(info)
                     self._merged.pop(session.id, None)
         return session
 
@@ -532,7 +533,7 @@ class SessionStore:
             raise
         with self._unsaved_lock:
             recovered = not from_disk and self._unsaved.pop(session_id, None) is not None
-            self._stamps[session_id] = _stamp(info)
+            self._stamps[session_id] = stamp_of(info)
             if from_disk:
                 if session_id in self._bases:
                     self._merged[session_id] = written  # it may hold more than we do
@@ -573,7 +574,7 @@ class SessionStore:
             info = path.stat()
         except FileNotFoundError:
             return snapshot, None  # new, or deleted by another window: ours stands
-        if stamp is None or stamp != _stamp(info):
+        if stamp is None or stamp != stamp_of(info):
             if stamp is None and base is None:
                 return snapshot, None  # a session this store never read (new, an import)
             try:
@@ -645,12 +646,6 @@ class SessionStore:
         self._writer.shutdown(wait=True)
         self.flush_index()
         self.search.flush()
-
-
-def _stamp(info: os.stat_result) -> tuple[int, int, int]:
-    """What tells one version of a file from another: every atomic write makes a new inode,
-    and mtime and size change too (mtime alone can repeat within a clock tick)."""
-    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def read_index_file(path: Path) -> dict[str, Any]:
