@@ -385,16 +385,18 @@ class SearchIndex:
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             self.flush()
 
-    def _note_change(self, session_id: str, old: _Doc | None, new: _Doc | None) -> None:
-        """Add what changed between `old` and `new` to what the next flush writes."""
-        if session_id in self._pending and self._pending[session_id] is None:
-            return
-        if old is None or new is None:
+    def _note_change(self, session_id: str, old: _Doc | None, new: _Doc) -> None:
+        """Add what changed between `old` and `new` to what the next flush writes (None:
+        the whole session, when there is nothing to compare with)."""
+        pending = self._pending.get(session_id, set())
+        if pending is None:
+            return  # the whole session is written anyway
+        if old is None:
             self._pending[session_id] = None
             return
         before = old.texts()
         changed = {i for i, text in new.texts().items() if before.get(i) != text}
-        self._pending[session_id] = self._pending.get(session_id, set()) | changed  # type: ignore[operator]
+        self._pending[session_id] = pending | changed
 
     def refresh(self, session_id: str) -> None:
         """Read one session file again (e.g. after it was restored from the trash)."""

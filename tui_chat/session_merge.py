@@ -88,9 +88,11 @@ def merge_snapshots(
     result = dict(ours)
     result["messages"] = merged
     for key in _TOP_LEVEL:
-        if base is not None and ours.get(key) == base.get(key) and key in theirs:
+        if base is None or ours.get(key) != base.get(key):
+            continue  # we changed it (or cannot tell): ours stands
+        if key in theirs:
             result[key] = theirs[key]
-        elif base is not None and ours.get(key) == base.get(key) and key not in theirs:
+        else:
             result.pop(key, None)
     branches = theirs.get("branches")
     if isinstance(branches, dict):
