@@ -10,11 +10,11 @@ import random
 import statistics
 import time
 
-from tui_chat.context import plan_context
-from tui_chat.embeddings import SessionEmbeddings
-from tui_chat.session import Message, Session, Usage
-from tui_chat.settings import ChatSettings
-from tui_chat.summary import Summary
+from tui_chat.core.context.embeddings import SessionEmbeddings
+from tui_chat.core.context.request import plan_context
+from tui_chat.core.context.summary import Summary
+from tui_chat.core.session import Message, Session, Usage
+from tui_chat.core.settings import ChatSettings
 
 MESSAGES = 5000
 DIMENSIONS = 1024

@@ -7,7 +7,7 @@ in Chinese, the rest English, some mixed) in a temp data dir, then:
   until the sidebar lists every session, with no sessions (``empty``), with the 10,000
   and no indexes at all (``10k-cold``: the first start after an upgrade), and with the
   indexes the previous start wrote (``10k-warm``, the everyday case);
-- search, in this process, through ``tui_chat.search_index.SearchIndex``: the cold build
+- search, in this process, through ``tui_chat.core.search.SearchIndex``: the cold build
   from the session files, a warm load from the index file, and queries (English, Chinese,
   several terms, one that finds nothing), each the median of several runs.
 
@@ -30,8 +30,8 @@ from pathlib import Path
 import benchlib as bl
 from startup_bench import SIDEBAR_WAIT, Sightings, StartRun
 
-from tui_chat.search_index import SearchIndex
-from tui_chat.session import Message, Session, Usage
+from tui_chat.core.search import SearchIndex
+from tui_chat.core.session import Message, Session, Usage
 
 CASES = ("empty", "10k-cold", "10k-warm")
 INFO = bl.BenchInfo("Search benchmark", "search_bench.py", "search-latest", width=18)

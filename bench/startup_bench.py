@@ -31,8 +31,8 @@ from pathlib import Path
 import benchlib as bl
 from longreply import generate_question, generate_reply
 
-from tui_chat.session import Message, Session, Usage
-from tui_chat.store import SessionStore
+from tui_chat.core.session import Message, Session, Usage
+from tui_chat.core.store.session_store import SessionStore
 
 CASES = (
     "minimal", "skeleton", "tui-chat 0", "tui-chat 10k first", "tui-chat 10k warm",

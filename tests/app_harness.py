@@ -14,8 +14,8 @@ from sse_server import FakeOpenAIServer
 from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 
-from tui_chat.app import TuiChatApp
 from tui_chat.cli import build_app
+from tui_chat.ui.app import TuiChatApp
 
 
 def write_config(path: Path, base_url: str, extra: str = "") -> Path:
@@ -103,7 +103,7 @@ async def wait_for_replies(pilot: Pilot[Any], app: TuiChatApp, timeout: float = 
     (`ReplyEnded`, posted as a reply leaves `app.replies.live`), every reply has settled
     (blocks deferred while streaming are mounted, the view unfolded) and the screen has
     caught up."""
-    from tui_chat.widgets.messages import AssistantMessage
+    from tui_chat.ui.widgets.messages import AssistantMessage
 
     def settled() -> bool:
         return not app.replies.live and not any(
@@ -128,7 +128,7 @@ async def handled(node: MessagePump) -> None:
 
 async def type_and_send(pilot: Pilot[Any], text: str) -> None:
     """Type `text` into the prompt and press Enter, as a user would."""
-    from tui_chat.widgets.prompt import PromptInput
+    from tui_chat.ui.widgets.prompt import PromptInput
 
     prompt = pilot.app.screen.query_one(PromptInput)
     prompt.focus()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sse_server import FakeOpenAIServer
 
-from tui_chat.config import PRESETS
+from tui_chat.config.model import PRESETS
 
 # Variables that could make a test talk to a real provider or read the user's setup.
 PROVIDER_ENV_VARS = sorted(
@@ -38,7 +38,7 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     for name in PROVIDER_ENV_VARS:
         monkeypatch.delenv(name, raising=False)
-    # No clipboard command reaches the user's clipboard (see tui_chat.clipboard).
+    # No clipboard command reaches the user's clipboard (see tui_chat.services.clipboard).
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "TMUX"):
         monkeypatch.delenv(name, raising=False)
 

@@ -18,11 +18,11 @@ from app_harness import (
 from sse_server import Script
 from textual.command import CommandList, CommandPalette
 
-from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.widgets.messages import AssistantMessage, UserMessage
-from tui_chat.widgets.prompt import PromptInput
-from tui_chat.widgets.session_list import SessionList
-from tui_chat.widgets.thinking import ThinkingPane
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.widgets.messages import AssistantMessage, UserMessage
+from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.session_list import SessionList
+from tui_chat.ui.widgets.thinking import ThinkingPane
 
 
 async def test_send_streams_reply_and_reasoning_and_saves(tmp_path: Path, server) -> None:

@@ -16,11 +16,11 @@ import pytest
 from app_harness import make_app, notices, screen_text, type_and_send, wait_for_replies, wait_until
 from textual.widgets import DataTable, Input, Select, Static
 
-from tui_chat.config import PRESETS, load_config
-from tui_chat.keys import forget_keys
-from tui_chat.screens.chat import ChatScreen
-from tui_chat.screens.config_editor import ConfigEditorScreen, ProviderFormScreen
-from tui_chat.screens.confirm import ConfirmScreen
+from tui_chat.config.keys import forget_keys
+from tui_chat.config.model import PRESETS, load_config
+from tui_chat.ui.screens.chat import ChatScreen
+from tui_chat.ui.screens.config_editor import ConfigEditorScreen, ProviderFormScreen
+from tui_chat.ui.screens.confirm import ConfirmScreen
 
 THREE = """\
 # My providers, by hand.

@@ -18,10 +18,10 @@ from app_harness import (
 from sse_server import Script
 from textual.widgets import TextArea
 
-from tui_chat.screens.inspector import InspectorScreen, StrategyScreen
-from tui_chat.session import Message, Session
-from tui_chat.settings import ChatSettings
-from tui_chat.summary import SUMMARY_INSTRUCTIONS
+from tui_chat.core.context.summary import SUMMARY_INSTRUCTIONS
+from tui_chat.core.session import Message, Session
+from tui_chat.core.settings import ChatSettings
+from tui_chat.ui.screens.inspector import InspectorScreen, StrategyScreen
 
 WINDOW_CONFIG = '[providers.local.model_settings."test-model"]\ncontext_window = 3000\n'
 
@@ -73,7 +73,7 @@ async def test_summary_once_at_the_threshold_and_after_a_restart(tmp_path: Path,
         assert "前面讨论了二十个问题的细节。" in sent[0]["content"]
         assert not any("问题0" in m["content"] for m in sent)
         assert sent[-1] == {"role": "user", "content": "继续"}
-        from tui_chat.widgets.summary_block import SummaryBlock, SummaryEditScreen
+        from tui_chat.ui.widgets.summary_block import SummaryBlock, SummaryEditScreen
 
         block = app.screen.query_one(SummaryBlock)
         assert block.summary.text == "前面讨论了二十个问题的细节。"
@@ -240,7 +240,7 @@ async def test_inspector_and_strategy_picker(tmp_path: Path, server) -> None:
 async def test_session_settings_screen_sets_the_strategy(tmp_path: Path, server) -> None:
     from textual.widgets import Input, Select
 
-    from tui_chat.screens.settings import SessionSettingsScreen
+    from tui_chat.ui.screens.settings import SessionSettingsScreen
 
     saved_session(tmp_path, long_session(2))
     app = make_app(tmp_path, server)
@@ -265,8 +265,8 @@ async def test_session_settings_screen_sets_the_strategy(tmp_path: Path, server)
 
 
 async def test_unknown_window_is_asked_once_and_saved_in_the_config(tmp_path: Path, server) -> None:
-    from tui_chat.screens.confirm import ConfirmScreen
-    from tui_chat.screens.inspector import WindowScreen, parse_window
+    from tui_chat.ui.screens.confirm import ConfirmScreen
+    from tui_chat.ui.screens.inspector import WindowScreen, parse_window
 
     assert parse_window("128k") == 128_000 and parse_window("131,072") == 131_072
     assert parse_window("1m") == 1_000_000 and parse_window("abc") is None

@@ -11,9 +11,9 @@ from app_harness import write_config as write_base_config
 from sse_server import FakeOpenAIServer, Script
 from textual.widgets import Select, Static
 
-from tui_chat.screens.chat import ChatScreen
-from tui_chat.screens.model_picker import ModelPickerScreen
-from tui_chat.screens.settings import SessionSettingsScreen
+from tui_chat.ui.screens.chat import ChatScreen
+from tui_chat.ui.screens.model_picker import ModelPickerScreen
+from tui_chat.ui.screens.settings import SessionSettingsScreen
 
 
 def write_config(tmp_path: Path, server: FakeOpenAIServer, model: str, effort: str) -> None:

@@ -22,9 +22,9 @@ from app_harness import (
 from sse_server import FakeOpenAIServer, Script
 from textual.widget import Widget
 
-from tui_chat.session import Message
-from tui_chat.widgets.prompt import PromptInput
-from tui_chat.widgets.session_list import SessionList
+from tui_chat.core.session import Message
+from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.session_list import SessionList
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ async def test_errors_show_message_and_keep_everything(
         await type_and_send(pilot, "My precious question")
         await wait_for_replies(pilot, app)
         if expected == "too long for this model":  # switching strategy is offered first
-            from tui_chat.screens.inspector import StrategyScreen
+            from tui_chat.ui.screens.inspector import StrategyScreen
 
             await wait_until(pilot, lambda: isinstance(app.screen, StrategyScreen))
             app.screen.dismiss(None)
@@ -117,7 +117,7 @@ async def test_a_reply_that_ends_before_it_is_followed_ends_on_screen(
     """Ctrl+R runs outside the chat screen's message loop, so a quick reply can end while
     its widget is still being mounted, before the screen follows it. It ends on screen
     all the same (it stayed "streaming", the status line counting, the pump running)."""
-    from tui_chat.widgets.messages import AssistantMessage, MessageView
+    from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 
     server.enqueue(Script(status=500, error_body="boom"), Script(content=["It worked."]))
     app = make_app(tmp_path, server)

@@ -11,10 +11,10 @@ from pathlib import Path
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until, write_config
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.screens.inspector import InspectorScreen
-from tui_chat.session import Message, Session
-from tui_chat.settings import ChatSettings
-from tui_chat.summary import SUMMARY_INSTRUCTIONS
+from tui_chat.core.context.summary import SUMMARY_INSTRUCTIONS
+from tui_chat.core.session import Message, Session
+from tui_chat.core.settings import ChatSettings
+from tui_chat.ui.screens.inspector import InspectorScreen
 
 
 def chat_bodies(server: FakeOpenAIServer) -> list[dict]:

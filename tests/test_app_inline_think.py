@@ -18,7 +18,7 @@ from app_harness import (
 )
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.widgets.thinking import ThinkingPane
+from tui_chat.ui.widgets.thinking import ThinkingPane
 
 
 @pytest.mark.parametrize(
@@ -88,8 +88,8 @@ async def test_a_reply_without_tags_from_an_r1_style_model_is_no_reasoning(
 
 
 def test_taking_back_reasoning_keeps_what_came_before_a_continuation() -> None:
-    from tui_chat.replies import LiveReply
-    from tui_chat.session import Message, Session
+    from tui_chat.core.session import Message, Session
+    from tui_chat.ui.replies import LiveReply
 
     live = LiveReply(Session(), Message(role="assistant"), "Local", is_demo=False)
     live.reasoning_parts += ["Earlier thoughts.", "Rest of ", "the answer"]

@@ -21,12 +21,12 @@ from app_harness import (
 )
 from textual.widgets import DataTable
 
-from tui_chat.app import TuiChatApp
-from tui_chat.screens.keys import KeysScreen
-from tui_chat.slash import SlashCommand
-from tui_chat.widgets.messages import UserMessage
-from tui_chat.widgets.prompt import PromptInput
-from tui_chat.widgets.slash_popup import SlashPopup
+from tui_chat.core.slash import SlashCommand
+from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.screens.keys import KeysScreen
+from tui_chat.ui.widgets.messages import UserMessage
+from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.slash_popup import SlashPopup
 
 
 def chats(server) -> list[dict]:

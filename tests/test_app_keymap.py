@@ -11,7 +11,7 @@ from app_harness import make_app, notices, wait_until, write_config
 from test_app_input import fake_editor, keys_screen_rows, prompt_of
 from test_app_input import suspendable as suspendable  # a fixture
 
-from tui_chat.screens.keys import KeysScreen
+from tui_chat.ui.screens.keys import KeysScreen
 
 
 def with_keymap(tmp_path: Path, server, keymap: str) -> None:

@@ -19,14 +19,14 @@ from app_harness import (
 )
 from sse_server import Script
 
-from tui_chat.continuation import CONTINUE_INSTRUCTION
-from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.screens.message_modals import AttachScreen, SelectTextScreen
-from tui_chat.session import Message, Session
-from tui_chat.store import SessionStore
-from tui_chat.widgets.find_bar import FindBar
-from tui_chat.widgets.messages import MAX_PAGE, AssistantMessage, UserMessage
-from tui_chat.widgets.prompt import PromptInput
+from tui_chat.core.continuation import CONTINUE_INSTRUCTION
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.message_modals import AttachScreen, SelectTextScreen
+from tui_chat.ui.widgets.find_bar import FindBar
+from tui_chat.ui.widgets.messages import MAX_PAGE, AssistantMessage, UserMessage
+from tui_chat.ui.widgets.prompt import PromptInput
 
 SIZE = (110, 36)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24

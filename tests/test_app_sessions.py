@@ -21,14 +21,14 @@ from app_harness import (
 from sse_server import Script
 from textual.widgets import Input, OptionList
 
-from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.screens.session_dialogs import ExportScreen, RenameScreen, TrashScreen
-from tui_chat.session import Message, Session
-from tui_chat.store import SessionStore
-from tui_chat.trash import KEEP_SECONDS
-from tui_chat.widgets.messages import MessageView
-from tui_chat.widgets.session_list import SessionList
-from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.core.store.trash import KEEP_SECONDS
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.session_dialogs import ExportScreen, RenameScreen, TrashScreen
+from tui_chat.ui.widgets.messages import MessageView
+from tui_chat.ui.widgets.session_list import SessionList
+from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
 
 SIZE = (120, 35)
 
@@ -344,7 +344,7 @@ async def test_many_sessions_show_the_index_first_then_the_checked_list(
     """With thousands of sessions the start shows the index's list at once and checks the
     files in a thread: a file deleted or broken since the last run is dropped then, and
     said so."""
-    import tui_chat.screens.chat as chat
+    import tui_chat.ui.screens.chat as chat
 
     monkeypatch.setattr(chat, "CHECK_LATER_SESSIONS", 2)
     three_sessions(tmp_path)

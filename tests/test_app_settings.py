@@ -19,14 +19,14 @@ from app_harness import (
 from sse_server import Script
 from textual.widgets import DataTable, Input, OptionList, Select, Static, Switch, TextArea
 
-from tui_chat.config import load_config
-from tui_chat.screens.chat import ChatScreen
-from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.screens.keys import KeysScreen
-from tui_chat.screens.model_picker import ModelPickerScreen, ProviderPickerScreen
-from tui_chat.screens.settings import SessionSettingsScreen
-from tui_chat.widgets.messages import AssistantMessage
-from tui_chat.widgets.prompt import PromptInput
+from tui_chat.config.model import load_config
+from tui_chat.ui.screens.chat import ChatScreen
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.keys import KeysScreen
+from tui_chat.ui.screens.model_picker import ModelPickerScreen, ProviderPickerScreen
+from tui_chat.ui.screens.settings import SessionSettingsScreen
+from tui_chat.ui.widgets.messages import AssistantMessage
+from tui_chat.ui.widgets.prompt import PromptInput
 
 
 def chats(server) -> list[dict]:

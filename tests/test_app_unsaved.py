@@ -12,12 +12,12 @@ import pytest
 from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer, Script
 
-import tui_chat.screens.unsaved as unsaved_module
-import tui_chat.store as store_module
-from tui_chat.screens.session_dialogs import TextPromptScreen
-from tui_chat.screens.unsaved import UnsavedQuitScreen
-from tui_chat.session import Message
-from tui_chat.store import SessionStore
+import tui_chat.core.store.session_store as store_module
+import tui_chat.ui.screens.unsaved as unsaved_module
+from tui_chat.core.session import Message
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.ui.screens.session_dialogs import TextPromptScreen
+from tui_chat.ui.screens.unsaved import UnsavedQuitScreen
 
 
 class FullDisk:

@@ -18,7 +18,7 @@ from app_harness import (
 )
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.keys import forget_keys
+from tui_chat.config.keys import forget_keys
 
 KEY = "sk-live-9f8e7d6c5b4a39281706ZZYX"
 

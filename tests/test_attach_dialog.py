@@ -10,7 +10,7 @@ from app_harness import make_app, read_only_session, wait_for_replies, wait_unti
 from sse_server import Script
 from textual.widgets import Input
 
-from tui_chat.screens.message_modals import AttachScreen
+from tui_chat.ui.screens.message_modals import AttachScreen
 
 SIZE = (80, 24)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24

@@ -10,17 +10,17 @@ from pathlib import Path
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.attachments import (
+from tui_chat.config.model import ProviderConfig
+from tui_chat.core.attachments import (
     MAX_IMAGE_BYTES,
     AttachmentError,
     check_reference,
     display_name,
     message_payload,
 )
-from tui_chat.config import ProviderConfig
+from tui_chat.core.session import Message, Session
 from tui_chat.providers.events import ChatRequest, TextDelta
 from tui_chat.providers.openai_compat import NO_RETRY, OpenAICompatibleProvider
-from tui_chat.session import Message, Session
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from tui_chat.cli import main
-from tui_chat.session import Message, Session, Usage
-from tui_chat.store import SessionStore
+from tui_chat.core.session import Message, Session, Usage
+from tui_chat.core.store.session_store import SessionStore
 
 
 def saved_session(data_dir: Path, session_id: str = "abc123def456") -> Session:

@@ -74,7 +74,7 @@ async def test_without_a_command_copy_says_it_went_to_the_terminal(
 
 
 def test_a_failing_or_stuck_command_is_passed_over(tmp_path: Path) -> None:
-    from tui_chat.clipboard import copy_with_command
+    from tui_chat.services.clipboard import copy_with_command
 
     folder = tmp_path / "bin"
     fake_command(folder, "wl-copy", "exec sleep 30")  # a display that never answers

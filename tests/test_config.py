@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.config import (
+from tui_chat.config.model import (
     DEFAULT_TIMEOUT,
     DIALECTS,
     PLACEHOLDER_KEY,
@@ -20,7 +20,7 @@ from tui_chat.config import (
     load_config,
     parse_config,
 )
-from tui_chat.paths import Paths, default_config_path, default_data_dir
+from tui_chat.config.paths import Paths, default_config_path, default_data_dir
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config.example.toml"
@@ -380,7 +380,7 @@ def test_reading_a_config_is_linear_in_its_size() -> None:
 
 
 def test_ten_thousand_providers_read_each_line_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tui_chat import config_lines
+    from tui_chat.config import lines as config_lines
 
     built: list[config_lines.LineIndex] = []
 
@@ -389,7 +389,7 @@ def test_ten_thousand_providers_read_each_line_once(monkeypatch: pytest.MonkeyPa
             super().__init__(text)
             built.append(self)
 
-    monkeypatch.setattr("tui_chat.config.LineIndex", CountedIndex)
+    monkeypatch.setattr("tui_chat.config.model.LineIndex", CountedIndex)
     text = many_providers(10_000)
     config = parse_config(text, Path("config.toml"))
     assert len(config.providers) == 10_000

@@ -14,19 +14,19 @@ import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, write_config
 from sse_server import FakeOpenAIServer
 
-from tui_chat.config import (
-    PLACEHOLDER_KEY,
-    Config,
-    ConfigError,
-    ProviderConfig,
-    load_config,
-)
-from tui_chat.keys import (
+from tui_chat.config.keys import (
     KeyCommandError,
     cached_key,
     forget_keys,
     mask_key,
     run_key_command,
+)
+from tui_chat.config.model import (
+    PLACEHOLDER_KEY,
+    Config,
+    ConfigError,
+    ProviderConfig,
+    load_config,
 )
 from tui_chat.providers import ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.openai_compat import OpenAICompatibleProvider

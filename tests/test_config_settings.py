@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.config import (
+from tui_chat.config.model import (
     REASONING_EFFORTS,
     THINKING_MODES,
     ConfigError,
@@ -19,7 +19,7 @@ from tui_chat.config import (
     example_config_text,
     load_config,
 )
-from tui_chat.settings import ChatSettings
+from tui_chat.core.settings import ChatSettings
 
 REPO = Path(__file__).resolve().parent.parent
 PROVIDER = '[providers.local]\nbase_url = "http://localhost:8000/v1"\nmodels = ["m1"]\n'

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tui_chat.config import Config, ConfigError, load_config
-from tui_chat.config_watch import ConfigWatcher, config_changed, file_stamp
-from tui_chat.config_writer import save_config, set_default_provider
+from tui_chat.config.model import Config, ConfigError, load_config
+from tui_chat.config.watch import ConfigWatcher, config_changed, file_stamp
+from tui_chat.config.writer import save_config, set_default_provider
 
 GOOD = '[providers.a]\nbase_url = "http://a/v1"\n[providers.b]\nbase_url = "http://b/v1"\n'
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.config import (
+from tui_chat.config.model import (
     PRESETS,
     Config,
     ConfigError,
@@ -22,8 +22,8 @@ from tui_chat.config import (
     load_config,
     parse_config,
 )
-from tui_chat.config_watch import file_stamp
-from tui_chat.config_writer import (
+from tui_chat.config.watch import file_stamp
+from tui_chat.config.writer import (
     HEADER,
     ConfigEditError,
     SaveRefused,

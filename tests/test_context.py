@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tui_chat.context import build_messages
-from tui_chat.session import Message, Session
+from tui_chat.core.context.request import build_messages
+from tui_chat.core.session import Message, Session
 
 
 def session(system_prompt: str = "", *messages: Message) -> Session:

@@ -9,10 +9,10 @@ import random
 
 import pytest
 
-from tui_chat.context import answered_exchanges, build_messages, plan_context
-from tui_chat.session import Message, Session
-from tui_chat.settings import ChatSettings
-from tui_chat.summary import Summary
+from tui_chat.core.context.request import answered_exchanges, build_messages, plan_context
+from tui_chat.core.context.summary import Summary
+from tui_chat.core.session import Message, Session
+from tui_chat.core.settings import ChatSettings
 
 STRATEGY_SETTINGS = [
     {},

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tui_chat.context import build_messages, plan_context, summary_due
-from tui_chat.session import Message, Session, Usage
-from tui_chat.settings import ChatSettings
-from tui_chat.summary import Summary, active_summary, next_cut, summary_request
-from tui_chat.tokens import calibration_ratio, estimate_tokens, message_tokens
+from tui_chat.core.context.request import build_messages, plan_context, summary_due
+from tui_chat.core.context.summary import Summary, active_summary, next_cut, summary_request
+from tui_chat.core.session import Message, Session, Usage
+from tui_chat.core.settings import ChatSettings
+from tui_chat.core.tokens import calibration_ratio, estimate_tokens, message_tokens
 
 EN = "The quick brown fox jumps over the lazy dog while we talk about topic {n}. "
 ZH = "我们正在讨论第{n}个话题，这是一段用于测试上下文策略的中文内容。"

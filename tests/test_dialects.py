@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.config import DIALECTS as CONFIG_DIALECTS
-from tui_chat.config import Config, ModelSettings, ProviderConfig
+from tui_chat.config.model import DIALECTS as CONFIG_DIALECTS
+from tui_chat.config.model import Config, ModelSettings, ProviderConfig
+from tui_chat.core.session import Usage
+from tui_chat.core.settings import ChatSettings
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.dialects import DIALECTS, dialect_for
 from tui_chat.providers.events import (
@@ -33,8 +35,6 @@ from tui_chat.providers.openai_compat import (
     OpenAICompatibleProvider,
     RetryPolicy,
 )
-from tui_chat.session import Usage
-from tui_chat.settings import ChatSettings
 
 ASK = [{"role": "user", "content": "Answer in JSON please."}]
 USAGE = Usage(prompt_tokens=11, completion_tokens=7, total_tokens=18)

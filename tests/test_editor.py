@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from tui_chat.editor import edit_text, editor_command
+from tui_chat.services.editor import edit_text, editor_command
 
 
 def fake_editor(tmp_path: Path, body: str) -> Path:

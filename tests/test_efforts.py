@@ -11,9 +11,9 @@ import pytest
 from sse_server import FakeOpenAIServer, Script
 from test_dialects import THINKING_KEYS, body_of, error_of, make
 
+from tui_chat.core.settings import EFFORTS, THINKING_MODES, ChatSettings
 from tui_chat.providers.dialects import DIALECTS
 from tui_chat.providers.events import ChatRequest, ProviderError
-from tui_chat.settings import EFFORTS, THINKING_MODES, ChatSettings
 
 ASK = [{"role": "user", "content": "Hi"}]
 LOW_TO_HIGH = ("low", "medium", "high")

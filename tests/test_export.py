@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui_chat.export import default_path, header_lines, session_markdown, slug
-from tui_chat.session import Message, Session, Usage
+from tui_chat.core.export import default_path, header_lines, session_markdown, slug
+from tui_chat.core.session import Message, Session, Usage
 
 
 def sample() -> Session:
@@ -64,7 +64,7 @@ def test_slug_and_default_path() -> None:
 
 
 def test_header_has_the_cost_when_the_config_has_prices(tmp_path: Path) -> None:
-    from tui_chat.config import load_config
+    from tui_chat.config.model import load_config
 
     config_file = tmp_path / "config.toml"
     config_file.write_text(

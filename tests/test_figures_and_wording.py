@@ -20,14 +20,14 @@ from app_harness import (
 )
 from sse_server import Script
 
-from tui_chat.pricing import format_cost
-from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.screens.session_dialogs import TrashScreen
-from tui_chat.session import Message, Session
-from tui_chat.tokens import estimate_tokens
-from tui_chat.widgets.messages import AssistantMessage
-from tui_chat.widgets.status import window_text
-from tui_chat.widgets.thinking import ThinkingPane
+from tui_chat.core.pricing import format_cost
+from tui_chat.core.session import Message, Session
+from tui_chat.core.tokens import estimate_tokens
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.session_dialogs import TrashScreen
+from tui_chat.ui.widgets.messages import AssistantMessage
+from tui_chat.ui.widgets.status import window_text
+from tui_chat.ui.widgets.thinking import ThinkingPane
 
 SIZE = (120, 35)
 
@@ -195,7 +195,7 @@ async def test_the_palette_lists_keys_and_quit_once(tmp_path: Path, server) -> N
 
 
 def test_message_times_have_a_date_when_not_today() -> None:
-    from tui_chat.timefmt import message_time
+    from tui_chat.core.timefmt import message_time
 
     now = time.mktime((2025, 6, 15, 18, 0, 0, 0, 0, -1))
     today = time.mktime((2025, 6, 15, 9, 5, 0, 0, 0, -1))

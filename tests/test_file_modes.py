@@ -14,15 +14,15 @@ from sse_server import Script
 from textual.widgets import Input
 
 from tui_chat import cli
-from tui_chat.atomic import open_private, private_dir, write_atomic
-from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.screens.session_dialogs import ExportScreen
-from tui_chat.screens.settings import SessionSettingsScreen
-from tui_chat.search_index import SearchIndex
-from tui_chat.session import Message, Session
-from tui_chat.settings import ChatSettings
-from tui_chat.store import SessionStore
-from tui_chat.trash import Trash
+from tui_chat.core.atomic import open_private, private_dir, write_atomic
+from tui_chat.core.search import SearchIndex
+from tui_chat.core.session import Message, Session
+from tui_chat.core.settings import ChatSettings
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.core.store.trash import Trash
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.session_dialogs import ExportScreen
+from tui_chat.ui.screens.settings import SessionSettingsScreen
 
 
 @pytest.fixture

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from app_harness import make_app
 
-from tui_chat.gc_pacing import IDLE_SECONDS, MAX_SECONDS, NEVER, STREAMING_SECONDS, CollectionPacer
+from tui_chat.services.gc_pacing import (
+    IDLE_SECONDS,
+    MAX_SECONDS,
+    NEVER,
+    STREAMING_SECONDS,
+    CollectionPacer,
+)
 
 
 class Clock:

@@ -9,9 +9,10 @@ from pathlib import Path
 from app_harness import make_app
 from textual.widgets import DataTable
 
-from tui_chat.app import TuiChatApp
-from tui_chat.screens.chat import ChatScreen
-from tui_chat.screens.keys import (
+from tui_chat.core.slash import COMMANDS
+from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.screens.chat import ChatScreen
+from tui_chat.ui.screens.keys import (
     GROUP_TITLES,
     KeyEntry,
     KeysScreen,
@@ -19,7 +20,6 @@ from tui_chat.screens.keys import (
     group_order,
     merged_bindings,
 )
-from tui_chat.slash import COMMANDS
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -18,15 +18,15 @@ from app_harness import make_app, wait_until, write_config
 from textual.widgets import OptionList
 
 from tui_chat.cli import main
-from tui_chat.config import ConfigError, ProviderConfig, load_config
-from tui_chat.embeddings import EmbeddingFiles
-from tui_chat.models import ModelsCache
-from tui_chat.screens.session_dialogs import TrashScreen
-from tui_chat.search_index import INDEX_VERSION as SEARCH_INDEX_VERSION
-from tui_chat.search_index import SearchIndex
-from tui_chat.session import Message, Session
-from tui_chat.store import SessionLoadError, SessionStore
-from tui_chat.widgets.session_search import SearchResults
+from tui_chat.config.model import ConfigError, ProviderConfig, load_config
+from tui_chat.core.context.embeddings import EmbeddingFiles
+from tui_chat.core.search import INDEX_VERSION as SEARCH_INDEX_VERSION
+from tui_chat.core.search import SearchIndex
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionLoadError, SessionStore
+from tui_chat.providers.models import ModelsCache
+from tui_chat.ui.screens.session_dialogs import TrashScreen
+from tui_chat.ui.widgets.session_search import SearchResults
 
 SEARCH_HEADER = json.dumps({"version": SEARCH_INDEX_VERSION}) + "\n"
 

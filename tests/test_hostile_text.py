@@ -23,19 +23,19 @@ from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 from textual.widgets import OptionList
 
-from tui_chat.config import ConfigError, ProviderConfig, load_config
-from tui_chat.embeddings import EmbeddingsUnavailable
-from tui_chat.import_chatgpt import import_file
-from tui_chat.models import fetch_models
+from tui_chat.config.model import ConfigError, ProviderConfig, load_config
+from tui_chat.core.context.embeddings import EmbeddingsUnavailable
+from tui_chat.core.import_chatgpt import import_file
+from tui_chat.core.sanitize import clean_tree, single_line
+from tui_chat.core.search import INDEX_VERSION as SEARCH_INDEX_VERSION
+from tui_chat.core.session import Session
+from tui_chat.core.store.session_store import SessionStore
 from tui_chat.providers.events import ChatRequest, Failed, Finished, ReasoningDelta, TextDelta
+from tui_chat.providers.models import fetch_models
 from tui_chat.providers.openai_compat import NO_RETRY, OpenAICompatibleProvider
-from tui_chat.sanitize import clean_tree, single_line
-from tui_chat.screens.model_picker import ModelPickerScreen
-from tui_chat.screens.session_dialogs import TrashScreen
-from tui_chat.search_index import INDEX_VERSION as SEARCH_INDEX_VERSION
-from tui_chat.session import Session
-from tui_chat.store import SessionStore
-from tui_chat.widgets.session_search import SearchResults
+from tui_chat.ui.screens.model_picker import ModelPickerScreen
+from tui_chat.ui.screens.session_dialogs import TrashScreen
+from tui_chat.ui.widgets.session_search import SearchResults
 
 # What a terminal acts on: OSC (title) with BEL, CSI erase, a DCS string with ST, an 8-bit
 # C1 CSI, a carriage return, a lone BEL.

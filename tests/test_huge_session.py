@@ -9,12 +9,12 @@ from pathlib import Path
 
 from app_harness import make_app, screen_text, wait_until
 
-from tui_chat.screens.message_modals import SelectTextScreen
-from tui_chat.session import Message, Session
-from tui_chat.session_peek import PEEK_MIN_BYTES
-from tui_chat.store import SessionStore, SessionSummary
-from tui_chat.widgets.huge_text import PART_CHARS, TextPager
-from tui_chat.widgets.messages import AssistantMessage, MessageView, UserMessage
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.peek import PEEK_MIN_BYTES
+from tui_chat.core.store.session_store import SessionStore, SessionSummary
+from tui_chat.ui.screens.message_modals import SelectTextScreen
+from tui_chat.ui.widgets.huge_text import PART_CHARS, TextPager
+from tui_chat.ui.widgets.messages import AssistantMessage, MessageView, UserMessage
 
 LOG_LINE = "2025-01-01 12:00:00 INFO a line of a long pasted log, 0123456789 abcdef\n"
 
@@ -145,7 +145,7 @@ async def test_find_counts_millions_of_occurrences_without_an_object_each(
 ) -> None:
     """A common letter occurs a million times in a pasted log: find counts them per message
     (one object per occurrence took seconds and hundreds of MB on each key)."""
-    from tui_chat.widgets.find_bar import FindBar
+    from tui_chat.ui.widgets.find_bar import FindBar
 
     session = save_huge_session(tmp_path, size=6_000_000)
     expected = sum(m.content.lower().count("a") for m in session.messages)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tui_chat.cli import main
-from tui_chat.import_chatgpt import session_id_for
+from tui_chat.core.import_chatgpt import session_id_for
 
 
 def node(node_id, parent, role, parts=None, children=(), content=None, **meta):
@@ -147,8 +147,8 @@ def test_import_missing_file(tmp_path: Path, capsys) -> None:
 
 
 def test_import_keeps_the_summary_index_of_other_sessions(tmp_path: Path) -> None:
-    from tui_chat.session import Message, Session
-    from tui_chat.store import SessionStore, read_index_file
+    from tui_chat.core.session import Message, Session
+    from tui_chat.core.store.session_store import SessionStore, read_index_file
 
     data_dir = tmp_path / "data"
     store = SessionStore(data_dir / "sessions", data_dir / "session-index.json")

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tui_chat.session import Message
-from tui_chat.widgets.json_view import json_markdown, pretty_json, reply_markdown
+from tui_chat.core.session import Message
+from tui_chat.ui.widgets.json_view import json_markdown, pretty_json, reply_markdown
 
 
 def test_json_is_indented_and_keeps_non_ascii_text() -> None:

@@ -28,10 +28,10 @@ from app_harness import (
 )
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.app import TuiChatApp
-from tui_chat.keys import cached_key, forget_keys
-from tui_chat.widgets.prompt import PromptInput
-from tui_chat.widgets.status import StatusLine
+from tui_chat.config.keys import cached_key, forget_keys
+from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.status import StatusLine
 
 KEY = "sk-waited-0123456789abcdef"
 

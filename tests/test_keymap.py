@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.config import parse_config
-from tui_chat.config_writer import config_to_toml
-from tui_chat.keymap import key_problem, parse_keymap, split_keys, unknown_ids, usable_keymap
+from tui_chat.config.keymap import key_problem, parse_keymap, split_keys, unknown_ids, usable_keymap
+from tui_chat.config.model import parse_config
+from tui_chat.config.writer import config_to_toml
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -103,7 +103,7 @@ def test_config_reads_keymap_with_located_problems(tmp_path: Path) -> None:
 
 
 def test_keymap_module_needs_no_ui() -> None:
-    code = "import sys, tui_chat.keymap; print('textual' in sys.modules)"
+    code = "import sys, tui_chat.config.keymap; print('textual' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr

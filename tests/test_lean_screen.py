@@ -12,8 +12,8 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
-from tui_chat.widgets.footer import ChatFooter
-from tui_chat.widgets.lean_screen import LeanCompositor, OrderBlindGeometry
+from tui_chat.ui.render.footer import ChatFooter
+from tui_chat.ui.render.lean_screen import LeanCompositor, OrderBlindGeometry
 
 
 def geometry(order: tuple[tuple[int, int, int], ...], y: int = 0) -> OrderBlindGeometry:

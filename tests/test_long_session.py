@@ -9,10 +9,10 @@ from pathlib import Path
 from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
 from textual.widgets import Button
 
-from tui_chat.session import Message, Session
-from tui_chat.store import SessionStore
-from tui_chat.widgets.message_window import MAX_SHOWN
-from tui_chat.widgets.messages import MessageView
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.ui.widgets.message_window import MAX_SHOWN
+from tui_chat.ui.widgets.messages import MessageView
 
 
 def save_long_session(tmp_path: Path, count: int) -> Session:
@@ -105,9 +105,9 @@ def on_screen(view: MessageView, message_id: str) -> bool:
 async def test_jumps_to_the_first_of_5000_messages_mount_a_window(tmp_path: Path, server) -> None:
     """A search hit and find both jump to the first message of a 5,000-message session by
     mounting a window around it, not every message above it (that took minutes)."""
-    from tui_chat.widgets.find_bar import FindBar
-    from tui_chat.widgets.prompt import PromptInput
-    from tui_chat.widgets.session_search import SearchResults
+    from tui_chat.ui.widgets.find_bar import FindBar
+    from tui_chat.ui.widgets.prompt import PromptInput
+    from tui_chat.ui.widgets.session_search import SearchResults
 
     save_huge_session(tmp_path, 5000)
     app = make_app(tmp_path, server)
@@ -208,7 +208,7 @@ async def test_a_streaming_reply_survives_a_jump_away_and_back(tmp_path: Path, s
     newest messages, a new widget shows the reply and is the one that streams and ends."""
     from sse_server import Script
 
-    from tui_chat.widgets.messages import AssistantMessage
+    from tui_chat.ui.widgets.messages import AssistantMessage
 
     save_huge_session(tmp_path, 400)
     server.enqueue(Script(content=["part one, ", "part two"], hold=True))

@@ -10,7 +10,7 @@ from pathlib import Path
 from app_harness import make_app, notices, wait_until, write_config
 from test_app_input import prompt_of, run_command, type_text
 
-from tui_chat.widgets.slash_popup import SlashPopup
+from tui_chat.ui.widgets.slash_popup import SlashPopup
 
 
 def model_lists_fetched(server) -> int:

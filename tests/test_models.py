@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat import models
-from tui_chat.config import ProviderConfig
-from tui_chat.models import (
+from tui_chat.config.model import ProviderConfig
+from tui_chat.config.paths import Paths
+from tui_chat.providers import models
+from tui_chat.providers.models import (
     ModelList,
     ModelsCache,
     ModelsError,
@@ -21,7 +22,6 @@ from tui_chat.models import (
     models_for,
     refresh_models,
 )
-from tui_chat.paths import Paths
 
 KEY = "sk-test-0123456789abcdefKEYX"
 

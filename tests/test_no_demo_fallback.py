@@ -23,10 +23,10 @@ from app_harness import (
 )
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.app import TuiChatApp
-from tui_chat.context import plan_context
-from tui_chat.session import Message, Session
-from tui_chat.widgets.prompt import PromptInput
+from tui_chat.core.context.request import plan_context
+from tui_chat.core.session import Message, Session
+from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.widgets.prompt import PromptInput
 
 
 def chats(server: FakeOpenAIServer) -> list[dict[str, Any]]:

@@ -9,8 +9,8 @@ import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer, Script
 
-import tui_chat.screens.chat_folder as chat_folder
-from tui_chat.store import SessionStore
+import tui_chat.ui.screens.chat_folder as chat_folder
+from tui_chat.core.store.session_store import SessionStore
 
 
 @pytest.mark.parametrize("pinned", [True, False])

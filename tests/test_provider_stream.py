@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.config import PLACEHOLDER_KEY, PRESETS, Config, ProviderConfig
+from tui_chat.config.model import PLACEHOLDER_KEY, PRESETS, Config, ProviderConfig
+from tui_chat.core.session import Usage
 from tui_chat.providers import DemoProvider, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.providers.events import (
@@ -30,7 +31,6 @@ from tui_chat.providers.openai_compat import (
     OpenAICompatibleProvider,
     RetryPolicy,
 )
-from tui_chat.session import Usage
 
 KEY_ENV = "TUI_CHAT_TEST_PROVIDER_KEY"
 MESSAGES = [

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat import keys
-from tui_chat.config import Config, ProviderConfig
-from tui_chat.keys import forget_keys
+from tui_chat.config import keys
+from tui_chat.config.keys import forget_keys
+from tui_chat.config.model import Config, ProviderConfig
+from tui_chat.core.session import Usage
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.events import (
     ChatRequest,
@@ -27,7 +28,6 @@ from tui_chat.providers.events import (
     UsageReport,
 )
 from tui_chat.providers.openai_compat import NO_RETRY, OpenAICompatibleProvider
-from tui_chat.session import Usage
 
 KEY = "sk-proj-Abc123Def456Ghi789Jkl0MNOP"
 REQUEST = ChatRequest(model="test-model", messages=[{"role": "user", "content": "hi"}])
@@ -148,7 +148,7 @@ async def test_an_echoed_key_is_redacted(server: FakeOpenAIServer, script: Scrip
 async def test_a_key_echoed_by_the_embeddings_endpoint_is_redacted(
     server: FakeOpenAIServer,
 ) -> None:
-    from tui_chat.embeddings import EmbeddingsUnavailable, embed
+    from tui_chat.core.context.embeddings import EmbeddingsUnavailable, embed
 
     server.embeddings_status = 500
     server.embeddings_error = "backend refused {authorization}"
@@ -319,7 +319,7 @@ async def test_a_relative_redirect_names_the_whole_address(server: FakeOpenAISer
 @pytest.mark.parametrize("listed", [True, False])
 async def test_the_provider_test_reports_a_redirect(server: FakeOpenAIServer, listed: bool) -> None:
     """F5's Test says what a chat would say, rather than passing through the redirect."""
-    from tui_chat import models
+    from tui_chat.providers import models
 
     with FakeOpenAIServer() as elsewhere:
         target = elsewhere.base_url

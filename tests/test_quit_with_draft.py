@@ -8,8 +8,8 @@ from pathlib import Path
 from app_harness import make_app, wait_until
 from sse_server import FakeOpenAIServer
 
-from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.widgets.prompt import PromptInput
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.widgets.prompt import PromptInput
 
 
 async def test_ctrl_q_with_an_unsent_message_asks_first(

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from sse_server import FakeOpenAIServer
 
-from tui_chat.config import Config, ProviderConfig
-from tui_chat.keys import forget_keys
+from tui_chat.config.keys import forget_keys
+from tui_chat.config.model import Config, ProviderConfig
+from tui_chat.core.session import Message, Session
 from tui_chat.providers import KeyNotFetched, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.events import ChatRequest, ProviderError, Retrying
 from tui_chat.providers.openai_compat import OpenAICompatibleProvider
-from tui_chat.replies import LiveReply
-from tui_chat.session import Message, Session
+from tui_chat.ui.replies import LiveReply
 
 SECRET = "sk-registry-0123456789abcd"
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tui_chat.sanitize import one_line, strip_control
+from tui_chat.core.sanitize import one_line, strip_control
 
 # Anything a terminal could act on: C0 (except tab/newline), DEL and C1.
 UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -13,9 +13,9 @@ import pytest
 from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer, Script
 
-import tui_chat.replies as replies_module
-import tui_chat.screens.unsaved as unsaved_module
-import tui_chat.store as store_module
+import tui_chat.core.store.session_store as store_module
+import tui_chat.ui.replies as replies_module
+import tui_chat.ui.screens.unsaved as unsaved_module
 
 
 class ReadOnlySessions:

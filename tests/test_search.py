@@ -7,9 +7,9 @@ import json
 import os
 from pathlib import Path
 
-from tui_chat.search_index import SearchIndex, normalize, normalize_query
-from tui_chat.session import Message, Session
-from tui_chat.store import SessionStore
+from tui_chat.core.search import SearchIndex, normalize, normalize_query
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionStore
 
 
 def make_store(tmp_path: Path) -> SessionStore:
@@ -124,7 +124,7 @@ def test_missing_or_damaged_index_is_rebuilt(tmp_path: Path) -> None:
 
 
 def test_compaction_when_most_lines_are_stale(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("tui_chat.search_index.FLUSH_SECONDS", 0.0)
+    monkeypatch.setattr("tui_chat.core.search.FLUSH_SECONDS", 0.0)
     store = make_store(tmp_path)
     store.search.load()
     for n in range(150):
@@ -197,7 +197,7 @@ def test_a_save_appends_only_what_changed(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_the_file_is_compacted_while_the_app_runs(tmp_path: Path, monkeypatch) -> None:
-    import tui_chat.search_index as search_index
+    import tui_chat.core.search as search_index
 
     monkeypatch.setattr(search_index, "COMPACT_SLACK_BYTES", 0)
     store = SessionStore(tmp_path / "sessions", tmp_path / "index.json", tmp_path / "search.jsonl")

@@ -19,12 +19,12 @@ from sse_server import Script
 from textual.widgets import Input
 
 import tui_chat
-from tui_chat.screens import chat_folder
-from tui_chat.screens.session_dialogs import RenameScreen
-from tui_chat.session import Message, Session
-from tui_chat.store import SessionStore
-from tui_chat.widgets.session_list import SessionList
-from tui_chat.widgets.session_search import SearchResults, SessionSearchInput
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.ui.screens import chat_folder
+from tui_chat.ui.screens.session_dialogs import RenameScreen
+from tui_chat.ui.widgets.session_list import SessionList
+from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
 
 SIZE = (80, 24)
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-import tui_chat.store as store_module
-from tui_chat.config import ProviderConfig
-from tui_chat.session import (
+import tui_chat.core.store.session_store as store_module
+from tui_chat.config.model import ProviderConfig
+from tui_chat.core.session import (
     NEW_SESSION_TITLE,
     SESSION_FORMAT_VERSION,
     TITLE_LENGTH,
@@ -22,7 +22,7 @@ from tui_chat.session import (
     Usage,
     make_title,
 )
-from tui_chat.store import (
+from tui_chat.core.store.session_store import (
     INDEX_VERSION,
     SessionLoadError,
     SessionStore,
@@ -359,7 +359,7 @@ def test_failed_save_keeps_previous_file(
 
 
 def test_write_atomic_sets_mode(tmp_path: Path) -> None:
-    from tui_chat.atomic import write_atomic
+    from tui_chat.core.atomic import write_atomic
 
     target = tmp_path / "deep" / "er" / "secret.txt"
     write_atomic(target, "s3cret", mode=0o600)
@@ -625,8 +625,8 @@ async def test_close_waits_for_pending_writes(tmp_path: Path) -> None:
 
 
 def test_summary_counts_the_current_path_not_every_branch(tmp_path: Path) -> None:
-    from tui_chat.session import Message, Session
-    from tui_chat.store import SessionStore
+    from tui_chat.core.session import Message, Session
+    from tui_chat.core.store.session_store import SessionStore
 
     store = SessionStore(tmp_path / "sessions", tmp_path / "index.json")
     session = Session(provider="p", model="m")
@@ -644,7 +644,7 @@ def test_index_head_names_the_first_sessions_of_the_sidebar(
 ) -> None:
     """The index's first line holds the count and the sessions the sidebar shows first
     (pinned, then newest), so a big start reads one short line before the first screen."""
-    import tui_chat.store as store_module
+    import tui_chat.core.store.session_store as store_module
 
     monkeypatch.setattr(store_module, "HEAD_SESSIONS", 2)
     for number, session_id in enumerate(["old", "mid", "new"]):

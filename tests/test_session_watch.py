@@ -8,10 +8,10 @@ import os
 import time
 from pathlib import Path
 
-from tui_chat import session_watch
-from tui_chat.session import Message, Session
-from tui_chat.session_watch import FULL_SCAN_POLLS, SessionFolderWatcher, sync_folder
-from tui_chat.store import SessionStore
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store import watch as session_watch
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.core.store.watch import FULL_SCAN_POLLS, SessionFolderWatcher, sync_folder
 
 
 def store_at(data: Path) -> SessionStore:

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from tui_chat.context import build_messages
-from tui_chat.session import SESSION_FORMAT_VERSION, Message, Session
-from tui_chat.settings import ChatSettings, SettingError, deep_merge, parse_table, table_text
-from tui_chat.store import SessionStore
+from tui_chat.core.context.request import build_messages
+from tui_chat.core.session import SESSION_FORMAT_VERSION, Message, Session
+from tui_chat.core.settings import ChatSettings, SettingError, deep_merge, parse_table, table_text
+from tui_chat.core.store.session_store import SessionStore
 
 FULL = ChatSettings(
     provider="deepseek",

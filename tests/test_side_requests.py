@@ -6,7 +6,7 @@ import pytest
 from sse_server import FakeOpenAIServer, Script
 from test_provider_stream import make_provider
 
-from tui_chat.side_requests import SideRequestError, ask_text
+from tui_chat.core.side_requests import SideRequestError, ask_text
 
 KEY_ENV = "TUI_CHAT_TEST_SIDE_KEY"
 

@@ -12,11 +12,11 @@ from pathlib import Path
 from app_harness import make_app, wait_until
 from textual.widgets import Input, OptionList
 
-from tui_chat.screens.confirm import ConfirmScreen
-from tui_chat.screens.session_dialogs import RenameScreen, TrashScreen
-from tui_chat.session import Message, Session
-from tui_chat.store import SessionStore
-from tui_chat.widgets.session_list import SessionList
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.session_dialogs import RenameScreen, TrashScreen
+from tui_chat.ui.widgets.session_list import SessionList
 
 SIZE = (80, 24)
 TYPED = "words typed before touching the sidebar"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tui_chat import slash
-from tui_chat.slash import COMMANDS, Parsed, is_command, matches, parse, unescape
+from tui_chat.core import slash
+from tui_chat.core.slash import COMMANDS, Parsed, is_command, matches, parse, unescape
 
 
 def parsed(text: str) -> tuple[str, str]:

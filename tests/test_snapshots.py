@@ -9,8 +9,8 @@ import pytest
 from app_harness import make_app, write_config
 from sse_server import FakeOpenAIServer
 
-from tui_chat.session import Message, Session, Usage
-from tui_chat.store import SessionStore
+from tui_chat.core.session import Message, Session, Usage
+from tui_chat.core.store.session_store import SessionStore
 
 T0 = 1_735_700_000.0  # 2025-01-01, far enough back that the sidebar shows a date
 

@@ -13,9 +13,9 @@ from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer
 from textual.widgets._footer import FooterKey
 
-from tui_chat import gc_pacing as startup
-from tui_chat import warmup
-from tui_chat.widgets.footer import ChatFooter
+from tui_chat.services import gc_pacing as startup
+from tui_chat.ui import warmup
+from tui_chat.ui.render.footer import ChatFooter
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from test_stream_render import chunk, rendered
 from textual.containers import Horizontal
 from textual.widgets import Markdown
 
-from tui_chat.widgets.folding import Fold, fold_of
-from tui_chat.widgets.messages import AssistantMessage
-from tui_chat.widgets.stream_markdown import StreamingBulletList, StreamingOrderedList
+from tui_chat.ui.render.folding import Fold, fold_of
+from tui_chat.ui.render.stream_markdown import StreamingBulletList, StreamingOrderedList
+from tui_chat.ui.widgets.messages import AssistantMessage
 
 
 def long_reply() -> str:
@@ -132,8 +132,8 @@ async def test_long_lists_and_tables_stream_built_from_their_end(
     """Long lists (numbers growing to three digits, nested items) and a long table stream
     with only their last items or rows built again on each frame, the rows of a list far
     above the view fold, and the replies end as full renders."""
-    import tui_chat.widgets.stream_markdown as stream_markdown
-    from tui_chat.widgets.stream_markdown import TRIM_MIN
+    import tui_chat.ui.render.stream_markdown as stream_markdown
+    from tui_chat.ui.render.stream_markdown import TRIM_MIN
 
     trimmed: dict[str, int] = {}
     trim = stream_markdown._trim_shown

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.session import Message, Session
-from tui_chat.store import SessionStore
-from tui_chat.trash import KEEP_SECONDS, Trash, TrashError
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.core.store.trash import KEEP_SECONDS, Trash, TrashError
 
 
 def make_store(tmp_path: Path) -> SessionStore:

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tui_chat.session import SESSION_FORMAT_VERSION, Message, Session
+from tui_chat.core.session import SESSION_FORMAT_VERSION, Message, Session
 
 
 def turn(session: Session, question: str, answer: str) -> tuple[Message, Message]:

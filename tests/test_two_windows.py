@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import tui_chat.store as store_module
-from tui_chat.session import Message, Session
-from tui_chat.session_merge import merge_snapshots
-from tui_chat.store import SessionStore, StoreEvent
+import tui_chat.core.store.session_store as store_module
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.merge import merge_snapshots
+from tui_chat.core.store.session_store import SessionStore, StoreEvent
 
 
 def make_store(data: Path) -> SessionStore:

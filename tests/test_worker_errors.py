@@ -18,10 +18,10 @@ from textual.app import App
 from textual.dom import DOMNode
 
 import tui_chat
-from tui_chat import error_log
-from tui_chat.keys import redact_secrets
-from tui_chat.search_index import SearchIndex
-from tui_chat.worker_errors import ForwardsWorkerErrors
+from tui_chat.config.keys import redact_secrets
+from tui_chat.core.search import SearchIndex
+from tui_chat.services import error_log
+from tui_chat.ui.worker_errors import ForwardsWorkerErrors
 
 KEY = "sk-test-0123456789abcdefXYZ"
 SOURCE = Path(tui_chat.__file__).parent

@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_chat import __version__
-from tui_chat.config import (
+from tui_chat.config.lines import LineIndex, Problem, in_line_order
+from tui_chat.config.model import (
     PLACEHOLDER_KEY,
     Config,
     ConfigError,
     example_config_text,
     load_config,
 )
-from tui_chat.config_lines import LineIndex, Problem, in_line_order
-from tui_chat.paths import Paths
+from tui_chat.config.paths import Paths
 
 if TYPE_CHECKING:
-    from tui_chat.app import TuiChatApp
-    from tui_chat.store import SessionStore
+    from tui_chat.core.store.session_store import SessionStore
+    from tui_chat.ui.app import TuiChatApp
 
 
 def build_app(
@@ -33,10 +33,10 @@ def build_app(
     demo_delay: float = 0.02,
 ) -> TuiChatApp:
     """The app with its config, store and providers; used by the CLI and the tests alike."""
-    from tui_chat.app import TuiChatApp
-    from tui_chat.config_watch import ConfigWatcher
+    from tui_chat.config.watch import ConfigWatcher
+    from tui_chat.core.store.session_store import SessionStore
     from tui_chat.providers import ProviderRegistry
-    from tui_chat.store import SessionStore
+    from tui_chat.ui.app import TuiChatApp
 
     paths = Paths.resolve(config_file, data_dir)
     # Stamped before reading: a change made while the file is read shows up as a change.
@@ -120,9 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             return 1
-    from tui_chat.gc_pacing import pause_gc, resume_gc
+    from tui_chat.services.gc_pacing import pause_gc, resume_gc
 
-    pause_gc()  # resumed once the first screen is up and warmed up (tui_chat.gc_pacing)
+    pause_gc()  # resumed once the first screen is up and warmed up (tui_chat.services.gc_pacing)
     try:
         app = build_app(args.config, args.data_dir)
         app.run()
@@ -211,7 +211,7 @@ def _written_keymap(path: Path) -> dict[str, str]:
     """The `[keymap]` of a file that has other problems, so they are checked too."""
     import tomllib
 
-    from tui_chat.keymap import parse_keymap
+    from tui_chat.config.keymap import parse_keymap
 
     try:
         return parse_keymap(tomllib.loads(path.read_text(encoding="utf-8")).get("keymap", {}))[0]
@@ -223,9 +223,9 @@ def _keymap_problems(path: Path, keymap: Mapping[str, str]) -> list[Problem]:
     """Ids no binding has and keys two bindings share, as the app says them at start."""
     if not keymap:
         return []  # no need to load the UI
-    from tui_chat.app import TuiChatApp
-    from tui_chat.screens.keymap_report import keymap_in_force
-    from tui_chat.screens.keys import merged_bindings
+    from tui_chat.ui.app import TuiChatApp
+    from tui_chat.ui.screens.keymap_report import keymap_in_force
+    from tui_chat.ui.screens.keys import merged_bindings
 
     _in_force, problems = keymap_in_force(keymap, merged_bindings(TuiChatApp))
     try:
@@ -238,7 +238,7 @@ def _keymap_problems(path: Path, keymap: Mapping[str, str]) -> list[Problem]:
 def config_init(paths: Paths) -> int:
     """`tui-chat config init`: write the example config where the config belongs, readable
     by the owner only, never over an existing file."""
-    from tui_chat.atomic import open_private, private_dir
+    from tui_chat.core.atomic import open_private, private_dir
 
     target = paths.config_file
     try:
@@ -264,7 +264,7 @@ def config_init(paths: Paths) -> int:
 
 
 def _store(paths: Paths) -> SessionStore:
-    from tui_chat.store import SessionStore
+    from tui_chat.core.store.session_store import SessionStore
 
     return SessionStore(
         paths.sessions_dir, paths.session_index_file, paths.search_index_file, paths.trash_dir
@@ -275,10 +275,10 @@ def export_session(
     paths: Paths, session_id: str, fmt: str, output: Path | None, reasoning: bool = True
 ) -> int:
     """`tui-chat export ID`: the session (id or unique prefix) as Markdown or JSON."""
-    from tui_chat.atomic import write_atomic
-    from tui_chat.export import render
-    from tui_chat.session import Session
-    from tui_chat.store import SessionIdError, SessionLoadError
+    from tui_chat.core.atomic import write_atomic
+    from tui_chat.core.export import render
+    from tui_chat.core.session import Session
+    from tui_chat.core.store.session_store import SessionIdError, SessionLoadError
 
     store = _store(paths)
     try:
@@ -315,7 +315,7 @@ def export_session(
 def import_chatgpt(paths: Paths, file: Path) -> int:
     """`tui-chat import FILE`: import a ChatGPT conversations.json; 1 when the file cannot be
     read at all (a conversation that cannot be read is reported, the rest imported)."""
-    from tui_chat.import_chatgpt import ImportFileError, import_file
+    from tui_chat.core.import_chatgpt import ImportFileError, import_file
 
     try:
         config = load_config(paths.config_file)

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from tui_chat.config import DEMO_PROVIDER, Config, KeyLookup, ProviderConfig
+from tui_chat.config.model import DEMO_PROVIDER, Config, KeyLookup, ProviderConfig
 from tui_chat.providers.demo import DEMO_MODEL, DemoProvider
 from tui_chat.providers.dialects import DIALECTS, Dialect, dialect_for
 from tui_chat.providers.events import ChatRequest, StreamEvent, describe_finish_reason
@@ -98,7 +98,7 @@ class ProviderRegistry:
         """Providers of an older config, closed once no reply uses them."""
         self._prepared: dict[str, KeyLookup] = {}
         """Failed key lookups made by `prepare_key`, for the next `resolve` to say why.
-        (A command that worked is remembered by tui_chat.keys; one that failed runs again
+        (A command that worked is remembered by tui_chat.config.keys; one that failed runs again
         next time, so unlocking a vault and sending again works.)"""
 
     def _provider_config(self, name: str | None) -> ProviderConfig | None:

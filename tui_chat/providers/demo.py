@@ -6,6 +6,8 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 
+from tui_chat.core.sanitize import one_line
+from tui_chat.core.session import Usage
 from tui_chat.providers.dialects import text_of
 from tui_chat.providers.events import (
     ChatRequest,
@@ -15,8 +17,6 @@ from tui_chat.providers.events import (
     TextDelta,
     UsageReport,
 )
-from tui_chat.sanitize import one_line
-from tui_chat.session import Usage
 
 DEMO_MODEL = "demo"
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from tui_chat.core.settings import ChatSettings, deep_merge
 from tui_chat.providers.efforts import (
     DEEPSEEK_RULES,
     OPENAI_RULES,
@@ -30,7 +31,6 @@ from tui_chat.providers.efforts import (
 from tui_chat.providers.errors import classify
 from tui_chat.providers.events import ProviderError
 from tui_chat.providers.think import ThinkTagSplitter
-from tui_chat.settings import ChatSettings, deep_merge
 
 # How a dialect switches thinking on and off:
 #   none              no known switch: thinking settings are not sent (a notice says so)

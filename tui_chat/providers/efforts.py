@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from tui_chat.providers.events import ProviderError
 
 if TYPE_CHECKING:
+    from tui_chat.core.settings import ChatSettings
     from tui_chat.providers.dialects import Dialect, RequestParts
-    from tui_chat.settings import ChatSettings
 
 
 @dataclass(frozen=True)

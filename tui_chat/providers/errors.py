@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tui_chat.keys import redact_secrets
+from tui_chat.config.keys import redact_secrets
+from tui_chat.core.sanitize import one_line
+from tui_chat.core.sentences import join_sentences
 from tui_chat.providers.events import CONTINUE_HINT, ProviderError
-from tui_chat.sanitize import one_line
-from tui_chat.sentences import join_sentences
 
 # Error kinds worth waiting for: the same request can succeed a little later.
 RETRYABLE_KINDS = frozenset({"rate_limit", "busy"})

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_chat.sentences import join_sentences
-from tui_chat.session import Usage
-from tui_chat.settings import ChatSettings
+from tui_chat.core.sentences import join_sentences
+from tui_chat.core.session import Usage
+from tui_chat.core.settings import ChatSettings
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,10 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tui_chat.config import ProviderConfig
+from tui_chat.config.model import ProviderConfig
+from tui_chat.core.sanitize import one_line, strip_control
+from tui_chat.core.session import Usage
+from tui_chat.core.settings import ChatSettings, deep_merge
 from tui_chat.providers.dialects import Dialect, RequestParts, dialect_for, usage_of
 from tui_chat.providers.errors import broken_off, key_hint, redact
 from tui_chat.providers.events import (
@@ -30,9 +33,6 @@ from tui_chat.providers.events import (
     UsageReport,
 )
 from tui_chat.providers.plain_reply import answers_plainly, plain_chunks
-from tui_chat.sanitize import one_line, strip_control
-from tui_chat.session import Usage
-from tui_chat.settings import ChatSettings, deep_merge
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, NoReturn
 
+from tui_chat.core.sanitize import one_line
 from tui_chat.providers.errors import WireError
 from tui_chat.providers.events import ProviderError
-from tui_chat.sanitize import one_line
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _DATA_LINE = re.compile(r"^data:", re.MULTILINE)

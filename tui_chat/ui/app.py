@@ -1,0 +1,408 @@
+"""The Textual app: wires config, store and providers to the chat screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual import events
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from tui_chat.config.model import DEMO_PROVIDER, Config, ConfigError
+from tui_chat.config.paths import Paths
+from tui_chat.config.watch import ConfigWatcher
+from tui_chat.core.session import Session
+from tui_chat.core.store.session_store import SessionStore
+from tui_chat.providers import ProviderRegistry
+from tui_chat.providers.demo import DEMO_MODEL
+from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
+from tui_chat.ui import warmup
+from tui_chat.ui.replies import ReplyManager
+from tui_chat.ui.screens.chat import ChatScreen
+from tui_chat.ui.screens.config_file import ConfigFileActions
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.keymap_report import keymap_in_force
+from tui_chat.ui.screens.keys import (
+    HelpSection,
+    KeyEntry,
+    KeysScreen,
+    catalogue,
+    claimed_keys,
+    give_way,
+    help_sections,
+    merged_bindings,
+)
+from tui_chat.ui.screens.unsaved import SaveGuard, StoreNotice
+from tui_chat.ui.widgets.session_list import SessionList
+from tui_chat.ui.worker_errors import report_worker_error
+
+# How often the config file is checked for changes (one stat call).
+CONFIG_POLL_SECONDS = 2.0
+GC_TICK_SECONDS = 0.5
+"""How often the app checks whether a full garbage collection is due (see gc_pacing)."""
+PROVIDERS_SCREEN_KEYS = "On the providers screen (F5)"
+SIDEBAR_KEYS = "In the session list (Ctrl+S)"
+
+
+class TuiChatApp(ConfigFileActions, App[None]):
+    """Chat with OpenAI-compatible models in the terminal."""
+
+    TITLE = "tui-chat"
+    CSS_PATH = [
+        "tcss/app.tcss",
+        "tcss/chat.tcss",
+        "tcss/modals.tcss",
+        "tcss/settings.tcss",
+        "tcss/model_picker.tcss",
+        "tcss/config_editor.tcss",
+        "tcss/chat_messages.tcss",
+        "tcss/sessions.tcss",
+        "tcss/chat_input.tcss",
+    ]
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("f1", "keys", "Keys", id="app.keys"),
+        Binding(
+            "f5",
+            "edit_config",
+            "Edit providers",
+            id="config.edit",
+            show=False,
+            tooltip="Edit providers (the config file)",
+        ),
+    ]
+
+    def __init__(
+        self,
+        paths: Paths,
+        config: Config,
+        config_error: ConfigError | None,
+        store: SessionStore,
+        registry: ProviderRegistry,
+        watcher: ConfigWatcher | None = None,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.config = config
+        self.gc_pacer = CollectionPacer()
+        self.config_error: ConfigError | None = config_error
+        self.config_kept = False
+        """True when config_error comes from a reload: the last good config is in use."""
+        self.config_watcher = watcher or ConfigWatcher(paths.config_file)
+        self.config_poll_seconds = CONFIG_POLL_SECONDS
+        self.store = store
+        self.registry = registry
+        self.chat_screen: ChatScreen | None = None
+        self.keymap: dict[str, str] = {}
+        """The `[keymap]` entries in force (those that name a binding)."""
+        self.replies = ReplyManager(self, store, registry, self._post_to_chat)
+        self.save_guard = SaveGuard(self)
+        self._warmed_up = False
+        self._requested_theme: str | None = config.theme or None
+
+    def get_default_screen(self) -> ChatScreen:
+        self.chat_screen = ChatScreen()
+        return self.chat_screen
+
+    def _post_to_chat(self, message: Message) -> None:
+        if self.chat_screen is not None:
+            self.chat_screen.post_message(message)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and self.chat_screen is not None:
+            self.chat_screen.note_input()  # a streaming reply lets the key be drawn first
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
+            self.gc_pacer.note_activity()
+        await super().on_event(event)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one handler of failed workers: the App's own, and those every screen and
+        widget passes up (see tui_chat.ui.worker_errors)."""
+        if event.state is WorkerState.ERROR:
+            report_worker_error(self, event.worker)
+
+    def _collect_garbage(self) -> None:
+        self.gc_pacer.tick(streaming=bool(self.replies.live))
+
+    def on_mount(self) -> None:
+        self.save_guard.start()
+        self.gc_pacer.start()
+        self.set_interval(GC_TICK_SECONDS, self._collect_garbage, name="garbage collection")
+        self.set_interval(self.config_poll_seconds, self.poll_config, name="config watch")
+        self.apply_keymap()
+        if self._requested_theme:
+            if self._requested_theme in self.available_themes:
+                self.theme = self._requested_theme
+            else:
+                self.notify(f"Unknown theme '{self._requested_theme}' in the config.")
+        for warning in self.config.warnings:
+            self.notify(warning, title="Config", severity="warning", timeout=10)
+        if self.config_error is not None:
+            self.notify(str(self.config_error), title="Config error", severity="error", timeout=15)
+        elif not self.config.exists:
+            self.notify(
+                f"No config file yet; using built-in presets. Create {self.paths.config_file} "
+                "(see config.example.toml) to add providers.",
+                title="Config",
+                timeout=8,
+            )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        from tui_chat.ui.screens.config_editor import ConfigEditorScreen
+
+        commands: list[SystemCommand] = []
+        if isinstance(screen, ChatScreen):
+            # Generated from the bindings: every chat action with an id, keys as bound now.
+            commands += [
+                self._command_for(entry, screen)
+                for entry in self.key_entries(screen)
+                if not entry.on_app
+            ]
+        if isinstance(screen, ConfigEditorScreen):
+            # Its own actions: they ask before dropping unsaved edits.
+            commands.append(
+                SystemCommand(
+                    "config: Open in $EDITOR",
+                    "Edit config.toml in your editor; it is checked and reloaded after",
+                    screen.action_open_in_editor,
+                )
+            )
+            commands.append(
+                SystemCommand("config: Reload", "Read config.toml again", screen.action_reload)
+            )
+        elif not isinstance(screen, ModalScreen):
+            commands.append(
+                SystemCommand(
+                    "config: Edit providers",
+                    "List, add, edit, test and remove providers; save the config  (f5)",
+                    self.action_edit_config,
+                )
+            )
+            commands.append(
+                SystemCommand(
+                    "config: Open in $EDITOR",
+                    "Edit config.toml in your editor; it is checked and reloaded after",
+                    self.action_open_config_in_editor,
+                )
+            )
+            commands.append(
+                SystemCommand("config: Reload", "Read config.toml again", self.action_reload_config)
+            )
+        titles = {c.title for c in commands}
+        for entry in self.key_entries():
+            if entry.on_app and entry.id != "config.edit" and entry.title not in titles:
+                commands.append(self._command_for(entry, self))
+        yield from commands
+        # Textual's own Keys and Quit would sit beside `app: Keys` and `app: Quit`.
+        ours = {c.title.removeprefix("app: ") for c in commands if c.title.startswith("app: ")}
+        yield from (c for c in super().get_system_commands(screen) if c.title not in ours)
+
+    def _command_for(self, entry: KeyEntry, target: ChatScreen | App[None]) -> SystemCommand:
+        keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)
+        # The title already says what the description says; the tooltip says more.
+        said = entry.binding.tooltip
+        keys = keys or "no key"
+        help_text = f"{said}  ({keys})" if said else f"Key: {keys}"
+        return SystemCommand(
+            entry.title, help_text, partial(target.run_action, entry.binding.action)
+        )
+
+    # -- key bindings and the keymap -------------------------------------------------------
+
+    def key_entries(self, screen: ChatScreen | None = None) -> list[KeyEntry]:
+        """Every chat screen and app binding with an id, with the keys in force."""
+        chat = screen or self.chat_screen
+        return catalogue(
+            merged_bindings(chat if chat is not None else ChatScreen),
+            merged_bindings(self),
+            self.keymap,
+        )
+
+    def apply_keymap(self) -> None:
+        """Use the config's `[keymap]` (at start and after each reload). Entries naming no
+        binding are left out and said; a key taken from another binding is said too."""
+        keymap, problems = keymap_in_force(self.config.keymap, merged_bindings(self))
+        self.keymap = keymap
+        self.claim_keys()
+        self.set_keymap(keymap)
+        for _binding_id, problem in problems:
+            self.notify(
+                f"{self.config.path}: {problem}",
+                title="Config",
+                severity="warning",
+                timeout=12,
+                markup=False,
+            )
+
+    def claim_keys(self) -> None:
+        """Make the keys the keymap gives run their binding here, on the chat screen and
+        in its prompt, whatever else binds them (see `give_way`)."""
+        from tui_chat.ui.widgets.prompt import TYPING_KEYS, PromptInput
+
+        claimed = claimed_keys(self.keymap)
+        nodes: list[DOMNode] = [self]
+        if self.chat_screen is not None:
+            nodes.append(self.chat_screen)
+            typing = {k: v for k, v in claimed.items() if k not in TYPING_KEYS}
+            for prompt in self.chat_screen.query(PromptInput):
+                give_way(prompt, typing)  # it keeps the keys it types with
+        for node in nodes:
+            give_way(node, claimed)
+        # No refresh_bindings here: set_keymap does it, and so does the chat screen
+        # when it focuses the prompt.
+
+    def apply_config(self, config: Config) -> None:
+        super().apply_config(config)
+        self.apply_keymap()
+
+    def first_screen_shown(self) -> None:
+        """The chat screen has been drawn once: warm up what the first message needs (the
+        SDK, unless the default provider is the offline demo) while no reply streams, then
+        let the garbage collector run again (the command line pauses it for the start; see
+        tui_chat.services.gc_pacing)."""
+        if self._warmed_up:
+            return
+        self._warmed_up = True
+        steps = warmup.STEPS
+        default = self.registry.describe(None)
+        if default.is_demo or default.problem is not None:
+            steps = tuple(s for s in steps if s not in warmup.SDK_STEPS)
+        replies = self.replies
+        warmup.start(steps, on_done=resume_gc, keep_going=lambda: not replies.live)
+
+    def new_session(self) -> Session:
+        """A fresh, unsaved session on the default provider, with the config's defaults
+        ([defaults], the default persona). Runs no key command. It is an offline demo
+        session (marked so) only when the config asks for the demo or no provider has a
+        key: a newcomer sees the app work; anyone with a key is never answered by it."""
+        view = self.registry.describe(None)
+        demo = view.is_demo or (view.problem is not None and not self.registry.has_any_key())
+        session = Session(
+            provider=DEMO_PROVIDER if demo else view.name,
+            model=DEMO_MODEL if demo else view.model,
+            settings=self.config.session_settings(),
+        )
+        session.demo = demo
+        return session
+
+    def key_rows(self) -> list[tuple[str, str]]:
+        """(keys, description) for every binding of the chat screen and the app (keys as
+        bound now), then those of the providers screen."""
+        rows: list[tuple[str, str]] = []
+        for section in self.help_sections():
+            prefix = {PROVIDERS_SCREEN_KEYS: "Providers screen: ", SIDEBAR_KEYS: "Sidebar: "}.get(
+                section.title, ""
+            )
+            rows += [(keys, prefix + said) for keys, said in section.rows]
+        return rows
+
+    def help_sections(self) -> list[HelpSection]:
+        """What F1 shows: bindings by group, prompt keys, slash commands, other screens."""
+        from tui_chat.ui.screens.config_editor import ConfigEditorScreen
+
+        providers_screen = [
+            (
+                " / ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(",")),
+                binding.tooltip or binding.description or binding.action,
+            )
+            for binding in ConfigEditorScreen.BINDINGS
+            if isinstance(binding, Binding)
+        ]
+        sidebar = [
+            (
+                " / ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(",")),
+                binding.tooltip or binding.description or binding.action,
+            )
+            for binding in SessionList.BINDINGS
+            if isinstance(binding, Binding) and binding.id
+        ]
+        chat = self.chat_screen
+        commands = chat.available_commands() if chat is not None else None
+        return help_sections(
+            self,
+            self.key_entries(),
+            [(SIDEBAR_KEYS, sidebar), (PROVIDERS_SCREEN_KEYS, providers_screen)],
+            *([commands] if commands is not None else []),
+        )
+
+    def action_keys(self) -> None:
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(KeysScreen(self.help_sections()))
+
+    async def action_quit(self) -> None:
+        if self.store.unsaved():
+            # Asking needs a worker (push_screen_wait); the streaming question comes after.
+            self.run_worker(
+                self._quit_when_unsaved(), group="quit", exclusive=True, exit_on_error=False
+            )
+            return
+        await self._quit_unless_streaming()
+
+    async def _quit_when_unsaved(self) -> None:
+        if await self.save_guard.confirm_quit():
+            await self._quit_unless_streaming()
+
+    async def _quit_unless_streaming(self) -> None:
+        """Ask first while the prompt holds a message not sent: a typed message is never
+        lost to one key (nothing else keeps a draft)."""
+        from tui_chat.ui.widgets.prompt import PromptInput
+
+        chat = self.chat_screen
+        prompts = list(chat.query(PromptInput)) if chat is not None else []
+        draft = prompts[0].text.strip() if prompts else ""
+        if not draft:
+            await self._quit_unless_replies_live()
+            return
+
+        async def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                await self._quit_unless_replies_live()
+
+        await self.push_screen(
+            ConfirmScreen(
+                f"The prompt holds a message you have not sent ({len(draft):,} characters)."
+                "\n\nQuit anyway? It is not kept.",
+                confirm_label="Quit",
+                cancel_label="Keep writing",
+            ),
+            answered,
+        )
+
+    async def _quit_unless_replies_live(self) -> None:
+        if not self.replies.live:
+            self.exit()
+            return
+        count = len(self.replies.live)
+
+        async def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                await self.replies.stop_all()
+                self.exit()
+
+        await self.push_screen(
+            ConfirmScreen(
+                f"A reply is still arriving in {count} session(s).\n\n"
+                "Quit anyway? What has arrived is kept and marked as stopped.",
+                confirm_label="Quit",
+                cancel_label="Keep streaming",
+            ),
+            answered,
+        )
+
+    async def on_store_notice(self, notice: StoreNotice) -> None:
+        await self.save_guard.handle(notice.event)
+
+    async def on_unmount(self) -> None:
+        self.save_guard.stop()
+        self.gc_pacer.stop()
+        await self.replies.stop_all()
+        await self.registry.aclose()
+        self.store.close()

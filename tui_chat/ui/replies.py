@@ -1,0 +1,396 @@
+"""Replies in flight: one async worker per streaming session, owned by the app.
+
+A reply keeps streaming when the user switches sessions, so the worker and the session it
+writes live here, not in a screen. The worker appends what arrives to a `LiveReply`; the
+screen pulls new text from it on a frame timer, so no message is posted per token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.app import App
+from textual.message import Message as TextualMessage
+from textual.worker import Worker
+
+from tui_chat.config.keys import redact_secrets
+from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.core.context.prep import ContextPreparer
+from tui_chat.core.context.request import ContextPlan
+from tui_chat.core.continuation import continuation_messages
+from tui_chat.core.session import Message, Session, Usage
+from tui_chat.core.store.session_store import SessionStore, SessionSummary
+from tui_chat.core.tokens import estimate_tokens
+from tui_chat.providers import ChatProvider, ProviderRegistry, ProviderUnavailable
+from tui_chat.providers.events import (
+    ChatRequest,
+    Failed,
+    Finished,
+    Notice,
+    ReasoningDelta,
+    ReasoningWasText,
+    Retrying,
+    TextDelta,
+    UsageReport,
+)
+
+# While a reply streams, what has arrived is saved this often (a crash loses at most this).
+CHECKPOINT_SECONDS = 2.0
+YIELD_SECONDS = 0.004
+"""A fast provider fills the socket faster than chunks are parsed, and reading a full
+buffer never waits, so the stream would hold the event loop for as long as a buffer takes
+to parse (100 ms and more): it lets keys and frames through this often instead."""
+
+
+@dataclass
+class LiveReply:
+    """A reply that is streaming: the parts that arrived so far, and when."""
+
+    session: Session
+    message: Message
+    provider_label: str
+    is_demo: bool
+    text_parts: list[str] = field(default_factory=list)
+    reasoning_parts: list[str] = field(default_factory=list)
+    sent_at: float = field(default_factory=time.monotonic)
+    first_token_at: float | None = None
+    estimated_tokens: int = 0
+    worker: Worker[None] | None = None
+    retrying: Retrying | None = None
+    """Set while the request waits to be sent again (rate limited, server busy)."""
+    retrying_since: float = 0.0
+    """When `retrying` arrived (time.monotonic()), for the countdown."""
+    provider: ChatProvider | None = None
+    """The provider streaming this reply (its client stays open until the reply ends)."""
+    continuing: bool = False
+    """This streams the rest of an existing reply (see tui_chat.core.continuation)."""
+    base_usage: Usage | None = None
+    base_duration: float = 0.0
+    """Usage and duration of the part of a continued reply that was there before."""
+    error_kind: str | None = None
+    """ProviderError.kind when the reply failed (e.g. "context_length")."""
+    plan: ContextPlan | None = None
+    """What the request sent, after the session's context strategy."""
+
+    def add_text(self, text: str) -> None:
+        self._first_token()
+        self.text_parts.append(text)
+        self.estimated_tokens += estimate_tokens(text)
+
+    def add_reasoning(self, text: str) -> None:
+        self._first_token()
+        self.reasoning_parts.append(text)
+        self.estimated_tokens += estimate_tokens(text)
+
+    def _first_token(self) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.monotonic()
+            if self.continuing:
+                return  # the reply's first token came with its first part
+            self.message.first_token_seconds = round(self.first_token_at - self.sent_at, 3)
+
+    def withdraw_reasoning(self, text: str) -> None:
+        """Take back the last `text` of the reasoning: it was the reply's text (see
+        ReasoningWasText). Reasoning from before a continuation stays."""
+        joined = "".join(self.reasoning_parts)
+        if text and joined.endswith(text):
+            kept = joined[: len(joined) - len(text)]
+            self.reasoning_parts[:] = [kept] if kept else []
+
+    def sync(self) -> None:
+        """Copy what arrived into the message (before a save or a full render)."""
+        self.message.content = "".join(self.text_parts)
+        self.message.reasoning = "".join(self.reasoning_parts)
+        if self.first_token_at is not None:
+            elapsed = time.monotonic() - self.first_token_at
+            self.message.duration_seconds = round(self.base_duration + elapsed, 3)
+
+    def usage(self, usage: Usage) -> Usage:
+        """The reply's usage: `usage`, plus what the part before a continuation used."""
+        base = self.base_usage
+        if base is None:
+            return usage
+        return Usage(
+            prompt_tokens=base.prompt_tokens + usage.prompt_tokens,
+            completion_tokens=base.completion_tokens + usage.completion_tokens,
+            total_tokens=base.total_tokens + usage.total_tokens,
+            reasoning_tokens=_add(base.reasoning_tokens, usage.reasoning_tokens),
+            cached_tokens=_add(base.cached_tokens, usage.cached_tokens),
+        )
+
+    def progress(self) -> str:
+        """Live figures for the status line."""
+        if self.first_token_at is None:
+            if self.retrying is not None:
+                waited = time.monotonic() - self.retrying_since
+                return self.retrying.describe(max(0.0, self.retrying.after_seconds - waited))
+            return f"waiting… {time.monotonic() - self.sent_at:.1f}s"
+        elapsed = max(0.001, self.base_duration + time.monotonic() - self.first_token_at)
+        return (
+            f"streaming {elapsed:.1f}s · TTFT {self.message.first_token_seconds:.2f}s"
+            f" · ~{self.estimated_tokens / elapsed:.0f} tok/s"
+        )
+
+
+@dataclass
+class ReplyStarted(TextualMessage):
+    session_id: str
+    notice: str | None = None
+
+
+@dataclass
+class ReplyEnded(TextualMessage):
+    session_id: str
+    message_id: str
+    summary: SessionSummary
+
+
+class ReplyManager:
+    """Starts, tracks and stops the streaming replies of all sessions."""
+
+    def __init__(
+        self,
+        app: App[Any],
+        store: SessionStore,
+        registry: ProviderRegistry,
+        post: Callable[[TextualMessage], object],
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.registry = registry
+        self._post = post
+        self.live: dict[str, LiveReply] = {}
+        self.context = ContextPreparer(registry, store.sessions_dir.parent / "embeddings")
+        """Plans what each request sends (context strategies, summaries, recall)."""
+        self._preparing: set[str] = set()
+        """Sessions whose reply waits for an api_key_cmd (see `fetch_key`)."""
+
+    def is_streaming(self, session_id: str) -> bool:
+        """A reply is streaming in this session, or about to (its key is being fetched)."""
+        return session_id in self.live or session_id in self._preparing
+
+    def problem_before_sending(self, session: Session, text: str) -> str | None:
+        """Why the session's provider would refuse `text` as the next message with the
+        session's settings (JSON mode without the word "json"); None when it is fine."""
+        messages = self.context.plan(session, pending=text).messages
+        dialect = self.registry.dialect_of(session.provider)
+        return dialect.problem_before_sending(session.settings, messages)
+
+    def busy_providers(self) -> list[ChatProvider]:
+        """The providers that replies are streaming through right now."""
+        return [live.provider for live in self.live.values() if live.provider is not None]
+
+    def provider_for(self, session: Session) -> str:
+        """The provider the next reply of `session` goes to: its own; for a demo session,
+        the default provider once that one can be used (the session moves over to it),
+        else the demo."""
+        if not session.demo:
+            return session.provider
+        default = self.registry.describe(None)
+        if default.is_demo or default.problem is not None:
+            return DEMO_PROVIDER
+        return default.name
+
+    def send_problem(self, session: Session) -> str | None:
+        """Why no reply can be asked for in `session` now (its provider is gone or has no
+        key), with the fix; None when one can (perhaps after `fetch_key`). Runs no key
+        command. The offline demo never stands in for a provider."""
+        name = self.provider_for(session)
+        if name != DEMO_PROVIDER:
+            return self.registry.describe(name).problem
+        if not session.demo:
+            return "The offline demo answers only in the sessions made with it."
+        if self.registry.has_any_key():
+            default = self.registry.describe(None)
+            return (
+                "This session was made with the offline demo; move it to a provider that has "
+                f"a key. {default.problem or ''}"
+            ).strip()
+        return None
+
+    def key_pending(self, session: Session) -> bool:
+        """The next reply of `session` needs an api_key_cmd to run first (`fetch_key`)."""
+        name = self.provider_for(session)
+        return name != DEMO_PROVIDER and self.registry.key_pending(name)
+
+    async def fetch_key(self, session: Session, provider: str | None = None) -> str | None:
+        """Run the api_key_cmd of `provider` (that of the next reply of `session` when
+        None) in a thread: a password manager may take seconds, and the UI never waits on
+        it. Returns the problem, with the fix, when no key came. Cancelling the caller
+        stops the wait (the command runs on to its timeout; a key it prints is kept)."""
+        registry = self.registry
+        name = provider or self.provider_for(session)
+        self._preparing.add(session.id)
+        try:
+            lookup = await asyncio.to_thread(registry.prepare_key, name)
+        finally:
+            self._preparing.discard(session.id)
+        provider_config = registry.config.provider(name)
+        if provider_config is None:  # the config changed meanwhile
+            return registry.describe(name).problem
+        if lookup is None or not lookup.found:
+            lookup = lookup or registry.peek_key(provider_config)
+            return registry.key_problem(provider_config, lookup)
+        return None
+
+    def start(self, session: Session, continue_reply: Message | None = None) -> LiveReply:
+        """Add an empty reply to `session` and stream it in a worker; or, given
+        `continue_reply` (the last message of the current path), stream the rest of it.
+        Raises ProviderUnavailable (nothing changed) when its provider cannot be used."""
+        name = self.provider_for(session)
+        if name == DEMO_PROVIDER and not session.demo:
+            raise ProviderUnavailable(name, "The offline demo answers only in demo sessions.")
+        resolved = self.registry.resolve(name)
+        canned = continue_reply is not None and continue_reply.provider == DEMO_PROVIDER
+        if canned and not resolved.provider.is_demo:
+            raise ProviderUnavailable(
+                name, "A canned demo reply cannot be continued: send the question again."
+            )
+        notice = None
+        if session.demo and not resolved.provider.is_demo:
+            # The demo session of a newcomer who has since set a key: it moves over.
+            session.provider, session.model = name, resolved.model
+            session.demo = False
+            notice = (
+                f"This session now uses {resolved.provider.label} · {resolved.model} (it was "
+                "made with the offline demo; its canned replies are not sent)."
+            )
+        # The user's words reach the disk before the request goes out.
+        self.store.save(session)
+        if continue_reply is not None:
+            reply = continue_reply
+            live = LiveReply(session, reply, resolved.provider.label, resolved.provider.is_demo)
+            live.continuing = True
+            live.text_parts.append(reply.content)
+            if reply.reasoning:
+                live.reasoning_parts.append(reply.reasoning)
+            # The figures count the whole reply, not just the part that is still to come.
+            live.base_usage = reply.usage or estimated_usage(reply)
+            live.base_duration = reply.duration_seconds or 0.0
+            live.estimated_tokens = estimated_tokens(reply)
+            reply.status, reply.error, reply.finish_reason = "streaming", None, None
+        else:
+            reply = Message(
+                role="assistant",
+                status="streaming",
+                model=session.model,
+                provider=session.provider,
+                json_mode=session.settings.json_mode,
+            )
+            session.add(reply)
+            live = LiveReply(session, reply, resolved.provider.label, resolved.provider.is_demo)
+        live.provider = resolved.provider
+        self.live[session.id] = live
+        live.worker = self.app.run_worker(
+            self._run(live, resolved.provider),
+            name=f"reply {session.id}",
+            group="completion",
+            exit_on_error=False,
+        )
+        self._post(ReplyStarted(session.id, notice))
+        return live
+
+    def stop(self, session_id: str) -> bool:
+        live = self.live.get(session_id)
+        if live is None or live.worker is None:
+            return False
+        live.worker.cancel()
+        return True
+
+    async def stop_all(self, timeout: float = 2.0) -> None:
+        """Stop every reply and wait until each has saved what arrived."""
+        for live in list(self.live.values()):
+            if live.worker is not None:
+                live.worker.cancel()
+        deadline = time.monotonic() + timeout
+        while self.live and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    async def _run(self, live: LiveReply, provider: ChatProvider) -> None:
+        session, reply = live.session, live.message
+        try:
+            live.plan = await self.context.prepare(
+                session, provider, lambda text, severity: self.app.notify(text, severity=severity)
+            )
+            messages = live.plan.request_messages()
+            if live.continuing:
+                messages = continuation_messages(messages)
+            request = ChatRequest(model=session.model, messages=messages, settings=session.settings)
+            live.sent_at = time.monotonic()
+            checkpoint = time.monotonic() + CHECKPOINT_SECONDS
+            resume = time.monotonic() + YIELD_SECONDS
+            async for event in provider.stream(request):
+                if time.monotonic() >= resume:
+                    await asyncio.sleep(0)  # see YIELD_SECONDS
+                    resume = time.monotonic() + YIELD_SECONDS
+                if isinstance(event, TextDelta):
+                    live.add_text(event.text)
+                elif isinstance(event, ReasoningDelta):
+                    live.add_reasoning(event.text)
+                elif isinstance(event, ReasoningWasText):
+                    live.withdraw_reasoning(event.text)
+                elif isinstance(event, UsageReport):
+                    reply.usage = live.usage(event.usage)
+                elif isinstance(event, Finished):
+                    reply.finish_reason = event.finish_reason
+                    reply.status = "complete"
+                elif isinstance(event, Failed):
+                    live.error_kind = event.error.kind
+                    reply.status = "error"
+                    reply.error = event.error.one_line(live.provider_label)
+                elif isinstance(event, Retrying):
+                    live.retrying, live.retrying_since = event, time.monotonic()
+                elif isinstance(event, Notice):
+                    self.app.notify(event.text, title=live.provider_label, markup=False)
+                if time.monotonic() >= checkpoint:
+                    live.sync()
+                    # A failed save is kept, retried and shown (SaveGuard): the reply
+                    # goes on, or what is still to come would be lost too.
+                    with contextlib.suppress(OSError):
+                        await self.store.save_async(session)
+                    checkpoint = time.monotonic() + CHECKPOINT_SECONDS
+            if reply.status == "streaming":
+                reply.status = "error"
+                reply.error = f"{live.provider_label}: the stream ended without a finish."
+        except asyncio.CancelledError:
+            reply.status = "stopped"
+            self._end(live)
+            with contextlib.suppress(OSError):
+                self.store.save(session)  # now, on this thread: the app may be quitting
+            raise
+        except Exception as exc:  # a bug or an I/O failure: say so, keep what arrived
+            reply.status = "error"
+            said = redact_secrets(str(exc))
+            reply.error = f"{live.provider_label}: unexpected {type(exc).__name__}: {said}"
+        self._end(live)
+        # A failed save is kept by the store, retried and shown by the app (SaveGuard).
+        with contextlib.suppress(OSError):
+            await self.store.save_async(session)
+        # A config reload may have retired the provider this reply streamed through.
+        await self.registry.close_retired(self.busy_providers())
+
+    def _end(self, live: LiveReply) -> None:
+        live.sync()
+        live.session.touch()
+        self.live.pop(live.session.id, None)
+        self._post(ReplyEnded(live.session.id, live.message.id, SessionSummary.of(live.session)))
+
+
+def estimated_tokens(reply: Message) -> int:
+    return estimate_tokens(reply.content) + estimate_tokens(reply.reasoning)
+
+
+def estimated_usage(reply: Message) -> Usage | None:
+    """For a reply the provider reported no usage for (stopped by the user): its tokens,
+    estimated, so a continued reply's figures count the part before the continuation."""
+    tokens = estimated_tokens(reply)
+    return Usage(completion_tokens=tokens, total_tokens=tokens) if tokens else None
+
+
+def _add(a: int | None, b: int | None) -> int | None:
+    return None if a is None and b is None else (a or 0) + (b or 0)

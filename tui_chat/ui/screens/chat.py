@@ -1,0 +1,623 @@
+"""The main screen: sidebar, conversation, thinking pane, prompt and status line."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.timer import Timer
+from textual.widgets import Static
+
+from tui_chat.core.sanitize import strip_control
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
+from tui_chat.providers import ProviderUnavailable
+from tui_chat.ui.render.footer import ChatFooter
+from tui_chat.ui.render.lean_screen import LeanScreen
+from tui_chat.ui.replies import LiveReply, ReplyEnded, ReplyStarted
+from tui_chat.ui.screens.chat_context import CONTEXT_BINDINGS, ContextActions
+from tui_chat.ui.screens.chat_folder import SessionFolderActions
+from tui_chat.ui.screens.chat_input import INPUT_BINDINGS, InputActions
+from tui_chat.ui.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
+from tui_chat.ui.screens.chat_provider import ProviderActions
+from tui_chat.ui.screens.chat_sessions import SESSION_BINDINGS, SessionActions
+from tui_chat.ui.screens.unsaved import unsaved_line
+from tui_chat.ui.widgets.find_bar import FindBar
+from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
+from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.session_list import SessionList
+from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
+from tui_chat.ui.widgets.status import StatusLine
+from tui_chat.ui.widgets.thinking import ThinkingPane
+from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+
+if TYPE_CHECKING:
+    from tui_chat.core.settings import ChatSettings
+    from tui_chat.ui.app import TuiChatApp
+
+# How often streamed text is moved to the screen: often enough to look live, rarely enough
+# that a fast provider does not make the app re-render for every token.
+FRAME_SECONDS = 1 / 20
+FRAME_SHARE = 0.5
+"""When frames get slow (a big reply, a big terminal), they are spaced out so that drawing
+the stream takes at most this share of the time; the rest is left for the user's keys."""
+CHECK_LATER_SESSIONS = 1000
+"""With this many sessions in the index, the start shows the index's head at once and
+reads and checks the whole list in a thread (see SessionStore.index_head)."""
+INPUT_QUIET_SECONDS = 0.08
+"""After a key press, the next frame of a stream waits this long, so the key is drawn at
+once rather than behind a frame."""
+
+
+class ChatScreen(
+    InputActions,
+    MessageActions,
+    SessionActions,
+    SessionFolderActions,
+    ContextActions,
+    ProviderActions,
+    ForwardsWorkerErrors,
+    LeanScreen,
+):
+    """Shows one session at a time; the only writer of what the user sends."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "new_session", "New", id="session.new"),
+        Binding("escape", "stop", "Stop", id="reply.stop"),
+        Binding("ctrl+r", "retry", "Retry", id="reply.retry"),
+        Binding("ctrl+t", "toggle_thinking", "Thinking", id="view.thinking"),
+        Binding(
+            "alt+t",
+            "keep_thinking_open",
+            "Keep thinking open",
+            id="view.keep_thinking",
+            show=False,
+            priority=True,  # Alt+T would type a "t" in the prompt
+        ),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar"),
+        Binding("ctrl+s", "focus_sessions", "Sessions", id="view.sessions", show=False),
+        Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
+        Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
+        Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
+        *MESSAGE_BINDINGS,
+        *SESSION_BINDINGS,
+        *INPUT_BINDINGS,
+        *CONTEXT_BINDINGS,
+    ]
+
+    app: TuiChatApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session: Session | None = None
+        self._pump_timer: Timer | None = None
+        """The next frame of the stream, while one is due."""
+        self._input_at = 0.0
+        """When the user last pressed a key (time.monotonic())."""
+        self._live: LiveReply | None = None
+        """The streaming reply of the shown session, if any."""
+        self._live_widget: AssistantMessage | None = None
+        self._following: LiveReply | None = None
+        """A reply `_follow_live` is setting up: it handles the reply's end itself."""
+        self._init_message_actions()
+        self._init_provider_actions()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield Static("Sessions", id="sidebar-title")
+                yield SessionSearchInput(placeholder="Search sessions…", id="session-search")
+                yield SearchResults(id="search-results")
+                yield SessionList(id="sessions")
+            with Vertical(id="chat"):
+                yield Static("", id="banner")
+                yield FindBar(id="find")
+                yield MessageView(id="messages")
+                yield ThinkingPane(id="thinking")
+                yield Static("", id="prompt-info")
+                yield from self.compose_prompt()  # the slash command list and the prompt
+                yield StatusLine(id="status")
+        yield ChatFooter()
+
+    # -- start-up --------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self.app.claim_keys()  # the keymap was applied before the prompt was made
+        self.set_interval(30, self.query_one(SessionList).tick)
+        summaries, count = self.app.store.index_head()
+        if count >= CHECK_LATER_SESSIONS:
+            # Reading and checking thousands of sessions takes longer than starting: show
+            # the first ones the index names now, the whole checked list once it is ready.
+            self.sessions.set_items(summaries)
+            self._refresh_sidebar_title(count)
+            self.run_worker(
+                self._check_sessions, thread=True, name="check sessions", exit_on_error=False
+            )
+        else:
+            summaries, problems = self.app.store.list_sessions()
+            self._sessions_listed(summaries, problems)
+        opened = False
+        if summaries:
+            opened = await self.open_session(summaries[0].id, quiet=True)
+        if not opened:
+            await self.show_session(self.app.new_session())
+        self.prompt.focus()
+        self.call_after_refresh(self.app.first_screen_shown)
+
+    def _check_sessions(self) -> None:
+        summaries, problems = self.app.store.list_sessions()
+        self.app.call_from_thread(self._sessions_listed, summaries, problems)
+
+    def _sessions_listed(
+        self, summaries: list[SessionSummary], problems: list[SessionLoadError]
+    ) -> None:
+        self.sessions.set_items(summaries)
+        session = self.session
+        if session is not None:
+            if session.messages and all(s.id != session.id for s in summaries):
+                # Sent to while the files were being checked (saved after the check).
+                pinned = self.app.store.is_pinned(session.id)
+                self.sessions.upsert(SessionSummary.of(session, pinned))
+            self.sessions.set_current(session.id)
+        self._refresh_sidebar_title()
+        if problems:
+            shown = "\n".join(f"{p.path.name}: {p.problem}" for p in problems[:5])
+            more = f"\n… and {len(problems) - 5} more" if len(problems) > 5 else ""
+            self.notify(
+                f"{len(problems)} session file(s) could not be read and are not listed:\n"
+                f"{shown}{more}",
+                title="Unreadable sessions",
+                severity="warning",
+                timeout=12,
+            )
+
+    # -- widgets ---------------------------------------------------------------------------
+
+    @property
+    def sessions(self) -> SessionList:
+        return self.query_one(SessionList)
+
+    @property
+    def view(self) -> MessageView:
+        return self.query_one(MessageView)
+
+    @property
+    def thinking(self) -> ThinkingPane:
+        return self.query_one(ThinkingPane)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    # -- showing sessions ------------------------------------------------------------------
+
+    async def open_session(self, session_id: str, quiet: bool = False) -> bool:
+        """Show a saved session (or the live one, if its reply is still streaming)."""
+        if self.session is not None and self.session.id == session_id:
+            return True
+        live = self.app.replies.live.get(session_id)
+        if live is not None:
+            session = live.session
+        else:
+            try:
+                session = self.app.store.load(session_id)
+            except SessionLoadError as problem:
+                if not quiet:
+                    self.notify(
+                        f"{problem.path}: {problem.problem}",
+                        title="Cannot open this session",
+                        severity="error",
+                    )
+                return False
+        await self.show_session(session)
+        return True
+
+    async def show_session(self, session: Session) -> None:
+        self.session = session
+        self._live = self._live_widget = None
+        live = self.app.replies.live.get(session.id)
+        if live is not None:
+            live.sync()
+        await self.view.show_session(session)
+        self.session_shown()
+        await self.show_summary(session)
+        if live is not None:
+            await self._follow_live(live)
+        else:
+            await self.thinking.show(session.last_reply)
+            self._pause_pump()
+        self.sessions.set_current(session.id)
+        self._refresh_banner()
+        self._refresh_status()
+
+    async def _follow_live(self, live: LiveReply) -> None:
+        """Follow a streaming reply: show what arrived so far, then new parts reach the
+        widgets on the frame timer. Counts are taken before each await, so parts that
+        arrive meanwhile are written by the next flush, never skipped.
+
+        A quick reply can end before it is followed: an action run by a key binding
+        (Ctrl+R) runs outside this screen's message loop, so `on_reply_ended` may come
+        while the reply's widget is being mounted, or while this sets up. It is ended
+        here then, once followed (it stayed "streaming" forever before)."""
+        self._following = live
+        try:
+            await self._set_up_following(live)
+        finally:
+            self._following = None
+        if self._live is live and self.app.replies.live.get(live.session.id) is not live:
+            await self._end_live(live)
+
+    async def _set_up_following(self, live: LiveReply) -> None:
+        self._pause_pump()
+        widget = self.view.reply_widget(live.message.id)
+        self._live, self._live_widget = live, widget
+        if widget is not None:
+            shown = widget.parts_shown = len(live.text_parts)
+            await widget.show_text("".join(live.text_parts[:shown]))
+            widget.start_stream()
+        await self.thinking.show(live.message, live=True)
+        shown = self.thinking.parts_shown = len(live.reasoning_parts)
+        await self.thinking.write("".join(live.reasoning_parts[:shown]))
+        if live.text_parts:
+            self.thinking.mark_answer_started()
+        self.view.anchor()
+        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
+        self._resume_pump()
+
+    async def on_message_window_changed(self, event: MessageView.Changed) -> None:
+        """Paging or a jump (un)mounted messages (see MessageWindow): the streaming reply's
+        widget may be gone, or new and then brought up to date to stream on."""
+        if event.replaced and self.session is not None and not self.view.query("#summary-block"):
+            await self.show_summary(self.session)
+        live = self._live
+        widget = self.view.reply_widget(live.message.id) if live is not None else None
+        if live is None or widget is self._live_widget:
+            return
+        self._live_widget = widget
+        if widget is not None:
+            shown = widget.parts_shown = len(live.text_parts)
+            await widget.show_text("".join(live.text_parts[:shown]))
+            widget.start_stream()
+
+    # -- the frame pump ----------------------------------------------------------------------
+    # One frame at a time: the next is scheduled once the last is on screen, after a gap
+    # that grows with what the frame cost (see FRAME_SHARE) and after a key (see
+    # INPUT_QUIET_SECONDS).
+
+    def _resume_pump(self) -> None:
+        if self._pump_timer is None:
+            self._schedule_frame(FRAME_SECONDS)
+
+    def _pause_pump(self) -> None:
+        if self._pump_timer is not None:
+            self._pump_timer.stop()
+            self._pump_timer = None
+
+    def _schedule_frame(self, delay: float) -> None:
+        self._pause_pump()
+        self._pump_timer = self.set_timer(delay, self._frame, name="stream frame")
+
+    def note_input(self) -> None:
+        """The user pressed a key: let it reach the screen before the next frame."""
+        self._input_at = time.monotonic()
+
+    async def _frame(self) -> None:
+        started = time.monotonic()
+        self.app.gc_pacer.note_activity()
+        await self._pump()
+        if self._pump_timer is not None and self._live is not None:
+            self.call_after_refresh(self._frame_shown, started, self._pump_timer)
+
+    def _frame_shown(self, started: float, timer: Timer) -> None:
+        if timer is not self._pump_timer:
+            return  # paused or rescheduled meanwhile
+        now = time.monotonic()
+        cost = now - started
+        gap = max(FRAME_SECONDS - cost, cost * (1 - FRAME_SHARE) / FRAME_SHARE)
+        gap = max(gap, self._input_at + INPUT_QUIET_SECONDS - now)
+        self._schedule_frame(gap)
+
+    async def _pump(self) -> None:
+        """Move what arrived since the last frame to the screen."""
+        live = self._live
+        if live is None or self.session is not live.session:
+            self._pause_pump()
+            return
+        widget = self._live_widget
+        await self._flush(live, widget)
+        self.view.fold_offscreen(self.view, *(widget.body.foldable() if widget is not None else []))
+        self.thinking.fold_offscreen()
+        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
+
+    async def _flush(self, live: LiveReply, widget: AssistantMessage | None) -> None:
+        """Write the parts of `live` that are not on screen yet (to its `widget`)."""
+        count = len(live.text_parts)
+        if widget is not None and count > widget.parts_shown:
+            text = "".join(live.text_parts[widget.parts_shown : count])
+            widget.parts_shown = count
+            # While the view follows, only about the last two screens of a big batch are
+            # mounted at once (see StreamingMarkdown.keep_rows).
+            keep = 2 * self.view.size.height if self.view.is_following else 0
+            await widget.write(text, keep_rows=keep)
+            self.thinking.mark_answer_started()
+        thinking = self.thinking
+        count = len(live.reasoning_parts)
+        if count > thinking.parts_shown:
+            text = "".join(live.reasoning_parts[thinking.parts_shown : count])
+            thinking.parts_shown = count
+            await thinking.write(text)
+
+    # -- replies ---------------------------------------------------------------------------
+
+    @on(PromptInput.Submitted)
+    async def send(self, event: PromptInput.Submitted) -> None:
+        raw = await self.before_send(event.text)  # slash commands run here; "//" sends "/"
+        if raw is None:
+            return
+        session = self.session
+        if session is None:
+            return
+        if self.waiting_for_key(session.id):
+            self.notify("The key is still being fetched: Esc cancels.", severity="warning")
+            return
+        if self.app.replies.is_streaming(session.id):
+            self.notify("A reply is still streaming: Esc stops it.", severity="warning")
+            return
+        text = strip_control(raw).strip("\n")
+        if self.attachments_problem():
+            return
+        if not self.provider_ready(session):  # no key, or the provider is gone: said
+            return
+        problem = self.app.replies.problem_before_sending(session, text)
+        if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
+            self.notify(problem, title="Not sent", severity="warning", timeout=12)
+            return
+        if not self.context_fits(session, text):  # offers another strategy; the text stays
+            return
+        if self.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
+            await self.send_after_key(session, text)
+            return
+        user_message = await self.add_user_message(session, text)
+        if await self._start_reply(session):
+            self.prompt.clear()  # only once the words are on disk
+            self.message_sent()
+        else:
+            await self.undo_user_message(session, user_message)
+            self.app.store.refresh_unsaved(session)
+
+    async def _start_reply(self, session: Session, continue_reply: Message | None = None) -> bool:
+        try:
+            live = self.app.replies.start(session, continue_reply)
+        except ProviderUnavailable as exc:
+            self.refuse(f"{exc.problem} Your text is still in the prompt.")
+            return False
+        except OSError as exc:
+            self.notify(
+                f"Could not save the session, nothing was sent: {exc}. Your text is still in "
+                "the prompt.",
+                title="Save failed",
+                severity="error",
+            )
+            return False
+        widget = self.view.reply_widget(live.message.id)
+        if widget is None:
+            await self.view.add_message(live.message)
+        else:  # continued: the rest streams into the reply that is there
+            widget.refresh_note()
+        self.sessions.upsert(SessionSummary.of(session))
+        self.sessions.set_current(session.id)
+        self._refresh_sidebar_title()
+        await self._follow_live(live)
+        return True
+
+    def on_reply_started(self, event: ReplyStarted) -> None:
+        self.sessions.set_live(set(self.app.replies.live))
+        if event.notice:
+            self.notify(event.notice, timeout=8)
+        self._refresh_banner()
+
+    async def on_reply_ended(self, event: ReplyEnded) -> None:
+        self.auto_title_after(event)
+        self.sessions.set_live(set(self.app.replies.live))
+        self.sessions.upsert(event.summary)
+        following = self._following
+        if following is not None and following.message.id == event.message_id:
+            return  # ended while being followed: _follow_live ends it
+        live = self._live
+        if live is None or live.message.id != event.message_id:
+            return  # a reply of a session that is not shown (or not followed yet)
+        await self._end_live(live)
+
+    async def _end_live(self, live: LiveReply) -> None:
+        """The followed reply has ended: its last words at once, then the widgets stop
+        streaming. Claimed first (`_live` cleared), so it is ended once."""
+        widget = self._live_widget
+        self._live = self._live_widget = None
+        self._pause_pump()
+        await self._flush(live, widget)
+        if widget is not None:
+            await widget.finish()
+        if widget is None or not widget.settling:  # else once it has settled
+            self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
+        if self.session is live.session and live.session.summaries:
+            await self.show_summary(live.session)
+        await self.thinking.finish()
+        self._refresh_status()
+        reply = widget.message if widget else None
+        if reply is not None and reply.status == "error":
+            self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
+        too_long = live.error_kind == "context_length" or (
+            reply is not None and reply.finish_reason == "model_context_window_exceeded"
+        )
+        if too_long and self.session is live.session:
+            self.context_length_failed(live.session)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    async def action_new_session(self) -> None:
+        if self.session is not None and not self.session.messages:
+            self.prompt.focus()
+            return
+        await self.show_session(self.app.new_session())
+        self.prompt.focus()
+
+    async def action_stop(self) -> None:
+        if self.session is not None and await self.cancel_key_wait(self.session):
+            return
+        if self.session is not None and self.app.replies.stop(self.session.id):
+            return
+        if self.cancel_message_state():  # an edit in progress, a selected message
+            return
+        if not self.prompt.has_focus:
+            self.prompt.focus()
+
+    async def action_retry(self) -> None:
+        """Retry a failed reply, or regenerate one (the old reply stays an alternative)."""
+        await self.action_regenerate()
+
+    def action_toggle_thinking(self) -> None:
+        thinking = self.thinking
+        if not thinking.display:
+            self.notify("This reply has no reasoning to show.")
+            return
+        thinking.toggle()
+
+    def action_keep_thinking_open(self) -> None:
+        """Keep the thinking pane open after each reply (or fold it again), for this run."""
+        thinking = self.thinking
+        thinking.keep_open = not thinking.keep_open
+        if thinking.keep_open:
+            thinking.set_collapsed(False)
+            self.notify("The thinking pane now stays open after replies.")
+        else:
+            self.notify("The thinking pane folds again when an answer begins.")
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        sidebar.display = not sidebar.display
+
+    def action_focus_sessions(self) -> None:
+        self.query_one("#sidebar").display = True
+        self.sessions.focus()
+
+    @on(SessionList.Selected)
+    async def session_selected(self, event: SessionList.Selected) -> None:
+        if await self.open_session(event.session_id):
+            self.prompt.focus()
+
+    @on(AssistantMessage.Selected)
+    async def reply_selected(self, event: AssistantMessage.Selected) -> None:
+        message = event.reply.message
+        if self.thinking.message is message:
+            if self.thinking.display and not self.thinking.is_live:
+                self.thinking.set_collapsed(False)
+            return
+        if message.status == "streaming":
+            return
+        await self.thinking.show(message)
+        if message.reasoning:
+            self.thinking.set_collapsed(False)
+
+    # -- lines -----------------------------------------------------------------------------
+
+    def _refresh_banner(self) -> None:
+        banner = self.query_one("#banner", Static)
+        lines: list[str] = []
+        config_problem = self.app.config_banner()
+        if config_problem:
+            lines.append(config_problem)
+        provider_line = self.provider_banner(self.session) if self.session else None
+        if provider_line:
+            lines.append(provider_line)
+        unsaved = self.app.store.unsaved()
+        if unsaved:
+            lines.append(unsaved_line(unsaved))
+        banner.update(Content("\n".join(lines)))
+        banner.display = bool(lines)
+        banner.set_class(self.app.config_error is not None or bool(unsaved), "-error")
+
+    def _refresh_status(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        view = self.app.registry.describe(session.provider)  # runs no key command
+        waiting = self.key_wait_note(session.id)
+        self.status.show(session, view.label, view.is_demo, waiting=waiting)
+
+    def _refresh_sidebar_title(self, count: int | None = None) -> None:
+        count = len(self.sessions.items) if count is None else count
+        self.query_one("#sidebar-title", Static).update(f"Sessions ({count})")
+
+    # -- session settings and the config ---------------------------------------------------
+
+    def config_changed(self) -> None:
+        """The app's config was reloaded or saved (or failed to reload)."""
+        self._refresh_banner()
+        self._refresh_status()
+
+    # The settings screens are imported when first opened: start-up does not wait for them.
+
+    def action_session_settings(self) -> None:
+        from tui_chat.ui.screens.settings import SessionSettingsScreen
+
+        if self.session is not None:
+            self.app.push_screen(SessionSettingsScreen(self.session), self._settings_chosen)
+
+    def action_choose_model(self) -> None:
+        from tui_chat.ui.screens.model_picker import ModelPickerScreen
+
+        session = self.session
+        if session is not None:
+            picker = ModelPickerScreen.for_provider(self.app, session.provider, session.model)
+            self.app.push_screen(picker, self._model_chosen)
+
+    def action_switch_provider(self) -> None:
+        from tui_chat.ui.screens.model_picker import ProviderPickerScreen
+
+        if self.session is not None:
+            picker = ProviderPickerScreen(self.app, self.session.provider)
+            self.app.push_screen(picker, self._provider_chosen)
+
+    def _settings_chosen(self, settings: ChatSettings | None) -> None:
+        session = self.session
+        if settings is None or session is None:
+            return
+        if settings.provider and settings.provider != session.provider:
+            self.switch_provider(session, settings.provider, settings)  # may be refused
+            return
+        self._apply_settings(session, settings, "Settings saved for this session.")
+
+    def _model_chosen(self, model: str | None) -> None:
+        session = self.session
+        if model and session is not None and model != session.model:
+            self._apply_settings(session, session.settings.replace(model=model), f"Model: {model}")
+
+    def _provider_chosen(self, name: str | None) -> None:
+        session = self.session
+        if not name or session is None or name == session.provider:
+            return
+        self.switch_provider(session, name)  # refused, with why, when it has no key
+
+    def _apply_settings(self, session: Session, settings: ChatSettings, said: str) -> None:
+        """Use `settings` for `session` from its next reply on, and save the session (once
+        it has messages: an empty new session is saved with its first one)."""
+        session.settings = settings
+        if session.messages:
+            try:
+                self.app.store.save(session)
+            except OSError as exc:
+                self.notify(f"Could not save the session: {exc}", severity="error")
+                return
+            self.sessions.upsert(SessionSummary.of(session))
+        self._refresh_status()
+        self._refresh_banner()
+        self.notify(said, timeout=4)

@@ -1,0 +1,274 @@
+"""The chat screen's input side: slash commands, prompt history, the slash completion
+list and editing the prompt in $EDITOR. Mixed into ChatScreen (`self` is the screen).
+
+Slash commands run screen actions by name. Some of those actions belong to other parts
+of the screen and may be missing in a build: then the command says it is not available.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+
+from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.core import slash
+from tui_chat.core.sanitize import strip_control
+from tui_chat.core.sentences import join_sentences
+from tui_chat.core.slash import SlashCommand
+from tui_chat.services.editor import edit_text, editor_command
+from tui_chat.ui.screens.model_lists import ModelLists, model_lists, say_if_unknown
+from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.slash_popup import SlashPopup
+
+if TYPE_CHECKING:
+    from tui_chat.ui.screens.chat import ChatScreen
+
+INPUT_BINDINGS = [
+    Binding(
+        "ctrl+g",
+        "open_editor",
+        "Edit in $EDITOR",
+        id="input.editor",
+        show=False,
+        tooltip="Edit the prompt in $VISUAL / $EDITOR; the text comes back to the prompt",
+    ),
+]
+
+PROMPT_PLACEHOLDER = "Message… (Enter sends, Ctrl+J new line)"
+
+
+class InputActions:
+    """Slash commands, prompt history and $EDITOR for ChatScreen."""
+
+    _model_lists: ModelLists | None = None
+    """See `model_lists`."""
+
+    # Textual merges BINDINGS only from DOMNode classes: chat.py adds INPUT_BINDINGS itself.
+
+    # -- composing -------------------------------------------------------------------------
+
+    def compose_prompt(self: ChatScreen) -> ComposeResult:
+        """The completion list and the prompt, wired together."""
+        popup = SlashPopup(self.available_commands, self.argument_values, id="slash-popup")
+        prompt = PromptInput(id="prompt", placeholder=PROMPT_PLACEHOLDER)
+        prompt.history_source = self._prompt_history
+        prompt.completer = popup
+        yield popup
+        yield prompt
+
+    def _prompt_history(self: ChatScreen) -> tuple[object, Sequence[str]]:
+        """The user's prompts in the shown session, oldest first."""
+        session = self.session
+        if session is None:
+            return None, []
+        return session.id, [
+            m.content for m in session.messages if m.role == "user" and isinstance(m.content, str)
+        ]
+
+    # -- slash commands --------------------------------------------------------------------
+
+    def _action_target(self: ChatScreen, action: str) -> object | None:
+        """Who has `action_<action>`: this screen, else the app; None when nobody does."""
+        for target in (self, self.app):
+            if callable(getattr(target, f"action_{action}", None)):
+                return target
+        return None
+
+    def available_commands(self: ChatScreen) -> tuple[SlashCommand, ...]:
+        """The commands whose actions exist in this build."""
+        return tuple(c for c in slash.COMMANDS if self._action_target(c.action) is not None)
+
+    async def before_send(self: ChatScreen, text: str) -> str | None:
+        """Called first when the user presses Enter. A slash command is run here and
+        nothing is sent (None); `//…` sends the text with one `/` less."""
+        if not slash.is_command(text.lstrip(" ")):
+            return slash.unescape(text)
+        parsed = slash.parse(text)
+        if isinstance(parsed, str):
+            # Nothing is sent and the text stays, so a typo can be fixed.
+            self.notify(parsed, title="Command", severity="warning", timeout=8)
+            return None
+        await self.run_command(parsed.command, parsed.arg, from_prompt=True)
+        return None
+
+    async def run_command(
+        self: ChatScreen, command: SlashCommand, arg: str = "", from_prompt: bool = False
+    ) -> bool:
+        """Run `command`'s action; False (and said) when this build does not have it.
+        `from_prompt`: the command was typed, so the prompt is cleared before it runs
+        (the action may put text there, as /editor does)."""
+        target = self._action_target(command.action)
+        if target is None:
+            self.notify(
+                f"/{command.name} is not available in this version of tui-chat.",
+                title="Command",
+                severity="warning",
+            )
+            return False
+        method = getattr(target, f"action_{command.action}")
+        if from_prompt:
+            self.prompt.clear()
+            self.prompt.reset_history()
+        takes_argument = _takes_argument(method)
+        args = [arg] if arg and takes_argument else []
+        if arg and not takes_argument:
+            self.notify(
+                f"/{command.name} does not take text here; it runs without '{arg[:40]}'.",
+                title="Command",
+            )
+        result = method(*args)
+        if inspect.isawaitable(result):
+            await result
+        return True
+
+    def argument_values(self: ChatScreen, command: SlashCommand) -> Sequence[str]:
+        """What the completion list offers after `/command `: its fixed choices, the
+        provider's models for /model, the providers for /provider."""
+        if command.choices:
+            return command.choices
+        session = self.session
+        if command.name == "model" and session is not None:
+            provider = self.app.config.provider(session.provider)
+            if provider is None:
+                return ()
+            models = model_lists(self)
+            models.fetch(provider)  # on first need; the list is redone when it comes
+            return models.known(provider)
+        if command.name == "provider":  # not the demo: it answers only in demo sessions
+            return [*self.app.config.providers]
+        return ()
+
+    def on_slash_popup_chosen(self: ChatScreen, event: SlashPopup.Chosen) -> None:
+        """An entry was clicked in the completion list."""
+        prompt = self.prompt
+        prompt.set_prompt_text(event.text)
+        if prompt.completer is not None:
+            prompt.completer.close()
+        prompt.focus()
+        if event.run:
+            prompt.post_message(PromptInput.Submitted(prompt, event.text))
+
+    # -- actions behind the commands -------------------------------------------------------
+
+    def action_show_help(self: ChatScreen) -> None:
+        """F1: every key and slash command."""
+        self.app.action_keys()
+
+    def action_slash_model(self: ChatScreen, name: str = "") -> None:
+        """`/model NAME`: use NAME from the next reply on; any name goes, with a notice
+        when the provider's known models do not include it. No name: the picker."""
+        session = self.session
+        if session is None:
+            return
+        name = strip_control(name).strip()
+        if not name:
+            self.action_choose_model()
+            return
+        if name == session.model:
+            self.notify(f"This session already uses {name}.", timeout=4)
+            return
+        self._apply_settings(session, session.settings.replace(model=name), f"Model: {name}")
+        provider = self.app.config.provider(session.provider)
+        if provider is not None:
+            self.run_worker(
+                say_if_unknown(self, provider, name), name="check model", exit_on_error=False
+            )
+
+    def action_slash_provider(self: ChatScreen, name: str = "") -> None:
+        """`/provider NAME`: move the session to provider NAME. No name: the picker."""
+        session = self.session
+        if session is None:
+            return
+        name = strip_control(name).strip()
+        if not name:
+            self.action_switch_provider()
+            return
+        names = [*self.app.config.providers, DEMO_PROVIDER]
+        if name not in names:
+            self.notify(
+                f"No provider called '{name}'. Providers: {', '.join(names)}.",
+                title="Provider",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        if name == session.provider:
+            self.notify(f"This session already uses {name}.", timeout=4)
+            return
+        self._provider_chosen(name)
+
+    def action_slash_system(self: ChatScreen, text: str = "") -> None:
+        """`/system TEXT`: this session's system prompt; no text clears it."""
+        session = self.session
+        if session is None:
+            return
+        text = strip_control(text).strip()
+        said = "System prompt set for this session." if text else "System prompt cleared."
+        self._apply_settings(session, session.settings.replace(system_prompt=text), said)
+
+    def action_slash_think(self: ChatScreen, mode: str = "default") -> None:
+        """`/think on|off|default`: ask the provider to switch thinking."""
+        session = self.session
+        if session is None:
+            return
+        said = {
+            "on": "Thinking on for this session.",
+            "off": "Thinking off for this session.",
+        }.get(mode, "Thinking left to the model.")
+        self._apply_settings(session, session.settings.replace(thinking=mode), said)
+
+    # -- $EDITOR ---------------------------------------------------------------------------
+
+    def action_open_editor(self: ChatScreen) -> None:
+        """Edit the prompt's text in $VISUAL / $EDITOR; it comes back to the prompt (not
+        sent). A failing editor keeps the old text."""
+        prompt = self.prompt
+        command = editor_command()
+        if command is None:
+            self.notify(
+                "No editor found: set $VISUAL or $EDITOR (vi and nano are not installed).",
+                title="Editor",
+                severity="warning",
+            )
+            return
+        before = prompt.text
+        try:
+            with self.app.suspend():
+                result = edit_text(before, command)
+        except SuspendNotSupported:
+            self.notify(
+                "This terminal cannot hand over to an editor.", title="Editor", severity="warning"
+            )
+            return
+        prompt.focus()
+        if result.text is None:
+            self.notify(
+                join_sentences(result.problem, "Your text is unchanged."),
+                title="Editor",
+                severity="warning",
+                timeout=10,
+            )
+            return
+        edited = strip_control(result.text)
+        if prompt.text != before:
+            # Something changed the prompt meanwhile: keep both rather than lose one.
+            self.notify("The prompt changed while editing; the edited text was added.")
+            prompt.set_prompt_text(prompt.text + "\n" + edited)
+            return
+        if edited != before:
+            prompt.set_prompt_text(edited)
+
+
+def _takes_argument(method: object) -> bool:
+    """True when the bound action accepts at least one positional argument."""
+    try:
+        parameters = inspect.signature(method).parameters.values()  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return any(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters
+    )

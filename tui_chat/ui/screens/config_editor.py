@@ -1,0 +1,649 @@
+"""The providers screen: list, add (from a preset or blank), edit, remove, set the default,
+test, and save the config file; open it in $EDITOR; reload it.
+
+Edits change a draft `Config` (the config_writer functions return new ones); nothing reaches
+the file until Save, which validates, keeps `config.toml.bak` and asks first when that would
+lose comments or replace a file changed or broken on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static, TextArea
+
+from tui_chat.config.model import (
+    DEFAULT_TIMEOUT,
+    DIALECTS,
+    PLACEHOLDER_KEY,
+    PRESETS,
+    Config,
+    ConfigError,
+    KeyLookup,
+    ProviderConfig,
+)
+from tui_chat.config.watch import FileStamp
+from tui_chat.config.writer import (
+    ConfigEditError,
+    SaveRefused,
+    add_provider,
+    backup_path,
+    hand_written_notice,
+    is_hand_written,
+    remove_provider,
+    save_config,
+    set_default_provider,
+    update_provider,
+)
+from tui_chat.core.sentences import as_sentence, join_sentences
+from tui_chat.core.settings import SettingError, parse_table, table_text
+from tui_chat.providers.models import test_provider
+from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+
+if TYPE_CHECKING:
+    from tui_chat.ui.app import TuiChatApp
+
+BLANK = "\0blank"
+"""The preset Select's value for a provider that starts empty."""
+
+
+async def save_config_interactive(
+    app: TuiChatApp, config: Config, expected: FileStamp | None
+) -> bool:
+    """Save `config` to its file, asking first when that would lose a hand-written file's
+    comments or replace a file that changed or broke on disk; then use it. Run in a worker
+    (it waits for the user's answers). True when saved."""
+    path = config.path
+    if app.config_error is None:  # a broken file gets its own question below
+        notice = hand_written_notice(path)
+        if notice is not None:
+            question = f"{notice}\n\nSave anyway?"
+            if not await app.push_screen_wait(ConfirmScreen(question, "Save", "Cancel")):
+                return False
+    had_file = path.exists()
+    force = False
+    while True:
+        try:
+            saved = save_config(config, expected=expected, force=force)
+            break
+        except SaveRefused as refused:
+            if force:  # cannot happen: force skips the checks that refuse
+                app.notify(str(refused), title="Not saved", severity="error")
+                return False
+            question = (
+                as_sentence(f"Not saved yet: {refused.problem}")
+                + "\n\nReplace the file on disk with these settings?"
+            )
+            if not await app.push_screen_wait(ConfirmScreen(question, "Replace it", "Cancel")):
+                return False
+            force = True
+        except ConfigError as error:
+            app.notify(str(error), title="Not saved", severity="error", timeout=12)
+            return False
+    app.config_watcher.acknowledge(saved.stamp)
+    app.apply_config(saved.config)
+    kept = f"; the previous file is kept as {backup_path(path).name}" if had_file else ""
+    app.notify(f"Saved {path}{kept}.", title="Config saved")
+    return True
+
+
+def key_text(provider: ProviderConfig, lookup: KeyLookup, short: bool = False) -> str:
+    """Where the key comes from and whether it was found, the key masked. `short` for the
+    table: "$VAR", "command" or "in file" instead of the whole source."""
+    if lookup.key == PLACEHOLDER_KEY:
+        return "none needed"
+    if short:
+        sources = [f"${provider.api_key_env}"] if provider.api_key_env else []
+        if provider.api_key_cmd:
+            sources.append("command")
+        source = "in file" if provider.api_key else " / ".join(sources)
+    else:
+        source = provider.key_source()
+    if not lookup.checked:
+        return f"{source} (not run yet)"
+    if lookup.found:
+        return f"{source} ✓ {lookup.masked}"
+    return f"{source} ✗ not found"
+
+
+def short_url(url: str, limit: int = 32) -> str:
+    """A base URL for the table: without its scheme, shortened in the middle if long."""
+    text = url.split("://", 1)[-1]
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-(limit - 1 - half) :]}"
+
+
+def command_text(command: str | tuple[str, ...] | None) -> str:
+    if command is None:
+        return ""
+    return command if isinstance(command, str) else shlex.join(command)
+
+
+class ProviderFormScreen(ModalScreen[Config | None]):
+    """Add a provider (from a preset or blank) or edit one; dismisses with the new draft
+    config, or None. Problems are shown in the form and nothing is returned until the
+    provider is valid."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=False),
+        Binding("ctrl+s", "ok", "OK", show=False),
+    ]
+
+    def __init__(self, config: Config, name: str | None = None) -> None:
+        super().__init__()
+        self.config = config
+        self.name_before = name
+        self.provider = config.providers.get(name) if name else None
+        self._auto_name = ""
+
+    def compose(self) -> ComposeResult:
+        p = self.provider
+        heading = f"Edit provider · {self.name_before}" if p else "Add a provider"
+        with Vertical(id="dialog"):
+            yield Static(Content(heading), id="heading")
+            with VerticalScroll(id="form"):
+                if p is None:
+                    presets = [(Content("Blank"), BLANK)] + [
+                        (Content(f"{preset.display_name} ({key})"), key)
+                        for key, preset in PRESETS.items()
+                    ]
+                    yield from self._row(
+                        "Preset",
+                        Select(presets, value=BLANK, allow_blank=False, id="preset", compact=True),
+                    )
+                yield from self._row(
+                    "Name",
+                    Input(
+                        self.name_before or "",
+                        id="name",
+                        compact=True,
+                        placeholder="letters, digits, - and _",
+                    ),
+                )
+                yield from self._row(
+                    "Label",
+                    Input(
+                        p.label or "" if p else "",
+                        id="label",
+                        compact=True,
+                        placeholder="shown in the app (optional)",
+                    ),
+                )
+                yield from self._row(
+                    "Base URL",
+                    Input(
+                        p.base_url if p else "",
+                        id="base_url",
+                        compact=True,
+                        placeholder="https://…/v1",
+                    ),
+                )
+                yield from self._row(
+                    "Dialect",
+                    Select(
+                        [(Content(d), d) for d in DIALECTS],
+                        value=p.dialect if p else "generic",
+                        allow_blank=False,
+                        id="dialect",
+                        compact=True,
+                    ),
+                )
+                yield from self._row(
+                    "Key variable",
+                    Input(
+                        p.api_key_env or "" if p else "",
+                        id="api_key_env",
+                        compact=True,
+                        placeholder="e.g. DEEPSEEK_API_KEY (recommended)",
+                    ),
+                )
+                yield from self._row(
+                    "Key command",
+                    Input(
+                        command_text(p.api_key_cmd) if p else "",
+                        id="api_key_cmd",
+                        compact=True,
+                        placeholder="e.g. pass show api/deepseek",
+                    ),
+                )
+                yield from self._row(
+                    "Key in file",
+                    Input(
+                        p.api_key or "" if p else "",
+                        id="api_key",
+                        password=True,
+                        compact=True,
+                        placeholder="discouraged: the file then holds the key",
+                    ),
+                )
+                yield from self._row(
+                    "Models",
+                    Input(
+                        ", ".join(p.models) if p else "",
+                        id="models",
+                        compact=True,
+                        placeholder="model names, comma separated",
+                    ),
+                )
+                yield from self._row(
+                    "Default model",
+                    Input(
+                        p.default_model or "" if p else "",
+                        id="default_model",
+                        compact=True,
+                        placeholder="blank: the first of Models",
+                    ),
+                )
+                yield from self._row(
+                    "Timeout (s)",
+                    Input(
+                        f"{p.timeout:g}" if p else f"{DEFAULT_TIMEOUT:g}",
+                        id="timeout",
+                        compact=True,
+                    ),
+                )
+                yield Label(
+                    "Extra request fields (JSON object or TOML lines)", classes="label wide"
+                )
+                yield TextArea(
+                    table_text(dict(p.extra_body)) if p else "", id="extra_body", compact=True
+                )
+            yield Static("", id="form-error")
+            with Horizontal(id="buttons"):
+                yield Button("OK", variant="primary", id="ok", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def _row(self, label: str, widget: Any) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(label, classes="label")
+            yield widget
+
+    def on_mount(self) -> None:
+        self.query_one("#form-error").display = False
+        first = "#preset" if self.provider is None else "#name"
+        self.query_one(first).focus()
+
+    def value(self, field: str) -> str:
+        return self.query_one(f"#{field}", Input).value.strip()
+
+    @on(Select.Changed, "#preset")
+    def _preset_chosen(self, event: Select.Changed) -> None:
+        preset = PRESETS.get(str(event.value))
+        if preset is None:
+            return
+        name = self.query_one("#name", Input)
+        if not name.value.strip() or name.value.strip() == self._auto_name:
+            candidate, number = preset.name, 2
+            while candidate in self.config.providers:
+                candidate, number = f"{preset.name}-{number}", number + 1
+            name.value = self._auto_name = candidate
+        for field, text in (
+            ("label", preset.label or ""),
+            ("base_url", preset.base_url),
+            ("api_key_env", preset.api_key_env or ""),
+            ("models", ", ".join(preset.models)),
+            ("default_model", preset.default_model or ""),
+        ):
+            self.query_one(f"#{field}", Input).value = text
+        self.query_one("#dialect", Select).value = preset.dialect
+
+    def fields(self) -> dict[str, Any]:
+        """The form as ProviderConfig fields; raises ConfigEditError in plain words."""
+        try:
+            timeout = float(self.value("timeout") or DEFAULT_TIMEOUT)
+        except ValueError:
+            raise ConfigEditError("Timeout must be a number of seconds, like 60.") from None
+        try:
+            extra_body = parse_table(self.query_one("#extra_body", TextArea).text)
+        except SettingError as problem:
+            raise ConfigEditError(str(problem)) from None
+        command: str | tuple[str, ...] | None = self.value("api_key_cmd") or None
+        before = self.provider.api_key_cmd if self.provider else None
+        if command is not None and command == command_text(before):
+            command = before  # unchanged: keep the argument list as it was written
+        models = tuple(m for m in self.value("models").replace(",", " ").split() if m)
+        return {
+            "label": self.value("label") or None,
+            "base_url": self.value("base_url"),
+            "dialect": str(self.query_one("#dialect", Select).value),
+            "api_key_env": self.value("api_key_env") or None,
+            "api_key_cmd": command,
+            "api_key": self.value("api_key") or None,
+            "models": models,
+            "default_model": self.value("default_model") or None,
+            "timeout": timeout,
+            "extra_body": extra_body,
+        }
+
+    def action_ok(self) -> None:
+        name = self.value("name")
+        try:
+            fields = self.fields()
+            if self.name_before is None:
+                config = add_provider(self.config, name, **fields)
+            else:
+                config = update_provider(self.config, self.name_before, name=name, **fields)
+        except ConfigEditError as error:
+            problem = error.problem
+            shown = self.query_one("#form-error", Static)
+            shown.update(Content(f"⚠ {problem[:1].upper()}{problem[1:]}"))
+            shown.display = True
+            return
+        self.dismiss(config)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#ok")
+    def _ok(self) -> None:
+        self.action_ok()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
+    """The providers in the config, editable; see the module docstring."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="config.add", tooltip="Add a provider"),
+        Binding("e", "edit", "Edit", id="config.edit_provider", tooltip="Edit the provider"),
+        Binding("x,delete", "remove", "Remove", id="config.remove", tooltip="Remove it"),
+        Binding(
+            "d", "set_default", "Default", id="config.set_default", tooltip="Make it the default"
+        ),
+        Binding("t", "test", "Test", id="config.test", tooltip="Test it (GET /models)"),
+        Binding("ctrl+s", "save", "Save", id="config.save", tooltip="Save config.toml"),
+        Binding(
+            "o", "open_in_editor", "$EDITOR", id="config.open_editor", tooltip="Open in $EDITOR"
+        ),
+        Binding("r", "reload", "Reload", id="config.reload", tooltip="Read the file again"),
+        Binding("escape", "close", "Close", id="config.close", tooltip="Close"),
+    ]
+
+    app: TuiChatApp
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.draft: Config | None = None
+        self.stamp: FileStamp | None = None
+        self.dirty = False
+        self.hand_written = False
+        self._saving = False
+        self.tests: dict[str, tuple[str, str]] = {}
+        """Provider name -> (short result for the table, the whole result)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="editor"):
+            yield Static("", id="heading")
+            yield Static("", id="editor-banner")
+            yield DataTable(id="providers", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="detail")
+            with Horizontal(id="actions"):
+                for label, action in (
+                    ("Add", "add"),
+                    ("Edit", "edit"),
+                    ("Remove", "remove"),
+                    ("Default", "set_default"),
+                    ("Test", "test"),
+                    ("Save", "save"),
+                    ("$EDITOR", "open_in_editor"),
+                    ("Reload", "reload"),
+                    ("Close", "close"),
+                ):
+                    yield Button(
+                        label,
+                        id=f"do-{action.replace('_', '-')}",
+                        name=action,
+                        compact=True,
+                        variant="primary" if action == "save" else "default",
+                    )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("", "Name", "Base URL", "Key", "Default model", "Test")
+        self._take(self.app.config)
+        table.focus()
+
+    def _take(self, config: Config) -> None:
+        """Start editing `config` as the file now has it."""
+        self.draft = config
+        self.stamp = self.app.config_watcher.stamp
+        self.dirty = False
+        self.hand_written = is_hand_written(self.app.paths.config_file)
+        self.refresh_all()
+
+    # -- showing --------------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        assert self.draft is not None
+        return self.draft
+
+    def refresh_all(self, select: str | None = None) -> None:
+        config = self.config
+        path = self.app.paths.config_file
+        self.query_one("#heading", Static).update(
+            Content(
+                f"Providers · {path}" + ("  (unsaved changes: Ctrl+S saves)" if self.dirty else "")
+            )
+        )
+        banner: list[str] = []
+        if self.app.config_error is not None:
+            banner.append(
+                join_sentences(
+                    f"⚠ The file has a problem: {self.app.config_error}",
+                    "Fix it in $EDITOR (o), or Save to replace it (kept as config.toml.bak).",
+                )
+            )
+        elif not config.exists:
+            banner.append("No config file yet: these are the built-in presets. Save writes them.")
+        elif self.hand_written:
+            banner.append(
+                "This file was written by hand: saving rewrites it without its comments (you "
+                "are asked first; the old file is kept as config.toml.bak)."
+            )
+        shown = self.query_one("#editor-banner", Static)
+        shown.update(Content("\n".join(banner)))
+        shown.display = bool(banner)
+        shown.set_class(self.app.config_error is not None, "-error")
+
+        table = self.query_one(DataTable)
+        keep = select or self.selected_name
+        table.clear()
+        for name, provider in config.providers.items():
+            lookup = self.app.registry.peek_key(provider)
+            table.add_row(
+                "★" if name == config.default_provider else "",
+                Text(name),
+                Text(short_url(provider.base_url)),
+                Text(key_text(provider, lookup, short=True)),
+                Text(provider.model),
+                Text(self.tests.get(name, ("", ""))[0]),
+                key=name,
+            )
+        names = list(config.providers)
+        if keep in names:
+            table.move_cursor(row=names.index(keep))
+        self.refresh_detail()
+
+    @property
+    def selected_name(self) -> str | None:
+        table = self.query_one(DataTable)
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return str(key.value) if key.value is not None else None
+
+    def refresh_detail(self) -> None:
+        name = self.selected_name
+        detail = self.query_one("#detail", Static)
+        provider = self.config.providers.get(name) if name else None
+        if provider is None:
+            detail.update("")
+            return
+        lookup = self.app.registry.peek_key(provider)
+        key = (
+            key_text(provider, lookup)
+            if lookup.found or not lookup.checked
+            else (f"{provider.key_source()}: {lookup.problem}")
+        )
+        lines = [
+            f"{provider.display_name} · {provider.base_url}",
+            f"dialect {provider.dialect} · timeout {provider.timeout:g} s · models: "
+            f"{', '.join(provider.models) or '(none listed)'}",
+            f"Key: {key}",
+        ]
+        result = self.tests.get(provider.name)
+        if result:
+            lines.append(f"Test: {result[1]}")
+        detail.update(Content("\n".join(lines)))
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self.refresh_detail()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_edit()
+
+    @on(Button.Pressed, "#actions Button")
+    async def _button(self, event: Button.Pressed) -> None:
+        if event.button.name:
+            await self.run_action(event.button.name)
+
+    def config_changed(self) -> None:
+        """The app reloaded the config (or failed to): follow it unless there are edits."""
+        if self._saving or not self.is_mounted:
+            return
+        if not self.dirty:
+            self._take(self.app.config)
+            return
+        self.refresh_all()
+        self.notify(
+            "The config file changed on disk. Your edits are kept; Save will ask before "
+            "replacing the file.",
+            title="Providers",
+            severity="warning",
+        )
+
+    def _changed(self, config: Config, select: str | None = None) -> None:
+        self.draft = config
+        self.dirty = True
+        self.refresh_all(select)
+
+    # -- actions --------------------------------------------------------------------------
+
+    def action_add(self) -> None:
+        self.app.push_screen(ProviderFormScreen(self.config), self._form_done)
+
+    def action_edit(self) -> None:
+        name = self.selected_name
+        if name is not None:
+            self.app.push_screen(ProviderFormScreen(self.config, name), self._form_done)
+
+    def _form_done(self, config: Config | None) -> None:
+        if config is None:
+            return
+        added = [n for n in config.providers if n not in self.config.providers]
+        self._changed(config, added[0] if added else None)
+
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
+    async def action_remove(self) -> None:
+        name = self.selected_name
+        if name is None:
+            return
+        question = f"Remove the provider '{name}'? (Nothing is written until you save.)"
+        if not await self.app.push_screen_wait(ConfirmScreen(question, "Remove", "Keep")):
+            return
+        try:
+            self._changed(remove_provider(self.config, name))
+        except ConfigEditError as error:
+            self.notify(error.problem, title="Not removed", severity="error")
+
+    def action_set_default(self) -> None:
+        name = self.selected_name
+        if name is not None and name != self.config.default_provider:
+            self._changed(set_default_provider(self.config, name), name)
+
+    def action_test(self) -> None:
+        name = self.selected_name
+        provider = self.config.providers.get(name) if name else None
+        if provider is None:
+            return
+        self.tests[provider.name] = ("…", "⟳ testing…")
+        self.refresh_all()
+        self.run_worker(
+            self._test(provider), group=f"test {provider.name}", exclusive=True, exit_on_error=False
+        )
+
+    async def _test(self, provider: ProviderConfig) -> None:
+        lookup = await asyncio.to_thread(self.app.registry.lookup_key, provider)
+        if lookup.key is None:
+            self.tests[provider.name] = ("✗ no key", f"✗ No key: {lookup.problem}")
+        else:
+            result = await test_provider(provider, lookup.key)
+            if result.ok:
+                ms = f"{result.latency_s * 1000:.0f} ms"
+                self.tests[provider.name] = (f"✓ {ms}", f"✓ {ms} · {result.detail}")
+            else:
+                status = f" {result.error.status}" if result.error and result.error.status else ""
+                self.tests[provider.name] = (f"✗{status}", f"✗ {result.detail}")
+        if self.is_mounted:
+            self.refresh_all()
+
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
+    async def action_save(self) -> None:
+        if not self.dirty and self.config.exists and self.app.config_error is None:
+            self.notify("Nothing to save.", title="Providers")
+            return
+        self._saving = True
+        try:
+            saved = await save_config_interactive(self.app, self.config, self.stamp)
+        finally:
+            self._saving = False
+        if saved:
+            self._take(self.app.config)
+
+    async def _discard_edits(self, doing: str) -> bool:
+        if not self.dirty:
+            return True
+        question = f"You have unsaved changes. Discard them and {doing}?"
+        discard = await self.app.push_screen_wait(ConfirmScreen(question, "Discard", "Keep"))
+        return bool(discard)
+
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
+    async def action_open_in_editor(self) -> None:
+        if await self._discard_edits("open the file"):
+            self.dirty = False
+            self.app.action_open_config_in_editor()
+            self._take(self.app.config)
+
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
+    async def action_reload(self) -> None:
+        if await self._discard_edits("read the file again"):
+            self.dirty = False
+            self.app.reload_config()
+            self._take(self.app.config)
+
+    @work(exclusive=True, group="config-ask", exit_on_error=False)
+    async def action_close(self) -> None:
+        if await self._discard_edits("close"):
+            self.dismiss(None)

@@ -1,0 +1,558 @@
+"""The message view: user messages as plain text, replies as Markdown that can stream."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
+from textual.binding import Binding
+from textual.color import Color
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message as TextualMessage
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+
+# Private to textual, hence the exact pin: a streamed table's new rows are mounted as plain
+# Statics (no links, other tooltips), unlike a full render. tests/test_stream_render.py
+# compares the two, so an upgrade that changes this is caught.
+from textual.widgets._markdown import MarkdownTable, MarkdownTableCellContents, MarkdownTableContent
+from textual.widgets.markdown import MarkdownBlock
+
+from tui_chat.core.continuation import can_continue
+from tui_chat.core.session import Message
+from tui_chat.core.timefmt import message_time, short_count
+from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
+from tui_chat.ui.render.folding import FollowingScroll, unfold
+from tui_chat.ui.render.stream_markdown import (
+    StreamingFence,
+    StreamingMarkdown,
+    keep_distance_from_end,
+    markdown_parser,
+    mount_pending,
+)
+from tui_chat.ui.widgets.huge_text import ShowAllLine, open_full_text, show_all_markup, shown_part
+from tui_chat.ui.widgets.json_view import reply_markdown
+from tui_chat.ui.widgets.message_window import MAX_PAGE as MAX_PAGE
+from tui_chat.ui.widgets.message_window import MessageWindow
+from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+
+RUNWAY_MIN = 3
+"""A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
+SETTLE_BLOCKS = 6
+SETTLE_PAUSE = 0.01
+"""Once a reply ends, the blocks it deferred are mounted this many at a time, with this
+pause in between, so keys and other replies stay quick (see StreamingMarkdown)."""
+REVEAL_SECONDS = 2.5
+"""How long a message found by search stays highlighted."""
+
+
+def reply_meta(message: Message) -> Content:
+    """The line above a reply: model, time, tokens, and whether it has reasoning."""
+    parts = [message.model or message.provider or "assistant"]
+    parts.append(message_time(message.created_at))
+    if message.usage and message.usage.completion_tokens:
+        parts.append(f"{short_count(message.usage.completion_tokens)} tokens")
+    text = " · ".join(parts)
+    if message.reasoning:
+        text += f" · 💭 thought {short_count(len(message.reasoning))} chars"
+    return Content(text)
+
+
+def reply_note(message: Message) -> tuple[str, str] | None:
+    """(css class, text) for how a reply ended, when it is worth saying."""
+    if message.status == "error":
+        return "-error", f"⚠ {message.error or 'The reply failed.'}"
+    if message.status == "stopped":
+        if not can_continue(message):  # nothing to continue from
+            return "-stopped", "■ Stopped before any answer arrived. Ctrl+R asks again."
+        return "-stopped", "■ Stopped — partial reply. Alt+G continues it, Ctrl+R writes a new one."
+    if message.status == "streaming":
+        return None
+    description = describe_finish_reason(message.finish_reason)
+    if description and not can_continue(message):
+        description = description.replace(CONTINUE_HINT, "")
+    if description:
+        return "-warning", f"✂ {description} (finish_reason: {message.finish_reason})"
+    if not message.content.strip():
+        return "-warning", "∅ The model sent no answer. Ctrl+R asks again."
+    return None
+
+
+@dataclass
+class FlipRequested(TextualMessage):
+    """The user clicked ‹ or › of a message's alternatives."""
+
+    message: Message
+    step: int
+
+
+def alternatives_markup(index: int, count: int) -> str:
+    """`‹ 2/3 ›` whose arrows can be clicked (actions of the widget showing it)."""
+    return f"[@click=flip_previous]‹[/] {index}/{count} [@click=flip_next]›[/]"
+
+
+class FlipActions:
+    """Click actions of the ‹ › arrows; the screen does the flipping."""
+
+    message: Message
+
+    def action_flip_previous(self) -> None:
+        self.post_message(FlipRequested(self.message, -1))  # type: ignore[attr-defined]
+
+    def action_flip_next(self) -> None:
+        self.post_message(FlipRequested(self.message, 1))  # type: ignore[attr-defined]
+
+
+def attachment_line(message: Message) -> str:
+    from tui_chat.core.attachments import display_name
+
+    return "  ".join(f"[image: {display_name(a)}]" for a in message.attachments)
+
+
+class Alternatives:
+    """A message that shows `‹ i/n ›` when it has versions (edits, regenerated replies)."""
+
+    alternatives: tuple[int, int] = (1, 1)
+
+    def set_alternatives(self, index: int, count: int) -> None:
+        """Show `‹ index/count ›` (versions of this message)."""
+        if self.alternatives != (index, count):
+            self.alternatives = (index, count)
+            self.show_alternatives()
+
+    def show_alternatives(self) -> None:
+        raise NotImplementedError
+
+    def tell_view(self) -> None:
+        """Let the view know a message was mounted (it checks the versions shown)."""
+        ancestors = self.ancestors  # type: ignore[attr-defined]
+        view = next((a for a in ancestors if isinstance(a, MessageView)), None)
+        if view is not None:
+            view.alternatives_changed()
+
+
+# On a focused message (the prompt keeps Delete for itself).
+DELETE_BINDING = Binding("delete", "screen.delete_message", "Delete message", show=False)
+
+
+class UserMessage(FlipActions, Alternatives, Static, can_focus=True):
+    """What the user sent, shown verbatim (never parsed as markup), with its attachments
+    and, when it was edited, `‹ 1/2 ›` above it."""
+
+    BINDINGS = [DELETE_BINDING]
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(Content(message.content), classes="message user")
+        self.message = message
+        self.highlight: re.Pattern[str] | None = None
+        self.border_title = "You"
+        self.refresh_content()
+
+    def on_mount(self) -> None:
+        self.tell_view()
+
+    def show_alternatives(self) -> None:
+        self.refresh_content()  # on a first line of its own
+
+    def set_highlight(self, pattern: re.Pattern[str] | None) -> None:
+        """Highlight what `pattern` matches in the text (find in session)."""
+        if pattern != self.highlight:
+            self.highlight = pattern
+            self.refresh_content()
+
+    def refresh_content(self) -> None:
+        part = shown_part(self.message.content)  # a huge message: its start (see huge_text)
+        content = Content(self.message.content if part is None else part)
+        if self.highlight is not None:
+            content = content.highlight_regex(self.highlight, style="reverse")
+        if part is not None:
+            more = Content.from_markup(show_all_markup(self.message.content)).stylize("dim")
+            content = Content("\n").join([content, more])
+        if self.message.attachments:
+            chips = Content.styled(attachment_line(self.message), "bold")
+            content = Content("\n").join([content, chips]) if self.message.content else chips
+        index, count = self.alternatives
+        if count > 1:
+            versions = Content.from_markup(alternatives_markup(index, count) + "  edited")
+            content = Content("\n").join([versions.stylize("dim", 8), content])
+        self.update(content)
+
+    def action_show_all(self) -> None:
+        open_full_text(self.app, self.message.content, "Your message")
+
+
+class MetaLine(FlipActions, Static):
+    """A reply's meta line; `‹ 2/3 ›` in it can be clicked."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(reply_meta(message), classes="meta")
+        self.message = message
+
+
+class ReplyBody(StreamingMarkdown):
+    """A reply's Markdown that says when its own first render is done (writing to it before
+    then would be wiped by that render), with a runway while it streams."""
+
+    def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
+        super().__init__(markdown, classes=classes)
+        self.ready = asyncio.Event()
+
+    def update(self, markdown: str) -> AwaitComplete:
+        rendering = super().update(markdown)
+        if self.ready.is_set():
+            return rendering
+
+        async def first_render() -> None:  # the one Markdown starts when it is mounted
+            await rendering
+            self.ready.set()
+
+        return AwaitComplete(first_render())
+
+
+class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=True):
+    """A reply: a meta line, the Markdown body, and a note on how it ended."""
+
+    BINDINGS = [DELETE_BINDING]
+
+    @dataclass
+    class Selected(TextualMessage):
+        """The user focused this reply (its reasoning can be shown)."""
+
+        reply: AssistantMessage
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(classes="message assistant")
+        self.message = message
+        self._meta = MetaLine(message)
+        self._body = ReplyBody(shown_markdown(message) or None, classes="body")
+        self._more = ShowAllLine(message)
+        self._note = Static("", classes="note")
+        self._streaming = False
+        self.parts_shown = 0
+        """How many streamed text parts have been written to the body."""
+        self.settling = False
+        """The reply ended and blocks deferred while it streamed are still being mounted."""
+        self._hurry = False
+        self._settle_round = 0
+        self._settled = asyncio.Event()
+        self._settled.set()
+
+    def compose(self) -> ComposeResult:
+        yield self._meta
+        yield self._body
+        yield self._more
+        yield self._note
+
+    def on_mount(self) -> None:
+        self.refresh_note()
+        self.tell_view()
+
+    def show_alternatives(self) -> None:
+        self.refresh_meta()
+
+    def on_focus(self) -> None:
+        self.post_message(self.Selected(self))
+
+    @property
+    def body(self) -> ReplyBody:
+        return self._body
+
+    async def show_text(self, text: str) -> None:
+        """Make the body show `text` (once its first render is done), rendering only if it
+        shows something else."""
+        await self._body.ready.wait()
+        if self._body.source != text:
+            await self._body.update(text)
+
+    @property
+    def is_streaming(self) -> bool:
+        return self._streaming
+
+    def start_stream(self) -> None:
+        if not self._streaming:
+            self._streaming = True
+            self._show_live(True)
+            view = self.parent
+            rows = view.size.height if isinstance(view, Widget) else 0
+            self._body.set_runway(max(RUNWAY_MIN, rows // 4))
+
+    def _show_live(self, live: bool) -> None:
+        """The border that marks a streaming reply. An inline style, not a class: a class
+        change restyles every widget inside, thousands for a long reply."""
+        if live:
+            color = Color.parse(self.app.theme_variables.get("success", "green"))
+            self.styles.border_left = ("thick", color)
+        else:
+            self.styles.clear_rule("border_left")
+            self.refresh(layout=True)
+
+    async def write(self, text: str, keep_rows: int = 0) -> None:
+        """Append streamed text. The caller paces this (one call per frame), so each call
+        renders at once: only the last block is parsed again. With `keep_rows`, a batch of
+        many blocks mounts only those at its end that fill about that many rows (see
+        StreamingMarkdown.keep_rows)."""
+        if not self.is_attached:
+            return  # unmounted by paging or a jump: the message keeps the text
+        await self._body.ready.wait()
+        self.start_stream()
+        await self._body.append_deferring(text, keep_rows)
+
+    async def finish(self) -> None:
+        """Stop streaming; the reply is then exactly a full Markdown render (once no longer
+        `settling` when blocks were deferred: they are mounted in the background)."""
+        if not self.is_attached:
+            self._streaming = False  # unmounted meanwhile: a new widget shows it whole
+            return
+        if self._streaming:
+            self._streaming = False
+            self._body.set_runway(0)
+            self._show_live(False)
+            if self._body.has_pending and not self.message.json_mode:
+                self.settling, self._hurry = True, False
+                self._settled.clear()
+                self._settle_round += 1
+                self.run_worker(
+                    self._settle(self._settle_round),
+                    group="settle",
+                    exclusive=True,
+                    exit_on_error=False,
+                )
+            else:
+                await finish_streamed(self._body)
+        if self.message.json_mode:
+            await self.show_text(shown_markdown(self.message))
+        self.refresh_meta()
+        self.refresh_note()
+
+    @property
+    def has_pending_blocks(self) -> bool:
+        """Whether blocks deferred while streaming are not all mounted, shown and checked."""
+        return self.settling or self._body.has_pending
+
+    async def _settle(self, settle_round: int) -> None:
+        """Mount the blocks deferred while streaming, a few at a time and hidden (hidden
+        widgets cost no layout), then show them all at once and check the render."""
+        body = self._body
+        try:
+            while not self._hurry and await body.mount_deferred(SETTLE_BLOCKS, hidden=True):
+                await asyncio.sleep(SETTLE_PAUSE)
+            view = self.parent if isinstance(self.parent, FollowingScroll) else None
+            # The user scrolled up meanwhile (the hurry): keep what they look at in place.
+            following = view is None or view.is_following
+            restore = None if view is None or following else keep_distance_from_end(view)
+            await body.mount_deferred()
+            with self.app.batch_update():
+                if view is not None:
+                    view.unfold_all()  # kept folded while settling: less to lay out
+                await body.show_hidden()
+            if restore is not None:
+                restore()
+            await finish_streamed(body)
+        finally:
+            if settle_round == self._settle_round:  # not replaced by a later one (a continuation)
+                self.settling = False
+                self._settled.set()
+
+    async def show_pending(self) -> None:
+        """Mount what is deferred now (the user scrolled away from the end, or looks for a
+        block), keeping the distance from the end of the view (what the user looks at) the
+        same. A settle under way is hurried and waited for."""
+        if self.settling:
+            self._hurry = True
+            await self._settled.wait()
+            return
+        view = self.parent
+        if isinstance(view, FollowingScroll) and self._body.has_pending:
+            await mount_pending(self._body, view)
+
+    def refresh_meta(self) -> None:
+        meta = reply_meta(self.message)
+        index, count = self.alternatives
+        if count > 1:
+            meta = Content.from_markup(alternatives_markup(index, count) + "  ") + meta
+        self._meta.update(meta)
+
+    def refresh_note(self) -> None:
+        note = reply_note(self.message)
+        self._note.remove_class("-error", "-stopped", "-warning")
+        if note is None:
+            self._note.display = False
+            return
+        css_class, text = note
+        self._note.add_class(css_class)
+        self._note.update(Content(text))
+        self._note.display = True
+
+
+def shown_markdown(message: Message) -> str:
+    """What a reply's body shows: the first part of a huge reply (as it is), else the
+    whole reply (see reply_markdown)."""
+    part = shown_part(message.content)
+    return reply_markdown(message) if part is None else part
+
+
+async def finish_streamed(markdown: Markdown) -> None:
+    """Make a Markdown that was streamed into (with `append`) exactly a full render of its
+    source.
+
+    Incremental appends can split a block wrongly (a table whose delimiter row came in a
+    later batch stays a paragraph), so the blocks are checked against a fresh parse and the
+    whole text is rendered again only when they differ; otherwise just the tables that grew
+    while streaming are rebuilt and the code blocks highlighted whole (see StreamingFence).
+    """
+    unfold(markdown)
+    async with markdown.lock:  # after any append still running
+        pass
+    if await blocks_match_source(markdown):
+        await rebuild_streamed_tables(markdown)
+        for fence in markdown.query(StreamingFence):
+            await fence.join()
+    else:
+        await markdown.update(markdown.source)
+
+
+async def blocks_match_source(markdown: Markdown) -> bool:
+    """Whether the top-level blocks on screen are those a full parse of the source gives."""
+    loop = asyncio.get_running_loop()
+    source = markdown.source
+    tokens = await loop.run_in_executor(None, lambda: markdown_parser().parse(source))
+    expected: list[type] = []
+    for token in tokens:
+        if token.level != 0 or token.nesting == -1:
+            continue
+        key = token.tag if token.type == "heading_open" else token.type
+        if key in markdown.BLOCKS:
+            expected.append(markdown.BLOCKS[key])
+    shown = [type(child) for child in markdown.children if isinstance(child, MarkdownBlock)]
+    return shown == expected
+
+
+async def rebuild_streamed_tables(markdown: Markdown) -> None:
+    """Rebuild the tables whose rows arrived while streaming, as a full render would."""
+    for table in markdown.query(MarkdownTable):
+        for content in table.query_children(MarkdownTableContent):
+            cells = content.query_children(Static)
+            if all(isinstance(cell, MarkdownTableCellContents) for cell in cells):
+                continue
+            with markdown.app.batch_update():
+                await content.remove()
+                await table.mount(MarkdownTableContent(table._headers, table._rows))
+
+
+class MessageView(MessageWindow):
+    """The conversation. Follows a streaming reply unless the user scrolled up to read;
+    while it follows, what scrolled far above is folded out of the layout. Only a window of
+    a long session's messages is mounted (see MessageWindow)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._find_ids: set[str] = set()
+        self._find_pattern: re.Pattern[str] | None = None
+
+    def make_widget(self, message: Message) -> UserMessage | AssistantMessage:
+        """A message's widget, marked when find matches it (it may be mounted by paging)."""
+        widget = make_message_widget(message)
+        if message.id in self._find_ids:
+            widget.add_class("-find-match")
+            if isinstance(widget, UserMessage):
+                widget.set_highlight(self._find_pattern)
+        return widget
+
+    def mark_found(self, ids: set[str], pattern: re.Pattern[str] | None) -> None:
+        """What find matches: messages mounted from now on are marked as found."""
+        self._find_ids, self._find_pattern = ids, pattern
+
+    def release_anchor(self) -> None:
+        super().release_anchor()
+        for child in self.children:
+            if isinstance(child, AssistantMessage) and child.has_pending_blocks:
+                self.run_worker(
+                    child.show_pending(),
+                    group=f"pending-{id(child)}",
+                    exclusive=True,
+                    exit_on_error=False,
+                )
+
+    async def reveal(self, message_id: str) -> Widget | None:
+        """Scroll to a message of the shown session (mounting a window around it when it is
+        not mounted) and highlight it briefly; None when it is not on the current path."""
+        widget = await self.show_message(message_id)
+        if widget is None:
+            return None
+        self.unfold_all()
+        self.release_anchor()
+        # Once laid out: widgets just mounted (a new window) have no place yet.
+        self.call_after_refresh(self.scroll_to_widget, widget, animate=False, top=True)
+        widget.add_class("-found")
+        self.set_timer(REVEAL_SECONDS, lambda: widget.remove_class("-found"))
+        return widget
+
+    async def show_message(self, message_id: str) -> UserMessage | AssistantMessage | None:
+        """The widget of a message of the current path, mounting a window around it when it
+        is not mounted; None when it is not on the path."""
+        widget = self.message_widget(message_id)
+        session = self._session
+        if widget is not None or session is None:
+            return widget
+        index = next((i for i, m in enumerate(session.messages) if m.id == message_id), None)
+        if index is None or not await self.show_around(index):
+            return None
+        return self.message_widget(message_id)
+
+    async def add_message(self, message: Message) -> UserMessage | AssistantMessage:
+        """Show a message added at the end of the path (sent, or a reply starting): the
+        window comes back to the newest messages first, so it is shown where it belongs."""
+        if not self.reaches_end:
+            await self.show_newest()
+            shown = self.message_widget(message.id)
+            if shown is not None:
+                return shown
+        widget = self.make_widget(message)
+        await self.mount(widget)
+        return widget
+
+    def reply_widget(self, message_id: str) -> AssistantMessage | None:
+        for widget in reversed(self.children):
+            if isinstance(widget, AssistantMessage) and widget.message.id == message_id:
+                return widget
+        return None
+
+    def message_widgets(self) -> list[UserMessage | AssistantMessage]:
+        return [w for w in self.children if isinstance(w, UserMessage | AssistantMessage)]
+
+    def message_widget(self, message_id: str) -> UserMessage | AssistantMessage | None:
+        for widget in self.message_widgets():
+            if widget.message.id == message_id:
+                return widget
+        return None
+
+    def refresh_alternatives(self) -> None:
+        """Show `‹ i/n ›` on the shown messages that have alternatives."""
+        self._alternatives_pending = False
+        session = self._session
+        if session is None:
+            return
+        positions = session.alternative_positions()
+        for widget in self.message_widgets():
+            widget.set_alternatives(*positions.get(widget.message.id, (1, 1)))
+
+    def alternatives_changed(self) -> None:
+        """Messages were mounted: refresh `‹ i/n ›` once, after the batch."""
+        if not getattr(self, "_alternatives_pending", False):
+            self._alternatives_pending = True
+            self.call_after_refresh(self.refresh_alternatives)
+
+    async def remove_message(self, message_id: str) -> None:
+        for widget in self.query(".message"):
+            if getattr(widget, "message", None) is not None and widget.message.id == message_id:  # type: ignore[attr-defined]
+                await widget.remove()
+
+
+def make_message_widget(message: Message) -> UserMessage | AssistantMessage:
+    if message.role == "assistant":
+        return AssistantMessage(message)
+    return UserMessage(message)

@@ -1,0 +1,155 @@
+"""The thinking pane: the reasoning of the reply being streamed, or of a chosen earlier one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.events import Click
+from textual.widgets import Static
+
+from tui_chat.core.session import Message
+from tui_chat.core.timefmt import short_count
+from tui_chat.ui.render.folding import FollowingScroll
+from tui_chat.ui.render.stream_markdown import StreamingMarkdown, mount_pending
+from tui_chat.ui.widgets.messages import finish_streamed
+from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+
+KEEP_MIN = 24
+"""Rows of a big batch of reasoning mounted at once (see StreamingMarkdown.keep_rows)."""
+
+
+class ThinkingScroll(ForwardsWorkerErrors, FollowingScroll):
+    """Scrolling up during a fast stream mounts the reasoning that was deferred."""
+
+    def release_anchor(self) -> None:
+        super().release_anchor()
+        body = self.query_one(StreamingMarkdown)
+        if body.has_pending:
+            self.run_worker(
+                mount_pending(body, self), group="pending", exclusive=True, exit_on_error=False
+            )
+
+
+class ThinkingPane(Vertical):
+    """Collapsible; hidden when the reply it shows has no reasoning."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._title = Static("", classes="title")
+        self._scroll = ThinkingScroll(classes="scroll")
+        self._body = StreamingMarkdown(classes="body")
+        self._live = False
+        self.message: Message | None = None
+        self.parts_shown = 0
+        """How many streamed reasoning parts have been written."""
+        self.collapsed = False
+        self.user_toggled = False
+        """True once the user opened or closed the pane for this reply by hand."""
+        self.keep_open = False
+        """The user asked for the reasoning to stay open (not folded when the answer
+        begins or another reply is shown), for this run of the app."""
+        self._live_chars = 0
+        self.answer_started = False
+        """True once the reply's text began: the reasoning is done."""
+
+    def compose(self) -> ComposeResult:
+        yield self._title
+        with self._scroll:
+            yield self._body
+
+    def on_mount(self) -> None:
+        self.display = False
+        self._scroll.anchor()
+
+    async def show(self, message: Message | None, *, live: bool = False) -> None:
+        """Show the reasoning of `message` (streamed later through `write` when `live`)."""
+        self._live = False
+        self._scroll.unfold_all()
+        self.message = message
+        self.parts_shown = 0
+        self.user_toggled = False
+        self._live_chars = 0
+        self.answer_started = False
+        if live:
+            await self._body.update("")
+            self._live = True
+            self.set_collapsed(False)
+            self.display = False  # until the first reasoning arrives
+        else:
+            reasoning = message.reasoning if message else ""
+            self.display = bool(reasoning)
+            await self._body.update(reasoning)
+            self.set_collapsed(not self.keep_open)
+        self._refresh_title()
+        self._scroll.anchor()
+
+    async def write(self, text: str) -> None:
+        """Append streamed reasoning (paced by the caller, like a reply's text)."""
+        if not self._live or not text:
+            return
+        self.display = True
+        self._live_chars += len(text)
+        self._refresh_title()
+        scroll = self._scroll
+        # Deferring needs the view at the end; a collapsed pane shows nothing at all.
+        keep = max(KEEP_MIN, 2 * scroll.size.height) if scroll.is_following else 0
+        await self._body.append_deferring(text, keep)
+
+    def fold_offscreen(self) -> None:
+        """Fold the reasoning that scrolled far above (see `folding`)."""
+        if self._live and not self.collapsed:
+            self._scroll.fold_offscreen(*self._body.foldable())
+
+    async def finish(self) -> None:
+        """The reply ended: leave a full render of the reasoning."""
+        if self._live:
+            self._live = False
+            self._scroll.unfold_all()
+            await self._body.mount_deferred()
+            await finish_streamed(self._body)
+        if self.message is not None:
+            self.display = bool(self.message.reasoning)
+        self._refresh_title()
+
+    @property
+    def is_live(self) -> bool:
+        return self._live
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        self.collapsed = collapsed
+        # Not a class on the pane: that would restyle every block of the reasoning.
+        self._scroll.display = not collapsed
+        self._refresh_title()
+
+    def mark_answer_started(self) -> None:
+        """The reply's text began: fold the reasoning away unless the user chose otherwise."""
+        if self.answer_started:
+            return
+        self.answer_started = True
+        if not self.user_toggled and not self.keep_open:
+            self.set_collapsed(True)
+        self._refresh_title()
+
+    def toggle(self) -> None:
+        self.user_toggled = True
+        self.set_collapsed(not self.collapsed)
+
+    def on_click(self, event: Click) -> None:
+        if event.widget is self._title:
+            self.toggle()
+
+    def _refresh_title(self) -> None:
+        arrow = "▶" if self.collapsed else "▼"
+        chars = (
+            self._live_chars
+            if self.is_live
+            else len(self.message.reasoning if self.message else "")
+        )
+        state = "thinking…" if self.is_live and not self.answer_started else "thought"
+        who = (self.message.model or "") if self.message else ""
+        label = f"{arrow} 💭 {state} · {short_count(chars)} chars"
+        if who:
+            label += f" · {who}"
+        label += "   (ctrl+t)"
+        self._title.update(Content(label))
