@@ -20,8 +20,10 @@ from tui_chat.core.session import Session
 from tui_chat.core.store.session_store import SessionStore
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
+from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.ui import warmup
+from tui_chat.ui.messages import SessionChanged
 from tui_chat.ui.replies import ReplyManager
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.config_file import ConfigFileActions
@@ -101,6 +103,8 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.chat_screen: ChatScreen | None = None
         self.keymap: dict[str, str] = {}
         """The `[keymap]` entries in force (those that name a binding)."""
+        self.changes = SessionChanges(store, self._announce_change)
+        """The one way a session is saved and its change announced (services/changes.py)."""
         self.replies = ReplyManager(self, store, registry, self._post_to_chat)
         self.save_guard = SaveGuard(self)
         self._warmed_up = False
@@ -113,6 +117,9 @@ class TuiChatApp(ConfigFileActions, App[None]):
     def _post_to_chat(self, message: Message) -> None:
         if self.chat_screen is not None:
             self.chat_screen.post_message(message)
+
+    def _announce_change(self, change: SessionChange) -> None:
+        self._post_to_chat(SessionChanged(change))
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.chat_screen is not None:

@@ -17,6 +17,7 @@ from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
 from tui_chat.providers import ProviderUnavailable
+from tui_chat.ui.messages import SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
 from tui_chat.ui.replies import LiveReply, ReplyEnded, ReplyStarted
@@ -612,12 +613,23 @@ class ChatScreen(
         it has messages: an empty new session is saved with its first one)."""
         session.settings = settings
         if session.messages:
-            try:
-                self.app.store.save(session)
-            except OSError as exc:
-                self.notify(f"Could not save the session: {exc}", severity="error")
-                return
-            self.sessions.upsert(SessionSummary.of(session))
-        self._refresh_status()
-        self._refresh_banner()
+            self.run_worker(
+                self.app.changes.commit(session, "settings"),
+                name="save settings",
+                exit_on_error=False,
+            )
+        else:
+            self.app.changes.announce_only(session, "settings")
         self.notify(said, timeout=4)
+
+    @on(SessionChanged)
+    def _session_changed(self, event: SessionChanged) -> None:
+        """The one refresh after a change to a session: its sidebar row, and the status
+        line and banner when it is the one shown."""
+        change = event.change
+        if change.summary is not None:
+            self.sessions.upsert(change.summary)
+            self._refresh_sidebar_title()
+        if self.session is not None and change.session.id == self.session.id:
+            self._refresh_status()
+            self._refresh_banner()
