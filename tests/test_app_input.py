@@ -212,7 +212,7 @@ async def test_a_command_whose_action_is_missing_says_so(tmp_path: Path, server)
         assert await screen.run_command(missing) is False
         await pilot.pause()
         assert any("/zap is not available" in n for n in notices(app))
-        assert all(screen._action_target(c.action) for c in screen.available_commands())
+        assert all(screen.action_owner(c.action) for c in screen.available_commands())
 
 
 # -- the completion list --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from tui_chat.ui.screens.keys import (
     GROUP_TITLES,
     KeyEntry,
     KeysScreen,
+    bindings_of,
     catalogue,
     group_order,
     merged_bindings,
@@ -25,7 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def entries() -> list[KeyEntry]:
-    return catalogue(merged_bindings(ChatScreen), merged_bindings(TuiChatApp), {})
+    return catalogue(bindings_of(ChatScreen.key_classes()), merged_bindings(TuiChatApp), {})
 
 
 def test_every_binding_has_a_grouped_id_and_a_description() -> None:
@@ -51,7 +52,9 @@ def test_palette_titles_and_keymap_keys() -> None:
     assert by_id["session.settings"].title == "session: Settings"  # group word not repeated
     assert by_id["session.model"].title == "session: Choose model"
     rebound = catalogue(
-        merged_bindings(ChatScreen), merged_bindings(TuiChatApp), {"session.new": "ctrl+o,f9"}
+        bindings_of(ChatScreen.key_classes()),
+        merged_bindings(TuiChatApp),
+        {"session.new": "ctrl+o,f9"},
     )
     assert next(e for e in rebound if e.id == "session.new").keys == ("ctrl+o", "f9")
 

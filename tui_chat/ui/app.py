@@ -33,6 +33,7 @@ from tui_chat.ui.screens.keys import (
     HelpSection,
     KeyEntry,
     KeysScreen,
+    bindings_of,
     catalogue,
     claimed_keys,
     give_way,
@@ -211,14 +212,18 @@ class TuiChatApp(ConfigFileActions, App[None]):
         yield from (c for c in super().get_system_commands(screen) if c.title not in ours)
 
     def _command_for(self, entry: KeyEntry, target: ChatScreen | App[None]) -> SystemCommand:
+        """A palette command for `entry`, run by whichever of the chat screen's nodes has
+        the action (or the app)."""
         keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)
         # The title already says what the description says; the tooltip says more.
         said = entry.binding.tooltip
         keys = keys or "no key"
         help_text = f"{said}  ({keys})" if said else f"Key: {keys}"
-        return SystemCommand(
-            entry.title, help_text, partial(target.run_action, entry.binding.action)
-        )
+        action = entry.binding.action
+        owner: DOMNode = target
+        if isinstance(target, ChatScreen):
+            owner = target.action_owner(action) or target
+        return SystemCommand(entry.title, help_text, partial(self.run_action, action, owner))
 
     # -- key bindings and the keymap -------------------------------------------------------
 
@@ -226,7 +231,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         """Every chat screen and app binding with an id, with the keys in force."""
         chat = screen or self.chat_screen
         return catalogue(
-            merged_bindings(chat if chat is not None else ChatScreen),
+            bindings_of(chat.key_nodes() if chat is not None else ChatScreen.key_classes()),
             merged_bindings(self),
             self.keymap,
         )
@@ -255,7 +260,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         claimed = claimed_keys(self.keymap)
         nodes: list[DOMNode] = [self]
         if self.chat_screen is not None:
-            nodes.append(self.chat_screen)
+            nodes.extend(self.chat_screen.key_nodes())
             typing = {k: v for k, v in claimed.items() if k not in TYPING_KEYS}
             for prompt in self.chat_screen.query(PromptInput):
                 give_way(prompt, typing)  # it keeps the keys it types with

@@ -10,7 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.dom import DOMNode
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui_chat.core.sanitize import strip_control
@@ -91,7 +93,29 @@ class ChatScreen(
         *CONTEXT_BINDINGS,
     ]
 
+    KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = ()
+    """Widgets of this screen whose BINDINGS are chat keys too: listed in F1, the command
+    palette and the `[keymap]` check, reachable by slash commands (see `key_nodes`)."""
+
     app: TuiChatApp
+
+    @classmethod
+    def key_classes(cls) -> tuple[type[DOMNode], ...]:
+        """The screen class and its key-owning widget classes: the chat keys before the
+        screen exists (the keymap check at start, `config check`)."""
+        return (cls, *cls.KEY_OWNERS)
+
+    def key_nodes(self) -> list[DOMNode]:
+        """The screen and its mounted key-owning widgets, in that order."""
+        return [self, *(widget for owner in self.KEY_OWNERS for widget in self.query(owner))]
+
+    def action_owner(self, action: str) -> DOMNode | None:
+        """Who has `action_<action>`: this screen, one of its key-owning widgets, else the
+        app; None when nobody does (slash commands and the palette run actions here)."""
+        for node in (*self.key_nodes(), self.app):
+            if callable(getattr(node, f"action_{action}", None)):
+                return node
+        return None
 
     def __init__(self) -> None:
         super().__init__()

@@ -71,16 +71,9 @@ class InputActions:
 
     # -- slash commands --------------------------------------------------------------------
 
-    def _action_target(self: ChatScreen, action: str) -> object | None:
-        """Who has `action_<action>`: this screen, else the app; None when nobody does."""
-        for target in (self, self.app):
-            if callable(getattr(target, f"action_{action}", None)):
-                return target
-        return None
-
     def available_commands(self: ChatScreen) -> tuple[SlashCommand, ...]:
         """The commands whose actions exist in this build."""
-        return tuple(c for c in slash.COMMANDS if self._action_target(c.action) is not None)
+        return tuple(c for c in slash.COMMANDS if self.action_owner(c.action) is not None)
 
     async def before_send(self: ChatScreen, text: str) -> str | None:
         """Called first when the user presses Enter. A slash command is run here and
@@ -101,7 +94,7 @@ class InputActions:
         """Run `command`'s action; False (and said) when this build does not have it.
         `from_prompt`: the command was typed, so the prompt is cleared before it runs
         (the action may put text there, as /editor does)."""
-        target = self._action_target(command.action)
+        target = self.action_owner(command.action)
         if target is None:
             self.notify(
                 f"/{command.name} is not available in this version of tui-chat.",

@@ -10,7 +10,7 @@ from textual.binding import Binding
 
 from tui_chat.config.keymap import unknown_ids, usable_keymap
 from tui_chat.ui.screens.chat import ChatScreen
-from tui_chat.ui.screens.keys import catalogue, merged_bindings, resolve_keymap
+from tui_chat.ui.screens.keys import bindings_of, catalogue, resolve_keymap
 
 
 def keymap_in_force(
@@ -20,7 +20,7 @@ def keymap_in_force(
     binding has are left out, and a key given twice or taken from another binding runs
     one binding (see `resolve_keymap`); entries with keys that cannot be bound are left
     out (the config warned about them on load)."""
-    defaults = catalogue(merged_bindings(ChatScreen), list(app_bindings), {})
+    defaults = catalogue(bindings_of(ChatScreen.key_classes()), list(app_bindings), {})
     usable = usable_keymap(keymap)
     unknown = unknown_ids(usable, [entry.id for entry in defaults])
     problems = [

@@ -113,6 +113,12 @@ def merged_bindings(node: DOMNode | type[DOMNode]) -> list[Binding]:
     return [binding for _key, binding in bindings_map if binding.id]
 
 
+def bindings_of(nodes: Iterable[DOMNode | type[DOMNode]]) -> list[Binding]:
+    """`merged_bindings` of several nodes (or classes), in order: the chat screen's keys
+    are its own and those of the widgets it names in KEY_OWNERS."""
+    return [binding for node in nodes for binding in merged_bindings(node)]
+
+
 def claimed_keys(keymap: Mapping[str, str]) -> dict[str, str]:
     """Each key the keymap gives (normalized as Textual does) → the binding id it runs."""
     claimed: dict[str, str] = {}
