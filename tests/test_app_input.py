@@ -209,10 +209,10 @@ async def test_a_command_whose_action_is_missing_says_so(tmp_path: Path, server)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         missing = SlashCommand("zap", "no_such_action", "Not built")
-        assert await screen.run_command(missing) is False
+        assert await screen.prompt_area.run_command(missing) is False
         await pilot.pause()
         assert any("/zap is not available" in n for n in notices(app))
-        assert all(screen.action_owner(c.action) for c in screen.available_commands())
+        assert all(screen.action_owner(c.action) for c in screen.prompt_area.available_commands())
 
 
 # -- the completion list --------------------------------------------------------------------
@@ -482,7 +482,7 @@ async def test_an_argument_the_action_cannot_take_is_said(tmp_path: Path, server
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         command = SlashCommand("sidebar", "toggle_sidebar", "x", "[X]", "optional")
-        assert await screen.run_command(command, "please") is True
+        assert await screen.prompt_area.run_command(command, "please") is True
         await pilot.pause()
         assert not screen.query_one("#sidebar").display
         assert any("does not take text here" in n for n in notices(app))

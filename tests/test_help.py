@@ -73,9 +73,9 @@ async def test_f1_groups_bindings_and_lists_slash_commands(tmp_path: Path, serve
         assert {"Sessions", "Replies", "Prompt", "View", "App"} <= set(headings)
         assert "Slash commands" in headings
         keys = [key for key, _ in rows]
-        for command in app.screen_stack[0].available_commands():
+        for command in app.screen_stack[0].prompt_area.available_commands():
             assert command.usage in keys
-        assert len(app.screen_stack[0].available_commands()) <= len(COMMANDS)
+        assert len(app.screen_stack[0].prompt_area.available_commands()) <= len(COMMANDS)
         # Rows under "Sessions" until the next heading are the session.* bindings.
         start = keys.index("Sessions") + 1
         end = start + next(i for i, (_, said) in enumerate(rows[start:]) if said == "")

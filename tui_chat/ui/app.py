@@ -335,7 +335,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
             if isinstance(binding, Binding) and binding.id
         ]
         chat = self.chat_screen
-        commands = chat.available_commands() if chat is not None else None
+        commands = chat.prompt_area.available_commands() if chat is not None else None
         return help_sections(
             self,
             self.key_entries(),

@@ -25,7 +25,6 @@ from tui_chat.ui.render.lean_screen import LeanScreen
 from tui_chat.ui.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.ui.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.ui.screens.chat_folder import SessionFolderActions
-from tui_chat.ui.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.ui.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.ui.screens.chat_provider import ProviderActions
 from tui_chat.ui.screens.chat_sessions import SESSION_BINDINGS, SessionActions
@@ -33,6 +32,7 @@ from tui_chat.ui.screens.unsaved import unsaved_line
 from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.prompt_area import PromptArea
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
 from tui_chat.ui.widgets.status import StatusLine
@@ -58,7 +58,6 @@ once rather than behind a frame."""
 
 
 class ChatScreen(
-    InputActions,
     MessageActions,
     SessionActions,
     SessionFolderActions,
@@ -89,11 +88,10 @@ class ChatScreen(
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
         *MESSAGE_BINDINGS,
         *SESSION_BINDINGS,
-        *INPUT_BINDINGS,
         *CONTEXT_BINDINGS,
     ]
 
-    KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = ()
+    KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = (PromptArea,)
     """Widgets of this screen whose BINDINGS are chat keys too: listed in F1, the command
     palette and the `[keymap]` check, reachable by slash commands (see `key_nodes`)."""
 
@@ -144,8 +142,7 @@ class ChatScreen(
                 yield FindBar(id="find")
                 yield MessageView(id="messages")
                 yield ThinkingPane(id="thinking")
-                yield Static("", id="prompt-info")
-                yield from self.compose_prompt()  # the slash command list and the prompt
+                yield PromptArea(id="prompt-area")
                 yield StatusLine(id="status")
         yield ChatFooter()
 
@@ -218,6 +215,10 @@ class ChatScreen(
     @property
     def prompt(self) -> PromptInput:
         return self.query_one(PromptInput)
+
+    @property
+    def prompt_area(self) -> PromptArea:
+        return self.query_one(PromptArea)
 
     @property
     def status(self) -> StatusLine:
@@ -385,7 +386,8 @@ class ChatScreen(
 
     @on(PromptInput.Submitted)
     async def send(self, event: PromptInput.Submitted) -> None:
-        raw = await self.before_send(event.text)  # slash commands run here; "//" sends "/"
+        # Slash commands run here; "//" sends "/".
+        raw = await self.prompt_area.before_send(event.text)
         if raw is None:
             return
         session = self.session

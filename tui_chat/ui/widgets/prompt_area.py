@@ -1,18 +1,28 @@
-"""The chat screen's input side: slash commands, prompt history, the slash completion
-list and editing the prompt in $EDITOR. Mixed into ChatScreen (`self` is the screen).
+"""The prompt area at the foot of the conversation: the line about the next message
+(`#prompt-info`: attachments, an edit in progress), the slash command list and the prompt.
 
-Slash commands run screen actions by name. Some of those actions belong to other parts
-of the screen and may be missing in a build: then the command says it is not available.
+It owns what belongs to typing: the prompt's keys (`input.*`), prompt history, slash
+commands (parsed by `tui_chat.core.slash`, run here), the completion list's values, the
+actions only a slash command reaches (/model, /provider, /system, /think, /help) and
+editing the prompt in $EDITOR. Sending belongs to the screen: its `PromptInput.Submitted`
+handler asks `before_send` first.
+
+Slash commands run actions by name, on whichever part of the chat screen has them
+(`ChatScreen.action_owner`). Some may be missing in a build: then the command says it is
+not available.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar, cast
 
+from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalGroup
+from textual.widgets import Static
 
 from tui_chat.config.model import DEMO_PROVIDER
 from tui_chat.core import slash
@@ -20,39 +30,42 @@ from tui_chat.core.sanitize import strip_control
 from tui_chat.core.sentences import join_sentences
 from tui_chat.core.slash import SlashCommand
 from tui_chat.services.editor import edit_text, editor_command
-from tui_chat.ui.screens.model_lists import ModelLists, model_lists, say_if_unknown
+from tui_chat.ui.model_lists import ModelLists, say_if_unknown
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.slash_popup import SlashPopup
+from tui_chat.ui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
+    from tui_chat.config.model import ProviderConfig
+    from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.screens.chat import ChatScreen
-
-INPUT_BINDINGS = [
-    Binding(
-        "ctrl+g",
-        "open_editor",
-        "Edit in $EDITOR",
-        id="input.editor",
-        show=False,
-        tooltip="Edit the prompt in $VISUAL / $EDITOR; the text comes back to the prompt",
-    ),
-]
 
 PROMPT_PLACEHOLDER = "Message… (Enter sends, Ctrl+J new line)"
 
 
-class InputActions:
-    """Slash commands, prompt history and $EDITOR for ChatScreen."""
+class PromptArea(ForwardsWorkerErrors, VerticalGroup):
+    """`#prompt-info`, the slash command list and the prompt, wired together."""
 
-    _model_lists: ModelLists | None = None
-    """See `model_lists`."""
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+g",
+            "open_editor",
+            "Edit in $EDITOR",
+            id="input.editor",
+            show=False,
+            tooltip="Edit the prompt in $VISUAL / $EDITOR; the text comes back to the prompt",
+        ),
+    ]
 
-    # Textual merges BINDINGS only from DOMNode classes: chat.py adds INPUT_BINDINGS itself.
+    app: TuiChatApp
 
-    # -- composing -------------------------------------------------------------------------
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._models: ModelLists | None = None
+        """See `models`."""
 
-    def compose_prompt(self: ChatScreen) -> ComposeResult:
-        """The completion list and the prompt, wired together."""
+    def compose(self) -> ComposeResult:
+        yield Static("", id="prompt-info")
         popup = SlashPopup(self.available_commands, self.argument_values, id="slash-popup")
         prompt = PromptInput(id="prompt", placeholder=PROMPT_PLACEHOLDER)
         prompt.history_source = self._prompt_history
@@ -60,9 +73,18 @@ class InputActions:
         yield popup
         yield prompt
 
-    def _prompt_history(self: ChatScreen) -> tuple[object, Sequence[str]]:
+    @property
+    def chat(self) -> ChatScreen:
+        """The chat screen this area belongs to (the shown session, the other actions)."""
+        return cast("ChatScreen", self.screen)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    def _prompt_history(self) -> tuple[object, Sequence[str]]:
         """The user's prompts in the shown session, oldest first."""
-        session = self.session
+        session = self.chat.session
         if session is None:
             return None, []
         return session.id, [
@@ -71,11 +93,12 @@ class InputActions:
 
     # -- slash commands --------------------------------------------------------------------
 
-    def available_commands(self: ChatScreen) -> tuple[SlashCommand, ...]:
+    def available_commands(self) -> tuple[SlashCommand, ...]:
         """The commands whose actions exist in this build."""
-        return tuple(c for c in slash.COMMANDS if self.action_owner(c.action) is not None)
+        chat = self.chat
+        return tuple(c for c in slash.COMMANDS if chat.action_owner(c.action) is not None)
 
-    async def before_send(self: ChatScreen, text: str) -> str | None:
+    async def before_send(self, text: str) -> str | None:
         """Called first when the user presses Enter. A slash command is run here and
         nothing is sent (None); `//…` sends the text with one `/` less."""
         if not slash.is_command(text.lstrip(" ")):
@@ -89,12 +112,12 @@ class InputActions:
         return None
 
     async def run_command(
-        self: ChatScreen, command: SlashCommand, arg: str = "", from_prompt: bool = False
+        self, command: SlashCommand, arg: str = "", from_prompt: bool = False
     ) -> bool:
         """Run `command`'s action; False (and said) when this build does not have it.
         `from_prompt`: the command was typed, so the prompt is cleared before it runs
         (the action may put text there, as /editor does)."""
-        target = self.action_owner(command.action)
+        target = self.chat.action_owner(command.action)
         if target is None:
             self.notify(
                 f"/{command.name} is not available in this version of tui-chat.",
@@ -118,25 +141,26 @@ class InputActions:
             await result
         return True
 
-    def argument_values(self: ChatScreen, command: SlashCommand) -> Sequence[str]:
+    def argument_values(self, command: SlashCommand) -> Sequence[str]:
         """What the completion list offers after `/command `: its fixed choices, the
         provider's models for /model, the providers for /provider."""
         if command.choices:
             return command.choices
-        session = self.session
+        session = self.chat.session
         if command.name == "model" and session is not None:
             provider = self.app.config.provider(session.provider)
             if provider is None:
                 return ()
-            models = model_lists(self)
-            models.fetch(provider)  # on first need; the list is redone when it comes
-            return models.known(provider)
+            self.models.fetch(provider)  # on first need; the list is redone when it comes
+            return self.models.known(provider)
         if command.name == "provider":  # not the demo: it answers only in demo sessions
             return [*self.app.config.providers]
         return ()
 
-    def on_slash_popup_chosen(self: ChatScreen, event: SlashPopup.Chosen) -> None:
+    @on(SlashPopup.Chosen)
+    def _popup_chosen(self, event: SlashPopup.Chosen) -> None:
         """An entry was clicked in the completion list."""
+        event.stop()
         prompt = self.prompt
         prompt.set_prompt_text(event.text)
         if prompt.completer is not None:
@@ -145,40 +169,65 @@ class InputActions:
         if event.run:
             prompt.post_message(PromptInput.Submitted(prompt, event.text))
 
+    # -- the models /model knows -----------------------------------------------------------
+
+    @property
+    def models(self) -> ModelLists:
+        """The providers' known models (for /model's completion and its check), made on
+        first use: its fetches are workers of this area."""
+        if self._models is None:
+            app = self.app
+            self._models = ModelLists(
+                self, app.registry, app.paths.models_cache_file, self._models_listed
+            )
+        return self._models
+
+    def _models_listed(self, provider: ProviderConfig) -> None:
+        """A provider's list came: the `/model ` completion list shows it."""
+        session, prompt = self.chat.session, self.prompt
+        if session is None or session.provider != provider.name or not prompt.has_focus:
+            return
+        if prompt.text.startswith("/model "):
+            prompt.refresh_completion()
+
     # -- actions behind the commands -------------------------------------------------------
 
-    def action_show_help(self: ChatScreen) -> None:
+    def action_show_help(self) -> None:
         """F1: every key and slash command."""
         self.app.action_keys()
 
-    def action_slash_model(self: ChatScreen, name: str = "") -> None:
+    def action_slash_model(self, name: str = "") -> None:
         """`/model NAME`: use NAME from the next reply on; any name goes, with a notice
         when the provider's known models do not include it. No name: the picker."""
-        session = self.session
+        chat = self.chat
+        session = chat.session
         if session is None:
             return
         name = strip_control(name).strip()
         if not name:
-            self.action_choose_model()
+            chat.action_choose_model()
             return
         if name == session.model:
             self.notify(f"This session already uses {name}.", timeout=4)
             return
-        self._apply_settings(session, session.settings.replace(model=name), f"Model: {name}")
+        chat._apply_settings(session, session.settings.replace(model=name), f"Model: {name}")
         provider = self.app.config.provider(session.provider)
         if provider is not None:
             self.run_worker(
-                say_if_unknown(self, provider, name), name="check model", exit_on_error=False
+                say_if_unknown(self, self.models, provider, name),
+                name="check model",
+                exit_on_error=False,
             )
 
-    def action_slash_provider(self: ChatScreen, name: str = "") -> None:
+    def action_slash_provider(self, name: str = "") -> None:
         """`/provider NAME`: move the session to provider NAME. No name: the picker."""
-        session = self.session
+        chat = self.chat
+        session = chat.session
         if session is None:
             return
         name = strip_control(name).strip()
         if not name:
-            self.action_switch_provider()
+            chat.action_switch_provider()
             return
         names = [*self.app.config.providers, DEMO_PROVIDER]
         if name not in names:
@@ -192,31 +241,33 @@ class InputActions:
         if name == session.provider:
             self.notify(f"This session already uses {name}.", timeout=4)
             return
-        self._provider_chosen(name)
+        chat._provider_chosen(name)
 
-    def action_slash_system(self: ChatScreen, text: str = "") -> None:
+    def action_slash_system(self, text: str = "") -> None:
         """`/system TEXT`: this session's system prompt; no text clears it."""
-        session = self.session
+        chat = self.chat
+        session = chat.session
         if session is None:
             return
         text = strip_control(text).strip()
         said = "System prompt set for this session." if text else "System prompt cleared."
-        self._apply_settings(session, session.settings.replace(system_prompt=text), said)
+        chat._apply_settings(session, session.settings.replace(system_prompt=text), said)
 
-    def action_slash_think(self: ChatScreen, mode: str = "default") -> None:
+    def action_slash_think(self, mode: str = "default") -> None:
         """`/think on|off|default`: ask the provider to switch thinking."""
-        session = self.session
+        chat = self.chat
+        session = chat.session
         if session is None:
             return
         said = {
             "on": "Thinking on for this session.",
             "off": "Thinking off for this session.",
         }.get(mode, "Thinking left to the model.")
-        self._apply_settings(session, session.settings.replace(thinking=mode), said)
+        chat._apply_settings(session, session.settings.replace(thinking=mode), said)
 
     # -- $EDITOR ---------------------------------------------------------------------------
 
-    def action_open_editor(self: ChatScreen) -> None:
+    def action_open_editor(self) -> None:
         """Edit the prompt's text in $VISUAL / $EDITOR; it comes back to the prompt (not
         sent). A failing editor keeps the old text."""
         prompt = self.prompt

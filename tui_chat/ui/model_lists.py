@@ -31,10 +31,10 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from textual.dom import DOMNode
+    from textual.widget import Widget
 
     from tui_chat.config.model import ProviderConfig
     from tui_chat.providers import ProviderRegistry
-    from tui_chat.ui.screens.chat import ChatScreen
 
 
 def _key(provider: ProviderConfig) -> tuple[str, str]:
@@ -108,27 +108,11 @@ class ModelLists:
         return None
 
 
-def model_lists(screen: ChatScreen) -> ModelLists:
-    """The chat screen's ModelLists, made on first use."""
-    if screen._model_lists is None:
-        app = screen.app
-
-        def listed(provider: ProviderConfig) -> None:
-            """A provider's list came: the `/model ` completion list shows it."""
-            session, prompt = screen.session, screen.prompt
-            if session is None or session.provider != provider.name or not prompt.has_focus:
-                return
-            if prompt.text.startswith("/model "):
-                prompt.refresh_completion()
-
-        screen._model_lists = ModelLists(screen, app.registry, app.paths.models_cache_file, listed)
-    return screen._model_lists
-
-
-async def say_if_unknown(screen: ChatScreen, provider: ProviderConfig, name: str) -> None:
+async def say_if_unknown(
+    said_by: Widget, models: ModelLists, provider: ProviderConfig, name: str
+) -> None:
     """Warn when `name` is not among the provider's known models: those in the config
     and those it lists (fetched now if no list is known yet)."""
-    models = model_lists(screen)
     problem = await models.problem(provider)
     known = models.known(provider)
     if known and name not in known:
@@ -138,7 +122,7 @@ async def say_if_unknown(screen: ChatScreen, provider: ProviderConfig, name: str
             if problem
             else ""
         )
-        screen.notify(
+        said_by.notify(
             f"{name} is not among the models known for this provider ({shown}). "
             f"It is used anyway; F3 lists them.{unlisted}",
             title="Model",
