@@ -1,7 +1,8 @@
 """Slash commands typed in the prompt: the table of commands and the parser.
 
 No UI here: `parse` turns the prompt's text into a command and its argument (or says
-what is wrong in plain words); the chat screen runs the action named by the command.
+what is wrong in plain words); the prompt area (ui/widgets/prompt_area.py) runs the
+action named by the command, on whichever part of the chat screen has it.
 A text that starts with `//` is not a command: it is sent with one `/` removed.
 """
 
@@ -16,11 +17,12 @@ ArgKind = Literal["none", "optional", "required"]
 
 @dataclass(frozen=True)
 class SlashCommand:
-    """One command: `/name ARGS`, running the chat screen action `action`."""
+    """One command: `/name ARGS`, running the chat action `action`."""
 
     name: str
     action: str
-    """The ChatScreen action (without `action_`) the command runs."""
+    """The action (without `action_`) the command runs: the chat screen's, one of its
+    key-owning widgets' (ChatScreen.KEY_OWNERS) or the app's."""
     help: str
     """One line for the completion list and the help screen."""
     args: str = ""
