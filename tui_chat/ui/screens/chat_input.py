@@ -164,7 +164,7 @@ class InputActions:
         if name == session.model:
             self.notify(f"This session already uses {name}.", timeout=4)
             return
-        self._apply_settings(session, session.settings.replace(model=name), f"Model: {name}")
+        self.settings_flow.apply(session, session.settings.replace(model=name), f"Model: {name}")
         provider = self.app.config.provider(session.provider)
         if provider is not None:
             self.run_worker(
@@ -192,7 +192,7 @@ class InputActions:
         if name == session.provider:
             self.notify(f"This session already uses {name}.", timeout=4)
             return
-        self._provider_chosen(name)
+        self.settings_flow.provider_chosen(name)
 
     def action_slash_system(self: ChatScreen, text: str = "") -> None:
         """`/system TEXT`: this session's system prompt; no text clears it."""
@@ -201,7 +201,7 @@ class InputActions:
             return
         text = strip_control(text).strip()
         said = "System prompt set for this session." if text else "System prompt cleared."
-        self._apply_settings(session, session.settings.replace(system_prompt=text), said)
+        self.settings_flow.apply(session, session.settings.replace(system_prompt=text), said)
 
     def action_slash_think(self: ChatScreen, mode: str = "default") -> None:
         """`/think on|off|default`: ask the provider to switch thinking."""
@@ -212,7 +212,7 @@ class InputActions:
             "on": "Thinking on for this session.",
             "off": "Thinking off for this session.",
         }.get(mode, "Thinking left to the model.")
-        self._apply_settings(session, session.settings.replace(thinking=mode), said)
+        self.settings_flow.apply(session, session.settings.replace(thinking=mode), said)
 
     # -- $EDITOR ---------------------------------------------------------------------------
 
