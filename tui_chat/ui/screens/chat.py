@@ -19,16 +19,17 @@ from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
 from tui_chat.providers import ProviderUnavailable
+from tui_chat.ui.context_guard import CONTEXT_BINDINGS, ContextGuard
+from tui_chat.ui.key_wait import KeyWait
 from tui_chat.ui.messages import SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
 from tui_chat.ui.replies import LiveReply, ReplyEnded, ReplyStarted
-from tui_chat.ui.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.ui.screens.chat_folder import SessionFolderActions
 from tui_chat.ui.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
-from tui_chat.ui.screens.chat_provider import ProviderActions
 from tui_chat.ui.screens.chat_sessions import SESSION_BINDINGS, SessionActions
 from tui_chat.ui.screens.unsaved import unsaved_line
+from tui_chat.ui.settings_flow import SessionSettingsFlow
 from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
@@ -40,7 +41,6 @@ from tui_chat.ui.widgets.thinking import ThinkingPane
 from tui_chat.ui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
-    from tui_chat.core.settings import ChatSettings
     from tui_chat.ui.app import TuiChatApp
 
 # How often streamed text is moved to the screen: often enough to look live, rarely enough
@@ -61,8 +61,6 @@ class ChatScreen(
     MessageActions,
     SessionActions,
     SessionFolderActions,
-    ContextActions,
-    ProviderActions,
     ForwardsWorkerErrors,
     LeanScreen,
 ):
@@ -128,7 +126,12 @@ class ChatScreen(
         self._following: LiveReply | None = None
         """A reply `_follow_live` is setting up: it handles the reply's end itself."""
         self._init_message_actions()
-        self._init_provider_actions()
+        self.key_wait = KeyWait(self, status_changed=self._refresh_status)
+        """Provider checks before a request, and the key commands awaited per session."""
+        self.context_guard = ContextGuard(self)
+        """The context questions: inspector, strategy, will it fit, the summary shown."""
+        self.settings_flow = SessionSettingsFlow(self)
+        """F2, F3, F4: session settings, model and provider of the shown session."""
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -255,7 +258,7 @@ class ChatScreen(
             live.sync()
         await self.view.show_session(session)
         self.session_shown()
-        await self.show_summary(session)
+        await self.context_guard.show_summary(session)
         if live is not None:
             await self._follow_live(live)
         else:
@@ -303,7 +306,7 @@ class ChatScreen(
         """Paging or a jump (un)mounted messages (see MessageWindow): the streaming reply's
         widget may be gone, or new and then brought up to date to stream on."""
         if event.replaced and self.session is not None and not self.view.query("#summary-block"):
-            await self.show_summary(self.session)
+            await self.context_guard.show_summary(self.session)
         live = self._live
         widget = self.view.reply_widget(live.message.id) if live is not None else None
         if live is None or widget is self._live_widget:
@@ -393,7 +396,7 @@ class ChatScreen(
         session = self.session
         if session is None:
             return
-        if self.waiting_for_key(session.id):
+        if self.key_wait.waiting(session.id):
             self.notify("The key is still being fetched: Esc cancels.", severity="warning")
             return
         if self.app.replies.is_streaming(session.id):
@@ -402,16 +405,16 @@ class ChatScreen(
         text = strip_control(raw).strip("\n")
         if self.attachments_problem():
             return
-        if not self.provider_ready(session):  # no key, or the provider is gone: said
+        if not self.key_wait.provider_ready(session):  # no key, or the provider is gone: said
             return
         problem = self.app.replies.problem_before_sending(session, text)
         if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
             self.notify(problem, title="Not sent", severity="warning", timeout=12)
             return
-        if not self.context_fits(session, text):  # offers another strategy; the text stays
+        if not self.context_guard.fits(session, text):  # offers another strategy; the text stays
             return
         if self.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
-            await self.send_after_key(session, text)
+            await self.key_wait.send_after_key(session, text)
             return
         user_message = await self.add_user_message(session, text)
         if await self._start_reply(session):
@@ -425,7 +428,7 @@ class ChatScreen(
         try:
             live = self.app.replies.start(session, continue_reply)
         except ProviderUnavailable as exc:
-            self.refuse(f"{exc.problem} Your text is still in the prompt.")
+            self.key_wait.refuse(f"{exc.problem} Your text is still in the prompt.")
             return False
         except OSError as exc:
             self.notify(
@@ -476,7 +479,7 @@ class ChatScreen(
         if widget is None or not widget.settling:  # else once it has settled
             self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
         if self.session is live.session and live.session.summaries:
-            await self.show_summary(live.session)
+            await self.context_guard.show_summary(live.session)
         await self.thinking.finish()
         self._refresh_status()
         reply = widget.message if widget else None
@@ -486,7 +489,7 @@ class ChatScreen(
             reply is not None and reply.finish_reason == "model_context_window_exceeded"
         )
         if too_long and self.session is live.session:
-            self.context_length_failed(live.session)
+            self.context_guard.length_failed(live.session)
 
     # -- actions ---------------------------------------------------------------------------
 
@@ -498,7 +501,7 @@ class ChatScreen(
         self.prompt.focus()
 
     async def action_stop(self) -> None:
-        if self.session is not None and await self.cancel_key_wait(self.session):
+        if self.session is not None and await self.key_wait.cancel(self.session):
             return
         if self.session is not None and self.app.replies.stop(self.session.id):
             return
@@ -562,7 +565,9 @@ class ChatScreen(
         config_problem = self.app.config_banner()
         if config_problem:
             lines.append(config_problem)
-        provider_line = self.provider_banner(self.session) if self.session else None
+        provider_line = (
+            self.settings_flow.service.provider_banner(self.session) if self.session else None
+        )
         if provider_line:
             lines.append(provider_line)
         unsaved = self.app.store.unsaved()
@@ -577,7 +582,7 @@ class ChatScreen(
         if session is None:
             return
         view = self.app.registry.describe(session.provider)  # runs no key command
-        waiting = self.key_wait_note(session.id)
+        waiting = self.key_wait.note(session.id)
         self.status.show(session, view.label, view.is_demo, waiting=waiting)
 
     def _refresh_sidebar_title(self, count: int | None = None) -> None:
@@ -591,62 +596,23 @@ class ChatScreen(
         self._refresh_banner()
         self._refresh_status()
 
-    # The settings screens are imported when first opened: start-up does not wait for them.
-
     def action_session_settings(self) -> None:
-        from tui_chat.ui.screens.settings import SessionSettingsScreen
-
-        if self.session is not None:
-            self.app.push_screen(SessionSettingsScreen(self.session), self._settings_chosen)
+        self.settings_flow.open_settings()
 
     def action_choose_model(self) -> None:
-        from tui_chat.ui.screens.model_picker import ModelPickerScreen
-
-        session = self.session
-        if session is not None:
-            picker = ModelPickerScreen.for_provider(self.app, session.provider, session.model)
-            self.app.push_screen(picker, self._model_chosen)
+        self.settings_flow.choose_model()
 
     def action_switch_provider(self) -> None:
-        from tui_chat.ui.screens.model_picker import ProviderPickerScreen
+        self.settings_flow.choose_provider()
 
-        if self.session is not None:
-            picker = ProviderPickerScreen(self.app, self.session.provider)
-            self.app.push_screen(picker, self._provider_chosen)
+    def action_inspect_context(self) -> None:
+        self.context_guard.inspect()
 
-    def _settings_chosen(self, settings: ChatSettings | None) -> None:
-        session = self.session
-        if settings is None or session is None:
-            return
-        if settings.provider and settings.provider != session.provider:
-            self.switch_provider(session, settings.provider, settings)  # may be refused
-            return
-        self._apply_settings(session, settings, "Settings saved for this session.")
+    def action_context_strategy(self) -> None:
+        self.context_guard.choose_strategy()
 
-    def _model_chosen(self, model: str | None) -> None:
-        session = self.session
-        if model and session is not None and model != session.model:
-            self._apply_settings(session, session.settings.replace(model=model), f"Model: {model}")
-
-    def _provider_chosen(self, name: str | None) -> None:
-        session = self.session
-        if not name or session is None or name == session.provider:
-            return
-        self.switch_provider(session, name)  # refused, with why, when it has no key
-
-    def _apply_settings(self, session: Session, settings: ChatSettings, said: str) -> None:
-        """Use `settings` for `session` from its next reply on, and save the session (once
-        it has messages: an empty new session is saved with its first one)."""
-        session.settings = settings
-        if session.messages:
-            self.run_worker(
-                self.app.changes.commit(session, "settings"),
-                name="save settings",
-                exit_on_error=False,
-            )
-        else:
-            self.app.changes.announce_only(session, "settings")
-        self.notify(said, timeout=4)
+    async def on_summary_block_edited(self) -> None:
+        await self.context_guard.summary_edited()
 
     @on(SessionChanged)
     def _session_changed(self, event: SessionChanged) -> None:

@@ -151,7 +151,7 @@ class MessageActions:
     def _busy(self) -> bool:
         """True (and says so) when the shown session's reply is streaming."""
         screen = self._screen
-        if screen.session is not None and screen.waiting_for_key(screen.session.id):
+        if screen.session is not None and screen.key_wait.waiting(screen.session.id):
             screen.notify("The key is still being fetched: Esc cancels.", severity="warning")
             return True
         if screen.session is not None and screen.app.replies.is_streaming(screen.session.id):
@@ -417,7 +417,7 @@ class MessageActions:
         if target is None:
             screen.notify("Nothing to regenerate yet.")
             return
-        await screen.when_ready(session, lambda: self._regenerate(session, target))
+        await screen.key_wait.when_ready(session, lambda: self._regenerate(session, target))
 
     async def _regenerate(self, session: Session, target: Message) -> None:
         screen = self._screen
@@ -454,7 +454,7 @@ class MessageActions:
         if session.messages[-1] is not reply:
             screen.notify("Only the last reply can be continued: flip to its branch end first.")
             return
-        await screen.when_ready(session, lambda: self._continue(session, reply))
+        await screen.key_wait.when_ready(session, lambda: self._continue(session, reply))
 
     async def _continue(self, session: Session, reply: Message) -> None:
         screen = self._screen

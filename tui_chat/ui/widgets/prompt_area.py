@@ -210,7 +210,7 @@ class PromptArea(ForwardsWorkerErrors, VerticalGroup):
         if name == session.model:
             self.notify(f"This session already uses {name}.", timeout=4)
             return
-        chat._apply_settings(session, session.settings.replace(model=name), f"Model: {name}")
+        chat.settings_flow.apply(session, session.settings.replace(model=name), f"Model: {name}")
         provider = self.app.config.provider(session.provider)
         if provider is not None:
             self.run_worker(
@@ -241,7 +241,7 @@ class PromptArea(ForwardsWorkerErrors, VerticalGroup):
         if name == session.provider:
             self.notify(f"This session already uses {name}.", timeout=4)
             return
-        chat._provider_chosen(name)
+        chat.settings_flow.provider_chosen(name)
 
     def action_slash_system(self, text: str = "") -> None:
         """`/system TEXT`: this session's system prompt; no text clears it."""
@@ -251,7 +251,7 @@ class PromptArea(ForwardsWorkerErrors, VerticalGroup):
             return
         text = strip_control(text).strip()
         said = "System prompt set for this session." if text else "System prompt cleared."
-        chat._apply_settings(session, session.settings.replace(system_prompt=text), said)
+        chat.settings_flow.apply(session, session.settings.replace(system_prompt=text), said)
 
     def action_slash_think(self, mode: str = "default") -> None:
         """`/think on|off|default`: ask the provider to switch thinking."""
@@ -263,7 +263,7 @@ class PromptArea(ForwardsWorkerErrors, VerticalGroup):
             "on": "Thinking on for this session.",
             "off": "Thinking off for this session.",
         }.get(mode, "Thinking left to the model.")
-        chat._apply_settings(session, session.settings.replace(thinking=mode), said)
+        chat.settings_flow.apply(session, session.settings.replace(thinking=mode), said)
 
     # -- $EDITOR ---------------------------------------------------------------------------
 
