@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from functools import partial
+from typing import Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -22,9 +23,9 @@ from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
+from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.ui import warmup
-from tui_chat.ui.messages import SessionChanged
-from tui_chat.ui.replies import ReplyManager
+from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.config_file import ConfigFileActions
 from tui_chat.ui.screens.confirm import ConfirmScreen
@@ -106,7 +107,15 @@ class TuiChatApp(ConfigFileActions, App[None]):
         """The `[keymap]` entries in force (those that name a binding)."""
         self.changes = SessionChanges(store, self._announce_change)
         """The one way a session is saved and its change announced (services/changes.py)."""
-        self.replies = ReplyManager(self, store, registry, self._post_to_chat)
+        self.replies = ReplyManager(
+            store,
+            registry,
+            self.changes,
+            run_in_worker=self._run_reply_worker,
+            notify=lambda *args, **kwargs: self.notify(*args, **kwargs),
+            on_started=lambda *args: self._post_to_chat(ReplyStarted(*args)),
+            on_ended=lambda *args: self._post_to_chat(ReplyEnded(*args)),
+        )
         self.save_guard = SaveGuard(self)
         self._warmed_up = False
         self._requested_theme: str | None = config.theme or None
@@ -121,6 +130,11 @@ class TuiChatApp(ConfigFileActions, App[None]):
 
     def _announce_change(self, change: SessionChange) -> None:
         self._post_to_chat(SessionChanged(change))
+
+    def _run_reply_worker(self, work: Coroutine[Any, Any, None], name: str) -> ReplyWorker:
+        """Each reply streams in a worker of the app: it goes on when the user switches
+        sessions, and a bug in it cannot close the app."""
+        return self.run_worker(work, name=name, group="completion", exit_on_error=False)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.chat_screen is not None:

@@ -19,10 +19,10 @@ from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
 from tui_chat.providers import ProviderUnavailable
-from tui_chat.ui.messages import SessionChanged
+from tui_chat.services.replies import LiveReply
+from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
-from tui_chat.ui.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.ui.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.ui.screens.chat_folder import SessionFolderActions
 from tui_chat.ui.screens.chat_input import INPUT_BINDINGS, InputActions
