@@ -14,6 +14,7 @@ from textual.dom import DOMNode
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import Worker
 
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Message, Session
@@ -37,7 +38,7 @@ from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
 from tui_chat.ui.widgets.status import StatusLine
 from tui_chat.ui.widgets.thinking import ThinkingPane
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.core.settings import ChatSettings
@@ -64,7 +65,6 @@ class ChatScreen(
     SessionFolderActions,
     ContextActions,
     ProviderActions,
-    ForwardsWorkerErrors,
     LeanScreen,
 ):
     """Shows one session at a time; the only writer of what the user sends."""
@@ -173,6 +173,9 @@ class ChatScreen(
             await self.show_session(self.app.new_session())
         self.prompt.focus()
         self.call_after_refresh(self.app.first_screen_shown)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def _check_sessions(self) -> None:
         summaries, problems = self.app.store.list_sessions()

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static, TextArea
+from textual.worker import Worker
 
 from tui_chat.config.model import (
     DEFAULT_TIMEOUT,
@@ -48,7 +49,7 @@ from tui_chat.core.sentences import as_sentence, join_sentences
 from tui_chat.core.settings import SettingError, parse_table, table_text
 from tui_chat.providers.models import test_provider
 from tui_chat.ui.screens.confirm import ConfirmScreen
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
@@ -355,7 +356,7 @@ class ProviderFormScreen(ModalScreen[Config | None]):
         self.dismiss(None)
 
 
-class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
+class ConfigEditorScreen(Screen[None]):
     """The providers in the config, editable; see the module docstring."""
 
     BINDINGS = [
@@ -385,6 +386,9 @@ class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
         self._saving = False
         self.tests: dict[str, tuple[str, str]] = {}
         """Provider name -> (short result for the table, the whole result)."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
