@@ -25,9 +25,9 @@ from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.ui import warmup
+from tui_chat.ui.config_file import ConfigFile
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.screens.chat import ChatScreen
-from tui_chat.ui.screens.config_file import ConfigFileActions
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.screens.keymap_report import keymap_in_force
 from tui_chat.ui.screens.keys import (
@@ -53,7 +53,7 @@ PROVIDERS_SCREEN_KEYS = "On the providers screen (F5)"
 SIDEBAR_KEYS = "In the session list (Ctrl+S)"
 
 
-class TuiChatApp(ConfigFileActions, App[None]):
+class TuiChatApp(App[None]):
     """Chat with OpenAI-compatible models in the terminal."""
 
     TITLE = "tui-chat"
@@ -117,6 +117,9 @@ class TuiChatApp(ConfigFileActions, App[None]):
             on_ended=lambda *args: self._post_to_chat(ReplyEnded(*args)),
         )
         self.save_guard = SaveGuard(self)
+        self.config_file = ConfigFile(self)
+        """Applies, watches, reloads and edits config.toml; `config_file.changed` tells
+        the screens."""
         self._warmed_up = False
         self._requested_theme: str | None = config.theme or None
 
@@ -156,7 +159,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.save_guard.start()
         self.gc_pacer.start()
         self.set_interval(GC_TICK_SECONDS, self._collect_garbage, name="garbage collection")
-        self.set_interval(self.config_poll_seconds, self.poll_config, name="config watch")
+        self.set_interval(self.config_poll_seconds, self.config_file.poll, name="config watch")
         self.apply_keymap()
         if self._requested_theme:
             if self._requested_theme in self.available_themes:
@@ -283,10 +286,6 @@ class TuiChatApp(ConfigFileActions, App[None]):
         # No refresh_bindings here: set_keymap does it, and so does the chat screen
         # when it focuses the prompt.
 
-    def apply_config(self, config: Config) -> None:
-        super().apply_config(config)
-        self.apply_keymap()
-
     def first_screen_shown(self) -> None:
         """The chat screen has been drawn once: warm up what the first message needs (the
         SDK, unless the default provider is the offline demo) while no reply streams, then
@@ -356,6 +355,15 @@ class TuiChatApp(ConfigFileActions, App[None]):
             [(SIDEBAR_KEYS, sidebar), (PROVIDERS_SCREEN_KEYS, providers_screen)],
             *([commands] if commands is not None else []),
         )
+
+    def action_edit_config(self) -> None:
+        self.config_file.open_providers_screen()
+
+    def action_reload_config(self) -> None:
+        self.config_file.reload()
+
+    def action_open_config_in_editor(self) -> None:
+        self.config_file.edit_in_editor()
 
     def action_keys(self) -> None:
         if isinstance(self.screen, KeysScreen):

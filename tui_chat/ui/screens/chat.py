@@ -43,6 +43,7 @@ from tui_chat.ui.worker_errors import pass_failure_to_app
 if TYPE_CHECKING:
     from tui_chat.core.settings import ChatSettings
     from tui_chat.ui.app import TuiChatApp
+    from tui_chat.ui.config_file import ConfigChange
 
 # How often streamed text is moved to the screen: often enough to look live, rarely enough
 # that a fast provider does not make the app re-render for every token.
@@ -153,6 +154,7 @@ class ChatScreen(
 
     async def on_mount(self) -> None:
         self.app.claim_keys()  # the keymap was applied before the prompt was made
+        self.app.config_file.changed.subscribe(self, self._config_changed, immediate=True)
         self.set_interval(30, self.query_one(SessionList).tick)
         summaries, count = self.app.store.index_head()
         if count >= CHECK_LATER_SESSIONS:
@@ -560,7 +562,7 @@ class ChatScreen(
     def _refresh_banner(self) -> None:
         banner = self.query_one("#banner", Static)
         lines: list[str] = []
-        config_problem = self.app.config_banner()
+        config_problem = self.app.config_file.banner()
         if config_problem:
             lines.append(config_problem)
         provider_line = self.provider_banner(self.session) if self.session else None
@@ -587,7 +589,7 @@ class ChatScreen(
 
     # -- session settings and the config ---------------------------------------------------
 
-    def config_changed(self) -> None:
+    def _config_changed(self, change: ConfigChange) -> None:
         """The app's config was reloaded or saved (or failed to reload)."""
         self._refresh_banner()
         self._refresh_status()

@@ -53,6 +53,7 @@ from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
+    from tui_chat.ui.config_file import ConfigChange
 
 BLANK = "\0blank"
 """The preset Select's value for a provider that starts empty."""
@@ -92,7 +93,7 @@ async def save_config_interactive(
             app.notify(str(error), title="Not saved", severity="error", timeout=12)
             return False
     app.config_watcher.acknowledge(saved.stamp)
-    app.apply_config(saved.config)
+    app.config_file.apply(saved.config)
     kept = f"; the previous file is kept as {backup_path(path).name}" if had_file else ""
     app.notify(f"Saved {path}{kept}.", title="Config saved")
     return True
@@ -422,6 +423,7 @@ class ConfigEditorScreen(Screen[None]):
         table.add_columns("", "Name", "Base URL", "Key", "Default model", "Test")
         self._take(self.app.config)
         table.focus()
+        self.app.config_file.changed.subscribe(self, self._config_changed, immediate=True)
 
     def _take(self, config: Config) -> None:
         """Start editing `config` as the file now has it."""
@@ -533,7 +535,7 @@ class ConfigEditorScreen(Screen[None]):
         if event.button.name:
             await self.run_action(event.button.name)
 
-    def config_changed(self) -> None:
+    def _config_changed(self, change: ConfigChange) -> None:
         """The app reloaded the config (or failed to): follow it unless there are edits."""
         if self._saving or not self.is_mounted:
             return
@@ -644,7 +646,7 @@ class ConfigEditorScreen(Screen[None]):
     async def action_reload(self) -> None:
         if await self._discard_edits("read the file again"):
             self.dirty = False
-            self.app.reload_config()
+            self.app.config_file.reload()
             self._take(self.app.config)
 
     @work(exclusive=True, group="config-ask", exit_on_error=False)
