@@ -267,7 +267,8 @@ class ReplyManager:
     def start(self, session: Session, continue_reply: Message | None = None) -> LiveReply:
         """Add an empty reply to `session` and stream it in a worker; or, given
         `continue_reply` (the last message of the current path), stream the rest of it.
-        Raises ProviderUnavailable (nothing changed) when its provider cannot be used."""
+        Raises ProviderUnavailable (nothing changed) when its provider cannot be used,
+        OSError (nothing sent) when the session cannot be saved first."""
         name = self.provider_for(session)
         if name == DEMO_PROVIDER and not session.demo:
             raise ProviderUnavailable(name, "The offline demo answers only in demo sessions.")
@@ -286,7 +287,9 @@ class ReplyManager:
                 f"This session now uses {resolved.provider.label} · {resolved.model} (it was "
                 "made with the offline demo; its canned replies are not sent)."
             )
-        # The user's words reach the disk before the request goes out.
+        # The user's words reach the disk before the request goes out. Saved here, not
+        # through SessionChanges: a failure must raise (OSError) so that nothing is sent
+        # and the caller takes the message back; the reply's end is announced instead.
         self.store.save(session)
         if continue_reply is not None:
             reply = continue_reply

@@ -112,9 +112,13 @@ class TuiChatApp(App[None]):
             registry,
             self.changes,
             run_in_worker=self._run_reply_worker,
-            notify=lambda *args, **kwargs: self.notify(*args, **kwargs),
-            on_started=lambda *args: self._post_to_chat(ReplyStarted(*args)),
-            on_ended=lambda *args: self._post_to_chat(ReplyEnded(*args)),
+            notify=lambda *args, **kwargs: self.notify(*args, **kwargs),  # looked up per call
+            on_started=lambda session_id, notice: self._post_to_chat(
+                ReplyStarted(session_id, notice)
+            ),
+            on_ended=lambda session_id, message_id, summary: self._post_to_chat(
+                ReplyEnded(session_id, message_id, summary)
+            ),
         )
         self.save_guard = SaveGuard(self)
         self.config_file = ConfigFile(self)

@@ -2,13 +2,13 @@
 one must not close the app and lose what is being typed), and a failure is shown as one line
 and written, with its traceback, to the error log (see `tui_chat.services.error_log`).
 
-Textual posts `Worker.StateChanged` to the node that started the worker, and does not
-bubble it (textual/worker.py: `StateChanged(Message, bubble=False)`), and it offers no hook
-on the App for every worker. So the App has the one handler (`TuiChatApp.on_worker_state_changed`,
-which calls `report_worker_error`), and every screen or widget that starts workers passes its
-failures up to it from its own `on_worker_state_changed` with `pass_failure_to_app` (a test
-checks that each does, once). Workers that handle their own errors (a reply turns a provider
-error into a failed reply) never reach it: this is for the unexpected.
+Textual posts `Worker.StateChanged` to the node that started the worker and does not bubble
+it (`StateChanged(Message, bubble=False)` in textual/worker.py); nor has the App a hook that
+sees every worker. So the App has the one handler (`TuiChatApp.on_worker_state_changed`,
+which calls `report_worker_error`), and every screen or widget that starts workers passes
+its failures up to it from its own `on_worker_state_changed` with `pass_failure_to_app` (a
+test checks that each does, once). Workers that handle their own errors (a reply turns a
+provider error into a failed reply) never reach it: this is for the unexpected.
 """
 
 from __future__ import annotations
