@@ -256,7 +256,7 @@ async def test_an_invalid_file_is_reported_and_left_untouched(tmp_path: Path, se
         await pilot.press("escape")
         await pilot.pause()
         # Reloading by hand does not change it either.
-        app.reload_config()
+        app.config_file.reload()
         await pilot.pause()
         assert "still using the last good config" in banner(app)
     assert path.read_bytes() == original

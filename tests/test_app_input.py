@@ -422,7 +422,7 @@ async def test_keymap_rebinds_keys_and_f1_shows_them(tmp_path: Path, server) -> 
         config.write_text(
             config.read_text().split("[keymap]")[0] + '[keymap]\n"session.new" = "f11"\n'
         )
-        assert app.reload_config()
+        assert app.config_file.reload()
         await pilot.pause()
         assert app.keymap == {"session.new": "f11"}
         await type_and_send(pilot, "Second")

@@ -166,7 +166,7 @@ async def test_a_reload_gives_the_prompt_its_keys_back(tmp_path: Path, server) -
         await wait_until(pilot, lambda: sidebar.display != shown)
         config = tmp_path / "config" / "config.toml"
         config.write_text(config.read_text().split("[keymap]")[0])
-        assert app.reload_config()
+        assert app.config_file.reload()
         assert app.keymap == {}
         prompt.focus()
         prompt.insert("all of it")

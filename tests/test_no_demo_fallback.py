@@ -124,7 +124,7 @@ async def test_a_provider_removed_from_the_config_is_not_replaced_by_the_demo(
             f'base_url = "{server.base_url}"\nmodels = ["spare-model"]\n',
             encoding="utf-8",
         )
-        assert app.reload_config()
+        assert app.config_file.reload()
         await pilot.pause()
         assert "Provider 'local' is not in" in screen_text(app)  # the banner says so
         await type_and_send(pilot, "Second")

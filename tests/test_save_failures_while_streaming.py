@@ -14,7 +14,7 @@ from app_harness import make_app, screen_text, type_and_send, wait_for_replies, 
 from sse_server import FakeOpenAIServer, Script
 
 import tui_chat.core.store.session_store as store_module
-import tui_chat.ui.replies as replies_module
+import tui_chat.services.replies as replies_module
 import tui_chat.ui.screens.unsaved as unsaved_module
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Coroutine, Iterable
 from functools import partial
+from typing import Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -22,11 +23,11 @@ from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
+from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.ui import warmup
-from tui_chat.ui.messages import SessionChanged
-from tui_chat.ui.replies import ReplyManager
+from tui_chat.ui.config_file import ConfigFile
+from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.screens.chat import ChatScreen
-from tui_chat.ui.screens.config_file import ConfigFileActions
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.screens.keymap_report import keymap_in_force
 from tui_chat.ui.screens.keys import (
@@ -52,7 +53,7 @@ PROVIDERS_SCREEN_KEYS = "On the providers screen (F5)"
 SIDEBAR_KEYS = "In the session list (Ctrl+S)"
 
 
-class TuiChatApp(ConfigFileActions, App[None]):
+class TuiChatApp(App[None]):
     """Chat with OpenAI-compatible models in the terminal."""
 
     TITLE = "tui-chat"
@@ -106,8 +107,23 @@ class TuiChatApp(ConfigFileActions, App[None]):
         """The `[keymap]` entries in force (those that name a binding)."""
         self.changes = SessionChanges(store, self._announce_change)
         """The one way a session is saved and its change announced (services/changes.py)."""
-        self.replies = ReplyManager(self, store, registry, self._post_to_chat)
+        self.replies = ReplyManager(
+            store,
+            registry,
+            self.changes,
+            run_in_worker=self._run_reply_worker,
+            notify=lambda *args, **kwargs: self.notify(*args, **kwargs),  # looked up per call
+            on_started=lambda session_id, notice: self._post_to_chat(
+                ReplyStarted(session_id, notice)
+            ),
+            on_ended=lambda session_id, message_id, summary: self._post_to_chat(
+                ReplyEnded(session_id, message_id, summary)
+            ),
+        )
         self.save_guard = SaveGuard(self)
+        self.config_file = ConfigFile(self)
+        """Applies, watches, reloads and edits config.toml; `config_file.changed` tells
+        the screens."""
         self._warmed_up = False
         self._requested_theme: str | None = config.theme or None
 
@@ -121,6 +137,11 @@ class TuiChatApp(ConfigFileActions, App[None]):
 
     def _announce_change(self, change: SessionChange) -> None:
         self._post_to_chat(SessionChanged(change))
+
+    def _run_reply_worker(self, work: Coroutine[Any, Any, None], name: str) -> ReplyWorker:
+        """Each reply streams in a worker of the app: it goes on when the user switches
+        sessions, and a bug in it cannot close the app."""
+        return self.run_worker(work, name=name, group="completion", exit_on_error=False)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and self.chat_screen is not None:
@@ -142,7 +163,7 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.save_guard.start()
         self.gc_pacer.start()
         self.set_interval(GC_TICK_SECONDS, self._collect_garbage, name="garbage collection")
-        self.set_interval(self.config_poll_seconds, self.poll_config, name="config watch")
+        self.set_interval(self.config_poll_seconds, self.config_file.poll, name="config watch")
         self.apply_keymap()
         if self._requested_theme:
             if self._requested_theme in self.available_themes:
@@ -269,10 +290,6 @@ class TuiChatApp(ConfigFileActions, App[None]):
         # No refresh_bindings here: set_keymap does it, and so does the chat screen
         # when it focuses the prompt.
 
-    def apply_config(self, config: Config) -> None:
-        super().apply_config(config)
-        self.apply_keymap()
-
     def first_screen_shown(self) -> None:
         """The chat screen has been drawn once: warm up what the first message needs (the
         SDK, unless the default provider is the offline demo) while no reply streams, then
@@ -342,6 +359,15 @@ class TuiChatApp(ConfigFileActions, App[None]):
             [(SIDEBAR_KEYS, sidebar), (PROVIDERS_SCREEN_KEYS, providers_screen)],
             *([commands] if commands is not None else []),
         )
+
+    def action_edit_config(self) -> None:
+        self.config_file.open_providers_screen()
+
+    def action_reload_config(self) -> None:
+        self.config_file.reload()
+
+    def action_open_config_in_editor(self) -> None:
+        self.config_file.edit_in_editor()
 
     def action_keys(self) -> None:
         if isinstance(self.screen, KeysScreen):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from tui_chat.core.store.session_store import SessionSummary
 from tui_chat.services.changes import SessionChange
 
 
@@ -19,3 +20,24 @@ class SessionChanged(Message):
     def __init__(self, change: SessionChange) -> None:
         super().__init__()
         self.change = change
+
+
+class ReplyStarted(Message):
+    """A reply started streaming in a session (`ReplyManager`'s `on_started`)."""
+
+    def __init__(self, session_id: str, notice: str | None = None) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.notice = notice
+        """A line to show (the session moved from the offline demo to a provider)."""
+
+
+class ReplyEnded(Message):
+    """A reply left `app.replies.live` (`ReplyManager`'s `on_ended`): it finished, failed
+    or was stopped. Its save is announced after this, as a `SessionChanged`."""
+
+    def __init__(self, session_id: str, message_id: str, summary: SessionSummary) -> None:
+        super().__init__()
+        self.session_id = session_id
+        self.message_id = message_id
+        self.summary = summary

@@ -2,19 +2,20 @@
 one must not close the app and lose what is being typed), and a failure is shown as one line
 and written, with its traceback, to the error log (see `tui_chat.services.error_log`).
 
-Textual posts `Worker.StateChanged` to the node that started the worker, and does not
-bubble it. So the App has the one handler (`TuiChatApp.on_worker_state_changed`, which calls
-`report_worker_error`), and every screen or widget that starts workers takes
-`ForwardsWorkerErrors`, which passes failures up to the App. Workers that handle their own
-errors (a reply turns a provider error into a failed reply) never reach it: this is for the
-unexpected.
+Textual posts `Worker.StateChanged` to the node that started the worker and does not bubble
+it (`StateChanged(Message, bubble=False)` in textual/worker.py); nor has the App a hook that
+sees every worker. So the App has the one handler (`TuiChatApp.on_worker_state_changed`,
+which calls `report_worker_error`), and every screen or widget that starts workers passes
+its failures up to it from its own `on_worker_state_changed` with `pass_failure_to_app` (a
+test checks that each does, once). Workers that handle their own errors (a reply turns a
+provider error into a failed reply) never reach it: this is for the unexpected.
 """
 
 from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
@@ -27,14 +28,11 @@ if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
 
 
-class ForwardsWorkerErrors:
-    """For screens and widgets that start workers: a worker's failure goes to the App."""
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            node = cast(DOMNode, self)
-            if node.app is not node:
-                node.app.post_message(event)
+def pass_failure_to_app(node: DOMNode, event: Worker.StateChanged) -> None:
+    """Call from the `on_worker_state_changed` of a screen or widget that starts workers:
+    a failure of one of its workers goes to the App's one handler."""
+    if event.state is WorkerState.ERROR and node.app is not node:
+        node.app.post_message(event)
 
 
 def report_worker_error(app: TuiChatApp, worker: Worker[object]) -> None:

@@ -14,17 +14,18 @@ from textual.dom import DOMNode
 from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
+from textual.worker import Worker
 
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
 from tui_chat.providers import ProviderUnavailable
+from tui_chat.services.replies import LiveReply
 from tui_chat.ui.context_guard import CONTEXT_BINDINGS, ContextGuard
 from tui_chat.ui.key_wait import KeyWait
-from tui_chat.ui.messages import SessionChanged
+from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
-from tui_chat.ui.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.ui.screens.chat_folder import SessionFolderActions
 from tui_chat.ui.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.ui.screens.chat_sessions import SESSION_BINDINGS, SessionActions
@@ -38,10 +39,11 @@ from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
 from tui_chat.ui.widgets.status import StatusLine
 from tui_chat.ui.widgets.thinking import ThinkingPane
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
+    from tui_chat.ui.config_file import ConfigChange
 
 # How often streamed text is moved to the screen: often enough to look live, rarely enough
 # that a fast provider does not make the app re-render for every token.
@@ -61,7 +63,6 @@ class ChatScreen(
     MessageActions,
     SessionActions,
     SessionFolderActions,
-    ForwardsWorkerErrors,
     LeanScreen,
 ):
     """Shows one session at a time; the only writer of what the user sends."""
@@ -153,6 +154,7 @@ class ChatScreen(
 
     async def on_mount(self) -> None:
         self.app.claim_keys()  # the keymap was applied before the prompt was made
+        self.app.config_file.changed.subscribe(self, self._config_changed, immediate=True)
         self.set_interval(30, self.query_one(SessionList).tick)
         summaries, count = self.app.store.index_head()
         if count >= CHECK_LATER_SESSIONS:
@@ -173,6 +175,9 @@ class ChatScreen(
             await self.show_session(self.app.new_session())
         self.prompt.focus()
         self.call_after_refresh(self.app.first_screen_shown)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def _check_sessions(self) -> None:
         summaries, problems = self.app.store.list_sessions()
@@ -562,7 +567,7 @@ class ChatScreen(
     def _refresh_banner(self) -> None:
         banner = self.query_one("#banner", Static)
         lines: list[str] = []
-        config_problem = self.app.config_banner()
+        config_problem = self.app.config_file.banner()
         if config_problem:
             lines.append(config_problem)
         provider_line = (
@@ -591,7 +596,7 @@ class ChatScreen(
 
     # -- session settings and the config ---------------------------------------------------
 
-    def config_changed(self) -> None:
+    def _config_changed(self, change: ConfigChange) -> None:
         """The app's config was reloaded or saved (or failed to reload)."""
         self._refresh_banner()
         self._refresh_status()

@@ -33,7 +33,7 @@ from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
-    from tui_chat.ui.replies import ReplyEnded
+    from tui_chat.ui.messages import ReplyEnded
     from tui_chat.ui.widgets.messages import MessageView
     from tui_chat.ui.widgets.prompt import PromptInput
 

@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static, TextArea
+from textual.worker import Worker
 
 from tui_chat.config.model import (
     DEFAULT_TIMEOUT,
@@ -48,10 +49,11 @@ from tui_chat.core.sentences import as_sentence, join_sentences
 from tui_chat.core.settings import SettingError, parse_table, table_text
 from tui_chat.providers.models import test_provider
 from tui_chat.ui.screens.confirm import ConfirmScreen
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
+    from tui_chat.ui.config_file import ConfigChange
 
 BLANK = "\0blank"
 """The preset Select's value for a provider that starts empty."""
@@ -91,7 +93,7 @@ async def save_config_interactive(
             app.notify(str(error), title="Not saved", severity="error", timeout=12)
             return False
     app.config_watcher.acknowledge(saved.stamp)
-    app.apply_config(saved.config)
+    app.config_file.apply(saved.config)
     kept = f"; the previous file is kept as {backup_path(path).name}" if had_file else ""
     app.notify(f"Saved {path}{kept}.", title="Config saved")
     return True
@@ -355,7 +357,7 @@ class ProviderFormScreen(ModalScreen[Config | None]):
         self.dismiss(None)
 
 
-class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
+class ConfigEditorScreen(Screen[None]):
     """The providers in the config, editable; see the module docstring."""
 
     BINDINGS = [
@@ -385,6 +387,9 @@ class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
         self._saving = False
         self.tests: dict[str, tuple[str, str]] = {}
         """Provider name -> (short result for the table, the whole result)."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
@@ -418,6 +423,7 @@ class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
         table.add_columns("", "Name", "Base URL", "Key", "Default model", "Test")
         self._take(self.app.config)
         table.focus()
+        self.app.config_file.changed.subscribe(self, self._config_changed, immediate=True)
 
     def _take(self, config: Config) -> None:
         """Start editing `config` as the file now has it."""
@@ -529,7 +535,7 @@ class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
         if event.button.name:
             await self.run_action(event.button.name)
 
-    def config_changed(self) -> None:
+    def _config_changed(self, change: ConfigChange) -> None:
         """The app reloaded the config (or failed to): follow it unless there are edits."""
         if self._saving or not self.is_mounted:
             return
@@ -640,7 +646,7 @@ class ConfigEditorScreen(ForwardsWorkerErrors, Screen[None]):
     async def action_reload(self) -> None:
         if await self._discard_edits("read the file again"):
             self.dirty = False
-            self.app.reload_config()
+            self.app.config_file.reload()
             self._take(self.app.config)
 
     @work(exclusive=True, group="config-ask", exit_on_error=False)

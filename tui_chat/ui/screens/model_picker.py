@@ -13,13 +13,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import Worker
 
 from tui_chat.config.model import PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.sentences import join_sentences
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.providers.models import ModelsError, cached_models, models_for, refresh_models
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -142,7 +143,7 @@ class FilterPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ModelPickerScreen(ForwardsWorkerErrors, FilterPicker):
+class ModelPickerScreen(FilterPicker):
     """The models of one provider: those in the config and the last fetched list at once,
     then the provider's `GET /models` (fetched in a worker, cached in the data dir)."""
 
@@ -167,6 +168,9 @@ class ModelPickerScreen(ForwardsWorkerErrors, FilterPicker):
         super().__init__(
             title, items, current, "Enter picks · Esc closes · a name not listed can be typed"
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     @classmethod
     def for_provider(cls, app: TuiChatApp, name: str, current: str) -> ModelPickerScreen:

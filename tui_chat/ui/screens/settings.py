@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
+from textual.worker import Worker
 
 from tui_chat.config.model import DEMO_PROVIDER
 from tui_chat.config.writer import ConfigEditError, set_defaults
@@ -31,7 +32,7 @@ from tui_chat.core.settings import (
 )
 from tui_chat.providers.dialects import Dialect, dialect_for
 from tui_chat.ui.screens.model_picker import ModelPickerScreen
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
@@ -69,7 +70,7 @@ def _number_text(value: float | int | str | None) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | None]):
+class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
     """Dismisses with the new settings (Save) or None (Cancel / Esc)."""
 
     BINDINGS = [
@@ -87,6 +88,9 @@ class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | Non
         self.model = session.model
         self._initial_prompt = ""
         self._errors: dict[str, str] = {}
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     # -- building -------------------------------------------------------------------------
 

@@ -20,11 +20,12 @@ from rich.cells import cell_len
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Button
+from textual.worker import Worker
 
 from tui_chat.core.session import Message, Session
 from tui_chat.ui.render.folding import Fold, FollowingScroll
 from tui_chat.ui.widgets.huge_text import shown_part
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 # A long session opens with just enough of its newest messages to fill the view this many
 # times over (rendering thousands of widgets first would keep the screen blank for seconds);
@@ -45,7 +46,7 @@ def estimated_rows(message: Message, width: int) -> int:
     return rows
 
 
-class MessageWindow(ForwardsWorkerErrors, FollowingScroll):
+class MessageWindow(FollowingScroll):
     """The paging part of the message view (see the module docstring). Subclasses say how a
     message is shown (`make_widget`)."""
 
@@ -67,6 +68,9 @@ class MessageWindow(ForwardsWorkerErrors, FollowingScroll):
         """The range reaches the end of the path, however long that grows."""
         self._window_lock = asyncio.Lock()
         """Held while the range changes (a scroll and a jump may ask at once)."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def make_widget(self, message: Message) -> Widget:
         raise NotImplementedError

@@ -21,6 +21,7 @@ from textual.widgets import Markdown, Static
 # compares the two, so an upgrade that changes this is caught.
 from textual.widgets._markdown import MarkdownTable, MarkdownTableCellContents, MarkdownTableContent
 from textual.widgets.markdown import MarkdownBlock
+from textual.worker import Worker
 
 from tui_chat.core.continuation import can_continue
 from tui_chat.core.session import Message
@@ -38,7 +39,7 @@ from tui_chat.ui.widgets.huge_text import ShowAllLine, open_full_text, show_all_
 from tui_chat.ui.widgets.json_view import reply_markdown
 from tui_chat.ui.widgets.message_window import MAX_PAGE as MAX_PAGE
 from tui_chat.ui.widgets.message_window import MessageWindow
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 RUNWAY_MIN = 3
 """A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
@@ -213,7 +214,7 @@ class ReplyBody(StreamingMarkdown):
         return AwaitComplete(first_render())
 
 
-class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=True):
+class AssistantMessage(Alternatives, Vertical, can_focus=True):
     """A reply: a meta line, the Markdown body, and a note on how it ended."""
 
     BINDINGS = [DELETE_BINDING]
@@ -240,6 +241,9 @@ class AssistantMessage(Alternatives, ForwardsWorkerErrors, Vertical, can_focus=T
         self._settle_round = 0
         self._settled = asyncio.Event()
         self._settled.set()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def compose(self) -> ComposeResult:
         yield self._meta

@@ -23,6 +23,7 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalGroup
 from textual.widgets import Static
+from textual.worker import Worker
 
 from tui_chat.config.model import DEMO_PROVIDER
 from tui_chat.core import slash
@@ -33,7 +34,7 @@ from tui_chat.services.editor import edit_text, editor_command
 from tui_chat.ui.model_lists import ModelLists, say_if_unknown
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.slash_popup import SlashPopup
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.config.model import ProviderConfig
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 PROMPT_PLACEHOLDER = "Message… (Enter sends, Ctrl+J new line)"
 
 
-class PromptArea(ForwardsWorkerErrors, VerticalGroup):
+class PromptArea(VerticalGroup):
     """`#prompt-info`, the slash command list and the prompt, wired together."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -81,6 +82,9 @@ class PromptArea(ForwardsWorkerErrors, VerticalGroup):
     @property
     def prompt(self) -> PromptInput:
         return self.query_one(PromptInput)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def _prompt_history(self) -> tuple[object, Sequence[str]]:
         """The user's prompts in the shown session, oldest first."""

@@ -7,20 +7,24 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Click
 from textual.widgets import Static
+from textual.worker import Worker
 
 from tui_chat.core.session import Message
 from tui_chat.core.timefmt import short_count
 from tui_chat.ui.render.folding import FollowingScroll
 from tui_chat.ui.render.stream_markdown import StreamingMarkdown, mount_pending
 from tui_chat.ui.widgets.messages import finish_streamed
-from tui_chat.ui.worker_errors import ForwardsWorkerErrors
+from tui_chat.ui.worker_errors import pass_failure_to_app
 
 KEEP_MIN = 24
 """Rows of a big batch of reasoning mounted at once (see StreamingMarkdown.keep_rows)."""
 
 
-class ThinkingScroll(ForwardsWorkerErrors, FollowingScroll):
+class ThinkingScroll(FollowingScroll):
     """Scrolling up during a fast stream mounts the reasoning that was deferred."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def release_anchor(self) -> None:
         super().release_anchor()

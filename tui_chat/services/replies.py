@@ -3,6 +3,11 @@
 A reply keeps streaming when the user switches sessions, so the worker and the session it
 writes live here, not in a screen. The worker appends what arrives to a `LiveReply`; the
 screen pulls new text from it on a frame timer, so no message is posted per token.
+
+No Textual here: the app hands in how to run a coroutine as a worker, how to show a line,
+and what to call when a reply starts and ends (it posts `ReplyStarted` and `ReplyEnded`,
+tui_chat/ui/messages.py). The save at the end of a reply goes through `SessionChanges`, so
+the end of each reply is announced once; the checkpoints while it streams are its own.
 """
 
 from __future__ import annotations
@@ -10,17 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
-
-from textual.app import App
-from textual.message import Message as TextualMessage
-from textual.worker import Worker
+from typing import Any, Protocol
 
 from tui_chat.config.keys import redact_secrets
 from tui_chat.config.model import DEMO_PROVIDER
-from tui_chat.core.context.prep import ContextPreparer
+from tui_chat.core.context.prep import ContextPreparer, Severity
 from tui_chat.core.context.request import ContextPlan
 from tui_chat.core.continuation import continuation_messages
 from tui_chat.core.session import Message, Session, Usage
@@ -38,6 +39,7 @@ from tui_chat.providers.events import (
     TextDelta,
     UsageReport,
 )
+from tui_chat.services.changes import SessionChanges
 
 # While a reply streams, what has arrived is saved this often (a crash loses at most this).
 CHECKPOINT_SECONDS = 2.0
@@ -45,6 +47,36 @@ YIELD_SECONDS = 0.004
 """A fast provider fills the socket faster than chunks are parsed, and reading a full
 buffer never waits, so the stream would hold the event loop for as long as a buffer takes
 to parse (100 ms and more): it lets keys and frames through this often instead."""
+
+
+class ReplyWorker(Protocol):
+    """The worker a reply streams in (a Textual worker, started by the app)."""
+
+    def cancel(self) -> None: ...
+
+
+RunInWorker = Callable[[Coroutine[Any, Any, None], str], ReplyWorker]
+"""Start a coroutine as a worker named by the string, never closing the app on an error
+(the app's `run_worker(..., exit_on_error=False)`)."""
+
+
+class Notify(Protocol):
+    """Show a short line to the user (the app's `notify`)."""
+
+    def __call__(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: Severity = "information",
+        markup: bool = True,
+    ) -> None: ...
+
+
+ReplyStartedCallback = Callable[[str, str | None], None]
+"""A reply started in the session with this id (a notice to show, or None)."""
+ReplyEndedCallback = Callable[[str, str, SessionSummary], None]
+"""A reply ended: the session's id, the reply's message id, the session's sidebar row."""
 
 
 @dataclass
@@ -60,7 +92,7 @@ class LiveReply:
     sent_at: float = field(default_factory=time.monotonic)
     first_token_at: float | None = None
     estimated_tokens: int = 0
-    worker: Worker[None] | None = None
+    worker: ReplyWorker | None = None
     retrying: Retrying | None = None
     """Set while the request waits to be sent again (rate limited, server busy)."""
     retrying_since: float = 0.0
@@ -137,33 +169,27 @@ class LiveReply:
         )
 
 
-@dataclass
-class ReplyStarted(TextualMessage):
-    session_id: str
-    notice: str | None = None
-
-
-@dataclass
-class ReplyEnded(TextualMessage):
-    session_id: str
-    message_id: str
-    summary: SessionSummary
-
-
 class ReplyManager:
     """Starts, tracks and stops the streaming replies of all sessions."""
 
     def __init__(
         self,
-        app: App[Any],
         store: SessionStore,
         registry: ProviderRegistry,
-        post: Callable[[TextualMessage], object],
+        changes: SessionChanges,
+        *,
+        run_in_worker: RunInWorker,
+        notify: Notify,
+        on_started: ReplyStartedCallback,
+        on_ended: ReplyEndedCallback,
     ) -> None:
-        self.app = app
         self.store = store
         self.registry = registry
-        self._post = post
+        self.changes = changes
+        self._run_in_worker = run_in_worker
+        self._notify = notify
+        self._on_started = on_started
+        self._on_ended = on_ended
         self.live: dict[str, LiveReply] = {}
         self.context = ContextPreparer(registry, store.sessions_dir.parent / "embeddings")
         """Plans what each request sends (context strategies, summaries, recall)."""
@@ -241,7 +267,8 @@ class ReplyManager:
     def start(self, session: Session, continue_reply: Message | None = None) -> LiveReply:
         """Add an empty reply to `session` and stream it in a worker; or, given
         `continue_reply` (the last message of the current path), stream the rest of it.
-        Raises ProviderUnavailable (nothing changed) when its provider cannot be used."""
+        Raises ProviderUnavailable (nothing changed) when its provider cannot be used,
+        OSError (nothing sent) when the session cannot be saved first."""
         name = self.provider_for(session)
         if name == DEMO_PROVIDER and not session.demo:
             raise ProviderUnavailable(name, "The offline demo answers only in demo sessions.")
@@ -260,7 +287,9 @@ class ReplyManager:
                 f"This session now uses {resolved.provider.label} · {resolved.model} (it was "
                 "made with the offline demo; its canned replies are not sent)."
             )
-        # The user's words reach the disk before the request goes out.
+        # The user's words reach the disk before the request goes out. Saved here, not
+        # through SessionChanges: a failure must raise (OSError) so that nothing is sent
+        # and the caller takes the message back; the reply's end is announced instead.
         self.store.save(session)
         if continue_reply is not None:
             reply = continue_reply
@@ -286,13 +315,8 @@ class ReplyManager:
             live = LiveReply(session, reply, resolved.provider.label, resolved.provider.is_demo)
         live.provider = resolved.provider
         self.live[session.id] = live
-        live.worker = self.app.run_worker(
-            self._run(live, resolved.provider),
-            name=f"reply {session.id}",
-            group="completion",
-            exit_on_error=False,
-        )
-        self._post(ReplyStarted(session.id, notice))
+        live.worker = self._run_in_worker(self._run(live, resolved.provider), f"reply {session.id}")
+        self._on_started(session.id, notice)
         return live
 
     def stop(self, session_id: str) -> bool:
@@ -315,7 +339,7 @@ class ReplyManager:
         session, reply = live.session, live.message
         try:
             live.plan = await self.context.prepare(
-                session, provider, lambda text, severity: self.app.notify(text, severity=severity)
+                session, provider, lambda text, severity: self._notify(text, severity=severity)
             )
             messages = live.plan.request_messages()
             if live.continuing:
@@ -346,7 +370,7 @@ class ReplyManager:
                 elif isinstance(event, Retrying):
                     live.retrying, live.retrying_since = event, time.monotonic()
                 elif isinstance(event, Notice):
-                    self.app.notify(event.text, title=live.provider_label, markup=False)
+                    self._notify(event.text, title=live.provider_label, markup=False)
                 if time.monotonic() >= checkpoint:
                     live.sync()
                     # A failed save is kept, retried and shown (SaveGuard): the reply
@@ -360,8 +384,9 @@ class ReplyManager:
         except asyncio.CancelledError:
             reply.status = "stopped"
             self._end(live)
-            with contextlib.suppress(OSError):
-                self.store.save(session)  # now, on this thread: the app may be quitting
+            # Now, on this thread: the app may be quitting. A failed save is kept by the
+            # store, retried and shown by the app (SaveGuard).
+            self.changes.commit_now(session, "reply stopped")
             raise
         except Exception as exc:  # a bug or an I/O failure: say so, keep what arrived
             reply.status = "error"
@@ -369,8 +394,7 @@ class ReplyManager:
             reply.error = f"{live.provider_label}: unexpected {type(exc).__name__}: {said}"
         self._end(live)
         # A failed save is kept by the store, retried and shown by the app (SaveGuard).
-        with contextlib.suppress(OSError):
-            await self.store.save_async(session)
+        await self.changes.commit(session, "reply")
         # A config reload may have retired the provider this reply streamed through.
         await self.registry.close_retired(self.busy_providers())
 
@@ -378,7 +402,7 @@ class ReplyManager:
         live.sync()
         live.session.touch()
         self.live.pop(live.session.id, None)
-        self._post(ReplyEnded(live.session.id, live.message.id, SessionSummary.of(live.session)))
+        self._on_ended(live.session.id, live.message.id, SessionSummary.of(live.session))
 
 
 def estimated_tokens(reply: Message) -> int:
