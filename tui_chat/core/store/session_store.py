@@ -23,8 +23,9 @@ from typing import Any, TypeVar
 
 from tui_chat.config.watch import stamp_of
 from tui_chat.core.atomic import write_atomic
+from tui_chat.core.message import now
 from tui_chat.core.search import SearchIndex
-from tui_chat.core.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session, now
+from tui_chat.core.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session
 from tui_chat.core.store.files import resolve_session_id, scan_session_files
 from tui_chat.core.store.json_files import (
     SHAPE_ERRORS,
