@@ -53,7 +53,7 @@ class RetryPolicy:
             return None
         if error.retry_after is not None:
             return error.retry_after if error.retry_after <= self.max_wait else None
-        return min(self.base_delay * 2 ** (attempt - 1), self.max_wait)
+        return min(self.base_delay * 2.0 ** (attempt - 1), self.max_wait)
 
 
 DEFAULT_RETRY = RetryPolicy()
