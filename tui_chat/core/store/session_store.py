@@ -122,9 +122,10 @@ class SessionStore:
         problems: list[SessionLoadError] = []
         seen: dict[str, IndexEntry] = {}
         changed = False
+        known = self.summaries.entries()
         for session_id, path, info in scan_session_files(self.sessions_dir):
-            cached = self.summaries.get(session_id)
-            if cached and cached.matches(info.st_mtime_ns, info.st_size):
+            cached = known.get(session_id)
+            if cached and cached.mtime_ns == info.st_mtime_ns and cached.size == info.st_size:
                 seen[session_id] = cached
                 continue
             try:

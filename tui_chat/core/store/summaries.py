@@ -101,9 +101,6 @@ class IndexEntry:
     mtime_ns: int
     size: int
 
-    def matches(self, mtime_ns: int, size: int) -> bool:
-        return self.mtime_ns == mtime_ns and self.size == size
-
 
 class SummaryIndex:
     """The summaries of one sessions folder by id, thread-safe, written back when changed.
@@ -139,6 +136,11 @@ class SummaryIndex:
             }
         except CACHE_ERRORS:
             return {}  # a cache: rebuilt from the files
+
+    def entries(self) -> dict[str, IndexEntry]:
+        """A copy of every entry by id (one lock for a listing of thousands)."""
+        with self._lock:
+            return dict(self._entries)
 
     def get(self, session_id: str) -> IndexEntry | None:
         with self._lock:
