@@ -148,7 +148,8 @@ def test_import_missing_file(tmp_path: Path, capsys) -> None:
 
 def test_import_keeps_the_summary_index_of_other_sessions(tmp_path: Path) -> None:
     from tui_chat.core.session import Message, Session
-    from tui_chat.core.store.session_store import SessionStore, read_index_file
+    from tui_chat.core.store.session_store import SessionStore
+    from tui_chat.core.store.summaries import read_index_file
 
     data_dir = tmp_path / "data"
     store = SessionStore(data_dir / "sessions", data_dir / "session-index.json")

@@ -1,4 +1,9 @@
-"""The domain never imports the UI, and the CLI starts without the heavy libraries."""
+"""The domain never imports the UI, and the CLI starts without the heavy libraries.
+
+The import contract of the layers: every module outside tui_chat.ui (core, config,
+providers, services, the CLI) is found by walking the package, imported alone in a fresh
+interpreter, and must not load textual or rich. A failure names the module and the chain
+of imports that loaded the UI library (read from `python -X importtime`)."""
 
 from __future__ import annotations
 
@@ -26,13 +31,13 @@ def domain_modules() -> list[str]:
 
     found = [m.name for m in pkgutil.walk_packages(tui_chat.__path__, "tui_chat.")]
     return sorted(
-        name
-        for name in found
-        if name not in UI_MODULES and not name.startswith(UI_PACKAGES)
+        name for name in found if name not in UI_MODULES and not name.startswith(UI_PACKAGES)
     )
 
 
 DOMAIN_MODULES = domain_modules()
+DOMAIN_PACKAGES = ("tui_chat.core", "tui_chat.config", "tui_chat.providers", "tui_chat.services")
+UI_LIBRARIES = ["textual", "rich"]
 
 
 def loaded_after_import(module: str, watched: list[str]) -> list[str]:
@@ -57,9 +62,48 @@ def loaded_after_import(module: str, watched: list[str]) -> list[str]:
     return out.split(",") if out else []
 
 
+def import_chain(module: str, target: str) -> list[str]:
+    """The chain of imports by which importing `module` first loads `target` (or one of its
+    submodules): `module`, …, `target…`. Empty when it does not load it.
+
+    `-X importtime` prints each import when it is done, indented by its depth, so the
+    importers of a line are the next lines with less indent."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    imports: list[tuple[int, str]] = []
+    for line in result.stderr.splitlines():
+        if not line.startswith("import time:") or line.count("|") != 2:
+            continue
+        field = line.split("|", 2)[2][1:]
+        name = field.strip()
+        if name != "imported package":
+            imports.append(((len(field) - len(field.lstrip(" "))) // 2, name))
+    for index, (depth, name) in enumerate(imports):
+        if name == target or name.startswith(target + "."):
+            chain = [name]
+            for outer_depth, outer in imports[index + 1 :]:
+                if outer_depth < depth:
+                    chain.append(outer)
+                    depth = outer_depth
+            chain.reverse()  # `module` first; cut after the first module of `target`
+            first = next(i for i, n in enumerate(chain) if n.split(".")[0] == target)
+            return chain[: first + 1]
+    return []
+
+
 @pytest.mark.parametrize("module", DOMAIN_MODULES)
 def test_domain_does_not_import_the_ui(module: str) -> None:
-    assert loaded_after_import(module, ["textual", "rich"]) == []
+    loaded = loaded_after_import(module, UI_LIBRARIES)
+    if loaded:
+        chains = [" -> ".join(import_chain(module, library)) for library in loaded]
+        pytest.fail(f"{module} imports {', '.join(loaded)}: " + "; ".join(chains))
 
 
 def test_cli_imports_no_heavy_libraries() -> None:
@@ -76,9 +120,19 @@ def test_the_check_itself_sees_imports() -> None:
     assert "textual" in loaded_after_import("tui_chat.ui.app", ["textual"])
 
 
+def test_a_failure_names_the_chain_of_imports() -> None:
+    chain = import_chain("tui_chat.ui.app", "textual")
+    assert chain[0] == "tui_chat.ui.app"
+    assert chain[-1].split(".")[0] == "textual"
+    assert all(name.split(".")[0] != "textual" for name in chain[:-1])
+    assert import_chain("tui_chat.core.sanitize", "textual") == []
+
+
 def test_the_domain_is_most_of_the_package() -> None:
     """Guard against a discovery that finds nothing (a vacuous pass)."""
     assert len(DOMAIN_MODULES) > 40
+    for package in DOMAIN_PACKAGES:
+        assert sum(name.startswith(package + ".") for name in DOMAIN_MODULES) >= 3, package
     expected = {
         "tui_chat.core.store.session_store",
         "tui_chat.config.model",

@@ -7,7 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from tui_chat.core.search import SearchIndex, normalize, normalize_query
+from tui_chat.core.search import SearchIndex
+from tui_chat.core.search_text import normalize, normalize_query
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionStore
 

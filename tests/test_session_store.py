@@ -22,13 +22,8 @@ from tui_chat.core.session import (
     Usage,
     make_title,
 )
-from tui_chat.core.store.session_store import (
-    INDEX_VERSION,
-    SessionLoadError,
-    SessionStore,
-    SessionSummary,
-    read_index_file,
-)
+from tui_chat.core.store.session_store import SessionLoadError, SessionStore, SessionSummary
+from tui_chat.core.store.summaries import INDEX_VERSION, read_index_file
 
 
 def full_session() -> Session:
@@ -644,9 +639,9 @@ def test_index_head_names_the_first_sessions_of_the_sidebar(
 ) -> None:
     """The index's first line holds the count and the sessions the sidebar shows first
     (pinned, then newest), so a big start reads one short line before the first screen."""
-    import tui_chat.core.store.session_store as store_module
+    import tui_chat.core.store.summaries as summaries_module
 
-    monkeypatch.setattr(store_module, "HEAD_SESSIONS", 2)
+    monkeypatch.setattr(summaries_module, "HEAD_SESSIONS", 2)
     for number, session_id in enumerate(["old", "mid", "new"]):
         store.save(make_session(session_id, float(number + 1)))
     store.set_pinned("old", True)

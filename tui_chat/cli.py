@@ -278,7 +278,8 @@ def export_session(
     from tui_chat.core.atomic import write_atomic
     from tui_chat.core.export import render
     from tui_chat.core.session import Session
-    from tui_chat.core.store.session_store import SessionIdError, SessionLoadError
+    from tui_chat.core.store.files import SessionIdError
+    from tui_chat.core.store.session_store import SessionLoadError
 
     store = _store(paths)
     try:

@@ -16,63 +16,37 @@ word indexes do not fit it, and scanning a few tens of MB with `str.find` takes 
 Only the folded text is kept (in memory and in the file); the snippets of the results shown
 are cut from the session files, whose text folds to the same positions.
 It is only a cache: a missing, stale or unreadable file is rebuilt from the session files.
+Folding and the text of one session (`SearchDoc`, where matches are found) are search_text.py.
 """
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import json
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tui_chat.core.atomic import atomic_text_writer, make_private, open_private
 from tui_chat.core.sanitize import one_line, single_line
+from tui_chat.core.search_text import (
+    SNIPPET_CHARS,
+    SearchDoc,
+    messages_of,
+    normalize,
+    normalize_query,
+)
 from tui_chat.core.store.files import scan_session_files
 from tui_chat.core.store.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, read_json
 
 INDEX_VERSION = 2
-SNIPPET_CHARS = 60
-"""About how much text a result shows around the match."""
-SNIPPET_BEFORE = 6
-"""Characters shown before the match: a narrow sidebar still shows the match."""
 MAX_RESULTS = 200
 FLUSH_SECONDS = 30.0
 """Updates are appended to the file at most this often (a streaming reply saves every 2 s)."""
 COMPACT_SLACK_BYTES = 1_000_000
 """Stale bytes always allowed before a compaction (small files are not rewritten often)."""
-SEPARATOR = "\n\x00"
-"""Between messages in the joined text: no query (control characters are dropped) spans it."""
-
-
-def normalize(text: str) -> str:
-    """Case-folded text, the same length as `text`, so a match's position is valid in both.
-
-    `str.casefold` can grow a text ("ß" → "ss"); such characters are folded one by one and
-    kept as they are when folding would change their length.
-    """
-    folded = text.casefold()
-    if len(folded) == len(text):
-        return text if folded == text else folded
-    out = []
-    for char in text:
-        one = char.casefold()
-        if len(one) != 1:
-            one = char.lower()
-            if len(one) != 1:
-                one = char
-        out.append(one)
-    return "".join(out)
-
-
-def normalize_query(query: str) -> list[str]:
-    """The terms of a query: whitespace-separated, each case-folded; control chars dropped."""
-    cleaned = "".join(c if c.isprintable() else " " for c in query)
-    return [normalize(term) for term in cleaned.split()]
 
 
 @dataclass(frozen=True)
@@ -86,147 +60,6 @@ class SearchHit:
     updated_at: float
 
 
-@dataclass(frozen=True)
-class _Doc:
-    session_id: str
-    title: str
-    updated_at: float
-    mtime_ns: int
-    size: int
-    message_ids: tuple[str, ...]
-    starts: tuple[int, ...]
-    """Where each message begins in `folded`."""
-    folded: str
-    """Every message's text, case-folded (`normalize`), joined with SEPARATOR."""
-    folded_title: str
-
-    @classmethod
-    def build(
-        cls,
-        session_id: str,
-        title: str,
-        updated_at: float,
-        mtime_ns: int,
-        size: int,
-        messages: Iterable[tuple[str, str]],
-        folded: bool = False,
-    ) -> _Doc:
-        """`folded`: the texts are already normalized (read from the index file)."""
-        ids: list[str] = []
-        starts: list[int] = []
-        parts: list[str] = []
-        position = 0
-        for message_id, text in messages:
-            ids.append(message_id)
-            starts.append(position)
-            clean = text.replace("\x00", "")
-            parts.append(clean if folded else normalize(clean))
-            position += len(clean) + len(SEPARATOR)
-        joined = SEPARATOR.join(parts)
-        return cls(
-            session_id=session_id,
-            title=title,
-            updated_at=updated_at,
-            mtime_ns=mtime_ns,
-            size=size,
-            message_ids=tuple(ids),
-            starts=tuple(starts),
-            folded=joined,
-            folded_title=normalize(title),
-        )
-
-    def texts(self) -> dict[str, str]:
-        """Each message's folded text, by id."""
-        return {
-            message_id: self.message_text(index)
-            for index, message_id in enumerate(self.message_ids)
-        }
-
-    def to_line(self, only: set[str] | None = None) -> str:
-        """The full line of this session, or (`only`: the ids of the messages that changed)
-        a delta line over the previous ones."""
-        messages = [
-            [message_id, self.message_text(i)]
-            for i, message_id in enumerate(self.message_ids)
-            if only is None or message_id in only
-        ]
-        line: dict[str, Any] = {
-            "id": self.session_id,
-            "title": self.title,
-            "updated_at": self.updated_at,
-            "mtime_ns": self.mtime_ns,
-            "size": self.size,
-            "m": messages,
-        }
-        if only is not None:
-            line["delta"] = 1
-            line["order"] = list(self.message_ids)
-        return json.dumps(line, ensure_ascii=False)
-
-    def live_bytes(self) -> int:
-        """About what this session's full line takes in the file."""
-        return len(self.folded) + len(self.title) + 64 * len(self.message_ids) + 128
-
-    def _end(self, index: int) -> int:
-        if index + 1 < len(self.starts):
-            return self.starts[index + 1] - len(SEPARATOR)
-        return len(self.folded)
-
-    def find(self, terms: list[str]) -> tuple[str | None, int, int] | None:
-        """(message id or None for the title, position, length) of the best match of all
-        `terms`, or None when a term is in neither the title nor the messages."""
-        for term in terms:
-            if term not in self.folded_title and term not in self.folded:
-                return None
-        first = terms[0]
-        position = self.folded.find(first)
-        if position < 0:
-            return None, 0, 0  # every term in the title (or title + text)
-        # Prefer a message that holds every term.
-        if len(terms) > 1:
-            for index, start in enumerate(self.starts):
-                end = self._end(index)
-                chunk = self.folded[start:end]
-                if all(term in chunk for term in terms):
-                    return self.message_ids[index], start + chunk.find(first), len(first)
-        index = bisect.bisect_right(self.starts, position) - 1
-        return self.message_ids[index], position, len(first)
-
-    def window(self, position: int, length: int) -> tuple[int, int, int]:
-        """(message index, from, to) of the text around a match, in that message."""
-        index = bisect.bisect_right(self.starts, position) - 1
-        start, end = self.starts[index], self._end(index)
-        before = max(start, position - SNIPPET_BEFORE)
-        after = min(end, position + length + SNIPPET_CHARS)
-        return index, before - start, after - start
-
-    def message_text(self, index: int) -> str:
-        return self.folded[self.starts[index] : self._end(index)]
-
-
-def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """(id, searchable text) of every message in a session dict (all branches): the
-    content, and the reasoning of replies."""
-    out: list[tuple[str, str]] = []
-    raw = data.get("messages")
-    if not isinstance(raw, list):
-        return out
-    for message in raw:
-        if not isinstance(message, dict):
-            continue
-        message_id = message.get("id")
-        content = message.get("content")
-        if not isinstance(message_id, str):
-            continue
-        text = content if isinstance(content, str) else ""
-        if isinstance(content, list):  # content parts, should a format use them
-            text = " ".join(
-                p.get("text", "") for p in content if isinstance(p, dict) and "text" in p
-            )
-        out.append((message_id, text))
-    return out
-
-
 class SearchIndex:
     """The search index of one sessions folder. Thread-safe: the store's writer thread
     updates it, a worker loads it, searches run in workers."""
@@ -234,7 +67,7 @@ class SearchIndex:
     def __init__(self, index_file: Path, sessions_dir: Path) -> None:
         self.index_file = index_file
         self.sessions_dir = sessions_dir
-        self._docs: dict[str, _Doc] = {}
+        self._docs: dict[str, SearchDoc] = {}
         self._lock = threading.Lock()
         self._file_lock = threading.Lock()
         self._touched: set[str] = set()
@@ -267,8 +100,8 @@ class SearchIndex:
                 docs, lines = self._read_file()
             except CACHE_ERRORS:  # e.g. not UTF-8: rebuilt from the sessions
                 docs, lines = {}, 0
-            fresh: list[_Doc] = []
-            present: dict[str, _Doc] = {}
+            fresh: list[SearchDoc] = []
+            present: dict[str, SearchDoc] = {}
             for session_id, path, info in scan_session_files(self.sessions_dir):
                 doc = docs.get(session_id)
                 if doc is None or doc.mtime_ns != info.st_mtime_ns or doc.size != info.st_size:
@@ -301,8 +134,8 @@ class SearchIndex:
                 self._loading = False
             self.ready.set()
 
-    def _read_file(self) -> tuple[dict[str, _Doc], int]:
-        docs: dict[str, _Doc] = {}
+    def _read_file(self) -> tuple[dict[str, SearchDoc], int]:
+        docs: dict[str, SearchDoc] = {}
         lines = 0
         try:
             handle = self.index_file.open(encoding="utf-8")
@@ -333,7 +166,7 @@ class SearchIndex:
                         order = [str(i) for i in data["order"]]
                     else:
                         order = list(texts)
-                    docs[session_id] = _Doc.build(
+                    docs[session_id] = SearchDoc.build(
                         session_id,
                         single_line(str(data["title"])),
                         float(data["updated_at"]),
@@ -349,7 +182,7 @@ class SearchIndex:
                     continue
         return docs, lines
 
-    def _read_session(self, path: Path, session_id: str) -> _Doc | None:
+    def _read_session(self, path: Path, session_id: str) -> SearchDoc | None:
         try:
             info = path.stat()
             data = read_json(path)
@@ -360,10 +193,12 @@ class SearchIndex:
         return self._doc_from_dict(session_id, data, info.st_mtime_ns, info.st_size)
 
     @staticmethod
-    def _doc_from_dict(session_id: str, data: dict[str, Any], mtime_ns: int, size: int) -> _Doc:
+    def _doc_from_dict(
+        session_id: str, data: dict[str, Any], mtime_ns: int, size: int
+    ) -> SearchDoc:
         title = data.get("title")
         updated = data.get("updated_at")
-        return _Doc.build(
+        return SearchDoc.build(
             session_id,
             single_line(title) if isinstance(title, str) else "",
             float(updated) if isinstance(updated, int | float) else 0.0,
@@ -385,7 +220,7 @@ class SearchIndex:
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             self.flush()
 
-    def _note_change(self, session_id: str, old: _Doc | None, new: _Doc) -> None:
+    def _note_change(self, session_id: str, old: SearchDoc | None, new: SearchDoc) -> None:
         """Add what changed between `old` and `new` to what the next flush writes (None:
         the whole session, when there is nothing to compare with)."""
         pending = self._pending.get(session_id, set())
@@ -491,7 +326,7 @@ class SearchIndex:
             return []
         with self._lock:
             docs = list(self._docs.values())
-        found: list[tuple[bool, _Doc, tuple[str | None, int, int]]] = []
+        found: list[tuple[bool, SearchDoc, tuple[str | None, int, int]]] = []
         for doc in docs:
             where = doc.find(terms)
             if where is not None:
@@ -507,7 +342,7 @@ class SearchIndex:
             hits.append(SearchHit(doc.session_id, doc.title, message_id, snippet, doc.updated_at))
         return hits
 
-    def _snippet(self, doc: _Doc, index: int, start: int, end: int) -> str:
+    def _snippet(self, doc: SearchDoc, index: int, start: int, end: int) -> str:
         """The text around a match as the session file has it (the index only keeps it
         case-folded); the folded text when the file no longer matches."""
         folded = doc.message_text(index)

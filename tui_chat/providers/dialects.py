@@ -7,7 +7,8 @@ Every fact is taken from /work/shared/providers.md (§2.2 thinking controls, §1
 §2.1 reasoning fields, §3.3 error bodies, §5 JSON mode); unverified ones are marked [U].
 
 The dialects are rows of one table (`Dialect` fields); the few behaviours that differ in
-kind, not in value, are the `thinking_switch` styles handled in `_thinking`.
+kind, not in value, are the `thinking_switch` styles handled in request_fields.py, which
+turns session settings into request fields.
 """
 
 from __future__ import annotations
@@ -15,56 +16,28 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any
 
-from tui_chat.core.settings import ChatSettings, deep_merge
+from tui_chat.core.settings import ChatSettings
 from tui_chat.providers.efforts import (
     DEEPSEEK_RULES,
     OPENAI_RULES,
     SILICONFLOW_RULES,
     ZHIPU_RULES,
     EffortRule,
-    effort_to_send,
     efforts_for,
     explain_refusal,
 )
 from tui_chat.providers.errors import classify
 from tui_chat.providers.events import ProviderError
+from tui_chat.providers.request_fields import RequestParts, request_parts
 from tui_chat.providers.think import ThinkTagSplitter
-
-# How a dialect switches thinking on and off:
-#   none              no known switch: thinking settings are not sent (a notice says so)
-#   enable_thinking   extra_body {"enable_thinking": bool} (+ budget field)   DashScope, SiliconFlow
-#   thinking_type     extra_body {"thinking": {"type": "enabled"|"disabled"}}  DeepSeek, Zhipu
-#   reasoning_effort  top-level reasoning_effort, "none" = off                 OpenAI, Ollama
-#   reasoning_object  extra_body {"reasoning": {effort|max_tokens|enabled}}    OpenRouter
-#   chat_template     extra_body {"chat_template_kwargs": {...}}               vLLM
-THINKING_SWITCHES = (
-    "none",
-    "enable_thinking",
-    "thinking_type",
-    "reasoning_effort",
-    "reasoning_object",
-    "chat_template",
-)
 
 # Models whose chat template prefills "<think>", so the reply holds only "</think>": the R1
 # family and QwQ (providers.md §2.1), and Qwen3's "-Thinking" releases (their model cards
 # say the output holds only "</think>" [S]). Wherever they are served without a reasoning
 # parser, whatever the dialect.
 _R1_LIKE = re.compile(r"\br1\b|qwq|\bthinking\b", re.IGNORECASE)
-
-
-class RequestParts(NamedTuple):
-    """What to pass to `chat.completions.create` besides model, messages and stream."""
-
-    kwargs: dict[str, Any]
-    """Native SDK arguments (temperature, max_tokens, reasoning_effort, response_format, …)."""
-    extra_body: dict[str, Any]
-    """Merged into the JSON body by the SDK: provider fields, thinking switches, the
-    session's extra fields (which win)."""
-    notices: list[str]
-    """Plain words on settings that were changed or not sent, for the UI to show."""
 
 
 @dataclass(frozen=True)
@@ -124,148 +97,14 @@ class Dialect:
         model: str,
         provider_extra_body: Mapping[str, Any] | None = None,
     ) -> RequestParts:
-        """The create() arguments for `settings`, with notices on what was changed.
-
-        extra_body layers, later ones winning: the provider's config, then the fields this
-        dialect derives from the settings (thinking), then the session's own extra_body.
-        """
-        settings, notices = settings.clamped()
-        kwargs: dict[str, Any] = {}
-        body: dict[str, Any] = {}
-        self._sampling(settings, model, kwargs, notices)
-        if settings.max_tokens is not None:
-            kwargs[self.max_tokens_field] = settings.max_tokens
-        self._thinking(settings, model, kwargs, body, notices)
-        if settings.json_mode:
-            kwargs["response_format"] = {"type": "json_object"}
-        if self.stream_options:
-            kwargs["stream_options"] = {"include_usage": True}
-        extra = deep_merge(deep_merge(provider_extra_body or {}, body), settings.extra_body)
-        return RequestParts(kwargs, extra, notices)
-
-    def _sampling(
-        self, settings: ChatSettings, model: str, kwargs: dict[str, Any], notices: list[str]
-    ) -> None:
-        temperature, top_p = settings.temperature, settings.top_p
-        if temperature is None and top_p is None:
-            return
-        names = " and ".join(
-            n for n, v in (("temperature", temperature), ("top_p", top_p)) if v is not None
-        )
-        if self.rejects_sampling is not None and self.rejects_sampling.search(model):
-            notices.append(f"{model} does not accept {names}: not sent.")
-            return
-        if self.ignores_sampling_when_thinking and settings.thinking != "off":
-            notices.append(f"{self.label} ignores {names} while the model is thinking.")
-        if temperature is not None and temperature > self.temperature_max:
-            notices.append(
-                f"{self.label} takes a temperature of at most {self.temperature_max:g}: "
-                f"sent {self.temperature_max:g} instead of {temperature:g}."
-            )
-            temperature = self.temperature_max
-        if temperature is not None:
-            kwargs["temperature"] = temperature
-        if top_p is not None:
-            kwargs["top_p"] = top_p
-
-    def _thinking(
-        self,
-        settings: ChatSettings,
-        model: str,
-        kwargs: dict[str, Any],
-        body: dict[str, Any],
-        notices: list[str],
-    ) -> None:
-        mode = settings.thinking
-        budget = settings.thinking_budget if mode != "off" else None
-        effort = settings.reasoning_effort if mode != "off" else None
-        if mode == "default" and budget is None and effort is None:
-            return
-        if self.reasoning_models is not None and not self.reasoning_models.search(model):
-            notices.append(f"{model} is not a reasoning model: thinking settings not sent.")
-            return
-        switch = self.thinking_switch
-        if switch == "none":
-            notices.append(f"{self.label} has no thinking switch. {self.no_switch_advice}")
-            return
-        on = mode == "on"
-        effort = effort_to_send(self, effort, model, notices)
-        if budget is not None:
-            budget = self._budget(budget, switch, model, notices)
-
-        if switch == "enable_thinking":
-            if mode != "default":
-                body["enable_thinking"] = on
-            if budget is not None and self.budget_field:
-                body[self.budget_field] = budget
-            if effort is not None:
-                kwargs["reasoning_effort"] = effort
-        elif switch == "thinking_type":
-            if mode != "default":
-                body["thinking"] = {"type": "enabled" if on else "disabled"}
-            if effort is not None:
-                kwargs["reasoning_effort"] = effort
-        elif switch == "reasoning_effort":
-            takes = self.efforts_for(model)
-            if mode == "off" and "none" not in takes:
-                least = f" (its least effort is '{takes[0]}')" if takes else ""
-                notices.append(f"{model} cannot turn thinking off{least}: not sent.")
-            elif mode == "off":
-                kwargs["reasoning_effort"] = "none"
-            elif effort is not None:
-                kwargs["reasoning_effort"] = effort
-            elif on and self.effort_when_on in takes:
-                kwargs["reasoning_effort"] = self.effort_when_on
-        elif switch == "reasoning_object":
-            # OpenRouter takes effort or max_tokens, not both.
-            reasoning: dict[str, Any]
-            if mode == "off":
-                reasoning = {"effort": "none"}
-            elif budget is not None:
-                reasoning = {"max_tokens": budget}
-                if effort is not None:
-                    notices.append(
-                        f"{self.label} takes a thinking budget or an effort, not both: "
-                        f"sent the budget ({budget} tokens)."
-                    )
-            elif effort is not None:
-                reasoning = {"effort": effort}
-            elif on:
-                reasoning = {"enabled": True}
-            else:
-                return  # the effort chosen was not sent: the provider decides
-            body["reasoning"] = reasoning
-        elif switch == "chat_template":
-            if mode != "default":
-                # Qwen3 templates read enable_thinking, DeepSeek-V3.1 / Granite read thinking;
-                # vLLM passes only the variables a template uses.
-                body["chat_template_kwargs"] = {"enable_thinking": on, "thinking": on}
-            if budget is not None and self.budget_field:
-                body[self.budget_field] = budget
+        """The create() arguments for `settings`, with notices on what was changed (see
+        request_fields.py)."""
+        return request_parts(self, settings, model, provider_extra_body)
 
     def efforts_for(self, model: str) -> tuple[str, ...]:
         """The reasoning effort values `model` takes here, least first (empty: none): what
         the session settings offer, and all a request ever sends."""
         return efforts_for(self.effort_rules, self.efforts, model)[0]
-
-    def _budget(self, budget: int, switch: str, model: str, notices: list[str]) -> int | None:
-        if switch == "reasoning_object":
-            return budget
-        if not self.budget_field:
-            takes = self.efforts_for(model)
-            advice = f" Use a reasoning effort ({', '.join(takes)}) instead." if takes else ""
-            notices.append(f"{self.label} has no thinking budget: not sent.{advice}")
-            return None
-        if self.budget_range is not None:
-            low, high = self.budget_range
-            if not low <= budget <= high:
-                fixed = min(high, max(low, budget))
-                notices.append(
-                    f"{self.label} takes a thinking budget from {low} to {high} tokens: "
-                    f"sent {fixed}."
-                )
-                return fixed
-        return budget
 
     def problem_before_sending(
         self, settings: ChatSettings, messages: Sequence[Mapping[str, Any]]

@@ -23,7 +23,8 @@ from tui_chat.providers.events import ProviderError
 
 if TYPE_CHECKING:
     from tui_chat.core.settings import ChatSettings
-    from tui_chat.providers.dialects import Dialect, RequestParts
+    from tui_chat.providers.dialects import Dialect
+    from tui_chat.providers.request_fields import RequestParts
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from tui_chat.config.model import ProviderConfig
 from tui_chat.core.sanitize import one_line, strip_control
 from tui_chat.core.session import Usage
 from tui_chat.core.settings import ChatSettings, deep_merge
-from tui_chat.providers.dialects import Dialect, RequestParts, dialect_for, usage_of
+from tui_chat.providers.dialects import Dialect, dialect_for, usage_of
 from tui_chat.providers.errors import broken_off, key_hint, redact
 from tui_chat.providers.events import (
     ChatRequest,
@@ -33,6 +33,7 @@ from tui_chat.providers.events import (
     UsageReport,
 )
 from tui_chat.providers.plain_reply import answers_plainly, plain_chunks
+from tui_chat.providers.request_fields import RequestParts
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class RetryPolicy:
             return None
         if error.retry_after is not None:
             return error.retry_after if error.retry_after <= self.max_wait else None
-        return min(self.base_delay * 2 ** (attempt - 1), self.max_wait)
+        return min(self.base_delay * 2.0 ** (attempt - 1), self.max_wait)
 
 
 DEFAULT_RETRY = RetryPolicy()

@@ -66,7 +66,8 @@ def sketch(vector: Sequence[float]) -> list[float]:
 
 
 def dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(map(operator.mul, a, b))
+    total: float = sum(map(operator.mul, a, b))  # operator.mul is untyped
+    return total
 
 
 @dataclass

@@ -28,3 +28,30 @@ def scan_session_files(sessions_dir: Path) -> Iterator[tuple[str, str, os.stat_r
         except OSError:
             continue
         yield name[:-5], entry.path, info
+
+
+class SessionIdError(Exception):
+    """An id (or prefix) that names no session, or several; the message says which."""
+
+
+def resolve_session_id(sessions_dir: Path, prefix: str) -> str:
+    """The id of the one session file in `sessions_dir` whose id is or starts with `prefix`
+    (what a user types on the command line); SessionIdError names what is wrong."""
+    prefix = prefix.strip()
+    if not prefix:
+        raise SessionIdError("No session id given.")
+    if (sessions_dir / f"{prefix}.json").is_file():
+        return prefix
+    try:
+        names = [p.stem for p in sessions_dir.glob("*.json")]
+    except OSError:
+        names = []
+    matches = sorted(n for n in names if n.startswith(prefix) and not n.startswith("."))
+    if not matches:
+        raise SessionIdError(f"No session has an id starting with '{prefix}'.")
+    if len(matches) > 1:
+        shown = ", ".join(matches[:10]) + (" …" if len(matches) > 10 else "")
+        raise SessionIdError(
+            f"'{prefix}' matches {len(matches)} sessions ({shown}); give more of the id."
+        )
+    return matches[0]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_chat.core.session import new_id
+from tui_chat.core.message import new_id
 
 _TOP_LEVEL = (
     "title",

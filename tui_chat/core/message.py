@@ -1,0 +1,173 @@
+"""One turn of a conversation (`Message`) and the token counts of a reply (`Usage`).
+
+Both round-trip through plain dicts. A session file is input like any other: `from_dict`
+takes what it can from a hand-edited or hostile file and cleans the text it keeps.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tui_chat.core.sanitize import single_line, strip_control
+
+Role = Literal["system", "user", "assistant"]
+# streaming: still arriving (only seen in a file when the app died mid-reply).
+Status = Literal["complete", "stopped", "error", "streaming"]
+
+
+def now() -> float:
+    return time.time()
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass
+class Usage:
+    """Token counts as the provider reported them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    reasoning_tokens: int | None = None
+    cached_tokens: int | None = None
+
+    def to_dict(self) -> dict[str, int]:
+        data = {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+        if self.reasoning_tokens is not None:
+            data["reasoning_tokens"] = self.reasoning_tokens
+        if self.cached_tokens is not None:
+            data["cached_tokens"] = self.cached_tokens
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Usage | None:
+        if not isinstance(data, dict):
+            return None
+
+        def number(key: str) -> int | None:
+            value = data.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        return cls(
+            prompt_tokens=number("prompt_tokens") or 0,
+            completion_tokens=number("completion_tokens") or 0,
+            total_tokens=number("total_tokens") or 0,
+            reasoning_tokens=number("reasoning_tokens"),
+            cached_tokens=number("cached_tokens"),
+        )
+
+
+@dataclass
+class Message:
+    """One turn. Assistant replies also carry reasoning, usage, timing and how they ended."""
+
+    role: Role
+    content: str = ""
+    created_at: float = field(default_factory=now)
+    id: str = field(default_factory=new_id)
+    reasoning: str = ""
+    usage: Usage | None = None
+    model: str | None = None
+    provider: str | None = None
+    finish_reason: str | None = None
+    status: Status = "complete"
+    error: str | None = None
+    """Plain-words description of what went wrong, for status "error"."""
+    first_token_seconds: float | None = None
+    """Time from sending the request to the first streamed text or reasoning."""
+    duration_seconds: float | None = None
+    """Time from the first streamed token to the end of the reply."""
+    json_mode: bool = False
+    """The reply was asked for as a JSON object (shown pretty-printed)."""
+    parent_id: str | None = None
+    """The message this one answers or follows; None for the first message of a branch
+    from the start. Kept up to date by Session."""
+    attachments: list[str] = field(default_factory=list)
+    """Images of a user message: local paths or http(s) URLs, never their bytes."""
+
+    @property
+    def is_reply(self) -> bool:
+        return self.role == "assistant"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "role": self.role,
+            "content": self.content,
+            "created_at": self.created_at,
+            "parent_id": self.parent_id,
+        }
+        if self.attachments:
+            data["attachments"] = list(self.attachments)
+        if self.role == "assistant":
+            data.update(
+                reasoning=self.reasoning,
+                usage=self.usage.to_dict() if self.usage else None,
+                model=self.model,
+                provider=self.provider,
+                finish_reason=self.finish_reason,
+                status=self.status,
+                error=self.error,
+                first_token_seconds=self.first_token_seconds,
+                duration_seconds=self.duration_seconds,
+            )
+            if self.json_mode:
+                data["json_mode"] = True
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Message:
+        role = data.get("role")
+        if role not in ("system", "user", "assistant"):
+            raise ValueError(f"message has unknown role {role!r}")
+        status = data.get("status", "complete")
+        if status not in ("complete", "stopped", "error", "streaming"):
+            status = "complete"
+        if status == "streaming":
+            # The app ended while this reply streamed; what arrived is all there is.
+            status = "stopped"
+        return cls(
+            role=role,
+            content=strip_control(text_field(data.get("content"))),
+            created_at=number_field(data.get("created_at")) or 0.0,
+            id=text_field(data.get("id")) or new_id(),
+            reasoning=strip_control(text_field(data.get("reasoning"))),
+            usage=Usage.from_dict(data.get("usage")),
+            model=single_line(text_field(data.get("model"))) or None,
+            provider=single_line(text_field(data.get("provider"))) or None,
+            finish_reason=single_line(text_field(data.get("finish_reason"))) or None,
+            status=status,
+            error=strip_control(text_field(data.get("error"))) or None,
+            first_token_seconds=number_field(data.get("first_token_seconds")),
+            duration_seconds=number_field(data.get("duration_seconds")),
+            json_mode=data.get("json_mode") is True,
+            parent_id=text_field(data.get("parent_id")) or None,
+            attachments=attachments_field(data.get("attachments")),
+        )
+
+
+def text_field(value: Any) -> str:
+    """A text field of a session file; "" for anything that is not text."""
+    return value if isinstance(value, str) else ""
+
+
+def attachments_field(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [strip_control(v) for v in value if isinstance(v, str) and v.strip()]
+
+
+def number_field(value: Any) -> float | None:
+    """A number field of a session file; None for anything else (a bool is no number)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
