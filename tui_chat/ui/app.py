@@ -22,6 +22,7 @@ from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
+from tui_chat.services.sessions import SessionService
 from tui_chat.ui import warmup
 from tui_chat.ui.messages import SessionChanged
 from tui_chat.ui.replies import ReplyManager
@@ -107,6 +108,10 @@ class TuiChatApp(ConfigFileActions, App[None]):
         self.changes = SessionChanges(store, self._announce_change)
         """The one way a session is saved and its change announced (services/changes.py)."""
         self.replies = ReplyManager(self, store, registry, self._post_to_chat)
+        self.session_service = SessionService(
+            store, self.changes, self.replies, registry, lambda: self.config
+        )
+        """Rename, duplicate, pin, trash, restore, export, auto-title (services/sessions.py)."""
         self.save_guard = SaveGuard(self)
         self._warmed_up = False
         self._requested_theme: str | None = config.theme or None
