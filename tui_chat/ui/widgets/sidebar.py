@@ -31,6 +31,7 @@ from tui_chat.services.changes import SessionChange
 from tui_chat.ui.widgets.session_commands import SessionCommands
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
+from tui_chat.ui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
@@ -53,7 +54,7 @@ TICK_SECONDS = 30
 PALETTE_HITS = 8
 
 
-class Sidebar(Vertical):
+class Sidebar(ForwardsWorkerErrors, Vertical):
     """The `#sidebar` of the chat screen (see the module docstring)."""
 
     app: TuiChatApp
