@@ -32,7 +32,8 @@ from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.session_list import SessionList
-from tui_chat.ui.widgets.sidebar import SessionSearchProvider, Sidebar
+from tui_chat.ui.widgets.session_palette import SessionSearchProvider
+from tui_chat.ui.widgets.sidebar import Sidebar
 from tui_chat.ui.widgets.status import StatusLine
 from tui_chat.ui.widgets.thinking import ThinkingPane
 from tui_chat.ui.worker_errors import ForwardsWorkerErrors

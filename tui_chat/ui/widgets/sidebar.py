@@ -10,17 +10,13 @@ with focus in the prompt; their one-line actions call `Sidebar.commands`
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
-from textual.command import Hit, Hits, Provider
 from textual.containers import Vertical
-from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 
@@ -51,7 +47,6 @@ REFRESH_DELAY = 0.15
 """Displayed results are searched again this long after the last change of the list."""
 TICK_SECONDS = 30
 """How often the rows' relative times ("5 min ago") are brought up to date."""
-PALETTE_HITS = 8
 
 
 class Sidebar(ForwardsWorkerErrors, Vertical):
@@ -380,40 +375,4 @@ class Sidebar(ForwardsWorkerErrors, Vertical):
         if added:
             self.notify(
                 f"{len(added)} message(s) arrived from another window.", title=fresh.title
-            )
-
-
-class SessionSearchProvider(Provider):
-    """Command palette: "search: …" entries, from the session search index."""
-
-    def _sidebar(self) -> Sidebar | None:
-        found = self.screen.query(Sidebar)
-        return found.first() if found else None
-
-    async def startup(self) -> None:
-        sidebar = self._sidebar()
-        if sidebar is not None:
-            sidebar.start_search_index()
-
-    async def search(self, query: str) -> Hits:
-        sidebar = self._sidebar()
-        text = query.strip()
-        explicit = text.casefold().startswith("search:")
-        if explicit:
-            text = text[len("search:") :].strip()
-        if sidebar is None or len(text) < 2:
-            return
-        index = sidebar.app.store.search
-        if not index.ready.is_set():
-            return
-        hits = await asyncio.to_thread(index.search, text, PALETTE_HITS)
-        for rank, hit in enumerate(hits):
-            where = hit.snippet or "in the title"
-            display = Content.assemble(("search: ", "dim"), (hit.title, "bold"), f" — {where}")
-            yield Hit(
-                (0.9 if explicit else 0.3) - rank * 0.01,
-                display,
-                partial(sidebar.open_search_hit, hit),
-                text=f"search: {hit.title} {where}",
-                help="Open the session at the matching message",
             )
