@@ -344,9 +344,9 @@ async def test_many_sessions_show_the_index_first_then_the_checked_list(
     """With thousands of sessions the start shows the index's list at once and checks the
     files in a thread: a file deleted or broken since the last run is dropped then, and
     said so."""
-    import tui_chat.ui.screens.chat as chat
+    import tui_chat.ui.widgets.sidebar as sidebar
 
-    monkeypatch.setattr(chat, "CHECK_LATER_SESSIONS", 2)
+    monkeypatch.setattr(sidebar, "CHECK_LATER_SESSIONS", 2)
     three_sessions(tmp_path)
     sessions = data_dir(tmp_path) / "sessions"
     (sessions / "aaaaaaaaaaaa.json").unlink()  # the index still lists it

@@ -9,7 +9,7 @@ import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer, Script
 
-import tui_chat.ui.screens.chat_folder as chat_folder
+import tui_chat.ui.widgets.sidebar as sidebar_module
 from tui_chat.core.store.session_store import SessionStore
 
 
@@ -17,7 +17,7 @@ from tui_chat.core.store.session_store import SessionStore
 async def test_the_open_session_shows_a_pin_set_in_another_window(
     tmp_path: Path, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch, pinned: bool
 ) -> None:
-    monkeypatch.setattr(chat_folder, "SESSIONS_POLL_SECONDS", 0.1)
+    monkeypatch.setattr(sidebar_module, "SESSIONS_POLL_SECONDS", 0.1)
     server.enqueue(Script(content=["An answer."]))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -19,9 +19,9 @@ from sse_server import Script
 from textual.widgets import Input
 
 import tui_chat
+import tui_chat.ui.widgets.sidebar as sidebar_module
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionStore
-from tui_chat.ui.screens import chat_folder
 from tui_chat.ui.screens.session_dialogs import RenameScreen
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
@@ -31,7 +31,7 @@ SIZE = (80, 24)
 
 @pytest.fixture(autouse=True)
 def _fast_folder_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(chat_folder, "SESSIONS_POLL_SECONDS", 0.1)
+    monkeypatch.setattr(sidebar_module, "SESSIONS_POLL_SECONDS", 0.1)
 
 
 def store_of(tmp_path: Path) -> SessionStore:

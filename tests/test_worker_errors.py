@@ -68,7 +68,7 @@ async def test_a_failing_worker_shows_one_line_logs_the_traceback_and_the_app_go
         os.umask(old_umask)
     assert log_file.parent == tmp_path / "data" / "logs"  # --data-dir keeps the log there
     text = log_file.read_text("utf-8")
-    assert "worker 'session-search' of ChatScreen failed" in text
+    assert "worker 'session-search' of Sidebar failed" in text
     assert "Traceback (most recent call last)" in text
     assert "in broken_search" in text and "RuntimeError: search broke near" in text
     assert KEY not in text and "0123456789abcdef" not in text

@@ -24,6 +24,7 @@ from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.services.replies import ReplyManager, ReplyWorker
+from tui_chat.services.sessions import SessionService
 from tui_chat.ui import warmup
 from tui_chat.ui.config_file import ConfigFile
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
@@ -120,6 +121,10 @@ class TuiChatApp(App[None]):
                 ReplyEnded(session_id, message_id, summary)
             ),
         )
+        self.session_service = SessionService(
+            store, self.changes, self.replies, registry, lambda: self.config
+        )
+        """Rename, duplicate, pin, trash, restore, export, auto-title (services/sessions.py)."""
         self.save_guard = SaveGuard(self)
         self.config_file = ConfigFile(self)
         """Applies, watches, reloads and edits config.toml; `config_file.changed` tells

@@ -26,9 +26,7 @@ from tui_chat.ui.key_wait import KeyWait
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
-from tui_chat.ui.screens.chat_folder import SessionFolderActions
 from tui_chat.ui.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
-from tui_chat.ui.screens.chat_sessions import SESSION_BINDINGS, SessionActions
 from tui_chat.ui.screens.unsaved import unsaved_line
 from tui_chat.ui.settings_flow import SessionSettingsFlow
 from tui_chat.ui.widgets.find_bar import FindBar
@@ -36,7 +34,8 @@ from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.prompt_area import PromptArea
 from tui_chat.ui.widgets.session_list import SessionList
-from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
+from tui_chat.ui.widgets.session_palette import SessionSearchProvider
+from tui_chat.ui.widgets.sidebar import Sidebar
 from tui_chat.ui.widgets.status import StatusLine
 from tui_chat.ui.widgets.thinking import ThinkingPane
 from tui_chat.ui.worker_errors import pass_failure_to_app
@@ -51,9 +50,6 @@ FRAME_SECONDS = 1 / 20
 FRAME_SHARE = 0.5
 """When frames get slow (a big reply, a big terminal), they are spaced out so that drawing
 the stream takes at most this share of the time; the rest is left for the user's keys."""
-CHECK_LATER_SESSIONS = 1000
-"""With this many sessions in the index, the start shows the index's head at once and
-reads and checks the whole list in a thread (see SessionStore.index_head)."""
 INPUT_QUIET_SECONDS = 0.08
 """After a key press, the next frame of a stream waits this long, so the key is drawn at
 once rather than behind a frame."""
@@ -61,8 +57,6 @@ once rather than behind a frame."""
 
 class ChatScreen(
     MessageActions,
-    SessionActions,
-    SessionFolderActions,
     LeanScreen,
 ):
     """Shows one session at a time; the only writer of what the user sends."""
@@ -86,9 +80,39 @@ class ChatScreen(
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
         *MESSAGE_BINDINGS,
-        *SESSION_BINDINGS,
+        # The session keys act on the open session, or on the sidebar's cursor row while the
+        # list has focus. F6/F7 are the prompt's (TextArea: select line / select all).
+        Binding("f9", "rename_session", "Rename the session", id="session.rename", show=False),
+        Binding(
+            "shift+f9", "duplicate_session", "Duplicate the session", id="session.duplicate",
+            show=False,
+        ),
+        Binding("f10", "pin_session", "Pin or unpin the session", id="session.pin", show=False),
+        Binding(
+            "f8", "delete_session", "Delete the session (to the trash)", id="session.delete",
+            show=False,
+        ),
+        Binding(
+            "shift+f8", "restore_session", "Restore a deleted session (trash)",
+            id="session.restore", show=False,
+        ),
+        Binding(
+            "f12", "export_session('md')", "Export the session as Markdown",
+            id="session.export", show=False,
+        ),
+        Binding(
+            "shift+f12", "export_session('json')", "Export the session as JSON",
+            id="session.export_json", show=False,
+        ),
+        # priority: a terminal sends Alt+S with the letter, which the prompt would type.
+        Binding(
+            "alt+s", "search_sessions", "Search all sessions", id="session.search",
+            show=False, priority=True,
+        ),
         *CONTEXT_BINDINGS,
     ]
+
+    COMMANDS = {SessionSearchProvider}
 
     KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = (PromptArea,)
     """Widgets of this screen whose BINDINGS are chat keys too: listed in F1, the command
@@ -136,11 +160,7 @@ class ChatScreen(
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            with Vertical(id="sidebar"):
-                yield Static("Sessions", id="sidebar-title")
-                yield SessionSearchInput(placeholder="Search sessions…", id="session-search")
-                yield SearchResults(id="search-results")
-                yield SessionList(id="sessions")
+            yield Sidebar(id="sidebar")
             with Vertical(id="chat"):
                 yield Static("", id="banner")
                 yield FindBar(id="find")
@@ -155,19 +175,7 @@ class ChatScreen(
     async def on_mount(self) -> None:
         self.app.claim_keys()  # the keymap was applied before the prompt was made
         self.app.config_file.changed.subscribe(self, self._config_changed, immediate=True)
-        self.set_interval(30, self.query_one(SessionList).tick)
-        summaries, count = self.app.store.index_head()
-        if count >= CHECK_LATER_SESSIONS:
-            # Reading and checking thousands of sessions takes longer than starting: show
-            # the first ones the index names now, the whole checked list once it is ready.
-            self.sessions.set_items(summaries)
-            self._refresh_sidebar_title(count)
-            self.run_worker(
-                self._check_sessions, thread=True, name="check sessions", exit_on_error=False
-            )
-        else:
-            summaries, problems = self.app.store.list_sessions()
-            self._sessions_listed(summaries, problems)
+        summaries = self.sidebar.list_at_start()
         opened = False
         if summaries:
             opened = await self.open_session(summaries[0].id, quiet=True)
@@ -179,34 +187,11 @@ class ChatScreen(
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
-    def _check_sessions(self) -> None:
-        summaries, problems = self.app.store.list_sessions()
-        self.app.call_from_thread(self._sessions_listed, summaries, problems)
-
-    def _sessions_listed(
-        self, summaries: list[SessionSummary], problems: list[SessionLoadError]
-    ) -> None:
-        self.sessions.set_items(summaries)
-        session = self.session
-        if session is not None:
-            if session.messages and all(s.id != session.id for s in summaries):
-                # Sent to while the files were being checked (saved after the check).
-                pinned = self.app.store.is_pinned(session.id)
-                self.sessions.upsert(SessionSummary.of(session, pinned))
-            self.sessions.set_current(session.id)
-        self._refresh_sidebar_title()
-        if problems:
-            shown = "\n".join(f"{p.path.name}: {p.problem}" for p in problems[:5])
-            more = f"\n… and {len(problems) - 5} more" if len(problems) > 5 else ""
-            self.notify(
-                f"{len(problems)} session file(s) could not be read and are not listed:\n"
-                f"{shown}{more}",
-                title="Unreadable sessions",
-                severity="warning",
-                timeout=12,
-            )
-
     # -- widgets ---------------------------------------------------------------------------
+
+    @property
+    def sidebar(self) -> Sidebar:
+        return self.query_one(Sidebar)
 
     @property
     def sessions(self) -> SessionList:
@@ -450,7 +435,6 @@ class ChatScreen(
             widget.refresh_note()
         self.sessions.upsert(SessionSummary.of(session))
         self.sessions.set_current(session.id)
-        self._refresh_sidebar_title()
         await self._follow_live(live)
         return True
 
@@ -461,7 +445,9 @@ class ChatScreen(
         self._refresh_banner()
 
     async def on_reply_ended(self, event: ReplyEnded) -> None:
-        self.auto_title_after(event)
+        if self.app.session_service.auto_title_on:
+            title = self.app.session_service.auto_title(event.session_id, lambda: self.session)
+            self.run_worker(title, group="auto-title", exit_on_error=False)
         self.sessions.set_live(set(self.app.replies.live))
         self.sessions.upsert(event.summary)
         following = self._following
@@ -544,10 +530,31 @@ class ChatScreen(
         self.query_one("#sidebar").display = True
         self.sessions.focus()
 
-    @on(SessionList.Selected)
-    async def session_selected(self, event: SessionList.Selected) -> None:
-        if await self.open_session(event.session_id):
-            self.prompt.focus()
+    # The session keys: the sidebar's (see tui_chat.ui.widgets.session_commands).
+
+    def action_rename_session(self) -> None:
+        self.sidebar.commands.rename()
+
+    async def action_duplicate_session(self) -> None:
+        await self.sidebar.commands.duplicate()
+
+    async def action_pin_session(self) -> None:
+        await self.sidebar.commands.pin()
+
+    def action_delete_session(self) -> None:
+        self.sidebar.commands.delete()
+
+    async def action_restore_session(self) -> None:
+        await self.sidebar.commands.restore()
+
+    def action_export_session(self, fmt: str = "md") -> None:
+        self.sidebar.commands.export(fmt)
+
+    def action_search_sessions(self) -> None:
+        self.sidebar.focus_search()
+
+    def action_clear_session_search(self) -> None:
+        self.sidebar.clear_search()
 
     @on(AssistantMessage.Selected)
     async def reply_selected(self, event: AssistantMessage.Selected) -> None:
@@ -590,10 +597,6 @@ class ChatScreen(
         waiting = self.key_wait.note(session.id)
         self.status.show(session, view.label, view.is_demo, waiting=waiting)
 
-    def _refresh_sidebar_title(self, count: int | None = None) -> None:
-        count = len(self.sessions.items) if count is None else count
-        self.query_one("#sidebar-title", Static).update(f"Sessions ({count})")
-
     # -- session settings and the config ---------------------------------------------------
 
     def _config_changed(self, change: ConfigChange) -> None:
@@ -624,9 +627,7 @@ class ChatScreen(
         """The one refresh after a change to a session: its sidebar row, and the status
         line and banner when it is the one shown."""
         change = event.change
-        if change.summary is not None:
-            self.sessions.upsert(change.summary)
-            self._refresh_sidebar_title()
+        self.sidebar.show_change(change)
         if self.session is not None and change.session.id == self.session.id:
             self._refresh_status()
             self._refresh_banner()

@@ -142,7 +142,7 @@ class SaveGuard:
         elif event.merged is not None:
             if chat is not None and chat.is_attached:
                 with contextlib.suppress(NoMatches):  # the screen torn down: quitting
-                    await chat.reload_if_open(event.session_id)
+                    await chat.sidebar.reload_if_open(event.session_id)
         else:
             self._told.discard(event.session_id)
             app.notify(f"“{title}” is saved now.", title="Saved", markup=False)

@@ -1,7 +1,7 @@
 """The session sidebar: a virtual list (Line API) that stays fast with many thousands of rows.
 
 Pinned sessions come first (marked ★), then the newest. Letter keys act on the row under the
-cursor through the screen's session actions (see `tui_chat.ui.screens.chat_sessions`).
+cursor through the screen's session actions (see `tui_chat.ui.widgets.session_commands`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -53,6 +53,8 @@ class SessionList(ScrollView, can_focus=True):
     }
 
     cursor: reactive[int] = reactive(0, init=False)
+    count: var[int] = var(0, init=False)
+    """How many sessions are listed (the sidebar's title watches it)."""
 
     @dataclass
     class Selected(Message):
@@ -125,7 +127,10 @@ class SessionList(ScrollView, can_focus=True):
         while position < len(self._items) and self._items[position].sort_key() < key:
             position += 1
         self._items.insert(position, summary)
-        self._rows_changed(under_cursor)
+        # A current session listed only now (a copy, opened before its row came) gets the
+        # cursor, as `set_current` gives it to a listed one.
+        newly_current = index is None and summary.id == self.current_id
+        self._rows_changed(summary.id if newly_current else under_cursor)
 
     def _rows_changed(self, under_cursor: str | None) -> None:
         """The rows were added, removed or moved: index them, and keep the cursor on
@@ -200,6 +205,7 @@ class SessionList(ScrollView, can_focus=True):
 
     def _reindex(self) -> None:
         self._positions = {item.id: index for index, item in enumerate(self._items)}
+        self.count = len(self._items)
         self.virtual_size = Size(self.size.width, len(self._items) * ROW_HEIGHT)
         self._refresh_data()
 
