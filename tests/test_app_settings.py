@@ -19,7 +19,7 @@ from app_harness import (
 from sse_server import Script
 from textual.widgets import DataTable, Input, OptionList, Select, Static, Switch, TextArea
 
-from tui_chat.config.model import load_config
+from tui_chat.config.parse import load_config
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.screens.keys import KeysScreen

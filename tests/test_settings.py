@@ -10,7 +10,8 @@ import pytest
 
 from tui_chat.core.context.request import build_messages
 from tui_chat.core.session import SESSION_FORMAT_VERSION, Message, Session
-from tui_chat.core.settings import ChatSettings, SettingError, deep_merge, parse_table, table_text
+from tui_chat.core.setting_kinds import SettingError, parse_table, table_text
+from tui_chat.core.settings import ChatSettings, deep_merge
 from tui_chat.core.store.session_store import SessionStore
 
 FULL = ChatSettings(

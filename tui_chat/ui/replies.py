@@ -19,7 +19,7 @@ from textual.message import Message as TextualMessage
 from textual.worker import Worker
 
 from tui_chat.config.keys import redact_secrets
-from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core.context.prep import ContextPreparer
 from tui_chat.core.context.request import ContextPlan
 from tui_chat.core.continuation import continuation_messages

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from tui_chat.config.model import ModelSettings
+from tui_chat.config.provider import ModelSettings
 from tui_chat.core.context.windows import UNKNOWN_WINDOW
 from tui_chat.core.settings import STRATEGY_LABELS
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 
-from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core import slash
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.sentences import join_sentences

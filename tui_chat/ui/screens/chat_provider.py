@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.worker import Worker
 
-from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionSummary
 from tui_chat.providers import ProviderUnavailable

@@ -21,13 +21,12 @@ from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static, TextArea
 
-from tui_chat.config.model import (
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.presets import PRESETS
+from tui_chat.config.provider import (
     DEFAULT_TIMEOUT,
     DIALECTS,
     PLACEHOLDER_KEY,
-    PRESETS,
-    Config,
-    ConfigError,
     KeyLookup,
     ProviderConfig,
 )
@@ -45,7 +44,7 @@ from tui_chat.config.writer import (
     update_provider,
 )
 from tui_chat.core.sentences import as_sentence, join_sentences
-from tui_chat.core.settings import SettingError, parse_table, table_text
+from tui_chat.core.setting_kinds import SettingError, parse_table, table_text
 from tui_chat.providers.models import test_provider
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.worker_errors import ForwardsWorkerErrors

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from textual.app import SuspendNotSupported
 from textual.screen import ModalScreen
 
-from tui_chat.config.model import Config, ConfigError, example_config_text, load_config
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import example_config_text, load_config
 from tui_chat.config.watch import file_stamp
 from tui_chat.core.atomic import open_private
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from textual.dom import DOMNode
 
-    from tui_chat.config.model import ProviderConfig
+    from tui_chat.config.provider import ProviderConfig
     from tui_chat.providers import ProviderRegistry
     from tui_chat.ui.screens.chat import ChatScreen
 

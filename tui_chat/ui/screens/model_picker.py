@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui_chat.config.model import PLACEHOLDER_KEY, ProviderConfig
+from tui_chat.config.provider import PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.sentences import join_sentences
 from tui_chat.providers.demo import DEMO_MODEL

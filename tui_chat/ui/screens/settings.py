@@ -16,19 +16,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
-from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.config.writer import ConfigEditError, set_defaults
 from tui_chat.core.context.request import build_messages
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Session
-from tui_chat.core.settings import (
-    STRATEGIES,
-    STRATEGY_LABELS,
-    ChatSettings,
-    SettingError,
-    parse_table,
-    table_text,
-)
+from tui_chat.core.setting_kinds import SettingError, parse_table, table_text
+from tui_chat.core.settings import STRATEGIES, STRATEGY_LABELS, ChatSettings
 from tui_chat.providers.dialects import Dialect, dialect_for
 from tui_chat.ui.screens.model_picker import ModelPickerScreen
 from tui_chat.ui.worker_errors import ForwardsWorkerErrors
