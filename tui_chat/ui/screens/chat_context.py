@@ -205,7 +205,7 @@ class ContextActions:
         """Save the window the user gave in the config (asking first about a hand-written
         file, as every save does), then send what was typed."""
         from tui_chat.config.writer import ConfigEditError, update_provider
-        from tui_chat.ui.screens.config_editor import save_config_interactive
+        from tui_chat.ui.screens.config_save import save_config_interactive
 
         app = self.app
         current = app.config.provider(provider)
