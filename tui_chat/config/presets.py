@@ -98,4 +98,3 @@ PRESETS: dict[str, ProviderConfig] = {
         ),
     )
 }
-

@@ -220,4 +220,3 @@ def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, A
         else:
             merged[key] = value
     return merged
-

@@ -101,7 +101,9 @@ class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | Non
         is a Select, a flag a Switch, free text or a table a text area, the rest an Input
         with its hint. Typed values get a line under them for their problem."""
         name, kind = setting.name, setting.kind
-        value = self._initial_prompt if name == "system_prompt" else getattr(self.original, name)
+        value: Any = getattr(self.original, name)
+        if name == "system_prompt":
+            value = self._initial_prompt
         if isinstance(kind, Prompt | Table):
             yield Label(setting.label, classes="label wide")
             yield TextArea(kind.to_text(value), id=name, soft_wrap=True, compact=True)
