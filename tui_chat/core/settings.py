@@ -186,7 +186,7 @@ class ChatSettings:
 
 
 @dataclass(frozen=True)
-class Field:
+class SettingField:
     """One setting: how its values are read and checked (`kind`), what forms call it
     (`label`, `help`), its `[defaults]` key (None: not a `[defaults]` setting), whether a
     session file keeps it (`stored`) and whether the session settings form shows it."""
@@ -205,7 +205,7 @@ class Field:
         return getattr(_UNSET, self.name)
 
 
-def _count_words(label: str, rule: str, limit: int, name: str = "") -> Count:
+def _token_count(label: str, rule: str, limit: int, name: str = "") -> Count:
     """A token count from 1 to `limit`: too large uses the limit."""
     return Count(
         limit=limit,
@@ -217,12 +217,12 @@ def _count_words(label: str, rule: str, limit: int, name: str = "") -> Count:
 
 
 _TOKENS = "must be a positive whole number of tokens"
-FIELDS: tuple[Field, ...] = (
-    Field("provider", Name(), "Provider"),
-    Field("model", Name(), "Model", "Enter: pick from the provider's list"),
-    Field("persona", Name(), "Persona", toml_key="persona", stored=False),
-    Field("system_prompt", Prompt(), "System prompt", toml_key="system_prompt"),
-    Field(
+FIELDS: tuple[SettingField, ...] = (
+    SettingField("provider", Name(), "Provider"),
+    SettingField("model", Name(), "Model", "Enter: pick from the provider's list"),
+    SettingField("persona", Name(), "Persona", toml_key="persona", stored=False),
+    SettingField("system_prompt", Prompt(), "System prompt", toml_key="system_prompt"),
+    SettingField(
         "temperature",
         Number(
             *TEMPERATURE_RANGE,
@@ -235,7 +235,7 @@ FIELDS: tuple[Field, ...] = (
         "0 to 2 (blank: provider default)",
         toml_key="temperature",
     ),
-    Field(
+    SettingField(
         "top_p",
         Number(
             *TOP_P_RANGE,
@@ -249,14 +249,14 @@ FIELDS: tuple[Field, ...] = (
         "0 to 1 (blank: provider default)",
         toml_key="top_p",
     ),
-    Field(
+    SettingField(
         "max_tokens",
-        _count_words("Max tokens", _TOKENS, MAX_TOKENS_LIMIT),
+        _token_count("Max tokens", _TOKENS, MAX_TOKENS_LIMIT),
         "Max tokens",
         "per reply (blank: provider default)",
         toml_key="max_tokens",
     ),
-    Field(
+    SettingField(
         "thinking",
         Choice(
             THINKING_MODES,
@@ -269,28 +269,28 @@ FIELDS: tuple[Field, ...] = (
         "Thinking",
         toml_key="thinking",
     ),
-    Field(
+    SettingField(
         "thinking_budget",
-        _count_words("The thinking budget", _TOKENS, THINKING_BUDGET_LIMIT, "Thinking budget"),
+        _token_count("The thinking budget", _TOKENS, THINKING_BUDGET_LIMIT, "Thinking budget"),
         "Thinking budget",
         "tokens (blank: provider default)",
         toml_key="thinking_budget",
     ),
-    Field(
+    SettingField(
         "reasoning_effort",
         Choice(EFFORTS, what="Reasoning effort", fallback="left unset"),
         "Reasoning effort",
         "provider default",
         toml_key="reasoning_effort",
     ),
-    Field(
+    SettingField(
         "json_mode",
         Flag("JSON mode"),
         "JSON mode",
         "ask for JSON; shown pretty-printed",
         toml_key="json_mode",
     ),
-    Field(
+    SettingField(
         "context_free",
         Flag("Context free"),
         "Context free",
@@ -298,7 +298,7 @@ FIELDS: tuple[Field, ...] = (
         stored=False,
         form=False,
     ),
-    Field(
+    SettingField(
         "context_strategy",
         Choice(
             STRATEGIES,
@@ -310,7 +310,7 @@ FIELDS: tuple[Field, ...] = (
         "Context",
         toml_key="context_strategy",
     ),
-    Field(
+    SettingField(
         "context_turns",
         Count(
             limit=CONTEXT_TURNS_LIMIT,
@@ -325,7 +325,7 @@ FIELDS: tuple[Field, ...] = (
         "last turns / recall (blank: 4 / 2)",
         toml_key="context_turns",
     ),
-    Field(
+    SettingField(
         "context_budget",
         Count(
             limit=CONTEXT_BUDGET_LIMIT,
@@ -339,7 +339,7 @@ FIELDS: tuple[Field, ...] = (
         "tokens (blank: window − reply)",
         toml_key="context_budget",
     ),
-    Field(
+    SettingField(
         "summary_threshold",
         Number(
             *SUMMARY_THRESHOLD_RANGE,
@@ -354,14 +354,14 @@ FIELDS: tuple[Field, ...] = (
         "of the window (blank: 0.7)",
         toml_key="summary_threshold",
     ),
-    Field(
+    SettingField(
         "summary_model",
         Name(),
         "Summary model",
         "same provider (blank: this model)",
         toml_key="summary_model",
     ),
-    Field(
+    SettingField(
         "auto_title",
         Flag("Auto title"),
         "Auto title",
@@ -369,10 +369,10 @@ FIELDS: tuple[Field, ...] = (
         stored=False,
         form=False,
     ),
-    Field("extra_body", Table(), "Extra request fields (JSON object or TOML lines)"),
+    SettingField("extra_body", Table(), "Extra request fields (JSON object or TOML lines)"),
 )
-FIELDS_BY_NAME: dict[str, Field] = {setting.name: setting for setting in FIELDS}
-DEFAULTS_FIELDS: tuple[Field, ...] = tuple(s for s in FIELDS if s.toml_key is not None)
+FIELDS_BY_NAME: dict[str, SettingField] = {setting.name: setting for setting in FIELDS}
+DEFAULTS_FIELDS: tuple[SettingField, ...] = tuple(s for s in FIELDS if s.toml_key is not None)
 """The settings `[defaults]` holds, in the order they are written."""
 _UNSET = ChatSettings()
 assert tuple(FIELDS_BY_NAME) == tuple(f.name for f in dataclasses.fields(ChatSettings)), (

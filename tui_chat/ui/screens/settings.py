@@ -22,8 +22,9 @@ from tui_chat.core.context.request import build_messages
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Session
 from tui_chat.core.setting_kinds import Choice, Flag, Prompt, SettingError, Table, parse_table
-from tui_chat.core.settings import DEFAULTS_FIELDS, FIELDS, ChatSettings, Field
+from tui_chat.core.settings import DEFAULTS_FIELDS, FIELDS, ChatSettings, SettingField
 from tui_chat.providers.dialects import Dialect, dialect_for
+from tui_chat.ui.screens.config_save import save_config_interactive
 from tui_chat.ui.screens.model_picker import ModelPickerScreen
 from tui_chat.ui.worker_errors import ForwardsWorkerErrors
 
@@ -36,7 +37,7 @@ OWN_CONTROLS = ("provider", "model", "persona")
 """Fields whose control this screen builds itself: their choices come from the config."""
 
 
-def _choice_select(setting: Field, kind: Choice, value: str | None) -> Select[str]:
+def _choice_select(setting: SettingField, kind: Choice, value: str | None) -> Select[str]:
     """A choice's Select: each choice by its label; unset is the choice None stands for,
     else (where unset is not a choice) the blank, with the hint as its prompt."""
     options = [(Content(kind.labels.get(choice, choice)), choice) for choice in kind.choices]
@@ -96,7 +97,7 @@ class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | Non
                 yield Button("Save as defaults", id="save-defaults", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
-    def _field_row(self, setting: Field) -> ComposeResult:
+    def _field_row(self, setting: SettingField) -> ComposeResult:
         """One setting's row, its control chosen by the kind of value it holds: a choice
         is a Select, a flag a Switch, free text or a table a text area, the rest an Input
         with its hint. Typed values get a line under them for their problem."""
@@ -127,14 +128,14 @@ class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | Non
             self._typed.append(name)
             yield Static("", id=f"error-{name}", classes="field-error")
 
-    def _own_control(self, setting: Field) -> ComposeResult:
+    def _own_control(self, setting: SettingField) -> ComposeResult:
         config = self.app.config
         if setting.name == "provider":
-            providers = [(Content(p.display_name), name) for name, p in config.providers.items()]
-            name = self.provider_name
-            if name not in config.providers:
-                shown = "Offline demo" if name == DEMO_PROVIDER else name
-                providers.insert(0, (Content(shown), name))
+            providers = [(Content(p.display_name), key) for key, p in config.providers.items()]
+            current = self.provider_name
+            if current not in config.providers:
+                shown = "Offline demo" if current == DEMO_PROVIDER else current
+                providers.insert(0, (Content(shown), current))
             yield Select(
                 providers, value=self.provider_name, allow_blank=False, id="provider", compact=True
             )
@@ -357,8 +358,6 @@ class SessionSettingsScreen(ForwardsWorkerErrors, ModalScreen[ChatSettings | Non
     @work(exclusive=True, group="save-defaults", exit_on_error=False)
     async def save_defaults(self) -> None:
         """Write these settings as `[defaults]` for new sessions in the config file."""
-        from tui_chat.ui.screens.config_save import save_config_interactive
-
         settings = self._valid_settings()
         if settings is None:
             return
