@@ -375,9 +375,6 @@ FIELDS_BY_NAME: dict[str, SettingField] = {setting.name: setting for setting in 
 DEFAULTS_FIELDS: tuple[SettingField, ...] = tuple(s for s in FIELDS if s.toml_key is not None)
 """The settings `[defaults]` holds, in the order they are written."""
 _UNSET = ChatSettings()
-assert tuple(FIELDS_BY_NAME) == tuple(f.name for f in dataclasses.fields(ChatSettings)), (
-    "FIELDS must have one row per ChatSettings field, in the same order"
-)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
