@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sse_server import FakeOpenAIServer
 
-from tui_chat.config.model import PRESETS
+from tui_chat.config.presets import PRESETS
 
 # Variables that could make a test talk to a real provider or read the user's setup.
 PROVIDER_ENV_VARS = sorted(

@@ -17,10 +17,12 @@ from app_harness import make_app, notices, screen_text, type_and_send, wait_for_
 from textual.widgets import DataTable, Input, Select, Static
 
 from tui_chat.config.keys import forget_keys
-from tui_chat.config.model import PRESETS, load_config
+from tui_chat.config.parse import load_config
+from tui_chat.config.presets import PRESETS
 from tui_chat.ui.screens.chat import ChatScreen
-from tui_chat.ui.screens.config_editor import ConfigEditorScreen, ProviderFormScreen
+from tui_chat.ui.screens.config_editor import ConfigEditorScreen
 from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.provider_form import ProviderFormScreen
 
 THREE = """\
 # My providers, by hand.

@@ -85,7 +85,7 @@ async def test_f2_hides_the_effort_for_a_model_that_takes_none(
         modal = app.screen
         assert isinstance(modal, SessionSettingsScreen)
         assert offered(modal) == []
-        assert not modal.query_one("#effort-row").display
+        assert not modal.query_one("#reasoning_effort-row").display
 
 
 async def test_a_refused_effort_says_which_setting_to_change(

@@ -19,7 +19,7 @@ from app_harness import (
 from sse_server import Script
 from textual.widgets import DataTable, Input, OptionList, Select, Static, Switch, TextArea
 
-from tui_chat.config.model import load_config
+from tui_chat.config.parse import load_config
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.screens.keys import KeysScreen
@@ -189,7 +189,7 @@ async def test_settings_modal_shows_the_thinking_controls_of_the_dialect(
         modal = app.screen
         assert isinstance(modal, SessionSettingsScreen)
         # OpenAI's o4-mini: an effort, no budget.
-        assert modal.query_one("#effort-row").display
+        assert modal.query_one("#reasoning_effort-row").display
         assert not modal.query_one("#thinking_budget-row").display
         modal.query_one("#temperature", Input).value = "0.5"
         await pilot.pause()
@@ -197,7 +197,7 @@ async def test_settings_modal_shows_the_thinking_controls_of_the_dialect(
         modal.query_one("#provider", Select).value = "dash"
         await pilot.pause()
         assert modal.query_one("#thinking_budget-row").display
-        assert not modal.query_one("#effort-row").display
+        assert not modal.query_one("#reasoning_effort-row").display
         assert modal.model == "qwen-plus"
         await press_button(pilot, "#save")
         session = app.screen.session

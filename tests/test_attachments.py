@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.config.model import ProviderConfig
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.attachments import (
     MAX_IMAGE_BYTES,
     AttachmentError,

@@ -13,7 +13,7 @@ import pytest
 
 from tui_chat import cli
 from tui_chat.config.keys import forget_keys
-from tui_chat.config.model import example_config_text
+from tui_chat.config.parse import example_config_text
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD = """\

@@ -9,18 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.config.model import (
-    DEFAULT_TIMEOUT,
-    DIALECTS,
-    PLACEHOLDER_KEY,
-    PRESETS,
-    Config,
-    ConfigError,
-    ProviderConfig,
-    load_config,
-    parse_config,
-)
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import load_config, parse_config
 from tui_chat.config.paths import Paths, default_config_path, default_data_dir
+from tui_chat.config.presets import PRESETS
+from tui_chat.config.provider import DEFAULT_TIMEOUT, DIALECTS, PLACEHOLDER_KEY, ProviderConfig
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config.example.toml"
@@ -389,7 +382,7 @@ def test_ten_thousand_providers_read_each_line_once(monkeypatch: pytest.MonkeyPa
             super().__init__(text)
             built.append(self)
 
-    monkeypatch.setattr("tui_chat.config.model.LineIndex", CountedIndex)
+    monkeypatch.setattr("tui_chat.config.parse.LineIndex", CountedIndex)
     text = many_providers(10_000)
     config = parse_config(text, Path("config.toml"))
     assert len(config.providers) == 10_000

@@ -21,13 +21,9 @@ from tui_chat.config.keys import (
     mask_key,
     run_key_command,
 )
-from tui_chat.config.model import (
-    PLACEHOLDER_KEY,
-    Config,
-    ConfigError,
-    ProviderConfig,
-    load_config,
-)
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import load_config
+from tui_chat.config.provider import PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.providers import ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.openai_compat import OpenAICompatibleProvider
 

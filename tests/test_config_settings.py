@@ -3,23 +3,21 @@ shipped inside the package."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
 import pytest
 
-from tui_chat.config.model import (
-    REASONING_EFFORTS,
+from tui_chat.config.model import ConfigError
+from tui_chat.config.parse import example_config_text, load_config
+from tui_chat.config.provider import ModelSettings, ProviderConfig
+from tui_chat.core.settings import (
+    DEFAULTS_FIELDS,
+    EFFORTS,
+    FIELDS,
     THINKING_MODES,
-    ConfigError,
-    ModelSettings,
-    ProviderConfig,
-    SessionDefaults,
-    example_config_text,
-    load_config,
+    ChatSettings,
 )
-from tui_chat.core.settings import ChatSettings
 
 REPO = Path(__file__).resolve().parent.parent
 PROVIDER = '[providers.local]\nbase_url = "http://localhost:8000/v1"\nmodels = ["m1"]\n'
@@ -57,7 +55,7 @@ def test_example_documents_the_choices_the_parser_accepts() -> None:
     match = re.search(r"# reasoning_effort = .*?# (none, .*?) \(each", text, re.S)
     assert match is not None
     words = re.split(r",\s*(?:or\s+)?|\s+or\s+", match.group(1))
-    assert words == list(REASONING_EFFORTS)
+    assert words == list(EFFORTS)
     thinking = re.search(r'# thinking = "default" +# (.*)', text)
     assert thinking is not None
     assert re.findall(r'"(\w+)"', thinking.group(1)) == list(THINKING_MODES)
@@ -102,7 +100,7 @@ def test_defaults_table(tmp_path: Path) -> None:
         )
     )
     assert config.warnings == ()
-    assert config.defaults == SessionDefaults(
+    assert config.defaults == ChatSettings(
         system_prompt="Be brief.",
         temperature=1.0,
         top_p=0.5,
@@ -119,7 +117,7 @@ def test_defaults_table(tmp_path: Path) -> None:
 
 def test_no_defaults_means_provider_defaults(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, PROVIDER))
-    assert config.defaults == SessionDefaults()
+    assert config.defaults == ChatSettings()
     assert config.defaults.thinking == "default"
     assert config.defaults.temperature is None
     assert config.personas == {}
@@ -328,14 +326,14 @@ def test_session_settings_come_from_defaults_with_the_persona_resolved(tmp_path:
         context_strategy="last_turns",
         context_turns=0,
     )
-    # Every SessionDefaults field but the persona (resolved), context_free (a strategy) and
-    # auto_title (app behaviour, not a request setting) has a ChatSettings field of that name.
-    names = {f.name for f in dataclasses.fields(SessionDefaults)} - {
+    # Every [defaults] setting but the persona (resolved), context_free (a strategy) and
+    # auto_title (app behaviour, not a request setting) is one a session keeps.
+    names = {f.name for f in DEFAULTS_FIELDS} - {
         "persona",
         "context_free",
         "auto_title",
     }
-    assert names <= {f.name for f in dataclasses.fields(ChatSettings)}
+    assert names <= {f.name for f in FIELDS if f.stored}
 
 
 def test_session_settings_without_defaults_leave_everything_to_the_provider(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tui_chat.config.model import Config, ConfigError, load_config
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import load_config
 from tui_chat.config.watch import ConfigWatcher, config_changed, file_stamp
 from tui_chat.config.writer import save_config, set_default_provider
 

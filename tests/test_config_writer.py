@@ -11,17 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.config.model import (
-    PRESETS,
-    Config,
-    ConfigError,
-    ModelSettings,
-    ProviderConfig,
-    SessionDefaults,
-    example_config_text,
-    load_config,
-    parse_config,
-)
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import example_config_text, load_config, parse_config
+from tui_chat.config.presets import PRESETS
+from tui_chat.config.provider import ModelSettings, ProviderConfig
 from tui_chat.config.watch import file_stamp
 from tui_chat.config.writer import (
     HEADER,
@@ -40,6 +33,7 @@ from tui_chat.config.writer import (
     set_persona,
     update_provider,
 )
+from tui_chat.core.settings import ChatSettings
 
 THREE = """\
 # My providers.
@@ -380,7 +374,7 @@ def test_edit_then_save_round_trip(config: Config) -> None:
     saved = save_config(edited)
     again = load_config(config.path)
     assert settings(again) == settings(edited) == settings(saved.config)
-    assert again.defaults == SessionDefaults(
+    assert again.defaults == ChatSettings(
         temperature=0.3,
         thinking="on",
         reasoning_effort="high",

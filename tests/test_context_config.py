@@ -6,13 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tui_chat.config.model import ConfigError, Prices, load_config, parse_config
+from tui_chat.config.model import ConfigError
+from tui_chat.config.parse import load_config, parse_config
+from tui_chat.config.provider import Prices
 from tui_chat.config.writer import config_to_toml
 from tui_chat.core.context.embeddings import SessionEmbeddings
 from tui_chat.core.context.windows import context_window, known_window, reply_room
 from tui_chat.core.pricing import format_cost, reply_cost, session_cost
 from tui_chat.core.session import Message, Session, Usage
-from tui_chat.core.settings import ChatSettings, SettingError
+from tui_chat.core.setting_kinds import SettingError
+from tui_chat.core.settings import ChatSettings
 
 PROVIDER = (
     "[providers.local]\n"

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.config.model import DIALECTS as CONFIG_DIALECTS
-from tui_chat.config.model import Config, ModelSettings, ProviderConfig
+from tui_chat.config.model import Config
+from tui_chat.config.provider import DIALECTS as CONFIG_DIALECTS
+from tui_chat.config.provider import ModelSettings, ProviderConfig
 from tui_chat.core.session import Usage
 from tui_chat.core.settings import ChatSettings
 from tui_chat.providers import ProviderRegistry

@@ -64,7 +64,7 @@ def test_slug_and_default_path() -> None:
 
 
 def test_header_has_the_cost_when_the_config_has_prices(tmp_path: Path) -> None:
-    from tui_chat.config.model import load_config
+    from tui_chat.config.parse import load_config
 
     config_file = tmp_path / "config.toml"
     config_file.write_text(

@@ -18,7 +18,9 @@ from app_harness import make_app, wait_until, write_config
 from textual.widgets import OptionList
 
 from tui_chat.cli import main
-from tui_chat.config.model import ConfigError, ProviderConfig, load_config
+from tui_chat.config.model import ConfigError
+from tui_chat.config.parse import load_config
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.context.embeddings import EmbeddingFiles
 from tui_chat.core.search import INDEX_VERSION as SEARCH_INDEX_VERSION
 from tui_chat.core.search import SearchIndex

@@ -23,7 +23,9 @@ from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 from textual.widgets import OptionList
 
-from tui_chat.config.model import ConfigError, ProviderConfig, load_config
+from tui_chat.config.model import ConfigError
+from tui_chat.config.parse import load_config
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.context.embeddings import EmbeddingsUnavailable
 from tui_chat.core.import_chatgpt import import_file
 from tui_chat.core.sanitize import clean_tree, single_line

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tui_chat.config.keymap import key_problem, parse_keymap, split_keys, unknown_ids, usable_keymap
-from tui_chat.config.model import parse_config
+from tui_chat.config.parse import parse_config
 from tui_chat.config.writer import config_to_toml
 
 REPO = Path(__file__).resolve().parent.parent

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.config.model import ProviderConfig
 from tui_chat.config.paths import Paths
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.providers import models
 from tui_chat.providers.models import (
     ModelList,

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from sse_server import FakeOpenAIServer, Script
 
-from tui_chat.config.model import PLACEHOLDER_KEY, PRESETS, Config, ProviderConfig
+from tui_chat.config.model import Config
+from tui_chat.config.presets import PRESETS
+from tui_chat.config.provider import PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.core.session import Usage
 from tui_chat.providers import DemoProvider, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.demo import DEMO_MODEL

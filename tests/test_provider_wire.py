@@ -14,7 +14,8 @@ from sse_server import FakeOpenAIServer, Script
 
 from tui_chat.config import keys
 from tui_chat.config.keys import forget_keys
-from tui_chat.config.model import Config, ProviderConfig
+from tui_chat.config.model import Config
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.session import Usage
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.events import (

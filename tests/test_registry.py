@@ -13,7 +13,8 @@ import pytest
 from sse_server import FakeOpenAIServer
 
 from tui_chat.config.keys import forget_keys
-from tui_chat.config.model import Config, ProviderConfig
+from tui_chat.config.model import Config
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.session import Message, Session
 from tui_chat.providers import KeyNotFetched, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.events import ChatRequest, ProviderError, Retrying

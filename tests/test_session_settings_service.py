@@ -9,7 +9,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from tui_chat.config.model import DEMO_PROVIDER, Config, ProviderConfig
+from tui_chat.config.model import Config
+from tui_chat.config.provider import DEMO_PROVIDER, ProviderConfig
 from tui_chat.core.context.request import ContextPlan
 from tui_chat.core.context.windows import UNKNOWN_WINDOW
 from tui_chat.core.session import Message, Session

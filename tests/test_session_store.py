@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import tui_chat.core.store.session_store as store_module
-from tui_chat.config.model import ProviderConfig
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.session import (
     NEW_SESSION_TITLE,
     SESSION_FORMAT_VERSION,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,8 @@ import pytest
 
 from tui_chat.core.context.request import build_messages
 from tui_chat.core.session import SESSION_FORMAT_VERSION, Message, Session
-from tui_chat.core.settings import ChatSettings, SettingError, deep_merge, parse_table, table_text
+from tui_chat.core.setting_kinds import SettingError, parse_table, table_text
+from tui_chat.core.settings import FIELDS, ChatSettings, deep_merge
 from tui_chat.core.store.session_store import SessionStore
 
 FULL = ChatSettings(
@@ -33,6 +35,13 @@ def test_defaults_are_all_unset() -> None:
     assert settings.to_dict() == {}
     assert settings.problems() == []
     assert (settings.thinking, settings.json_mode, settings.extra_body) == ("default", False, {})
+
+
+def test_the_field_table_has_one_row_per_setting_in_order() -> None:
+    """Files, forms and [defaults] all read FIELDS: a setting missing from it would be
+    silently dropped everywhere."""
+    assert [s.name for s in FIELDS] == [f.name for f in dataclasses.fields(ChatSettings)]
+    assert all(s.toml_key or s.stored for s in FIELDS)  # each is kept somewhere
 
 
 def test_round_trip() -> None:

@@ -12,14 +12,10 @@ from typing import TYPE_CHECKING
 
 from tui_chat import __version__
 from tui_chat.config.lines import LineIndex, Problem, in_line_order
-from tui_chat.config.model import (
-    PLACEHOLDER_KEY,
-    Config,
-    ConfigError,
-    example_config_text,
-    load_config,
-)
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import example_config_text, load_config
 from tui_chat.config.paths import Paths
+from tui_chat.config.provider import PLACEHOLDER_KEY
 
 if TYPE_CHECKING:
     from tui_chat.core.store.session_store import SessionStore

@@ -10,7 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tui_chat.config.model import Config, ConfigError, load_config
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import load_config
 
 
 @dataclass(frozen=True)

@@ -18,21 +18,13 @@ from typing import Any
 
 import tomli_w
 
-from tui_chat.config.model import (
-    DEFAULT_TIMEOUT,
-    DEMO_PROVIDER,
-    PRESETS,
-    Config,
-    ConfigError,
-    Prices,
-    ProviderConfig,
-    SessionDefaults,
-    defaults_from_table,
-    parse_config,
-    provider_from_table,
-)
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import defaults_from_table, parse_config, provider_from_table
+from tui_chat.config.presets import PRESETS
+from tui_chat.config.provider import DEFAULT_TIMEOUT, DEMO_PROVIDER, Prices, ProviderConfig
 from tui_chat.config.watch import FileStamp, file_stamp
 from tui_chat.core.atomic import write_atomic
+from tui_chat.core.settings import DEFAULTS_FIELDS, ChatSettings
 
 FILE_MODE = 0o600
 HEADER = (
@@ -40,6 +32,7 @@ HEADER = (
     "# every key is explained in config.example.toml (`tui-chat config init` writes it).\n\n"
 )
 _NAME = re.compile(r"[A-Za-z0-9_-]+")
+_DEFAULTS_NAMES = {setting.name for setting in DEFAULTS_FIELDS}
 
 
 class ConfigEditError(ValueError):
@@ -126,14 +119,15 @@ def prices_table(prices: Prices) -> dict[str, Any]:
     return table
 
 
-def defaults_table(defaults: SessionDefaults) -> dict[str, Any]:
-    """The `[defaults]` table: only fields that differ from SessionDefaults()."""
-    blank = SessionDefaults()
-    return {
-        f.name: getattr(defaults, f.name)
-        for f in dataclasses.fields(SessionDefaults)
-        if getattr(defaults, f.name) != getattr(blank, f.name)
-    }
+def defaults_table(defaults: ChatSettings) -> dict[str, Any]:
+    """The `[defaults]` table: only the settings it holds that are set (an empty text is
+    not: in `[defaults]` it means the same as leaving the key out)."""
+    table: dict[str, Any] = {}
+    for setting in DEFAULTS_FIELDS:
+        value = getattr(defaults, setting.name)
+        if value != setting.unset and value != "":
+            table[setting.toml_key or setting.name] = value
+    return table
 
 
 def config_to_toml(config: Config) -> str:
@@ -338,11 +332,11 @@ def set_default_provider(config: Config, name: str) -> Config:
 
 
 def set_defaults(config: Config, **changes: Any) -> Config:
-    """Change per-session defaults (SessionDefaults fields), validated."""
-    try:
-        defaults = dataclasses.replace(config.defaults, **changes)
-    except TypeError as exc:
-        raise ConfigEditError(f"unknown setting: {exc}") from None
+    """Change per-session defaults (the ChatSettings fields `[defaults]` holds), validated."""
+    unknown = [name for name in changes if name not in _DEFAULTS_NAMES]
+    if unknown:
+        raise ConfigEditError(f"unknown setting: {', '.join(unknown)}")
+    defaults = config.defaults.replace(**changes)
     try:
         defaults = defaults_from_table(defaults_table(defaults), config.personas, config.path)
     except ConfigError as error:

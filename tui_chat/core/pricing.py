@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 
-from tui_chat.config.model import Config, Prices
+from tui_chat.config.model import Config
+from tui_chat.config.provider import Prices
 from tui_chat.core.session import Message, Session
 
 PER = 1_000_000

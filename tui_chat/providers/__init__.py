@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from tui_chat.config.model import DEMO_PROVIDER, Config, KeyLookup, ProviderConfig
+from tui_chat.config.model import Config
+from tui_chat.config.provider import DEMO_PROVIDER, KeyLookup, ProviderConfig
 from tui_chat.providers.demo import DEMO_MODEL, DemoProvider
 from tui_chat.providers.dialects import DIALECTS, Dialect, dialect_for
 from tui_chat.providers.events import ChatRequest, StreamEvent, describe_finish_reason

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tui_chat.config.model import ProviderConfig
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.atomic import write_atomic
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.sentences import join_sentences

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tui_chat.config.model import ProviderConfig
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.sanitize import one_line, strip_control
 from tui_chat.core.session import Usage
 from tui_chat.core.settings import ChatSettings, deep_merge

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from tui_chat.config.model import Config, ModelSettings
+from tui_chat.config.model import Config
+from tui_chat.config.provider import ModelSettings
 from tui_chat.config.writer import update_provider
 from tui_chat.core.context.request import ContextPlan
 from tui_chat.core.context.windows import UNKNOWN_WINDOW

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tui_chat.config.keys import redact_secrets
-from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core.context.prep import ContextPreparer, Severity
 from tui_chat.core.context.request import ContextPlan
 from tui_chat.core.continuation import continuation_messages

@@ -15,7 +15,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core.session import Session
 from tui_chat.core.settings import ChatSettings
 from tui_chat.providers import ProviderRegistry, ProviderView

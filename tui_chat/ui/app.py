@@ -14,8 +14,9 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from tui_chat.config.model import DEMO_PROVIDER, Config, ConfigError
+from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.paths import Paths
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.config.watch import ConfigWatcher
 from tui_chat.core.session import Session
 from tui_chat.core.store.session_store import SessionStore

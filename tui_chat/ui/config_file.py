@@ -16,7 +16,8 @@ from textual.app import SuspendNotSupported
 from textual.screen import ModalScreen
 from textual.signal import Signal
 
-from tui_chat.config.model import Config, ConfigError, example_config_text, load_config
+from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse import example_config_text, load_config
 from tui_chat.config.watch import file_stamp
 from tui_chat.core.atomic import open_private
 from tui_chat.services.editor import editor_command

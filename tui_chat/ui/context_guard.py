@@ -157,7 +157,7 @@ class ContextGuard:
     async def _save_window(self, provider: str, model: str, window: int) -> None:
         """Save the window the user gave in the config (asking first about a hand-written
         file, as every save does), then send what was typed."""
-        from tui_chat.ui.screens.config_editor import save_config_interactive
+        from tui_chat.ui.screens.config_save import save_config_interactive
 
         app = self.app
         try:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from textual.dom import DOMNode
     from textual.widget import Widget
 
-    from tui_chat.config.model import ProviderConfig
+    from tui_chat.config.provider import ProviderConfig
     from tui_chat.providers import ProviderRegistry
 
 

@@ -21,7 +21,7 @@ from textual.dom import DOMNode
 from textual.worker import Worker, WorkerState
 
 from tui_chat.config.keys import redact_secrets
-from tui_chat.config.model import PLACEHOLDER_KEY
+from tui_chat.config.provider import PLACEHOLDER_KEY
 from tui_chat.core.sanitize import one_line
 
 if TYPE_CHECKING:

@@ -9,94 +9,37 @@ lose comments or replace a file changed or broken on disk.
 from __future__ import annotations
 
 import asyncio
-import shlex
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Select, Static, TextArea
+from textual.screen import Screen
+from textual.widgets import Button, DataTable, Footer, Static
 from textual.worker import Worker
 
-from tui_chat.config.model import (
-    DEFAULT_TIMEOUT,
-    DIALECTS,
-    PLACEHOLDER_KEY,
-    PRESETS,
-    Config,
-    ConfigError,
-    KeyLookup,
-    ProviderConfig,
-)
+from tui_chat.config.model import Config
+from tui_chat.config.provider import PLACEHOLDER_KEY, KeyLookup, ProviderConfig
 from tui_chat.config.watch import FileStamp
 from tui_chat.config.writer import (
     ConfigEditError,
-    SaveRefused,
-    add_provider,
-    backup_path,
-    hand_written_notice,
     is_hand_written,
     remove_provider,
-    save_config,
     set_default_provider,
-    update_provider,
 )
-from tui_chat.core.sentences import as_sentence, join_sentences
-from tui_chat.core.settings import SettingError, parse_table, table_text
+from tui_chat.core.sentences import join_sentences
 from tui_chat.providers.models import test_provider
+from tui_chat.ui.screens.config_save import save_config_interactive
 from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.provider_form import ProviderFormScreen
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.config_file import ConfigChange
-
-BLANK = "\0blank"
-"""The preset Select's value for a provider that starts empty."""
-
-
-async def save_config_interactive(
-    app: TuiChatApp, config: Config, expected: FileStamp | None
-) -> bool:
-    """Save `config` to its file, asking first when that would lose a hand-written file's
-    comments or replace a file that changed or broke on disk; then use it. Run in a worker
-    (it waits for the user's answers). True when saved."""
-    path = config.path
-    if app.config_error is None:  # a broken file gets its own question below
-        notice = hand_written_notice(path)
-        if notice is not None:
-            question = f"{notice}\n\nSave anyway?"
-            if not await app.push_screen_wait(ConfirmScreen(question, "Save", "Cancel")):
-                return False
-    had_file = path.exists()
-    force = False
-    while True:
-        try:
-            saved = save_config(config, expected=expected, force=force)
-            break
-        except SaveRefused as refused:
-            if force:  # cannot happen: force skips the checks that refuse
-                app.notify(str(refused), title="Not saved", severity="error")
-                return False
-            question = (
-                as_sentence(f"Not saved yet: {refused.problem}")
-                + "\n\nReplace the file on disk with these settings?"
-            )
-            if not await app.push_screen_wait(ConfirmScreen(question, "Replace it", "Cancel")):
-                return False
-            force = True
-        except ConfigError as error:
-            app.notify(str(error), title="Not saved", severity="error", timeout=12)
-            return False
-    app.config_watcher.acknowledge(saved.stamp)
-    app.config_file.apply(saved.config)
-    kept = f"; the previous file is kept as {backup_path(path).name}" if had_file else ""
-    app.notify(f"Saved {path}{kept}.", title="Config saved")
-    return True
 
 
 def key_text(provider: ProviderConfig, lookup: KeyLookup, short: bool = False) -> str:
@@ -125,236 +68,6 @@ def short_url(url: str, limit: int = 32) -> str:
         return text
     half = (limit - 1) // 2
     return f"{text[:half]}…{text[-(limit - 1 - half) :]}"
-
-
-def command_text(command: str | tuple[str, ...] | None) -> str:
-    if command is None:
-        return ""
-    return command if isinstance(command, str) else shlex.join(command)
-
-
-class ProviderFormScreen(ModalScreen[Config | None]):
-    """Add a provider (from a preset or blank) or edit one; dismisses with the new draft
-    config, or None. Problems are shown in the form and nothing is returned until the
-    provider is valid."""
-
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", show=False),
-        Binding("ctrl+s", "ok", "OK", show=False),
-    ]
-
-    def __init__(self, config: Config, name: str | None = None) -> None:
-        super().__init__()
-        self.config = config
-        self.name_before = name
-        self.provider = config.providers.get(name) if name else None
-        self._auto_name = ""
-
-    def compose(self) -> ComposeResult:
-        p = self.provider
-        heading = f"Edit provider · {self.name_before}" if p else "Add a provider"
-        with Vertical(id="dialog"):
-            yield Static(Content(heading), id="heading")
-            with VerticalScroll(id="form"):
-                if p is None:
-                    presets = [(Content("Blank"), BLANK)] + [
-                        (Content(f"{preset.display_name} ({key})"), key)
-                        for key, preset in PRESETS.items()
-                    ]
-                    yield from self._row(
-                        "Preset",
-                        Select(presets, value=BLANK, allow_blank=False, id="preset", compact=True),
-                    )
-                yield from self._row(
-                    "Name",
-                    Input(
-                        self.name_before or "",
-                        id="name",
-                        compact=True,
-                        placeholder="letters, digits, - and _",
-                    ),
-                )
-                yield from self._row(
-                    "Label",
-                    Input(
-                        p.label or "" if p else "",
-                        id="label",
-                        compact=True,
-                        placeholder="shown in the app (optional)",
-                    ),
-                )
-                yield from self._row(
-                    "Base URL",
-                    Input(
-                        p.base_url if p else "",
-                        id="base_url",
-                        compact=True,
-                        placeholder="https://…/v1",
-                    ),
-                )
-                yield from self._row(
-                    "Dialect",
-                    Select(
-                        [(Content(d), d) for d in DIALECTS],
-                        value=p.dialect if p else "generic",
-                        allow_blank=False,
-                        id="dialect",
-                        compact=True,
-                    ),
-                )
-                yield from self._row(
-                    "Key variable",
-                    Input(
-                        p.api_key_env or "" if p else "",
-                        id="api_key_env",
-                        compact=True,
-                        placeholder="e.g. DEEPSEEK_API_KEY (recommended)",
-                    ),
-                )
-                yield from self._row(
-                    "Key command",
-                    Input(
-                        command_text(p.api_key_cmd) if p else "",
-                        id="api_key_cmd",
-                        compact=True,
-                        placeholder="e.g. pass show api/deepseek",
-                    ),
-                )
-                yield from self._row(
-                    "Key in file",
-                    Input(
-                        p.api_key or "" if p else "",
-                        id="api_key",
-                        password=True,
-                        compact=True,
-                        placeholder="discouraged: the file then holds the key",
-                    ),
-                )
-                yield from self._row(
-                    "Models",
-                    Input(
-                        ", ".join(p.models) if p else "",
-                        id="models",
-                        compact=True,
-                        placeholder="model names, comma separated",
-                    ),
-                )
-                yield from self._row(
-                    "Default model",
-                    Input(
-                        p.default_model or "" if p else "",
-                        id="default_model",
-                        compact=True,
-                        placeholder="blank: the first of Models",
-                    ),
-                )
-                yield from self._row(
-                    "Timeout (s)",
-                    Input(
-                        f"{p.timeout:g}" if p else f"{DEFAULT_TIMEOUT:g}",
-                        id="timeout",
-                        compact=True,
-                    ),
-                )
-                yield Label(
-                    "Extra request fields (JSON object or TOML lines)", classes="label wide"
-                )
-                yield TextArea(
-                    table_text(dict(p.extra_body)) if p else "", id="extra_body", compact=True
-                )
-            yield Static("", id="form-error")
-            with Horizontal(id="buttons"):
-                yield Button("OK", variant="primary", id="ok", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
-
-    def _row(self, label: str, widget: Any) -> ComposeResult:
-        with Horizontal(classes="row"):
-            yield Label(label, classes="label")
-            yield widget
-
-    def on_mount(self) -> None:
-        self.query_one("#form-error").display = False
-        first = "#preset" if self.provider is None else "#name"
-        self.query_one(first).focus()
-
-    def value(self, field: str) -> str:
-        return self.query_one(f"#{field}", Input).value.strip()
-
-    @on(Select.Changed, "#preset")
-    def _preset_chosen(self, event: Select.Changed) -> None:
-        preset = PRESETS.get(str(event.value))
-        if preset is None:
-            return
-        name = self.query_one("#name", Input)
-        if not name.value.strip() or name.value.strip() == self._auto_name:
-            candidate, number = preset.name, 2
-            while candidate in self.config.providers:
-                candidate, number = f"{preset.name}-{number}", number + 1
-            name.value = self._auto_name = candidate
-        for field, text in (
-            ("label", preset.label or ""),
-            ("base_url", preset.base_url),
-            ("api_key_env", preset.api_key_env or ""),
-            ("models", ", ".join(preset.models)),
-            ("default_model", preset.default_model or ""),
-        ):
-            self.query_one(f"#{field}", Input).value = text
-        self.query_one("#dialect", Select).value = preset.dialect
-
-    def fields(self) -> dict[str, Any]:
-        """The form as ProviderConfig fields; raises ConfigEditError in plain words."""
-        try:
-            timeout = float(self.value("timeout") or DEFAULT_TIMEOUT)
-        except ValueError:
-            raise ConfigEditError("Timeout must be a number of seconds, like 60.") from None
-        try:
-            extra_body = parse_table(self.query_one("#extra_body", TextArea).text)
-        except SettingError as problem:
-            raise ConfigEditError(str(problem)) from None
-        command: str | tuple[str, ...] | None = self.value("api_key_cmd") or None
-        before = self.provider.api_key_cmd if self.provider else None
-        if command is not None and command == command_text(before):
-            command = before  # unchanged: keep the argument list as it was written
-        models = tuple(m for m in self.value("models").replace(",", " ").split() if m)
-        return {
-            "label": self.value("label") or None,
-            "base_url": self.value("base_url"),
-            "dialect": str(self.query_one("#dialect", Select).value),
-            "api_key_env": self.value("api_key_env") or None,
-            "api_key_cmd": command,
-            "api_key": self.value("api_key") or None,
-            "models": models,
-            "default_model": self.value("default_model") or None,
-            "timeout": timeout,
-            "extra_body": extra_body,
-        }
-
-    def action_ok(self) -> None:
-        name = self.value("name")
-        try:
-            fields = self.fields()
-            if self.name_before is None:
-                config = add_provider(self.config, name, **fields)
-            else:
-                config = update_provider(self.config, self.name_before, name=name, **fields)
-        except ConfigEditError as error:
-            problem = error.problem
-            shown = self.query_one("#form-error", Static)
-            shown.update(Content(f"⚠ {problem[:1].upper()}{problem[1:]}"))
-            shown.display = True
-            return
-        self.dismiss(config)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, "#ok")
-    def _ok(self) -> None:
-        self.action_ok()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
 
 
 class ConfigEditorScreen(Screen[None]):
@@ -387,9 +100,6 @@ class ConfigEditorScreen(Screen[None]):
         self._saving = False
         self.tests: dict[str, tuple[str, str]] = {}
         """Provider name -> (short result for the table, the whole result)."""
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="editor"):
@@ -424,6 +134,9 @@ class ConfigEditorScreen(Screen[None]):
         self._take(self.app.config)
         table.focus()
         self.app.config_file.changed.subscribe(self, self._config_changed, immediate=True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     def _take(self, config: Config) -> None:
         """Start editing `config` as the file now has it."""

@@ -15,7 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from tui_chat.config.model import PLACEHOLDER_KEY, ProviderConfig
+from tui_chat.config.provider import PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.sentences import join_sentences
 from tui_chat.providers.demo import DEMO_MODEL

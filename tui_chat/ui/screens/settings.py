@@ -17,20 +17,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 from textual.worker import Worker
 
-from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.config.writer import ConfigEditError, set_defaults
 from tui_chat.core.context.request import build_messages
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Session
-from tui_chat.core.settings import (
-    STRATEGIES,
-    STRATEGY_LABELS,
-    ChatSettings,
-    SettingError,
-    parse_table,
-    table_text,
-)
+from tui_chat.core.setting_kinds import Choice, Flag, Prompt, SettingError, Table, parse_table
+from tui_chat.core.settings import DEFAULTS_FIELDS, FIELDS, ChatSettings, SettingField
 from tui_chat.providers.dialects import Dialect, dialect_for
+from tui_chat.ui.screens.config_save import save_config_interactive
 from tui_chat.ui.screens.model_picker import ModelPickerScreen
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
@@ -39,35 +34,29 @@ if TYPE_CHECKING:
 
 CUSTOM = "\0custom"
 """The persona Select's value for a system prompt that is not one of the saved personas."""
-THINKING_CHOICES = [("Provider default", "default"), ("On", "on"), ("Off", "off")]
-NUMBER_FIELDS = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "thinking_budget",
-    "context_turns",
-    "context_budget",
-    "summary_threshold",
-    "summary_model",
-)
-NUMBER_HINTS = {
-    "context_turns": "last turns / recall (blank: 4 / 2)",
-    "context_budget": "tokens (blank: window − reply)",
-    "summary_threshold": "of the window (blank: 0.7)",
-    "summary_model": "same provider (blank: this model)",
-    "temperature": "0 to 2 (blank: provider default)",
-    "top_p": "0 to 1 (blank: provider default)",
-    "max_tokens": "per reply (blank: provider default)",
-    "thinking_budget": "tokens (blank: provider default)",
-}
+OWN_CONTROLS = ("provider", "model", "persona")
+"""Fields whose control this screen builds itself: their choices come from the config."""
 
 
-def _number_text(value: float | int | str | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _choice_select(setting: SettingField, kind: Choice, value: str | None) -> Select[str]:
+    """A choice's Select: each choice by its label; unset is the choice None stands for,
+    else (where unset is not a choice) the blank, with the hint as its prompt."""
+    options = [(Content(kind.labels.get(choice, choice)), choice) for choice in kind.choices]
+    shown = value if value is not None else kind.none_means
+    blank = kind.unset is None and kind.none_means is None
+    return Select(
+        options,
+        value=Select.NULL if shown is None else shown,
+        allow_blank=blank,
+        prompt=setting.help or "Select",
+        id=setting.name,
+        compact=True,
+    )
+
+
+def _chosen(kind: Choice, value: object) -> str | None:
+    """What a choice's Select says, as the setting's value."""
+    return value if isinstance(value, str) and value != kind.none_means else kind.unset
 
 
 class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
@@ -88,6 +77,8 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
         self.model = session.model
         self._initial_prompt = ""
         self._errors: dict[str, str] = {}
+        self._typed: list[str] = []
+        """Fields read from typed text, each with a line for its problem."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
@@ -95,100 +86,14 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
     # -- building -------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        config = self.app.config
-        settings = self.original
-        providers = [(Content(p.display_name), name) for name, p in config.providers.items()]
-        if self.provider_name not in config.providers:
-            label = "Offline demo" if self.provider_name == DEMO_PROVIDER else self.provider_name
-            providers.insert(0, (Content(label), self.provider_name))
-        prompt = settings.system_prompt
-        self._initial_prompt = config.system_prompt if prompt is None else prompt
-        personas = [(Content("Custom"), CUSTOM)] + [
-            (Content(name), name) for name in config.personas
-        ]
+        prompt = self.original.system_prompt
+        self._initial_prompt = self.app.config.system_prompt if prompt is None else prompt
         with Vertical(id="dialog"):
             yield Static(Content(f"Session settings · {self.session.title}"), id="heading")
             with VerticalScroll(id="form"):
-                with Horizontal(classes="row"):
-                    yield Label("Provider", classes="label")
-                    yield Select(
-                        providers,
-                        value=self.provider_name,
-                        allow_blank=False,
-                        id="provider",
-                        compact=True,
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("Model", classes="label")
-                    yield Button(Content(self.model or "choose…"), id="model", compact=True)
-                    yield Static("Enter: pick from the provider's list", classes="field-hint")
-                with Horizontal(classes="row"):
-                    yield Label("Persona", classes="label")
-                    yield Select(
-                        personas,
-                        value=self._persona_of(self._initial_prompt),
-                        allow_blank=False,
-                        id="persona",
-                        compact=True,
-                    )
-                yield Label("System prompt", classes="label wide")
-                yield TextArea(
-                    self._initial_prompt, id="system_prompt", soft_wrap=True, compact=True
-                )
-                for name, label in (
-                    ("temperature", "Temperature"),
-                    ("top_p", "top_p"),
-                    ("max_tokens", "Max tokens"),
-                ):
-                    yield from self._number_row(name, label, getattr(settings, name))
-                with Horizontal(classes="row"):
-                    yield Label("Thinking", classes="label")
-                    yield Select(
-                        [(Content(t), v) for t, v in THINKING_CHOICES],
-                        value=settings.thinking,
-                        allow_blank=False,
-                        id="thinking",
-                        compact=True,
-                    )
-                yield from self._number_row(
-                    "thinking_budget", "Thinking budget", settings.thinking_budget
-                )
-                with Horizontal(classes="row", id="effort-row"):
-                    yield Label("Reasoning effort", classes="label")
-                    yield Select([], prompt="provider default", id="reasoning_effort", compact=True)
-                with Horizontal(classes="row", id="json-row"):
-                    yield Label("JSON mode", classes="label")
-                    yield Switch(settings.json_mode, id="json_mode")
-                    yield Static(
-                        "ask for JSON; shown pretty-printed",
-                        classes="field-hint",
-                    )
-                with Horizontal(classes="row"):
-                    yield Label("Context", classes="label")
-                    yield Select(
-                        [(Content(STRATEGY_LABELS[s]), s) for s in STRATEGIES],
-                        value=settings.context_strategy or "full",
-                        allow_blank=False,
-                        id="context_strategy",
-                        compact=True,
-                    )
-                for name, label in (
-                    ("context_turns", "Turns kept"),
-                    ("context_budget", "Token budget"),
-                    ("summary_threshold", "Summarize at"),
-                    ("summary_model", "Summary model"),
-                ):
-                    yield from self._number_row(name, label, getattr(settings, name))
-                yield Label(
-                    "Extra request fields (JSON object or TOML lines)", classes="label wide"
-                )
-                yield TextArea(
-                    table_text(settings.extra_body),
-                    id="extra_body",
-                    compact=True,
-                    language=None,
-                )
-                yield Static("", id="error-extra_body", classes="field-error")
+                for setting in FIELDS:
+                    if setting.form:
+                        yield from self._field_row(setting)
             yield Static("", id="notices")
             yield Static("", id="json-problem")
             with Horizontal(id="buttons"):
@@ -196,12 +101,62 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
                 yield Button("Save as defaults", id="save-defaults", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
-    def _number_row(self, name: str, label: str, value: float | int | str | None) -> ComposeResult:
+    def _field_row(self, setting: SettingField) -> ComposeResult:
+        """One setting's row, its control chosen by the kind of value it holds: a choice
+        is a Select, a flag a Switch, free text or a table a text area, the rest an Input
+        with its hint. Typed values get a line under them for their problem."""
+        name, kind = setting.name, setting.kind
+        value: Any = getattr(self.original, name)
+        if name == "system_prompt":
+            value = self._initial_prompt
+        if isinstance(kind, Prompt | Table):
+            yield Label(setting.label, classes="label wide")
+            yield TextArea(kind.to_text(value), id=name, soft_wrap=True, compact=True)
+            if isinstance(kind, Table):
+                self._typed.append(name)
+                yield Static("", id=f"error-{name}", classes="field-error")
+            return
         with Horizontal(classes="row", id=f"{name}-row"):
-            yield Label(label, classes="label")
-            yield Input(_number_text(value), id=name, placeholder="unset", compact=True)
-            yield Static(NUMBER_HINTS[name], classes="field-hint")
-        yield Static("", id=f"error-{name}", classes="field-error")
+            yield Label(setting.label, classes="label")
+            if name in OWN_CONTROLS:
+                yield from self._own_control(setting)
+            elif isinstance(kind, Choice):
+                yield _choice_select(setting, kind, value)
+            elif isinstance(kind, Flag):
+                yield Switch(value, id=name)
+                yield Static(setting.help, classes="field-hint")
+            else:
+                yield Input(kind.to_text(value), id=name, placeholder="unset", compact=True)
+                yield Static(setting.help, classes="field-hint")
+        if not isinstance(kind, Choice | Flag) and name not in OWN_CONTROLS:
+            self._typed.append(name)
+            yield Static("", id=f"error-{name}", classes="field-error")
+
+    def _own_control(self, setting: SettingField) -> ComposeResult:
+        config = self.app.config
+        if setting.name == "provider":
+            providers = [(Content(p.display_name), key) for key, p in config.providers.items()]
+            current = self.provider_name
+            if current not in config.providers:
+                shown = "Offline demo" if current == DEMO_PROVIDER else current
+                providers.insert(0, (Content(shown), current))
+            yield Select(
+                providers, value=self.provider_name, allow_blank=False, id="provider", compact=True
+            )
+        elif setting.name == "model":
+            yield Button(Content(self.model or "choose…"), id="model", compact=True)
+            yield Static(setting.help, classes="field-hint")
+        else:  # persona: a saved system prompt, or "Custom"
+            personas = [(Content("Custom"), CUSTOM)] + [
+                (Content(name), name) for name in config.personas
+            ]
+            yield Select(
+                personas,
+                value=self._persona_of(self._initial_prompt),
+                allow_blank=False,
+                id="persona",
+                compact=True,
+            )
 
     def on_mount(self) -> None:
         self._provider_changed_to(self.provider_name, initial=True)
@@ -250,49 +205,49 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
         effort.set_options([(Content(e), e) for e in efforts])
         if isinstance(current, str):
             effort.value = current
-        self.query_one("#effort-row").display = bool(offered) or isinstance(current, str)
+        shown = bool(offered) or isinstance(current, str)
+        self.query_one("#reasoning_effort-row").display = shown
 
     # -- reading the form -----------------------------------------------------------------
 
     def collect(self) -> tuple[ChatSettings, dict[str, str]]:
         """The settings the form says, and a problem per field that cannot be used."""
         errors: dict[str, str] = {}
-        effort = self.query_one("#reasoning_effort", Select).value
         settings = self.original.replace(
-            provider=self.provider_name or None,
-            model=self.model or None,
-            thinking=self.query_one("#thinking", Select).value,
-            reasoning_effort=effort if isinstance(effort, str) else None,
-            json_mode=self.query_one("#json_mode", Switch).value,
+            provider=self.provider_name or None, model=self.model or None
         )
-        strategy = self.query_one("#context_strategy", Select).value
-        if isinstance(strategy, str):
-            settings = settings.replace(context_strategy=None if strategy == "full" else strategy)
-        prompt = self.query_one("#system_prompt", TextArea).text
-        if prompt != self._initial_prompt:
-            settings = settings.replace(system_prompt=strip_control(prompt).strip())
-        for name in NUMBER_FIELDS:
-            if name == "thinking_budget" and not self.query_one(f"#{name}-row").display:
-                continue  # kept as it was: this provider has no budget
-            try:
-                settings = settings.set_from_text(name, self.query_one(f"#{name}", Input).value)
-            except SettingError as problem:
-                # "…; using 2." / "…; left unset." describe loading a file; here nothing
-                # is saved until the value is fixed.
-                errors[name] = str(problem).split(";")[0].rstrip(".") + "."
-        try:
-            extra = parse_table(self.query_one("#extra_body", TextArea).text)
-        except SettingError as problem:
-            errors["extra_body"] = str(problem)
-        else:
-            settings = settings.replace(extra_body=extra)
+        for setting in FIELDS:
+            name, kind = setting.name, setting.kind
+            if not (setting.form and setting.stored) or name in OWN_CONTROLS:
+                continue
+            control = self.query_one(f"#{name}")
+            if isinstance(control, Select) and isinstance(kind, Choice):
+                settings = settings.replace(**{name: _chosen(kind, control.value)})
+            elif isinstance(control, Switch):
+                settings = settings.replace(**{name: control.value})
+            elif isinstance(control, TextArea) and isinstance(kind, Prompt):
+                if control.text != self._initial_prompt:
+                    settings = settings.replace(**{name: strip_control(control.text).strip()})
+            elif isinstance(control, TextArea):
+                try:
+                    settings = settings.replace(**{name: parse_table(control.text)})
+                except SettingError as problem:
+                    errors[name] = str(problem)
+            elif isinstance(control, Input) and self.query_one(f"#{name}-row").display:
+                # (A hidden row is kept as it was: e.g. this provider has no budget.)
+                try:
+                    settings = settings.set_from_text(name, control.value)
+                except SettingError as problem:
+                    # "…; using 2." / "…; left unset." describe loading a file; here nothing
+                    # is saved until the value is fixed.
+                    errors[name] = str(problem).split(";")[0].rstrip(".") + "."
         return settings, errors
 
     def recheck(self) -> None:
         """Show each field's problem under it, and what the provider will make of it all."""
         settings, errors = self.collect()
         self._errors = errors
-        for name in (*NUMBER_FIELDS, "extra_body"):
+        for name in self._typed:
             error = self.query_one(f"#error-{name}", Static)
             error.update(Content(errors.get(name, "")))
             error.display = name in errors
@@ -348,13 +303,16 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
             persona.value = value
         self.recheck()
 
-    @on(Select.Changed, "#thinking")
-    @on(Select.Changed, "#context_strategy")
-    @on(Select.Changed, "#reasoning_effort")
+    @on(Select.Changed)
     @on(Input.Changed)
     @on(Switch.Changed)
-    @on(TextArea.Changed, "#extra_body")
-    def _changed(self) -> None:
+    @on(TextArea.Changed)
+    def _changed(
+        self, event: Select.Changed | Input.Changed | Switch.Changed | TextArea.Changed
+    ) -> None:
+        control = event.control
+        if control is not None and control.id in (*OWN_CONTROLS, "system_prompt"):
+            return  # their own handlers above
         if self.is_mounted:
             self.recheck()
 
@@ -404,25 +362,14 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
     @work(exclusive=True, group="save-defaults", exit_on_error=False)
     async def save_defaults(self) -> None:
         """Write these settings as `[defaults]` for new sessions in the config file."""
-        from tui_chat.ui.screens.config_editor import save_config_interactive
-
         settings = self._valid_settings()
         if settings is None:
             return
         persona = self.query_one("#persona", Select).value
         changes: dict[str, Any] = {
-            "temperature": settings.temperature,
-            "top_p": settings.top_p,
-            "max_tokens": settings.max_tokens,
-            "thinking": settings.thinking,
-            "thinking_budget": settings.thinking_budget,
-            "reasoning_effort": settings.reasoning_effort,
-            "json_mode": settings.json_mode,
-            "context_strategy": settings.context_strategy,
-            "context_turns": settings.context_turns,
-            "context_budget": settings.context_budget,
-            "summary_threshold": settings.summary_threshold,
-            "summary_model": settings.summary_model,
+            setting.name: getattr(settings, setting.name)
+            for setting in DEFAULTS_FIELDS
+            if setting.stored
         }
         if isinstance(persona, str) and persona != CUSTOM:
             changes.update(persona=persona, system_prompt="")

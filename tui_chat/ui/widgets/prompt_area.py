@@ -25,7 +25,7 @@ from textual.containers import VerticalGroup
 from textual.widgets import Static
 from textual.worker import Worker
 
-from tui_chat.config.model import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core import slash
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.sentences import join_sentences
@@ -37,7 +37,7 @@ from tui_chat.ui.widgets.slash_popup import SlashPopup
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
-    from tui_chat.config.model import ProviderConfig
+    from tui_chat.config.provider import ProviderConfig
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.screens.chat import ChatScreen
 
