@@ -18,6 +18,7 @@ from test_stream_render import chunk, rendered
 from textual.containers import Horizontal
 from textual.widgets import Markdown
 
+from tui_chat.ui.render import probes
 from tui_chat.ui.render.folding import Fold, fold_of
 from tui_chat.ui.render.stream_lists import StreamingBulletList, StreamingOrderedList
 from tui_chat.ui.widgets.messages import AssistantMessage
@@ -40,7 +41,7 @@ def long_reply() -> str:
 
 def visible_text(app) -> str:
     """The terminal screen as text, exactly as drawn."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(probes.screen_lines(app.screen))
 
 
 def folded(reply: AssistantMessage) -> list:
