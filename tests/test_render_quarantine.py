@@ -280,3 +280,57 @@ def test_no_class_outside_the_render_folder_overrides_a_private_textual_name() -
                 if any(name in vars(base) for base in textual_bases):
                     found.append(f"{module_name}.{cls.__name__}.{name}")
     assert not found, "overrides of Textual's private names:\n" + "\n".join(found)
+
+
+def render_sources() -> dict[Path, ast.AST]:
+    return {path: ast.parse(path.read_text(encoding="utf-8")) for path in python_files(RENDER)}
+
+
+def test_the_list_is_complete_and_current() -> None:
+    """Every Textual underscore name the render folder touches (an attribute, a method it
+    overrides, a private module or a class imported from one) is listed, and every listed
+    name is still used there, so the list does not go stale either way."""
+    sources = render_sources()
+    own: set[str] = set()
+    for tree in sources.values():
+        own |= defined_names(tree)
+    textual_names = textual_private_names()
+    used: set[str] = set()
+    for tree in sources.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                used.add(node.attr)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                used.add(node.name)
+            elif isinstance(node, ast.ImportFrom) and is_private_textual_module(node.module or ""):
+                module = (node.module or "").rpartition(".")[2]
+                used |= {module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    listed = {entry.name for entry in PRIVATE_NAMES if entry.kind in ("method", "attribute")}
+    # Our own names that Textual happens to use too (a Fold's `hidden`, say) are ours
+    # where no Textual class we derive from has them; the listed ones are Textual's.
+    unlisted = {
+        name
+        for name in used
+        if name.startswith("_")
+        and not name.startswith("__")
+        and name in textual_names
+        and (name not in own or name in listed)
+    } - listed
+    assert not unlisted, f"add to private_names.py: {sorted(unlisted)}"
+    listed_modules = {entry.name for entry in PRIVATE_NAMES if entry.kind == "module"}
+    listed_classes = {
+        f"{entry.owner}.{entry.name}" for entry in PRIVATE_NAMES if entry.kind == "class"
+    }
+    imported = {name for name in used if "." in name}
+    assert imported - listed_classes <= {
+        f"textual._compositor.{n}" for n in ("Compositor", "CompositorMap", "ReflowResult")
+    }, sorted(imported - listed_classes)
+    relied_on = {entry.name for entry in PRIVATE_NAMES if entry.relied_on}
+    stale = {name for name in listed - relied_on if name.startswith("_") and name not in used}
+    stale |= listed_modules - relied_on - used
+    stale |= {
+        f"{entry.owner}.{entry.name}"
+        for entry in PRIVATE_NAMES
+        if entry.kind == "class" and not entry.relied_on
+    } - imported
+    assert not stale, f"listed but not used: {sorted(stale)}"

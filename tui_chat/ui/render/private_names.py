@@ -55,6 +55,8 @@ class PrivateName:
     """For a method: the names of its parameters after `self`, in order."""
     used_in: str = ""
     """Our module(s) that use it, in this folder."""
+    relied_on: bool = False
+    """Not named in our code, but what it does is relied on (Textual calls it)."""
 
 
 _MARKDOWN = "textual.widgets._markdown"
@@ -101,7 +103,7 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         "_footer",
         "module",
         "Its FooterKey is queried by CSS type name ('FooterKey') in tests of the footer.",
-        used_in="footer (tests)",
+        used_in="footer (tests)", relied_on=True,
     ),
     *(
         PrivateName(_MARKDOWN, name, "class", "A block kind the stream builds or subclasses.",
@@ -110,7 +112,7 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
     ),
     PrivateName("textual.widgets._footer", "FooterKey", "class",
                 "One key of the footer: tests wait for them to be mounted.",
-                used_in="tests/test_lean_screen.py, tests/test_startup.py"),
+                used_in="tests/test_lean_screen.py, tests/test_startup.py", relied_on=True),
     # -- the lean screen: Textual's compositor and screen ------------------------------
     PrivateName(
         _COMPOSITOR, "_arrange_root", "method",
@@ -286,8 +288,8 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
     ),
     PrivateName(
         "textual.app.App", "_display", "method",
-        "Skipped for a headless driver: the capturing driver says it is not headless.",
-        params=("screen", "renderable"), used_in="probes",
+        "Draws nothing for a headless driver: the capturing driver says it is not one.",
+        params=("screen", "renderable"), used_in="probes", relied_on=True,
     ),
     PrivateName(
         "textual.command.CommandPalette", "_GATHER_COMMANDS_GROUP", "attribute",

@@ -19,13 +19,11 @@ through `Markdown.get_stream`, with none of the above.
 from __future__ import annotations
 
 import asyncio
-import math
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
-from rich.cells import cell_len
 from textual.await_complete import AwaitComplete
 from textual.await_remove import AwaitRemove
 from textual.widget import AwaitMount, Widget
@@ -33,8 +31,9 @@ from textual.widgets import Markdown
 
 # Private to textual, hence the exact pin (see private_names.py).
 from textual.widgets._markdown import MarkdownBulletList, MarkdownHeader, MarkdownOrderedList
-from textual.widgets.markdown import MarkdownBlock, MarkdownFence, MarkdownStream
+from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
+from tui_chat.ui.render.deferred import Deferred, estimated_block_rows
 from tui_chat.ui.render.folding import Runway, unfold
 from tui_chat.ui.render.stock import stock_render
 from tui_chat.ui.render.stream_blocks import (
@@ -75,39 +74,6 @@ def markdown_parser() -> MarkdownIt:
 
 MIN_DEFER = 4
 """Defer only when at least this many blocks of a batch can wait."""
-
-
-class Deferred(Widget):
-    """Blocks of a streamed reply that are not mounted yet, standing in with about their
-    height (see the module docstring)."""
-
-    def __init__(self, blocks: list[MarkdownBlock], rows: list[int]) -> None:
-        super().__init__()
-        self.blocks = blocks
-        self.rows = rows
-        """The estimated height of each block, margins included."""
-        self.styles.height = sum(rows)
-
-    def render(self) -> str:
-        return ""
-
-    def take(self, count: int, *, keep_height: bool = False) -> list[MarkdownBlock]:
-        """Remove and return the first `count` blocks; `keep_height` while the blocks are
-        mounted hidden (a height change would lay out and redraw the screen each time)."""
-        taken, self.blocks = self.blocks[:count], self.blocks[count:]
-        del self.rows[:count]
-        if not keep_height:
-            self.styles.height = sum(self.rows)
-        return taken
-
-
-def estimated_block_rows(block: MarkdownBlock, lines: list[str], width: int) -> int:
-    """About how many rows `block` takes at `width` columns, from its source lines."""
-    start, end = block.source_range
-    rows = sum(max(1, math.ceil(cell_len(line) / width)) for line in lines[start:end])
-    if isinstance(block, MarkdownFence):
-        rows += 2  # padding
-    return max(1, rows) + 1  # the margin below
 
 
 class StreamingMarkdown(GrowingMarkdown):
