@@ -18,6 +18,7 @@ from app_harness import (
 from sse_server import Script
 from textual.command import CommandList, CommandPalette
 
+from tui_chat.ui.render.probes import palette_searching
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.widgets.messages import AssistantMessage, UserMessage
 from tui_chat.ui.widgets.prompt import PromptInput
@@ -227,7 +228,7 @@ async def test_quit_while_streaming_asks_and_saves_partial(tmp_path: Path, serve
         await pilot.press("ctrl+q")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
-        await wait_until(pilot, lambda: app._exit)
+        await wait_until(pilot, lambda: app.return_code is not None)  # exited
     reply = read_only_session(tmp_path)["messages"][1]
     assert reply["status"] == "stopped"
     assert reply["content"].startswith("w0 w1 w2 w3")
@@ -359,10 +360,7 @@ async def test_command_palette_runs_chat_commands(tmp_path: Path, server) -> Non
 
         def found() -> bool:
             """The search for what was typed has ended with session: New first."""
-            searching = any(
-                w.group == palette._GATHER_COMMANDS_GROUP and not w.is_finished
-                for w in app.workers
-            )
+            searching = palette_searching(app, palette)
             hits = palette.query_one(CommandList)
             return (
                 not searching

@@ -11,6 +11,7 @@ from app_harness import write_config as write_base_config
 from sse_server import FakeOpenAIServer, Script
 from textual.widgets import Select, Static
 
+from tui_chat.ui.render.probes import select_values
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.model_picker import ModelPickerScreen
 from tui_chat.ui.screens.settings import SessionSettingsScreen
@@ -27,7 +28,7 @@ def write_config(tmp_path: Path, server: FakeOpenAIServer, model: str, effort: s
 
 def offered(modal: SessionSettingsScreen) -> list[str]:
     select = modal.query_one("#reasoning_effort", Select)
-    return [str(value) for _, value in select._options if isinstance(value, str)]
+    return [str(value) for value in select_values(select) if isinstance(value, str)]
 
 
 def notes(modal: SessionSettingsScreen) -> str:

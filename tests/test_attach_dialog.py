@@ -10,6 +10,7 @@ from app_harness import make_app, read_only_session, wait_for_replies, wait_unti
 from sse_server import Script
 from textual.widgets import Input
 
+from tui_chat.ui.render.probes import notifications
 from tui_chat.ui.screens.message_modals import AttachScreen
 
 SIZE = (80, 24)
@@ -61,9 +62,9 @@ async def test_escape_keeps_the_images_attached_in_the_dialog(tmp_path: Path, se
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, AttachScreen))
         await wait_until(
-            pilot, lambda: any("bird.png" in str(n.message) for n in app._notifications)
+            pilot, lambda: any("bird.png" in str(n.message) for n in notifications(app))
         )
-        notice = next(n for n in app._notifications if "bird.png" in str(n.message))
+        notice = next(n for n in notifications(app) if "bird.png" in str(n.message))
         assert "Not attached" in str(notice.message)
         info = text_of(app, "#prompt-info")
         assert "dog.png" in info and "bird.png" not in info

@@ -14,6 +14,7 @@ import pytest
 from tui_chat import cli
 from tui_chat.config.keys import forget_keys
 from tui_chat.config.parse import example_config_text
+from tui_chat.ui.render.probes import notifications
 
 REPO = Path(__file__).resolve().parent.parent
 GOOD = """\
@@ -198,8 +199,8 @@ async def test_check_says_keymap_problems_as_the_app_does(
     assert said[1].startswith(f"{config}:4: keymap: 'no.such'")
     app = make_app(tmp_path, None)
     async with app.run_test() as pilot:
-        await wait_until(pilot, lambda: len(app._notifications) >= 2)
-        shown = [str(n.message) for n in app._notifications]
+        await wait_until(pilot, lambda: len(notifications(app)) >= 2)
+        shown = [str(n.message) for n in notifications(app)]
     # The same words as the app's; the check adds the line (and keeps the file's order).
     assert sorted(shown) == sorted([said[0].replace(":3:", ":", 1), said[1].replace(":4:", ":", 1)])
 

@@ -12,6 +12,8 @@ import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 
+from tui_chat.ui.render.probes import notifications
+
 REPLY = "Some code:\n\n```python\nprint('hi')\n```\n"
 
 
@@ -25,7 +27,7 @@ def fake_command(folder: Path, name: str, body: str = 'cat > "$0.out"') -> Path:
 
 
 def notices(app: object) -> list[str]:
-    return [str(n.message) for n in app._notifications]  # type: ignore[attr-defined]
+    return [str(n.message) for n in notifications(app)]
 
 
 async def test_copy_uses_xclip_on_path_and_says_so(

@@ -27,6 +27,7 @@ from tui_chat.core.search import SearchIndex
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError, SessionStore
 from tui_chat.providers.models import ModelsCache
+from tui_chat.ui.render.probes import notifications
 from tui_chat.ui.screens.session_dialogs import TrashScreen
 from tui_chat.ui.widgets.session_search import SearchResults
 
@@ -267,11 +268,11 @@ async def test_app_starts_with_hostile_files_in_the_data_folder(tmp_path: Path, 
     async with app.run_test(size=(120, 35)) as pilot:
         await wait_until(pilot, lambda: getattr(app.screen, "session", None) is not None)
         assert app.screen.session.id == "goodsession1"
-        notes = [n for n in app._notifications if n.title == "Unreadable sessions"]
+        notes = [n for n in notifications(app) if n.title == "Unreadable sessions"]
         await wait_until(
-            pilot, lambda: any(n.title == "Unreadable sessions" for n in app._notifications)
+            pilot, lambda: any(n.title == "Unreadable sessions" for n in notifications(app))
         )
-        notes = [str(n.message) for n in app._notifications if n.title == "Unreadable sessions"]
+        notes = [str(n.message) for n in notifications(app) if n.title == "Unreadable sessions"]
         assert "6 session file(s) could not be read" in notes[0]
         assert "deeparray.json: it is nested too deeply to read" in notes[0]
         await pilot.press("alt+s", *"good answer")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import textual.drivers.headless_driver as headless_driver
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 from textual.widgets import OptionList
@@ -35,6 +34,7 @@ from tui_chat.core.store.session_store import SessionStore
 from tui_chat.providers.events import ChatRequest, Failed, Finished, ReasoningDelta, TextDelta
 from tui_chat.providers.models import fetch_models
 from tui_chat.providers.openai_compat import NO_RETRY, OpenAICompatibleProvider
+from tui_chat.ui.render.probes import capture_terminal_output
 from tui_chat.ui.screens.model_picker import ModelPickerScreen
 from tui_chat.ui.screens.session_dialogs import TrashScreen
 from tui_chat.ui.widgets.session_search import SearchResults
@@ -58,27 +58,11 @@ def hostile(text: str) -> str:
     return f"{PAYLOAD}{text}{PAYLOAD}"
 
 
-class CapturingDriver(headless_driver.HeadlessDriver):
-    """Pilot's driver, but not headless: Textual renders nothing for a headless driver
-    (`App._display`), so this one gets every frame a terminal would, and keeps it."""
-
-    written: list[str] = []
-
-    @property
-    def is_headless(self) -> bool:
-        return False
-
-    def write(self, data: str) -> None:
-        CapturingDriver.written.append(data)
-
-
 @pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """What the app writes to the terminal in `run_test` (Textual looks the headless driver
-    up when the app starts)."""
-    CapturingDriver.written = []
-    monkeypatch.setattr(headless_driver, "HeadlessDriver", CapturingDriver)
-    yield CapturingDriver.written
+def terminal() -> Iterator[list[str]]:
+    """What the app writes to the terminal in `run_test` (see `capture_terminal_output`)."""
+    with capture_terminal_output() as written:
+        yield written
 
 
 def unexpected_controls(output: str) -> list[str]:

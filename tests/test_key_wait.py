@@ -30,6 +30,7 @@ from sse_server import FakeOpenAIServer, Script
 
 from tui_chat.config.keys import cached_key, forget_keys
 from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.render.probes import notifications
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.status import StatusLine
 
@@ -215,7 +216,7 @@ async def test_a_failing_key_command_refuses_the_send_and_keeps_the_text(
     app = make_app(tmp_path, server)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_and_send(pilot, "Hi there")
-        notes = lambda: [str(n.message) for n in app._notifications]  # noqa: E731
+        notes = lambda: [str(n.message) for n in notifications(app)]  # noqa: E731
         await wait_until(pilot, lambda: any("exit status 3" in n for n in notes()))
         note = next(n for n in notes() if "exit status 3" in n)
         assert "Local test has no API key" in note
@@ -261,7 +262,7 @@ async def test_switching_to_a_provider_whose_key_command_fails_is_refused(
     app = make_app(tmp_path, server)
     async with app.run_test(size=(80, 24)) as pilot:
         await type_and_send(pilot, "/provider vault")
-        notes = lambda: [str(n.message) for n in app._notifications]  # noqa: E731
+        notes = lambda: [str(n.message) for n in notifications(app)]  # noqa: E731
         await wait_until(pilot, lambda: any("exit status 4" in n for n in notes()))
         note = next(n for n in notes() if "exit status 4" in n)
         assert "Vault has no API key" in note and "no passphrase" in note

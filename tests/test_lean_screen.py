@@ -5,13 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_harness import make_app, wait_until
-from textual._compositor import Compositor as TextualCompositor
 from textual.geometry import Region, Size, Spacing
 from textual.map_geometry import MapGeometry
-from textual.widget import Widget
 from textual.widgets import Static
-from textual.widgets._footer import FooterKey
 
+from tui_chat.ui.render import probes
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanCompositor, OrderBlindGeometry
 
@@ -40,9 +38,9 @@ async def test_chat_screen_uses_it(tmp_path: Path) -> None:
     app = make_app(tmp_path, None)
     async with app.run_test() as pilot:
         await pilot.pause()
-        compositor = app.screen._compositor
-        assert isinstance(compositor, LeanCompositor)
-        assert all(isinstance(g, OrderBlindGeometry) for g in compositor._full_map.values())
+        assert isinstance(probes.compositor_of(app.screen), LeanCompositor)
+        geometries = probes.laid_out_geometries(app.screen)
+        assert all(isinstance(g, OrderBlindGeometry) for g in geometries)
 
 
 async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
@@ -60,29 +58,21 @@ async def test_a_height_change_is_one_layout(tmp_path: Path) -> None:
             lambda: not screen.query("Toast")
             and not footer._check_pending
             and footer._shown == footer._keys_to_show()
-            and all(key.is_mounted for key in footer.query(FooterKey)),
+            and all(key.is_mounted for key in footer.query("FooterKey")),
         )
         note = Static("one line")
         await screen.query_one("#messages").mount(note)
         # Laid out with it, and nothing left pending from the mount.
         await wait_until(pilot, lambda: note.size.height == 1)
         await screen.wait_for_refresh()
-        reflows = 0
-        reflow = screen._compositor.reflow
-
-        def counted(*args: object) -> object:
-            nonlocal reflows
-            reflows += 1
-            return reflow(*args)
-
-        screen._compositor.reflow = counted
-        note.update("one\ntwo\nthree")
-        await wait_until(pilot, lambda: note.size.height == 3)
-        # Once painted: a second layout would have run by then.
-        await screen.wait_for_refresh()
-        await pilot.pause()
-        assert reflows == 1
-        assert vars(Widget)["virtual_size"]._repaint  # as Textual has it, outside a layout
+        with probes.counting_layouts(screen) as reflows:
+            note.update("one\ntwo\nthree")
+            await wait_until(pilot, lambda: note.size.height == 3)
+            # Once painted: a second layout would have run by then.
+            await screen.wait_for_refresh()
+            await pilot.pause()
+            assert reflows() == 1
+        assert probes.virtual_size_lays_out()  # as Textual has it, outside a layout
 
 
 async def test_an_update_renders_only_its_rows_and_the_same_as_textual(tmp_path: Path) -> None:
@@ -91,16 +81,13 @@ async def test_an_update_renders_only_its_rows_and_the_same_as_textual(tmp_path:
     app = make_app(tmp_path, None)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        compositor = app.screen._compositor
+        screen = app.screen
         crop = Region(0, 20, 80, 2)
-        ours = list(compositor._get_renders(crop))
-        textuals = list(TextualCompositor._get_renders(compositor, crop))
+        ours = probes.renders(screen, crop)
+        textuals = probes.renders(screen, crop, textual=True)
         assert all(len(strips) <= 2 for _, _, strips in ours)
         assert any(len(strips) > 2 for _, _, strips in textuals)  # the whole view, say
-        rows = {20, 21}.__contains__
-        lean = compositor._render_chops(crop, rows)
-        compositor._get_renders = lambda crop=None: TextualCompositor._get_renders(  # type: ignore[method-assign]
-            compositor, crop
-        )
-        plain = compositor._render_chops(crop, rows)
-        assert [lean[y] for y in (20, 21)] == [plain[y] for y in (20, 21)]
+        rows = (20, 21)
+        lean = probes.rendered_rows(screen, crop, rows)
+        plain = probes.rendered_rows(screen, crop, rows, textual=True)
+        assert lean == plain

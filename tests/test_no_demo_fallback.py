@@ -26,6 +26,7 @@ from sse_server import FakeOpenAIServer, Script
 from tui_chat.core.context.request import plan_context
 from tui_chat.core.session import Message, Session
 from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.render.probes import notifications
 from tui_chat.ui.widgets.prompt import PromptInput
 
 
@@ -34,7 +35,7 @@ def chats(server: FakeOpenAIServer) -> list[dict[str, Any]]:
 
 
 def notes(app: TuiChatApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [str(n.message) for n in notifications(app)]
 
 
 def prompt_text(app: TuiChatApp) -> str:
@@ -93,7 +94,7 @@ async def test_a_session_on_a_provider_without_a_key_refuses_to_send(
         assert (session.provider, session.demo) == ("cloud", False)
         assert "CLOUD_TEST_KEY is not set" in screen_text(app)  # said before sending, too
         await type_and_send(pilot, "Will you answer?")
-        await wait_until(pilot, lambda: any(n.title == "Not sent" for n in app._notifications))
+        await wait_until(pilot, lambda: any(n.title == "Not sent" for n in notifications(app)))
         assert prompt_text(app) == "Will you answer?"
         assert session.messages == []
         assert "Hello from the offline demo" not in screen_text(app)

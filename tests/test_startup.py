@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer
-from textual.widgets._footer import FooterKey
+from textual.widget import Widget
 
 from tui_chat.services import gc_pacing as startup
 from tui_chat.ui import warmup
@@ -96,8 +96,8 @@ def test_warm_up_steps_run_without_errors() -> None:
         step()
 
 
-def footer_keys(app: object) -> list[FooterKey]:
-    return list(app.screen.query_one(ChatFooter).query(FooterKey))  # type: ignore[attr-defined]
+def footer_keys(app: object) -> list[Widget]:
+    return list(app.screen.query_one(ChatFooter).query("FooterKey"))  # type: ignore[attr-defined]
 
 
 async def test_footer_is_rebuilt_only_when_its_keys_change(

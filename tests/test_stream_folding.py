@@ -18,8 +18,9 @@ from test_stream_render import chunk, rendered
 from textual.containers import Horizontal
 from textual.widgets import Markdown
 
+from tui_chat.ui.render import probes
 from tui_chat.ui.render.folding import Fold, fold_of
-from tui_chat.ui.render.stream_markdown import StreamingBulletList, StreamingOrderedList
+from tui_chat.ui.render.stream_lists import StreamingBulletList, StreamingOrderedList
 from tui_chat.ui.widgets.messages import AssistantMessage
 
 
@@ -40,7 +41,7 @@ def long_reply() -> str:
 
 def visible_text(app) -> str:
     """The terminal screen as text, exactly as drawn."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    return "\n".join(probes.screen_lines(app.screen))
 
 
 def folded(reply: AssistantMessage) -> list:
@@ -133,10 +134,10 @@ async def test_long_lists_and_tables_stream_built_from_their_end(
     with only their last items or rows built again on each frame, the rows of a list far
     above the view fold, and the replies end as full renders."""
     import tui_chat.ui.render.stream_markdown as stream_markdown
-    from tui_chat.ui.render.stream_markdown import TRIM_MIN
+    from tui_chat.ui.render.stream_lists import TRIM_MIN
 
     trimmed: dict[str, int] = {}
-    trim = stream_markdown._trim_shown
+    trim = stream_markdown.trim_shown
 
     def counted(tokens, *args):  # type: ignore[no-untyped-def]
         result = trim(tokens, *args)
@@ -145,7 +146,7 @@ async def test_long_lists_and_tables_stream_built_from_their_end(
             trimmed[kind] = max(trimmed.get(kind, 0), skipped)
         return result
 
-    monkeypatch.setattr(stream_markdown, "_trim_shown", counted)
+    monkeypatch.setattr(stream_markdown, "trim_shown", counted)
     numbered = "Steps:\n\n" + "\n".join(f"{i}. step {i} 第{i}步" for i in range(1, 106))
     bullets = "\n".join(
         f"- point {i}" + ("\n  - nested under it" if i % 7 == 0 else "") for i in range(40)

@@ -221,7 +221,7 @@ async def test_long_code_block_streams_in_frozen_parts_and_ends_whole(
     drawn once; when the reply ends it is one label, highlighted whole, as a full render."""
     from textual.widgets import Label
 
-    from tui_chat.ui.render.stream_markdown import CHUNK_LINES, StreamingFence
+    from tui_chat.ui.render.stream_fence import CHUNK_LINES, StreamingFence
 
     code = "\n".join(f"value_{n} = compute({n}, 'text')  # {n}" for n in range(5 * CHUNK_LINES))
     text = f"Here:\n\n```python\n{code}\n"
@@ -259,7 +259,7 @@ async def test_streaming_code_block_shows_no_blank_rows_between_its_parts(
 
     from test_stream_folding import visible_text
 
-    from tui_chat.ui.render.stream_markdown import CHUNK_LINES, StreamingFence
+    from tui_chat.ui.render.stream_fence import CHUNK_LINES, StreamingFence
 
     count = 3 * CHUNK_LINES + 3
     code = "\n".join(f"line_{n} = {n}" for n in range(count))
@@ -296,8 +296,7 @@ async def test_streaming_into_a_reply_rendered_whole_keeps_the_cut_block(
     streamed into. Where that first part ends in the middle of a block (a quote, a
     paragraph, a code block, a list), the block's first lines stay: the stream resumes
     from the block's start, not from its last line (a quote kept only "two lines.")."""
-    from tui_chat.ui.render.stream_markdown import StreamingMarkdown
-    from tui_chat.ui.widgets.messages import finish_streamed
+    from tui_chat.ui.render.stream_markdown import StreamingMarkdown, finish_streamed
 
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 40)):

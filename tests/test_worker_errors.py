@@ -21,6 +21,7 @@ import tui_chat
 from tui_chat.config.keys import redact_secrets
 from tui_chat.core.search import SearchIndex
 from tui_chat.services import error_log
+from tui_chat.ui.render.probes import notifications
 
 KEY = "sk-test-0123456789abcdefXYZ"
 SOURCE = Path(tui_chat.__file__).parent
@@ -31,7 +32,7 @@ def mode(path: Path) -> int:
 
 
 def notes(app: App[None]) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    return [str(n.message) for n in notifications(app)]
 
 
 async def test_a_failing_worker_shows_one_line_logs_the_traceback_and_the_app_goes_on(

@@ -18,6 +18,8 @@ from textual.geometry import Region, Size
 from textual.layout import DockArrangeResult
 from textual.widget import Widget
 
+from tui_chat.ui.render.stock import stock_render
+
 MIN_FOLD = 4
 """Fold only when at least this many more children can go (each fold is a layout change)."""
 FOLD_MARGIN = 2
@@ -107,6 +109,7 @@ class FollowingScroll(VerticalScroll):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
+        self.stock = stock_render()
         self._folded: list[Widget] = []
         self._folded_width = 0
 
@@ -114,10 +117,15 @@ class FollowingScroll(VerticalScroll):
     def is_following(self) -> bool:
         return self.is_anchored and not self._anchor_released
 
+    def follow_from_end(self) -> None:
+        """Anchor the view without scrolling it: it follows the end again once the user
+        scrolls to the bottom (Textual's `anchor()` would jump there now)."""
+        self._anchored, self._anchor_released = True, True
+
     def fold_offscreen(self, *parents: Widget) -> None:
         """Fold the children of each of `parents` (this scroll or widgets inside it) that
-        lie above the view, if the view follows the end."""
-        if not self.is_following:
+        lie above the view, if the view follows the end (never with stock rendering)."""
+        if self.stock or not self.is_following:
             return
         view = self.content_region
         top = view.y - FOLD_MARGIN

@@ -6,7 +6,8 @@ or mount: four times while the app starts, and again whenever focus moves betwee
 prompt, the messages and the sidebar, though the keys shown are nearly always the same.
 This one coalesces the signals of one refresh into one check and rebuilds only when the keys
 it would show (key, label, action, enabled, tooltip, group) differ from those it shows.
-It looks and behaves exactly like `Footer` (it *is* one: CSS rules for `Footer` apply).
+It looks and behaves exactly like `Footer` (it *is* one: CSS rules for `Footer` apply);
+with stock rendering (see `stock`) it is Textual's `Footer`, rebuilds and all.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.widgets import Footer
+
+from tui_chat.ui.render.stock import stock_render
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -29,8 +32,12 @@ class ChatFooter(Footer):
         self._shown: Shown | None = None
         """What the keys shown were built from; None until they are built."""
         self._check_pending = False
+        self.stock = stock_render()
 
     def bindings_changed(self, screen: Screen) -> None:
+        if self.stock:
+            super().bindings_changed(screen)
+            return
         # Footer.bindings_changed, with the recompose replaced by a coalesced check.
         self._bindings_ready = True
         if not screen.app.app_focus:

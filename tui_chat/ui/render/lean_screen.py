@@ -34,6 +34,8 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
+from tui_chat.ui.render.stock import stock_render
+
 
 class OrderBlindGeometry(MapGeometry):
     """A MapGeometry that equals (and hashes like) another with a different paint order."""
@@ -102,13 +104,19 @@ class LeanCompositor(TextualCompositor):
 
 
 class LeanScreen(Screen[None]):
-    """A Screen with the LeanCompositor and quiet virtual sizes in its layouts."""
+    """A Screen with the LeanCompositor and quiet virtual sizes in its layouts; Textual's
+    own screen with stock rendering (see `stock`)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._compositor = LeanCompositor()
+        self.stock = stock_render()
+        if not self.stock:
+            self._compositor = LeanCompositor()
 
     def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        if self.stock:
+            super()._refresh_layout(size, scroll)
+            return
         # See "Layout echo": the virtual_size reactive neither lays out nor repaints while
         # the layout sets it (the layout repaints what resized itself).
         reactive = vars(Widget)["virtual_size"]

@@ -576,7 +576,7 @@ class MessageActions:
         self._mark_code_block(message, index)
 
     def _mark_code_block(self, message: Message, index: int) -> None:
-        from textual.widgets._markdown import MarkdownFence
+        from textual.widgets.markdown import MarkdownFence
 
         view = self._screen.view
         for fence in view.query(".-code-selected"):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap, BindingType
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
@@ -22,6 +22,9 @@ from textual.widgets import Static
 from tui_chat.config.keymap import split_keys
 from tui_chat.core import slash
 from tui_chat.core.slash import SlashCommand
+from tui_chat.ui.render.bindings_access import class_bindings
+from tui_chat.ui.render.bindings_access import give_way as give_way
+from tui_chat.ui.render.bindings_access import merged_bindings as merged_bindings
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -96,23 +99,6 @@ def bindings_with_ids(bindings: Iterable[BindingType]) -> list[Binding]:
     return found
 
 
-_UNCLAIMED = "_bindings_before_keymap"
-"""Where `give_way` keeps a node's own bindings, as they were before the keymap."""
-
-
-def merged_bindings(node: DOMNode | type[DOMNode]) -> list[Binding]:
-    """Every binding with an id of a screen or app (or its class), base classes included,
-    in the order they were declared; a binding for "a,b" comes once per key. A node's own
-    bindings, including those on keys the keymap gave to another binding (see `give_way`)."""
-    if isinstance(node, type):
-        bindings_map = node._merged_bindings
-    else:
-        bindings_map = getattr(node, _UNCLAIMED, None) or node._bindings
-    if bindings_map is None:
-        return []
-    return [binding for _key, binding in bindings_map if binding.id]
-
-
 def bindings_of(nodes: Iterable[DOMNode | type[DOMNode]]) -> list[Binding]:
     """`merged_bindings` of several nodes (or classes), in order: the chat screen's keys
     are its own and those of the widgets it names in KEY_OWNERS."""
@@ -126,27 +112,6 @@ def claimed_keys(keymap: Mapping[str, str]) -> dict[str, str]:
         for key in split_keys(keys):
             claimed.setdefault(_normal(key), binding_id)
     return claimed
-
-
-def give_way(node: DOMNode, claimed: Mapping[str, str]) -> None:
-    """Leave out `node`'s own bindings on keys the keymap gives to another binding.
-
-    Textual replaces a rebound binding's keys, but only among the bindings of one node:
-    a key the focused prompt binds itself (TextArea's F6, F7, Ctrl+K…) or an app binding
-    marked priority (Ctrl+Q) still ran first, so the rebound binding never did. Called
-    again with each new keymap; the node's own bindings are kept to start from."""
-    unclaimed: BindingsMap | None = getattr(node, _UNCLAIMED, None)
-    if unclaimed is None:
-        unclaimed = node._bindings.copy()
-        setattr(node, _UNCLAIMED, unclaimed)
-    bindings = unclaimed.copy()
-    for key, owner in claimed.items():
-        kept = [b for b in bindings.key_to_bindings.get(key, ()) if b.id == owner]
-        if kept:
-            bindings.key_to_bindings[key] = kept
-        else:
-            bindings.key_to_bindings.pop(key, None)
-    node._bindings = bindings
 
 
 def catalogue(
@@ -320,7 +285,7 @@ def resolve_keymap(defaults: list[KeyEntry], keymap: Mapping[str, str]) -> Keyma
         for binding_id, keys in keymap.items()
     }
     kept = {binding_id: keys for binding_id, keys in kept.items() if keys}
-    prompt_own = PromptInput._merged_bindings or BindingsMap()
+    prompt_own = class_bindings(PromptInput)
     problems: list[tuple[str, str]] = []
     for binding_id, keys in keymap.items():
 

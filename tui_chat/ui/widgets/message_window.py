@@ -249,7 +249,7 @@ class MessageWindow(FollowingScroll):
             self._to_end = end >= len(session.messages)
             if self._to_end:
                 # Back at the end: scrolling to the bottom follows the end again.
-                self._anchored, self._anchor_released = True, True
+                self.follow_from_end()
             else:
                 newer.append(self._later_button())
             with self.app.batch_update():

@@ -14,25 +14,18 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
-
-# Private to textual, hence the exact pin: a streamed table's new rows are mounted as plain
-# Statics (no links, other tooltips), unlike a full render. tests/test_stream_render.py
-# compares the two, so an upgrade that changes this is caught.
-from textual.widgets._markdown import MarkdownTable, MarkdownTableCellContents, MarkdownTableContent
-from textual.widgets.markdown import MarkdownBlock
+from textual.widgets import Static
 from textual.worker import Worker
 
 from tui_chat.core.continuation import can_continue
 from tui_chat.core.session import Message
 from tui_chat.core.timefmt import message_time, short_count
 from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
-from tui_chat.ui.render.folding import FollowingScroll, unfold
+from tui_chat.ui.render.folding import FollowingScroll
 from tui_chat.ui.render.stream_markdown import (
-    StreamingFence,
     StreamingMarkdown,
+    finish_streamed,
     keep_distance_from_end,
-    markdown_parser,
     mount_pending,
 )
 from tui_chat.ui.widgets.huge_text import ShowAllLine, open_full_text, show_all_markup, shown_part
@@ -397,54 +390,6 @@ def shown_markdown(message: Message) -> str:
     whole reply (see reply_markdown)."""
     part = shown_part(message.content)
     return reply_markdown(message) if part is None else part
-
-
-async def finish_streamed(markdown: Markdown) -> None:
-    """Make a Markdown that was streamed into (with `append`) exactly a full render of its
-    source.
-
-    Incremental appends can split a block wrongly (a table whose delimiter row came in a
-    later batch stays a paragraph), so the blocks are checked against a fresh parse and the
-    whole text is rendered again only when they differ; otherwise just the tables that grew
-    while streaming are rebuilt and the code blocks highlighted whole (see StreamingFence).
-    """
-    unfold(markdown)
-    async with markdown.lock:  # after any append still running
-        pass
-    if await blocks_match_source(markdown):
-        await rebuild_streamed_tables(markdown)
-        for fence in markdown.query(StreamingFence):
-            await fence.join()
-    else:
-        await markdown.update(markdown.source)
-
-
-async def blocks_match_source(markdown: Markdown) -> bool:
-    """Whether the top-level blocks on screen are those a full parse of the source gives."""
-    loop = asyncio.get_running_loop()
-    source = markdown.source
-    tokens = await loop.run_in_executor(None, lambda: markdown_parser().parse(source))
-    expected: list[type] = []
-    for token in tokens:
-        if token.level != 0 or token.nesting == -1:
-            continue
-        key = token.tag if token.type == "heading_open" else token.type
-        if key in markdown.BLOCKS:
-            expected.append(markdown.BLOCKS[key])
-    shown = [type(child) for child in markdown.children if isinstance(child, MarkdownBlock)]
-    return shown == expected
-
-
-async def rebuild_streamed_tables(markdown: Markdown) -> None:
-    """Rebuild the tables whose rows arrived while streaming, as a full render would."""
-    for table in markdown.query(MarkdownTable):
-        for content in table.query_children(MarkdownTableContent):
-            cells = content.query_children(Static)
-            if all(isinstance(cell, MarkdownTableCellContents) for cell in cells):
-                continue
-            with markdown.app.batch_update():
-                await content.remove()
-                await table.mount(MarkdownTableContent(table._headers, table._rows))
 
 
 class MessageView(MessageWindow):

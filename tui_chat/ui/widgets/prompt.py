@@ -183,7 +183,9 @@ class PromptInput(TextArea):
         else:
             self.completer.update(text)
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
+        # Runs before TextArea's own key handler, which Textual runs next unless the
+        # default was prevented (as it is for every key used here).
         if event.key in COMPLETION_KEYS:
             self._sync_completer()
         if self.completer is not None and self.completer.is_open and self._complete_key(event):
@@ -194,7 +196,8 @@ class PromptInput(TextArea):
             event.stop()
             event.prevent_default()
             start, end = self.selection
-            self._replace_via_keyboard("\n", start, end)
+            if not self.read_only:  # as TextArea types a character
+                self.replace("\n", start, end, maintain_selection_offset=False)
             return
         if event.key == "enter":
             event.stop()
@@ -208,7 +211,6 @@ class PromptInput(TextArea):
                 event.stop()
                 event.prevent_default()
                 return
-        await super()._on_key(event)
 
     def _complete_key(self, event: events.Key) -> bool:
         """Keys for the open completion list; True when the key was used."""
