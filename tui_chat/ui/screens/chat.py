@@ -15,10 +15,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui_chat.core.sanitize import strip_control
-from tui_chat.core.session import Message, Session
+from tui_chat.core.session import Session
 from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
-from tui_chat.providers import ProviderUnavailable
 from tui_chat.ui.messages import SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
@@ -26,10 +24,10 @@ from tui_chat.ui.replies import LiveReply, ReplyEnded, ReplyStarted
 from tui_chat.ui.screens.chat_context import CONTEXT_BINDINGS, ContextActions
 from tui_chat.ui.screens.chat_folder import SessionFolderActions
 from tui_chat.ui.screens.chat_input import INPUT_BINDINGS, InputActions
-from tui_chat.ui.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
 from tui_chat.ui.screens.chat_provider import ProviderActions
 from tui_chat.ui.screens.chat_sessions import SESSION_BINDINGS, SessionActions
 from tui_chat.ui.screens.unsaved import unsaved_line
+from tui_chat.ui.widgets.conversation_pane import ConversationPane
 from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
@@ -59,7 +57,6 @@ once rather than behind a frame."""
 
 class ChatScreen(
     InputActions,
-    MessageActions,
     SessionActions,
     SessionFolderActions,
     ContextActions,
@@ -87,13 +84,12 @@ class ChatScreen(
         Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
-        *MESSAGE_BINDINGS,
         *SESSION_BINDINGS,
         *INPUT_BINDINGS,
         *CONTEXT_BINDINGS,
     ]
 
-    KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = ()
+    KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = (ConversationPane,)
     """Widgets of this screen whose BINDINGS are chat keys too: listed in F1, the command
     palette and the `[keymap]` check, reachable by slash commands (see `key_nodes`)."""
 
@@ -128,8 +124,7 @@ class ChatScreen(
         """The streaming reply of the shown session, if any."""
         self._live_widget: AssistantMessage | None = None
         self._following: LiveReply | None = None
-        """A reply `_follow_live` is setting up: it handles the reply's end itself."""
-        self._init_message_actions()
+        """A reply `follow_live` is setting up: it handles the reply's end itself."""
         self._init_provider_actions()
 
     def compose(self) -> ComposeResult:
@@ -139,7 +134,7 @@ class ChatScreen(
                 yield SessionSearchInput(placeholder="Search sessions…", id="session-search")
                 yield SearchResults(id="search-results")
                 yield SessionList(id="sessions")
-            with Vertical(id="chat"):
+            with ConversationPane(id="chat"):
                 yield Static("", id="banner")
                 yield FindBar(id="find")
                 yield MessageView(id="messages")
@@ -204,6 +199,10 @@ class ChatScreen(
     # -- widgets ---------------------------------------------------------------------------
 
     @property
+    def conversation_pane(self) -> ConversationPane:
+        return self.query_one(ConversationPane)
+
+    @property
     def sessions(self) -> SessionList:
         return self.query_one(SessionList)
 
@@ -253,10 +252,10 @@ class ChatScreen(
         if live is not None:
             live.sync()
         await self.view.show_session(session)
-        self.session_shown()
+        self.conversation_pane.session_shown()
         await self.show_summary(session)
         if live is not None:
-            await self._follow_live(live)
+            await self.follow_live(live)
         else:
             await self.thinking.show(session.last_reply)
             self._pause_pump()
@@ -264,7 +263,7 @@ class ChatScreen(
         self._refresh_banner()
         self._refresh_status()
 
-    async def _follow_live(self, live: LiveReply) -> None:
+    async def follow_live(self, live: LiveReply) -> None:
         """Follow a streaming reply: show what arrived so far, then new parts reach the
         widgets on the frame timer. Counts are taken before each await, so parts that
         arrive meanwhile are written by the next flush, never skipped.
@@ -386,63 +385,8 @@ class ChatScreen(
     @on(PromptInput.Submitted)
     async def send(self, event: PromptInput.Submitted) -> None:
         raw = await self.before_send(event.text)  # slash commands run here; "//" sends "/"
-        if raw is None:
-            return
-        session = self.session
-        if session is None:
-            return
-        if self.waiting_for_key(session.id):
-            self.notify("The key is still being fetched: Esc cancels.", severity="warning")
-            return
-        if self.app.replies.is_streaming(session.id):
-            self.notify("A reply is still streaming: Esc stops it.", severity="warning")
-            return
-        text = strip_control(raw).strip("\n")
-        if self.attachments_problem():
-            return
-        if not self.provider_ready(session):  # no key, or the provider is gone: said
-            return
-        problem = self.app.replies.problem_before_sending(session, text)
-        if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
-            self.notify(problem, title="Not sent", severity="warning", timeout=12)
-            return
-        if not self.context_fits(session, text):  # offers another strategy; the text stays
-            return
-        if self.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
-            await self.send_after_key(session, text)
-            return
-        user_message = await self.add_user_message(session, text)
-        if await self._start_reply(session):
-            self.prompt.clear()  # only once the words are on disk
-            self.message_sent()
-        else:
-            await self.undo_user_message(session, user_message)
-            self.app.store.refresh_unsaved(session)
-
-    async def _start_reply(self, session: Session, continue_reply: Message | None = None) -> bool:
-        try:
-            live = self.app.replies.start(session, continue_reply)
-        except ProviderUnavailable as exc:
-            self.refuse(f"{exc.problem} Your text is still in the prompt.")
-            return False
-        except OSError as exc:
-            self.notify(
-                f"Could not save the session, nothing was sent: {exc}. Your text is still in "
-                "the prompt.",
-                title="Save failed",
-                severity="error",
-            )
-            return False
-        widget = self.view.reply_widget(live.message.id)
-        if widget is None:
-            await self.view.add_message(live.message)
-        else:  # continued: the rest streams into the reply that is there
-            widget.refresh_note()
-        self.sessions.upsert(SessionSummary.of(session))
-        self.sessions.set_current(session.id)
-        self._refresh_sidebar_title()
-        await self._follow_live(live)
-        return True
+        if raw is not None:
+            await self.conversation_pane.send(raw)
 
     def on_reply_started(self, event: ReplyStarted) -> None:
         self.sessions.set_live(set(self.app.replies.live))
@@ -456,7 +400,7 @@ class ChatScreen(
         self.sessions.upsert(event.summary)
         following = self._following
         if following is not None and following.message.id == event.message_id:
-            return  # ended while being followed: _follow_live ends it
+            return  # ended while being followed: follow_live ends it
         live = self._live
         if live is None or live.message.id != event.message_id:
             return  # a reply of a session that is not shown (or not followed yet)
@@ -500,14 +444,14 @@ class ChatScreen(
             return
         if self.session is not None and self.app.replies.stop(self.session.id):
             return
-        if self.cancel_message_state():  # an edit in progress, a selected message
+        if self.conversation_pane.cancel_message_state():  # an edit, a selected message
             return
         if not self.prompt.has_focus:
             self.prompt.focus()
 
     async def action_retry(self) -> None:
         """Retry a failed reply, or regenerate one (the old reply stays an alternative)."""
-        await self.action_regenerate()
+        await self.conversation_pane.action_regenerate()
 
     def action_toggle_thinking(self) -> None:
         thinking = self.thinking
@@ -538,19 +482,6 @@ class ChatScreen(
     async def session_selected(self, event: SessionList.Selected) -> None:
         if await self.open_session(event.session_id):
             self.prompt.focus()
-
-    @on(AssistantMessage.Selected)
-    async def reply_selected(self, event: AssistantMessage.Selected) -> None:
-        message = event.reply.message
-        if self.thinking.message is message:
-            if self.thinking.display and not self.thinking.is_live:
-                self.thinking.set_collapsed(False)
-            return
-        if message.status == "streaming":
-            return
-        await self.thinking.show(message)
-        if message.reasoning:
-            self.thinking.set_collapsed(False)
 
     # -- lines -----------------------------------------------------------------------------
 
@@ -653,6 +584,8 @@ class ChatScreen(
         change = event.change
         if change.summary is not None:
             self.sessions.upsert(change.summary)
+            if change.what == "sent" and self.session is change.session:
+                self.sessions.set_current(change.session.id)  # a new session's first row
             self._refresh_sidebar_title()
         if self.session is not None and change.session.id == self.session.id:
             self._refresh_status()

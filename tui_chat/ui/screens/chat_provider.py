@@ -21,14 +21,11 @@ from typing import TYPE_CHECKING, cast
 from textual.worker import Worker
 
 from tui_chat.config.model import DEMO_PROVIDER
-from tui_chat.core.session import Message, Session
-from tui_chat.core.store.session_store import SessionSummary
-from tui_chat.providers import ProviderUnavailable
+from tui_chat.core.session import Session
 
 if TYPE_CHECKING:
     from tui_chat.core.settings import ChatSettings
     from tui_chat.ui.screens.chat import ChatScreen
-    from tui_chat.ui.screens.chat_messages import Editing
 
 SWITCH_HINT = "F4 picks another provider."
 
@@ -47,16 +44,6 @@ class KeyWait:
     """What the status line says meanwhile."""
     refused: Callable[[str], None] | None = None
     """Says that no key came (the problem); None: the usual "No key" line."""
-
-
-@dataclass
-class WaitingMessage:
-    """A sent message whose reply waits for the key, with what the prompt held for it."""
-
-    message: Message
-    text: str
-    images: list[str]
-    editing: Editing | None
 
 
 class ProviderActions:
@@ -139,19 +126,18 @@ class ProviderActions:
         session: Session,
         proceed: Callable[[], Awaitable[object]],
         provider: str | None = None,
-        waiting: WaitingMessage | None = None,
+        give_back: Callable[[], Awaitable[None]] | None = None,
         refused: Callable[[str], None] | None = None,
     ) -> None:
         """Run `proceed` once the key of `provider` (the provider of the session's next
         reply when None) is there: its key command runs in a thread meanwhile. A failure is
-        said and `waiting` goes back to the prompt."""
+        said and `give_back` puts the message that waited back in the prompt."""
         screen = self._chat
         name = provider or screen.app.replies.provider_for(session)
         label = screen.app.registry.describe(name).label
-        wait = KeyWait(session, keep_on_exit=waiting is not None, refused=refused)
+        wait = KeyWait(session, keep_on_exit=give_back is not None, refused=refused)
         wait.note = f"Fetching the key for {label} (api_key_cmd)… Esc cancels"
-        if waiting is not None:
-            wait.give_back = lambda: screen.give_back(session, waiting)
+        wait.give_back = give_back
         screen._key_waits[session.id] = wait
         wait.worker = screen.run_worker(
             screen._wait_for_key(wait, proceed, provider),
@@ -208,64 +194,6 @@ class ProviderActions:
             screen.notify("Cancelled while the key was fetched.", timeout=4)
         screen._refresh_status()
         return True
-
-    # -- sending after the key -------------------------------------------------------------
-
-    async def send_after_key(self, session: Session, text: str) -> None:
-        """Send `text` once the key command has printed the key. The message shows in the
-        conversation at once and the prompt is free for the next one; Esc or a failure
-        puts it back in the prompt (before anything typed meanwhile)."""
-        screen = self._chat
-        images, editing = list(screen._pending_images), screen._editing
-        message = await screen.add_user_message(session, text)
-        screen.prompt.clear()
-        screen.message_sent()
-        waiting = WaitingMessage(message, text, images, editing)
-
-        async def proceed() -> None:
-            if screen.session is session:
-                if not await screen._start_reply(session):
-                    await screen.give_back(session, waiting)
-                return
-            try:  # the user moved to another session meanwhile: the reply streams there
-                screen.app.replies.start(session)
-            except (OSError, ProviderUnavailable) as exc:
-                await screen.give_back(session, waiting)
-                screen.notify(str(exc), title="Not sent", severity="error", markup=False)
-                return
-            screen.sessions.upsert(SessionSummary.of(session))
-
-        screen.after_key(session, proceed, waiting=waiting)
-
-    async def give_back(self, session: Session, waiting: WaitingMessage) -> None:
-        """Take a message whose reply never started out of its session and put its text
-        back in the prompt, before what was typed since. In a session no longer shown it
-        stays, unanswered (Ctrl+R there sends it)."""
-        screen = self._chat
-        if session.get(waiting.message.id) is not waiting.message:
-            return
-        if screen.session is not session:
-            with contextlib.suppress(OSError):
-                screen.app.store.save(session)
-                screen.sessions.upsert(SessionSummary.of(session))
-            screen.notify(
-                f"Your message stays in “{session.title}”, unanswered: Ctrl+R there sends it.",
-                timeout=10,
-            )
-            return
-        if screen._editing is None:
-            screen._editing = waiting.editing
-        await screen.undo_user_message(session, waiting.message)
-        screen._pending_images = [
-            *waiting.images,
-            *(i for i in screen._pending_images if i not in waiting.images),
-        ]
-        draft = screen.prompt.text
-        screen.prompt.set_prompt_text(
-            f"{waiting.text}\n\n{draft}" if draft.strip() else waiting.text
-        )
-        screen.prompt.focus()
-        screen._refresh_prompt_info()
 
     # -- switching provider ----------------------------------------------------------------
 
