@@ -132,13 +132,13 @@ class Conversation:
         self.changes.announce_only(session, "rewound")
 
     @staticmethod
-    def continue_refusal(session: Session, reply: Message | None) -> Refusal | None:
-        """Why `reply` cannot be continued now; None when it can."""
+    def continuable(session: Session, reply: Message | None) -> Message | Refusal:
+        """`reply`, when it can be continued now; else why not."""
         if reply is None or not can_continue(reply):
             return Refusal("Only a stopped or cut-off reply with some text can be continued.")
         if session.messages[-1] is not reply:
             return Refusal("Only the last reply can be continued: flip to its branch end first.")
-        return None
+        return reply
 
     # -- alternatives and deleting -----------------------------------------------------------
 

@@ -1,11 +1,12 @@
 """The conversation pane (`#chat`): the messages, the find bar, the thinking pane and the
 prompt, and every key that acts on the conversation.
 
-It owns the message selection (Alt+Up/Down, or a focused message), the draft of the next
-message (an edit in progress, attached images: see message_draft), find in the session
-(see message_find) and the path from Enter to a streaming reply. What changes the session
-goes through the conversation service (tui_chat.services.conversation), which saves and
-announces it; the chat screen follows the reply that starts.
+It owns the message selection (Alt+Up/Down, or a focused message: message_selection), the
+draft of the next message (an edit in progress, attached images: message_draft), find in
+the session (message_find) and the path from Enter to a streaming reply (reply_sending).
+What changes the session goes through the conversation service
+(tui_chat.services.conversation), which saves and announces it; the chat screen follows
+the reply that starts.
 
 Its keys work while the focus is anywhere in the pane (the prompt, a message, the find
 bar). Alt+letter arrives with the letter as its character, so a focused text box (the
@@ -20,18 +21,17 @@ from textual import on
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 
-from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Message, Session
-from tui_chat.providers import ProviderUnavailable
-from tui_chat.services.clipboard import copy_text
-from tui_chat.services.conversation import Conversation, Refusal, delete_question, last_of_role
-from tui_chat.ui.widgets.code_blocks import code_block_said, code_blocks, mark_code_block
+from tui_chat.services.conversation import Conversation, Refusal, delete_question
 from tui_chat.ui.widgets.find_bar import FindBar
-from tui_chat.ui.widgets.message_draft import Draft, WaitingMessage
+from tui_chat.ui.widgets.message_copy import copy_code_block, copy_message, select_text
+from tui_chat.ui.widgets.message_draft import Draft
 from tui_chat.ui.widgets.message_find import MessageFinder
 from tui_chat.ui.widgets.message_parts import DeleteRequested, FlipRequested, MessageFocused
+from tui_chat.ui.widgets.message_selection import MessageSelection
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.reply_sending import ReplySender
 from tui_chat.ui.widgets.thinking import ThinkingPane
 
 if TYPE_CHECKING:
@@ -132,16 +132,19 @@ class ConversationPane(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._selected_id: str | None = None
-        self._code_cycle: tuple[str, int] = ("", -1)
+        self.selection = MessageSelection(self, self._session)
         self.draft = Draft(self)
-        self.finder = MessageFinder(self, lambda: self.chat.session)
+        self.finder = MessageFinder(self, self._session)
+        self.sender = ReplySender(self)
 
     # -- parts -----------------------------------------------------------------------------
 
     @property
     def chat(self) -> ChatScreen:
         return cast("ChatScreen", self.screen)
+
+    def _session(self) -> Session | None:
+        return self.chat.session
 
     @property
     def conversation(self) -> Conversation:
@@ -159,7 +162,7 @@ class ConversationPane(Vertical):
     def prompt(self) -> PromptInput:
         return self.query_one(PromptInput)
 
-    def _busy(self) -> bool:
+    def busy(self) -> bool:
         """True (and says so) when the shown session's reply is streaming."""
         chat = self.chat
         if chat.session is not None and chat.waiting_for_key(chat.session.id):
@@ -170,154 +173,18 @@ class ConversationPane(Vertical):
             return True
         return False
 
-    def _selected(self) -> Message | None:
-        session = self.chat.session
-        if session is None or self._selected_id is None:
-            return None
-        return next((m for m in session.messages if m.id == self._selected_id), None)
-
-    def _target(self, role: str | None = None) -> Message | None:
-        """The selected message (of `role`, when given), else the last one of that role."""
-        session = self.chat.session
-        if session is None:
-            return None
-        selected = self._selected()
-        if selected is not None and (role is None or selected.role == role):
-            return selected
-        return last_of_role(session, role)
-
-    # -- sending ---------------------------------------------------------------------------
+    # -- the screen's hooks ----------------------------------------------------------------
 
     async def send(self, raw: str) -> None:
-        """Send what the user typed (slash commands already ran) as the next message, or
-        as a new branch while editing; say why not when it cannot go (the text stays)."""
-        chat, replies = self.chat, self.chat.app.replies
-        session = chat.session
-        if session is None or self._busy():
-            return
-        text = strip_control(raw).strip("\n")
-        problem = self.draft.attachments_problem()
-        if problem:
-            self.notify(problem, title="Not sent", severity="error", timeout=10)
-            return
-        if not chat.provider_ready(session):  # no key, or the provider is gone: said
-            return
-        problem = replies.problem_before_sending(session, text)
-        if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
-            self.notify(problem, title="Not sent", severity="warning", timeout=12)
-            return
-        if not chat.context_fits(session, text):  # offers another strategy; the text stays
-            return
-        if replies.key_pending(session):  # its api_key_cmd runs in a worker
-            await self._send_after_key(session, text)
-            return
-        message = await self._add_user_message(session, text)
-        if await self.start_reply(session):
-            self.prompt.clear()  # only once the words are on disk
-            self._message_sent()
-        else:
-            await self._undo_user_message(session, message)
-
-    async def _add_user_message(self, session: Session, text: str) -> Message:
-        added = self.conversation.add_user_message(
-            session, text, list(self.draft.images), self.draft.edited
-        )
-        if added.forked:
-            await self.view.sync_path(session)
-            self.view.refresh_alternatives()
-        else:
-            await self.view.add_message(added.message)
-        return added.message
-
-    async def _undo_user_message(self, session: Session, message: Message) -> None:
-        """Take back a user message whose reply could not start (nothing was sent)."""
-        self.conversation.take_back(session, message, self.draft.edited)
-        await self.view.sync_path(session)
-        self.view.refresh_alternatives()
-
-    def _message_sent(self) -> None:
-        """The reply started: the edit and the attachments are done with."""
-        self.draft.sent()
-        self._selected_id = None
-        self._show_selection()
-
-    async def start_reply(self, session: Session, continue_reply: Message | None = None) -> bool:
-        """Start a reply in the shown `session` (or the rest of `continue_reply`) and let
-        the screen follow it; False, said, when it cannot start."""
-        chat = self.chat
-        try:
-            live = chat.app.replies.start(session, continue_reply)
-        except ProviderUnavailable as exc:
-            chat.refuse(f"{exc.problem} Your text is still in the prompt.")
-            return False
-        except OSError as exc:
-            self.notify(
-                f"Could not save the session, nothing was sent: {exc}. Your text is still in "
-                "the prompt.",
-                title="Save failed",
-                severity="error",
-            )
-            return False
-        widget = self.view.reply_widget(live.message.id)
-        if widget is None:
-            await self.view.add_message(live.message)
-        else:  # continued: the rest streams into the reply that is there
-            widget.refresh_note()
-        self.conversation.reply_started(session)
-        await chat.follow_live(live)
-        return True
-
-    async def _send_after_key(self, session: Session, text: str) -> None:
-        """Send `text` once the key command has printed the key. The message shows in the
-        conversation at once and the prompt is free for the next one; Esc or a failure
-        puts it back in the prompt (before anything typed meanwhile)."""
-        chat = self.chat
-        message = await self._add_user_message(session, text)
-        waiting = self.draft.waiting(message, text)
-        self.prompt.clear()
-        self._message_sent()
-
-        async def proceed() -> None:
-            if chat.session is session:
-                if not await self.start_reply(session):
-                    await self._give_back(session, waiting)
-                return
-            try:  # the user moved to another session meanwhile: the reply streams there
-                chat.app.replies.start(session)
-            except (OSError, ProviderUnavailable) as exc:
-                await self._give_back(session, waiting)
-                self.notify(str(exc), title="Not sent", severity="error", markup=False)
-                return
-            self.conversation.reply_started(session)
-
-        chat.after_key(session, proceed, give_back=lambda: self._give_back(session, waiting))
-
-    async def _give_back(self, session: Session, waiting: WaitingMessage) -> None:
-        """Take a message whose reply never started out of its session and put its text
-        back in the prompt, before what was typed since. In a session no longer shown it
-        stays, unanswered (Ctrl+R there sends it)."""
-        if session.get(waiting.message.id) is not waiting.message:
-            return
-        if self.chat.session is not session:
-            await self.conversation.keep_unanswered(session)
-            self.notify(
-                f"Your message stays in “{session.title}”, unanswered: Ctrl+R there sends it.",
-                timeout=10,
-            )
-            return
-        if self.draft.editing is None:
-            self.draft.editing = waiting.editing
-        await self._undo_user_message(session, waiting.message)
-        self.draft.give_back(waiting)
-
-    # -- the screen's hooks ----------------------------------------------------------------
+        """Enter in the prompt (slash commands already ran): see reply_sending."""
+        await self.sender.send(raw)
 
     def session_shown(self) -> None:
         """Another session is shown: what belonged to the last one goes."""
         if self.draft.editing is not None:
             self.draft.cancel_edit()
-        self._selected_id = None
-        self._code_cycle = ("", -1)
+        self.selection.id = None
+        self.selection.code_cycle = ("", -1)
         if self.finder.is_open:
             self.finder.run()
 
@@ -327,35 +194,34 @@ class ConversationPane(Vertical):
             self.draft.cancel_edit()
             self.notify("Edit cancelled.", timeout=2)
             return True
-        if self._selected_id is not None:
-            self._selected_id = None
-            self._show_selection()
+        if self.selection.id is not None:
+            self.selection.clear()
             return True
         return False
 
-    # -- the path --------------------------------------------------------------------------
+    # -- the path and the selection --------------------------------------------------------
 
-    async def _path_changed(self, session: Session, focus: Message | None = None) -> None:
+    async def path_changed(self, session: Session, focus: Message | None = None) -> None:
         """Show the session's current path after a tree operation (only what changed is
         mounted again), its alternatives, and the reasoning of its last reply."""
-        view = self.view
-        selected = self._selected_id
+        view, selection = self.view, self.selection
+        selected = selection.id
         focused = self.screen.focused
         focused_in_view = focused is not None and view in focused.ancestors
         await view.sync_path(session)
-        self._selected_id = selected  # not the message focus fell on when one was removed
+        selection.id = selected  # not the message focus fell on when one was removed
         view.refresh_alternatives()
         await self.thinking.show(session.last_reply)
-        if self._selected_id and self._selected() is None:
-            self._selected_id = None
-        self._code_cycle = ("", -1)
+        if selection.id and selection.message is None:
+            selection.id = None
+        selection.code_cycle = ("", -1)
         if focus is not None:
             widget = view.message_widget(focus.id)
             if widget is not None:
                 view.scroll_to_widget(widget, animate=False)
-        self._show_selection()
+        selection.show()
         if focused_in_view:
-            widget = view.message_widget(self._selected_id or "")
+            widget = view.message_widget(selection.id or "")
             if widget is not None:
                 widget.focus(scroll_visible=False)
             else:
@@ -363,86 +229,37 @@ class ConversationPane(Vertical):
         if self.finder.is_open:
             self.finder.run(keep_position=True)
 
-    def _show_selection(self) -> None:
-        for widget in self.view.message_widgets():
-            widget.set_class(widget.message.id == self._selected_id, "-selected")
-
     @on(MessageFocused)
     def _message_focused(self, event: MessageFocused) -> None:
-        self._selected_id = event.message.id
-        self._show_selection()
+        self.selection.select(event.message.id)
 
     @on(AssistantMessage.Selected)
     async def _reply_selected(self, event: AssistantMessage.Selected) -> None:
-        """A focused reply shows its reasoning in the thinking pane."""
-        message, thinking = event.reply.message, self.thinking
-        if thinking.message is message:
-            if thinking.display and not thinking.is_live:
-                thinking.set_collapsed(False)
-            return
-        if message.status == "streaming":
-            return
-        await thinking.show(message)
-        if message.reasoning:
-            thinking.set_collapsed(False)
-
-    async def _move_selection(self, step: int) -> None:
-        view = self.view
-        widgets = view.message_widgets()
-        if not widgets:
-            return
-        ids = [w.message.id for w in widgets]
-        if self._selected_id in ids:
-            index = ids.index(self._selected_id) + step
-        else:
-            index = len(ids) - 1 if step < 0 else len(ids)
-        if index < 0 and view.first_shown:
-            before = len(widgets)
-            await view.show_earlier()
-            widgets = view.message_widgets()
-            index += len(widgets) - before
-        if not 0 <= index < len(widgets):
-            if index >= len(widgets):
-                self._selected_id = None
-                self._show_selection()
-            return
-        widget = widgets[index]
-        view.unfold_all()
-        self._selected_id = widget.message.id
-        self._code_cycle = ("", -1)
-        self._show_selection()
-        view.scroll_to_widget(
-            widget, animate=False, top=widget.outer_size.height > view.size.height
-        )
-        if not self.prompt.has_focus:
-            widget.focus(scroll_visible=False)
+        await self.thinking.show_chosen(event.reply.message)
 
     async def action_select_previous_message(self) -> None:
-        await self._move_selection(-1)
+        await self.selection.move(-1, focus=not self.prompt.has_focus)
 
     async def action_select_next_message(self) -> None:
-        await self._move_selection(1)
+        await self.selection.move(1, focus=not self.prompt.has_focus)
 
     # -- alternatives, regenerate, continue ------------------------------------------------
 
     async def _flip(self, message: Message | None, step: int) -> None:
         session = self.chat.session
-        if session is None or message is None or self._busy():
+        if session is None or message is None or self.busy():
             return
         shown = await self.conversation.flip(session, message, step)
         if isinstance(shown, Refusal):
             self.notify(shown.text, timeout=shown.seconds)
             return
-        if self._selected_id == message.id:
-            self._selected_id = shown.id
-        await self._path_changed(session, focus=shown)
+        if self.selection.id == message.id:
+            self.selection.id = shown.id
+        await self.path_changed(session, focus=shown)
 
     def _alternatives_target(self) -> Message | None:
         session = self.chat.session
-        selected = self._selected()
-        if selected is not None or session is None:
-            return selected
-        return session.last_reply
+        return self.selection.message or (session.last_reply if session else None)
 
     async def action_previous_alternative(self) -> None:
         await self._flip(self._alternatives_target(), -1)
@@ -459,52 +276,34 @@ class ConversationPane(Vertical):
         """A new reply to the selected reply's question (or the last one); the old reply
         stays as an alternative. After a question without a reply: its reply."""
         session = self.chat.session
-        if session is None or self._busy():
+        if session is None or self.busy():
             return
-        target = self._selected() or self._target()
+        target = self.selection.target()
         if target is None:
             self.notify("Nothing to regenerate yet.")
             return
-        await self.chat.when_ready(session, lambda: self._regenerate(session, target))
-
-    async def _regenerate(self, session: Session, target: Message) -> None:
-        if self.chat.session is not session or session.get(target.id) is not target:
-            return  # the user moved on while the key was fetched
-        before = self.conversation.rewind_for_reply(session, target)
-        self._selected_id = None
-        await self._path_changed(session)
-        if not await self.start_reply(session):
-            self.conversation.rewind_back(session, before)
-            await self._path_changed(session)
-            return
-        self.view.refresh_alternatives()
+        await self.chat.when_ready(session, lambda: self.sender.regenerate(session, target))
 
     async def action_continue_reply(self) -> None:
         """Ask the model to go on with a stopped or cut-off reply; the rest is appended to the
         same reply (see tui_chat.core.continuation)."""
         session = self.chat.session
-        if session is None or self._busy():
+        if session is None or self.busy():
             return
-        reply = self._target("assistant")
-        refusal = self.conversation.continue_refusal(session, reply)
-        if refusal is not None or reply is None:
-            self.notify(refusal.text if refusal else "")
+        reply = self.conversation.continuable(session, self.selection.target("assistant"))
+        if isinstance(reply, Refusal):
+            self.notify(reply.text)
             return
-        await self.chat.when_ready(session, lambda: self._continue(session, reply))
-
-    async def _continue(self, session: Session, reply: Message) -> None:
-        if self.chat.session is not session or session.messages[-1] is not reply:
-            return  # the user moved on while the key was fetched
-        await self.start_reply(session, continue_reply=reply)
+        await self.chat.when_ready(session, lambda: self.sender.continue_reply(session, reply))
 
     # -- edit and delete -------------------------------------------------------------------
 
     def action_edit_message(self) -> None:
         """Put the selected (or last) user message in the prompt; Enter sends it as a new
         branch, Esc cancels and gives back what the prompt held."""
-        if self.chat.session is None or self._busy():
+        if self.chat.session is None or self.busy():
             return
-        message = self._target("user")
+        message = self.selection.target("user")
         if message is None:
             self.notify("There is no message of yours to edit yet.")
             return
@@ -516,15 +315,15 @@ class ConversationPane(Vertical):
         from tui_chat.ui.screens.confirm import ConfirmScreen
 
         session = self.chat.session
-        if session is None or self._busy():
+        if session is None or self.busy():
             return
-        message = self._selected() or self._target("user")
+        message = self.selection.message or self.selection.target("user")
         if message is None:
             self.notify("There is no message to delete.")
             return
 
         async def answered(confirmed: bool | None) -> None:
-            if not confirmed or self.chat.session is not session or self._busy():
+            if not confirmed or self.chat.session is not session or self.busy():
                 return
             if session.get(message.id) is not message:
                 return
@@ -532,8 +331,8 @@ class ConversationPane(Vertical):
             edited = self.draft.edited
             if edited is not None and session.get(edited.id) is None:
                 self.draft.cancel_edit()
-            self._selected_id = None
-            await self._path_changed(session)
+            self.selection.id = None
+            await self.path_changed(session)
             count = len(removed)
             self.notify(f"Deleted {count} message{'s' if count != 1 else ''}.", timeout=3)
 
@@ -547,50 +346,27 @@ class ConversationPane(Vertical):
 
     # -- copy, select text, attach ---------------------------------------------------------
 
+    def _shown_target(self) -> Message | None:
+        """The selected message, else the last reply, else the last message."""
+        selection = self.selection
+        return selection.message or selection.target("assistant") or selection.target()
+
     def action_copy_message(self) -> None:
         """Copy the selected message (or the last reply), Markdown source as it is."""
-        message = self._selected() or self._target("assistant") or self._target()
-        if message is None or not message.content:
-            self.notify("There is no message to copy.")
-            return
-        what = "reply" if message.role == "assistant" else "message"
-        copy_text(self.app, message.content, f"the {what} ({len(message.content)} characters)")
+        copy_message(self, self._shown_target())
 
     def action_copy_code(self) -> None:
         """Copy a code block of the selected message (or the last reply with code); pressed
         again, the next block."""
-        session = self.chat.session
-        if session is None:
-            return
-        message = self._selected() or next(
-            (
-                m
-                for m in reversed(session.messages)
-                if m.role == "assistant" and code_blocks(m.content)
-            ),
-            None,
-        )
-        blocks = code_blocks(message.content) if message is not None else []
-        if message is None or not blocks:
-            self.notify("No code block to copy here.")
-            return
-        last_id, last_index = self._code_cycle
-        index = (last_index + 1) % len(blocks) if last_id == message.id else 0
-        self._code_cycle = (message.id, index)
-        language, code = blocks[index]
-        copy_text(self.app, code, code_block_said(language, code, index, len(blocks)))
-        mark_code_block(self, self.view, message, index)
+        session, selection = self.chat.session, self.selection
+        if session is not None:
+            selection.code_cycle = copy_code_block(
+                self, session, selection.message, selection.code_cycle
+            )
 
     def action_select_text(self) -> None:
         """Open the selected message (or the last reply) read-only, to copy any part."""
-        from tui_chat.ui.screens.message_modals import SelectTextScreen
-
-        message = self._selected() or self._target("assistant") or self._target()
-        if message is None:
-            self.notify("There is no message to select text from.")
-            return
-        title = "Your message" if message.role == "user" else f"Reply · {message.model or ''}"
-        self.app.push_screen(SelectTextScreen(message.content, title))
+        select_text(self, self._shown_target())
 
     def action_attach_image(self) -> None:
         """Attach images (paths or URLs) to the next message, or remove them again."""

@@ -84,6 +84,19 @@ class ThinkingPane(Vertical):
         self._refresh_title()
         self._scroll.anchor()
 
+    async def show_chosen(self, message: Message) -> None:
+        """A reply was chosen (focused): show its reasoning, opened when it has some; the
+        streaming reply's reasoning stays while it streams."""
+        if self.message is message:
+            if self.display and not self.is_live:
+                self.set_collapsed(False)
+            return
+        if message.status == "streaming":
+            return
+        await self.show(message)
+        if message.reasoning:
+            self.set_collapsed(False)
+
     async def write(self, text: str) -> None:
         """Append streamed reasoning (paced by the caller, like a reply's text)."""
         if not self._live or not text:
