@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -11,11 +10,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.dom import DOMNode
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui_chat.core.session import Session
+from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
 from tui_chat.ui.messages import SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
@@ -26,10 +24,11 @@ from tui_chat.ui.screens.chat_folder import SessionFolderActions
 from tui_chat.ui.screens.chat_input import INPUT_BINDINGS, InputActions
 from tui_chat.ui.screens.chat_provider import ProviderActions
 from tui_chat.ui.screens.chat_sessions import SESSION_BINDINGS, SessionActions
+from tui_chat.ui.screens.reply_follower import ReplyFollower
 from tui_chat.ui.screens.unsaved import unsaved_line
 from tui_chat.ui.widgets.conversation_pane import ConversationPane
 from tui_chat.ui.widgets.find_bar import FindBar
-from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
+from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
@@ -41,18 +40,9 @@ if TYPE_CHECKING:
     from tui_chat.core.settings import ChatSettings
     from tui_chat.ui.app import TuiChatApp
 
-# How often streamed text is moved to the screen: often enough to look live, rarely enough
-# that a fast provider does not make the app re-render for every token.
-FRAME_SECONDS = 1 / 20
-FRAME_SHARE = 0.5
-"""When frames get slow (a big reply, a big terminal), they are spaced out so that drawing
-the stream takes at most this share of the time; the rest is left for the user's keys."""
 CHECK_LATER_SESSIONS = 1000
 """With this many sessions in the index, the start shows the index's head at once and
 reads and checks the whole list in a thread (see SessionStore.index_head)."""
-INPUT_QUIET_SECONDS = 0.08
-"""After a key press, the next frame of a stream waits this long, so the key is drawn at
-once rather than behind a frame."""
 
 
 class ChatScreen(
@@ -116,15 +106,8 @@ class ChatScreen(
     def __init__(self) -> None:
         super().__init__()
         self.session: Session | None = None
-        self._pump_timer: Timer | None = None
-        """The next frame of the stream, while one is due."""
-        self._input_at = 0.0
-        """When the user last pressed a key (time.monotonic())."""
-        self._live: LiveReply | None = None
-        """The streaming reply of the shown session, if any."""
-        self._live_widget: AssistantMessage | None = None
-        self._following: LiveReply | None = None
-        """A reply `follow_live` is setting up: it handles the reply's end itself."""
+        self.follower = ReplyFollower(self, self._followed_reply_ended)
+        """The streaming reply of the shown session, and the frame timer that writes it."""
         self._init_provider_actions()
 
     def compose(self) -> ComposeResult:
@@ -247,7 +230,7 @@ class ChatScreen(
 
     async def show_session(self, session: Session) -> None:
         self.session = session
-        self._live = self._live_widget = None
+        self.follower.forget()
         live = self.app.replies.live.get(session.id)
         if live is not None:
             live.sync()
@@ -258,127 +241,26 @@ class ChatScreen(
             await self.follow_live(live)
         else:
             await self.thinking.show(session.last_reply)
-            self._pause_pump()
+            self.follower.pause()
         self.sessions.set_current(session.id)
         self._refresh_banner()
         self._refresh_status()
 
     async def follow_live(self, live: LiveReply) -> None:
-        """Follow a streaming reply: show what arrived so far, then new parts reach the
-        widgets on the frame timer. Counts are taken before each await, so parts that
-        arrive meanwhile are written by the next flush, never skipped.
+        """Follow a streaming reply of the shown session (see ReplyFollower)."""
+        await self.follower.follow(live)
 
-        A quick reply can end before it is followed: an action run by a key binding
-        (Ctrl+R) runs outside this screen's message loop, so `on_reply_ended` may come
-        while the reply's widget is being mounted, or while this sets up. It is ended
-        here then, once followed (it stayed "streaming" forever before)."""
-        self._following = live
-        try:
-            await self._set_up_following(live)
-        finally:
-            self._following = None
-        if self._live is live and self.app.replies.live.get(live.session.id) is not live:
-            await self._end_live(live)
-
-    async def _set_up_following(self, live: LiveReply) -> None:
-        self._pause_pump()
-        widget = self.view.reply_widget(live.message.id)
-        self._live, self._live_widget = live, widget
-        if widget is not None:
-            shown = widget.parts_shown = len(live.text_parts)
-            await widget.show_text("".join(live.text_parts[:shown]))
-            widget.start_stream()
-        await self.thinking.show(live.message, live=True)
-        shown = self.thinking.parts_shown = len(live.reasoning_parts)
-        await self.thinking.write("".join(live.reasoning_parts[:shown]))
-        if live.text_parts:
-            self.thinking.mark_answer_started()
-        self.view.anchor()
-        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
-        self._resume_pump()
-
-    async def on_message_window_changed(self, event: MessageView.Changed) -> None:
-        """Paging or a jump (un)mounted messages (see MessageWindow): the streaming reply's
-        widget may be gone, or new and then brought up to date to stream on."""
+    @on(MessageView.Changed)
+    async def _message_window_changed(self, event: MessageView.Changed) -> None:
+        """Paging or a jump (un)mounted messages: the summary block and the streaming
+        reply's widget may have to be shown again."""
         if event.replaced and self.session is not None and not self.view.query("#summary-block"):
             await self.show_summary(self.session)
-        live = self._live
-        widget = self.view.reply_widget(live.message.id) if live is not None else None
-        if live is None or widget is self._live_widget:
-            return
-        self._live_widget = widget
-        if widget is not None:
-            shown = widget.parts_shown = len(live.text_parts)
-            await widget.show_text("".join(live.text_parts[:shown]))
-            widget.start_stream()
-
-    # -- the frame pump ----------------------------------------------------------------------
-    # One frame at a time: the next is scheduled once the last is on screen, after a gap
-    # that grows with what the frame cost (see FRAME_SHARE) and after a key (see
-    # INPUT_QUIET_SECONDS).
-
-    def _resume_pump(self) -> None:
-        if self._pump_timer is None:
-            self._schedule_frame(FRAME_SECONDS)
-
-    def _pause_pump(self) -> None:
-        if self._pump_timer is not None:
-            self._pump_timer.stop()
-            self._pump_timer = None
-
-    def _schedule_frame(self, delay: float) -> None:
-        self._pause_pump()
-        self._pump_timer = self.set_timer(delay, self._frame, name="stream frame")
+        await self.follower.window_changed()
 
     def note_input(self) -> None:
         """The user pressed a key: let it reach the screen before the next frame."""
-        self._input_at = time.monotonic()
-
-    async def _frame(self) -> None:
-        started = time.monotonic()
-        self.app.gc_pacer.note_activity()
-        await self._pump()
-        if self._pump_timer is not None and self._live is not None:
-            self.call_after_refresh(self._frame_shown, started, self._pump_timer)
-
-    def _frame_shown(self, started: float, timer: Timer) -> None:
-        if timer is not self._pump_timer:
-            return  # paused or rescheduled meanwhile
-        now = time.monotonic()
-        cost = now - started
-        gap = max(FRAME_SECONDS - cost, cost * (1 - FRAME_SHARE) / FRAME_SHARE)
-        gap = max(gap, self._input_at + INPUT_QUIET_SECONDS - now)
-        self._schedule_frame(gap)
-
-    async def _pump(self) -> None:
-        """Move what arrived since the last frame to the screen."""
-        live = self._live
-        if live is None or self.session is not live.session:
-            self._pause_pump()
-            return
-        widget = self._live_widget
-        await self._flush(live, widget)
-        self.view.fold_offscreen(self.view, *(widget.body.foldable() if widget is not None else []))
-        self.thinking.fold_offscreen()
-        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
-
-    async def _flush(self, live: LiveReply, widget: AssistantMessage | None) -> None:
-        """Write the parts of `live` that are not on screen yet (to its `widget`)."""
-        count = len(live.text_parts)
-        if widget is not None and count > widget.parts_shown:
-            text = "".join(live.text_parts[widget.parts_shown : count])
-            widget.parts_shown = count
-            # While the view follows, only about the last two screens of a big batch are
-            # mounted at once (see StreamingMarkdown.keep_rows).
-            keep = 2 * self.view.size.height if self.view.is_following else 0
-            await widget.write(text, keep_rows=keep)
-            self.thinking.mark_answer_started()
-        thinking = self.thinking
-        count = len(live.reasoning_parts)
-        if count > thinking.parts_shown:
-            text = "".join(live.reasoning_parts[thinking.parts_shown : count])
-            thinking.parts_shown = count
-            await thinking.write(text)
+        self.follower.note_input()
 
     # -- replies ---------------------------------------------------------------------------
 
@@ -398,30 +280,11 @@ class ChatScreen(
         self.auto_title_after(event)
         self.sessions.set_live(set(self.app.replies.live))
         self.sessions.upsert(event.summary)
-        following = self._following
-        if following is not None and following.message.id == event.message_id:
-            return  # ended while being followed: follow_live ends it
-        live = self._live
-        if live is None or live.message.id != event.message_id:
-            return  # a reply of a session that is not shown (or not followed yet)
-        await self._end_live(live)
+        await self.follower.reply_ended(event)
 
-    async def _end_live(self, live: LiveReply) -> None:
-        """The followed reply has ended: its last words at once, then the widgets stop
-        streaming. Claimed first (`_live` cleared), so it is ended once."""
-        widget = self._live_widget
-        self._live = self._live_widget = None
-        self._pause_pump()
-        await self._flush(live, widget)
-        if widget is not None:
-            await widget.finish()
-        if widget is None or not widget.settling:  # else once it has settled
-            self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
-        if self.session is live.session and live.session.summaries:
-            await self.show_summary(live.session)
-        await self.thinking.finish()
+    def _followed_reply_ended(self, live: LiveReply, reply: Message | None) -> None:
+        """The reply shown has ended: the status line at rest, and what went wrong said."""
         self._refresh_status()
-        reply = widget.message if widget else None
         if reply is not None and reply.status == "error":
             self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
         too_long = live.error_kind == "context_length" or (
