@@ -317,21 +317,11 @@ class ChatScreen(
         await self.conversation_pane.action_regenerate()
 
     def action_toggle_thinking(self) -> None:
-        thinking = self.thinking
-        if not thinking.display:
-            self.notify("This reply has no reasoning to show.")
-            return
-        thinking.toggle()
+        self.thinking.toggle_shown()
 
     def action_keep_thinking_open(self) -> None:
         """Keep the thinking pane open after each reply (or fold it again), for this run."""
-        thinking = self.thinking
-        thinking.keep_open = not thinking.keep_open
-        if thinking.keep_open:
-            thinking.set_collapsed(False)
-            self.notify("The thinking pane now stays open after replies.")
-        else:
-            self.notify("The thinking pane folds again when an answer begins.")
+        self.thinking.toggle_keep_open()
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one("#sidebar")

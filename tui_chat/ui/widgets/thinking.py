@@ -148,6 +148,22 @@ class ThinkingPane(Vertical):
         self.user_toggled = True
         self.set_collapsed(not self.collapsed)
 
+    def toggle_shown(self) -> None:
+        """Ctrl+T: open or fold the reasoning shown (said when there is none)."""
+        if not self.display:
+            self.notify("This reply has no reasoning to show.")
+            return
+        self.toggle()
+
+    def toggle_keep_open(self) -> None:
+        """Alt+T: keep the pane open after each reply (or fold it again), for this run."""
+        self.keep_open = not self.keep_open
+        if self.keep_open:
+            self.set_collapsed(False)
+            self.notify("The thinking pane now stays open after replies.")
+        else:
+            self.notify("The thinking pane folds again when an answer begins.")
+
     def on_click(self, event: Click) -> None:
         if event.widget is self._title:
             self.toggle()
