@@ -1,12 +1,10 @@
 """The conversation pane (`#chat`): the messages, the find bar, the thinking pane and the
 prompt, and every key that acts on the conversation.
 
-It owns the message selection (Alt+Up/Down, or a focused message: message_selection), the
-draft of the next message (an edit in progress, attached images: message_draft), find in
-the session (message_find) and the path from Enter to a streaming reply (reply_sending).
-What changes the session goes through the conversation service
-(tui_chat.services.conversation), which saves and announces it; the chat screen follows
-the reply that starts.
+It owns the message selection (message_selection), the draft of the next message (an edit,
+attached images: message_draft), find (message_find) and the path from Enter to a reply
+(reply_sending). What changes the session goes through services/conversation.py, which
+saves and announces it; the chat screen follows the reply that starts.
 
 Its keys work while the focus is anywhere in the pane (the prompt, a message, the find
 bar). Alt+letter arrives with the letter as its character, so a focused text box (the
@@ -33,13 +31,15 @@ from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.reply_sending import ReplySender
 from tui_chat.ui.widgets.thinking import ThinkingPane
+from tui_chat.ui.worker_errors import ForwardsWorkerErrors
 
 if TYPE_CHECKING:
     from tui_chat.ui.screens.chat import ChatScreen
 
 
-class ConversationPane(Vertical):
-    """See the module docstring."""
+class ConversationPane(ForwardsWorkerErrors, Vertical):
+    """See the module docstring. Its workers (mounting a reply's deferred blocks before
+    find or Alt+C scroll to one) pass their failures to the app."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -162,17 +162,6 @@ class ConversationPane(Vertical):
     def prompt(self) -> PromptInput:
         return self.query_one(PromptInput)
 
-    def busy(self) -> bool:
-        """True (and says so) when the shown session's reply is streaming."""
-        chat = self.chat
-        if chat.session is not None and chat.waiting_for_key(chat.session.id):
-            self.notify("The key is still being fetched: Esc cancels.", severity="warning")
-            return True
-        if chat.session is not None and chat.app.replies.is_streaming(chat.session.id):
-            self.notify("A reply is still streaming: Esc stops it.", severity="warning")
-            return True
-        return False
-
     # -- the screen's hooks ----------------------------------------------------------------
 
     async def send(self, raw: str) -> None:
@@ -247,7 +236,7 @@ class ConversationPane(Vertical):
 
     async def _flip(self, message: Message | None, step: int) -> None:
         session = self.chat.session
-        if session is None or message is None or self.busy():
+        if session is None or message is None or self.sender.busy():
             return
         shown = await self.conversation.flip(session, message, step)
         if isinstance(shown, Refusal):
@@ -276,7 +265,7 @@ class ConversationPane(Vertical):
         """A new reply to the selected reply's question (or the last one); the old reply
         stays as an alternative. After a question without a reply: its reply."""
         session = self.chat.session
-        if session is None or self.busy():
+        if session is None or self.sender.busy():
             return
         target = self.selection.target()
         if target is None:
@@ -288,7 +277,7 @@ class ConversationPane(Vertical):
         """Ask the model to go on with a stopped or cut-off reply; the rest is appended to the
         same reply (see tui_chat.core.continuation)."""
         session = self.chat.session
-        if session is None or self.busy():
+        if session is None or self.sender.busy():
             return
         reply = self.conversation.continuable(session, self.selection.target("assistant"))
         if isinstance(reply, Refusal):
@@ -301,7 +290,7 @@ class ConversationPane(Vertical):
     def action_edit_message(self) -> None:
         """Put the selected (or last) user message in the prompt; Enter sends it as a new
         branch, Esc cancels and gives back what the prompt held."""
-        if self.chat.session is None or self.busy():
+        if self.chat.session is None or self.sender.busy():
             return
         message = self.selection.target("user")
         if message is None:
@@ -315,7 +304,7 @@ class ConversationPane(Vertical):
         from tui_chat.ui.screens.confirm import ConfirmScreen
 
         session = self.chat.session
-        if session is None or self.busy():
+        if session is None or self.sender.busy():
             return
         message = self.selection.message or self.selection.target("user")
         if message is None:
@@ -323,7 +312,7 @@ class ConversationPane(Vertical):
             return
 
         async def answered(confirmed: bool | None) -> None:
-            if not confirmed or self.chat.session is not session or self.busy():
+            if not confirmed or self.chat.session is not session or self.sender.busy():
                 return
             if session.get(message.id) is not message:
                 return

@@ -28,6 +28,17 @@ class ReplySender:
     def __init__(self, pane: ConversationPane) -> None:
         self.pane = pane
 
+    def busy(self) -> bool:
+        """True (and says so) when the shown session's reply is streaming."""
+        chat = self.pane.chat
+        if chat.session is not None and chat.waiting_for_key(chat.session.id):
+            self.pane.notify("The key is still being fetched: Esc cancels.", severity="warning")
+            return True
+        if chat.session is not None and chat.app.replies.is_streaming(chat.session.id):
+            self.pane.notify("A reply is still streaming: Esc stops it.", severity="warning")
+            return True
+        return False
+
     async def send(self, raw: str) -> None:
         """Send what the user typed (slash commands already ran) as the next message, or
         as a new branch while editing; say why not when it cannot go (the text stays)."""
@@ -35,7 +46,7 @@ class ReplySender:
         chat = pane.chat
         replies = chat.app.replies
         session = chat.session
-        if session is None or pane.busy():
+        if session is None or self.busy():
             return
         text = strip_control(raw).strip("\n")
         problem = pane.draft.attachments_problem()
