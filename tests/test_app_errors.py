@@ -141,7 +141,7 @@ async def test_a_reply_that_ends_before_it_is_followed_ends_on_screen(
         assert reply.message.content == "It worked."
         await wait_until(pilot, lambda: not reply.is_streaming)
         assert "streaming" not in str(app.screen.query_one("#status").render())
-        assert app.screen._live is None and app.screen._pump_timer is None
+        assert app.screen.follower.live is None and app.screen.follower.timer is None
 
 
 async def test_unreachable_server(tmp_path: Path) -> None:

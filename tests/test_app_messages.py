@@ -303,7 +303,7 @@ async def test_find_highlights_moves_and_reaches_earlier_messages(tmp_path: Path
         assert isinstance(user, UserMessage) and user.highlight is not None
         await pilot.press("escape")
         # The palette and /find call the action with the text.
-        await app.screen.run_action("find('answer 7')")
+        await app.run_action("find('answer 7')", app.screen.action_owner("find"))
         await pilot.pause()
         assert bar.display and bar.query_text == "answer 7"
         assert str(bar.query_one("#find-count").render()) == "1/1"

@@ -63,7 +63,7 @@ async def test_folding_keeps_the_screen_and_the_scroll(tmp_path: Path, server) -
         view = app.screen.view
         assert view.is_following
         assert not any(widget.display for widget in folded(reply))
-        app.screen._pause_pump()  # nothing new arrives, and nothing folds again meanwhile
+        app.screen.follower.pause()  # nothing new arrives, and nothing folds again meanwhile
         await handled(app.screen)  # a frame under way has ended
         await app.screen.wait_for_refresh()  # and is on screen
         folded_screen, folded_height = visible_text(app), view.virtual_size.height
@@ -72,7 +72,7 @@ async def test_folding_keeps_the_screen_and_the_scroll(tmp_path: Path, server) -
         assert not folded(reply)
         assert view.virtual_size.height == folded_height
         assert visible_text(app) == folded_screen
-        app.screen._resume_pump()
+        app.screen.follower.resume()
         await wait_until(pilot, lambda: len(folded(reply)) > 20, 5)
         # Scrolling up (which releases the anchor) never shows a folded gap.
         view.scroll_home(animate=False, immediate=True)

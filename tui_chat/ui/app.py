@@ -23,6 +23,7 @@ from tui_chat.core.store.session_store import SessionStore
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.services.changes import SessionChange, SessionChanges
+from tui_chat.services.conversation import Conversation
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.services.sessions import SessionService
@@ -109,6 +110,8 @@ class TuiChatApp(App[None]):
         """The `[keymap]` entries in force (those that name a binding)."""
         self.changes = SessionChanges(store, self._announce_change)
         """The one way a session is saved and its change announced (services/changes.py)."""
+        self.conversation = Conversation(self.changes)
+        """What changes a session's conversation (services/conversation.py)."""
         self.replies = ReplyManager(
             store,
             registry,

@@ -20,14 +20,12 @@ from typing import TYPE_CHECKING
 
 from textual.worker import Worker
 
-from tui_chat.core.session import Message, Session
-from tui_chat.providers import ProviderUnavailable
+from tui_chat.core.session import Session
 from tui_chat.services.session_settings import SWITCH_HINT
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.screens.chat import ChatScreen
-    from tui_chat.ui.screens.chat_messages import Editing
 
 
 @dataclass
@@ -44,16 +42,6 @@ class PendingKey:
     """What the status line says meanwhile."""
     refused: Callable[[str], None] | None = None
     """Says that no key came (the problem); None: the usual "No key" line."""
-
-
-@dataclass
-class WaitingMessage:
-    """A sent message whose reply waits for the key, with what the prompt held for it."""
-
-    message: Message
-    text: str
-    images: list[str]
-    editing: Editing | None
 
 
 class KeyWait:
@@ -112,18 +100,17 @@ class KeyWait:
         session: Session,
         proceed: Callable[[], Awaitable[object]],
         provider: str | None = None,
-        waiting: WaitingMessage | None = None,
+        give_back: Callable[[], Awaitable[None]] | None = None,
         refused: Callable[[str], None] | None = None,
     ) -> None:
         """Run `proceed` once the key of `provider` (the provider of the session's next
         reply when None) is there: its key command runs in a thread meanwhile. A failure is
-        said and `waiting` goes back to the prompt."""
+        said and `give_back` puts the message that waited back in the prompt."""
         name = provider or self.app.replies.provider_for(session)
         label = self.app.registry.describe(name).label
-        wait = PendingKey(session, keep_on_exit=waiting is not None, refused=refused)
+        wait = PendingKey(session, keep_on_exit=give_back is not None, refused=refused)
         wait.note = f"Fetching the key for {label} (api_key_cmd)… Esc cancels"
-        if waiting is not None:
-            wait.give_back = lambda: self.give_back(session, waiting)
+        wait.give_back = give_back
         self._waits[session.id] = wait
         wait.worker = self.screen.run_worker(
             self._wait_for_key(wait, proceed, provider),
@@ -178,60 +165,3 @@ class KeyWait:
         self._status_changed()
         return True
 
-    # -- sending after the key -------------------------------------------------------------
-    # These two reach the send path's state on the screen (the pending images, the edit,
-    # adding and taking back a user message): they move with it.
-
-    async def send_after_key(self, session: Session, text: str) -> None:
-        """Send `text` once the key command has printed the key. The message shows in the
-        conversation at once and the prompt is free for the next one; Esc or a failure
-        puts it back in the prompt (before anything typed meanwhile)."""
-        screen = self.screen
-        images, editing = list(screen._pending_images), screen._editing
-        message = await screen.add_user_message(session, text)
-        screen.prompt.clear()
-        screen.message_sent()
-        waiting = WaitingMessage(message, text, images, editing)
-
-        async def proceed() -> None:
-            if screen.session is session:
-                if not await screen._start_reply(session):
-                    await self.give_back(session, waiting)
-                return
-            try:  # the user moved to another session meanwhile: the reply streams there
-                self.app.replies.start(session)
-            except (OSError, ProviderUnavailable) as exc:
-                await self.give_back(session, waiting)
-                screen.notify(str(exc), title="Not sent", severity="error", markup=False)
-                return
-            self.app.changes.announce_only(session, "sent")  # the reply manager saved it
-
-        self.after_key(session, proceed, waiting=waiting)
-
-    async def give_back(self, session: Session, waiting: WaitingMessage) -> None:
-        """Take a message whose reply never started out of its session and put its text
-        back in the prompt, before what was typed since. In a session no longer shown it
-        stays, unanswered (Ctrl+R there sends it)."""
-        screen = self.screen
-        if session.get(waiting.message.id) is not waiting.message:
-            return
-        if screen.session is not session:
-            await self.app.changes.commit(session, "unanswered")
-            screen.notify(
-                f"Your message stays in “{session.title}”, unanswered: Ctrl+R there sends it.",
-                timeout=10,
-            )
-            return
-        if screen._editing is None:
-            screen._editing = waiting.editing
-        await screen.undo_user_message(session, waiting.message)
-        screen._pending_images = [
-            *waiting.images,
-            *(i for i in screen._pending_images if i not in waiting.images),
-        ]
-        draft = screen.prompt.text
-        screen.prompt.set_prompt_text(
-            f"{waiting.text}\n\n{draft}" if draft.strip() else waiting.text
-        )
-        screen.prompt.focus()
-        screen._refresh_prompt_info()

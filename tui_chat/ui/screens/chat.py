@@ -2,35 +2,32 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.dom import DOMNode
-from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker
 
-from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Message, Session
-from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
-from tui_chat.providers import ProviderUnavailable
+from tui_chat.core.store.session_store import SessionLoadError
 from tui_chat.services.replies import LiveReply
 from tui_chat.ui.context_guard import CONTEXT_BINDINGS, ContextGuard
 from tui_chat.ui.key_wait import KeyWait
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
-from tui_chat.ui.screens.chat_messages import MESSAGE_BINDINGS, MessageActions
+from tui_chat.ui.screens.reply_follower import ReplyFollower
 from tui_chat.ui.screens.unsaved import unsaved_line
 from tui_chat.ui.settings_flow import SessionSettingsFlow
+from tui_chat.ui.widgets.conversation_pane import ConversationPane
 from tui_chat.ui.widgets.find_bar import FindBar
-from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
+from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.prompt_area import PromptArea
 from tui_chat.ui.widgets.session_list import SessionList
@@ -44,19 +41,7 @@ if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.config_file import ConfigChange
 
-# How often streamed text is moved to the screen: often enough to look live, rarely enough
-# that a fast provider does not make the app re-render for every token.
-FRAME_SECONDS = 1 / 20
-FRAME_SHARE = 0.5
-"""When frames get slow (a big reply, a big terminal), they are spaced out so that drawing
-the stream takes at most this share of the time; the rest is left for the user's keys."""
-INPUT_QUIET_SECONDS = 0.08
-"""After a key press, the next frame of a stream waits this long, so the key is drawn at
-once rather than behind a frame."""
-
-
 class ChatScreen(
-    MessageActions,
     LeanScreen,
 ):
     """Shows one session at a time; the only writer of what the user sends."""
@@ -79,7 +64,6 @@ class ChatScreen(
         Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
         Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
-        *MESSAGE_BINDINGS,
         # The session keys act on the open session, or on the sidebar's cursor row while the
         # list has focus. F6/F7 are the prompt's (TextArea: select line / select all).
         Binding("f9", "rename_session", "Rename the session", id="session.rename", show=False),
@@ -114,7 +98,7 @@ class ChatScreen(
 
     COMMANDS = {SessionSearchProvider}
 
-    KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = (PromptArea,)
+    KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = (ConversationPane, PromptArea)
     """Widgets of this screen whose BINDINGS are chat keys too: listed in F1, the command
     palette and the `[keymap]` check, reachable by slash commands (see `key_nodes`)."""
 
@@ -141,16 +125,8 @@ class ChatScreen(
     def __init__(self) -> None:
         super().__init__()
         self.session: Session | None = None
-        self._pump_timer: Timer | None = None
-        """The next frame of the stream, while one is due."""
-        self._input_at = 0.0
-        """When the user last pressed a key (time.monotonic())."""
-        self._live: LiveReply | None = None
-        """The streaming reply of the shown session, if any."""
-        self._live_widget: AssistantMessage | None = None
-        self._following: LiveReply | None = None
-        """A reply `_follow_live` is setting up: it handles the reply's end itself."""
-        self._init_message_actions()
+        self.follower = ReplyFollower(self, self._followed_reply_ended)
+        """The streaming reply of the shown session, and the frame timer that writes it."""
         self.key_wait = KeyWait(self, status_changed=self._refresh_status)
         """Provider checks before a request, and the key commands awaited per session."""
         self.context_guard = ContextGuard(self)
@@ -161,7 +137,7 @@ class ChatScreen(
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
-            with Vertical(id="chat"):
+            with ConversationPane(id="chat"):
                 yield Static("", id="banner")
                 yield FindBar(id="find")
                 yield MessageView(id="messages")
@@ -192,6 +168,10 @@ class ChatScreen(
     @property
     def sidebar(self) -> Sidebar:
         return self.query_one(Sidebar)
+
+    @property
+    def conversation_pane(self) -> ConversationPane:
+        return self.query_one(ConversationPane)
 
     @property
     def sessions(self) -> SessionList:
@@ -242,138 +222,37 @@ class ChatScreen(
 
     async def show_session(self, session: Session) -> None:
         self.session = session
-        self._live = self._live_widget = None
+        self.follower.forget()
         live = self.app.replies.live.get(session.id)
         if live is not None:
             live.sync()
         await self.view.show_session(session)
-        self.session_shown()
+        self.conversation_pane.session_shown()
         await self.context_guard.show_summary(session)
         if live is not None:
-            await self._follow_live(live)
+            await self.follow_live(live)
         else:
             await self.thinking.show(session.last_reply)
-            self._pause_pump()
+            self.follower.pause()
         self.sessions.set_current(session.id)
         self._refresh_banner()
         self._refresh_status()
 
-    async def _follow_live(self, live: LiveReply) -> None:
-        """Follow a streaming reply: show what arrived so far, then new parts reach the
-        widgets on the frame timer. Counts are taken before each await, so parts that
-        arrive meanwhile are written by the next flush, never skipped.
+    async def follow_live(self, live: LiveReply) -> None:
+        """Follow a streaming reply of the shown session (see ReplyFollower)."""
+        await self.follower.follow(live)
 
-        A quick reply can end before it is followed: an action run by a key binding
-        (Ctrl+R) runs outside this screen's message loop, so `on_reply_ended` may come
-        while the reply's widget is being mounted, or while this sets up. It is ended
-        here then, once followed (it stayed "streaming" forever before)."""
-        self._following = live
-        try:
-            await self._set_up_following(live)
-        finally:
-            self._following = None
-        if self._live is live and self.app.replies.live.get(live.session.id) is not live:
-            await self._end_live(live)
-
-    async def _set_up_following(self, live: LiveReply) -> None:
-        self._pause_pump()
-        widget = self.view.reply_widget(live.message.id)
-        self._live, self._live_widget = live, widget
-        if widget is not None:
-            shown = widget.parts_shown = len(live.text_parts)
-            await widget.show_text("".join(live.text_parts[:shown]))
-            widget.start_stream()
-        await self.thinking.show(live.message, live=True)
-        shown = self.thinking.parts_shown = len(live.reasoning_parts)
-        await self.thinking.write("".join(live.reasoning_parts[:shown]))
-        if live.text_parts:
-            self.thinking.mark_answer_started()
-        self.view.anchor()
-        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
-        self._resume_pump()
-
-    async def on_message_window_changed(self, event: MessageView.Changed) -> None:
-        """Paging or a jump (un)mounted messages (see MessageWindow): the streaming reply's
-        widget may be gone, or new and then brought up to date to stream on."""
+    @on(MessageView.Changed)
+    async def _message_window_changed(self, event: MessageView.Changed) -> None:
+        """Paging or a jump (un)mounted messages: the summary block and the streaming
+        reply's widget may have to be shown again."""
         if event.replaced and self.session is not None and not self.view.query("#summary-block"):
             await self.context_guard.show_summary(self.session)
-        live = self._live
-        widget = self.view.reply_widget(live.message.id) if live is not None else None
-        if live is None or widget is self._live_widget:
-            return
-        self._live_widget = widget
-        if widget is not None:
-            shown = widget.parts_shown = len(live.text_parts)
-            await widget.show_text("".join(live.text_parts[:shown]))
-            widget.start_stream()
-
-    # -- the frame pump ----------------------------------------------------------------------
-    # One frame at a time: the next is scheduled once the last is on screen, after a gap
-    # that grows with what the frame cost (see FRAME_SHARE) and after a key (see
-    # INPUT_QUIET_SECONDS).
-
-    def _resume_pump(self) -> None:
-        if self._pump_timer is None:
-            self._schedule_frame(FRAME_SECONDS)
-
-    def _pause_pump(self) -> None:
-        if self._pump_timer is not None:
-            self._pump_timer.stop()
-            self._pump_timer = None
-
-    def _schedule_frame(self, delay: float) -> None:
-        self._pause_pump()
-        self._pump_timer = self.set_timer(delay, self._frame, name="stream frame")
+        await self.follower.window_changed()
 
     def note_input(self) -> None:
         """The user pressed a key: let it reach the screen before the next frame."""
-        self._input_at = time.monotonic()
-
-    async def _frame(self) -> None:
-        started = time.monotonic()
-        self.app.gc_pacer.note_activity()
-        await self._pump()
-        if self._pump_timer is not None and self._live is not None:
-            self.call_after_refresh(self._frame_shown, started, self._pump_timer)
-
-    def _frame_shown(self, started: float, timer: Timer) -> None:
-        if timer is not self._pump_timer:
-            return  # paused or rescheduled meanwhile
-        now = time.monotonic()
-        cost = now - started
-        gap = max(FRAME_SECONDS - cost, cost * (1 - FRAME_SHARE) / FRAME_SHARE)
-        gap = max(gap, self._input_at + INPUT_QUIET_SECONDS - now)
-        self._schedule_frame(gap)
-
-    async def _pump(self) -> None:
-        """Move what arrived since the last frame to the screen."""
-        live = self._live
-        if live is None or self.session is not live.session:
-            self._pause_pump()
-            return
-        widget = self._live_widget
-        await self._flush(live, widget)
-        self.view.fold_offscreen(self.view, *(widget.body.foldable() if widget is not None else []))
-        self.thinking.fold_offscreen()
-        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
-
-    async def _flush(self, live: LiveReply, widget: AssistantMessage | None) -> None:
-        """Write the parts of `live` that are not on screen yet (to its `widget`)."""
-        count = len(live.text_parts)
-        if widget is not None and count > widget.parts_shown:
-            text = "".join(live.text_parts[widget.parts_shown : count])
-            widget.parts_shown = count
-            # While the view follows, only about the last two screens of a big batch are
-            # mounted at once (see StreamingMarkdown.keep_rows).
-            keep = 2 * self.view.size.height if self.view.is_following else 0
-            await widget.write(text, keep_rows=keep)
-            self.thinking.mark_answer_started()
-        thinking = self.thinking
-        count = len(live.reasoning_parts)
-        if count > thinking.parts_shown:
-            text = "".join(live.reasoning_parts[thinking.parts_shown : count])
-            thinking.parts_shown = count
-            await thinking.write(text)
+        self.follower.note_input()
 
     # -- replies ---------------------------------------------------------------------------
 
@@ -381,62 +260,8 @@ class ChatScreen(
     async def send(self, event: PromptInput.Submitted) -> None:
         # Slash commands run here; "//" sends "/".
         raw = await self.prompt_area.before_send(event.text)
-        if raw is None:
-            return
-        session = self.session
-        if session is None:
-            return
-        if self.key_wait.waiting(session.id):
-            self.notify("The key is still being fetched: Esc cancels.", severity="warning")
-            return
-        if self.app.replies.is_streaming(session.id):
-            self.notify("A reply is still streaming: Esc stops it.", severity="warning")
-            return
-        text = strip_control(raw).strip("\n")
-        if self.attachments_problem():
-            return
-        if not self.key_wait.provider_ready(session):  # no key, or the provider is gone: said
-            return
-        problem = self.app.replies.problem_before_sending(session, text)
-        if problem:  # e.g. JSON mode without the word "json": say so now, not after a 400
-            self.notify(problem, title="Not sent", severity="warning", timeout=12)
-            return
-        if not self.context_guard.fits(session, text):  # offers another strategy; the text stays
-            return
-        if self.app.replies.key_pending(session):  # its api_key_cmd runs in a worker
-            await self.key_wait.send_after_key(session, text)
-            return
-        user_message = await self.add_user_message(session, text)
-        if await self._start_reply(session):
-            self.prompt.clear()  # only once the words are on disk
-            self.message_sent()
-        else:
-            await self.undo_user_message(session, user_message)
-            self.app.store.refresh_unsaved(session)
-
-    async def _start_reply(self, session: Session, continue_reply: Message | None = None) -> bool:
-        try:
-            live = self.app.replies.start(session, continue_reply)
-        except ProviderUnavailable as exc:
-            self.key_wait.refuse(f"{exc.problem} Your text is still in the prompt.")
-            return False
-        except OSError as exc:
-            self.notify(
-                f"Could not save the session, nothing was sent: {exc}. Your text is still in "
-                "the prompt.",
-                title="Save failed",
-                severity="error",
-            )
-            return False
-        widget = self.view.reply_widget(live.message.id)
-        if widget is None:
-            await self.view.add_message(live.message)
-        else:  # continued: the rest streams into the reply that is there
-            widget.refresh_note()
-        self.sessions.upsert(SessionSummary.of(session))
-        self.sessions.set_current(session.id)
-        await self._follow_live(live)
-        return True
+        if raw is not None:
+            await self.conversation_pane.send(raw)
 
     def on_reply_started(self, event: ReplyStarted) -> None:
         self.sessions.set_live(set(self.app.replies.live))
@@ -450,30 +275,11 @@ class ChatScreen(
             self.run_worker(title, group="auto-title", exit_on_error=False)
         self.sessions.set_live(set(self.app.replies.live))
         self.sessions.upsert(event.summary)
-        following = self._following
-        if following is not None and following.message.id == event.message_id:
-            return  # ended while being followed: _follow_live ends it
-        live = self._live
-        if live is None or live.message.id != event.message_id:
-            return  # a reply of a session that is not shown (or not followed yet)
-        await self._end_live(live)
+        await self.follower.reply_ended(event)
 
-    async def _end_live(self, live: LiveReply) -> None:
-        """The followed reply has ended: its last words at once, then the widgets stop
-        streaming. Claimed first (`_live` cleared), so it is ended once."""
-        widget = self._live_widget
-        self._live = self._live_widget = None
-        self._pause_pump()
-        await self._flush(live, widget)
-        if widget is not None:
-            await widget.finish()
-        if widget is None or not widget.settling:  # else once it has settled
-            self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
-        if self.session is live.session and live.session.summaries:
-            await self.context_guard.show_summary(live.session)
-        await self.thinking.finish()
+    def _followed_reply_ended(self, live: LiveReply, reply: Message | None) -> None:
+        """The reply shown has ended: the status line at rest, and what went wrong said."""
         self._refresh_status()
-        reply = widget.message if widget else None
         if reply is not None and reply.status == "error":
             self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
         too_long = live.error_kind == "context_length" or (
@@ -496,31 +302,21 @@ class ChatScreen(
             return
         if self.session is not None and self.app.replies.stop(self.session.id):
             return
-        if self.cancel_message_state():  # an edit in progress, a selected message
+        if self.conversation_pane.cancel_message_state():  # an edit, a selected message
             return
         if not self.prompt.has_focus:
             self.prompt.focus()
 
     async def action_retry(self) -> None:
         """Retry a failed reply, or regenerate one (the old reply stays an alternative)."""
-        await self.action_regenerate()
+        await self.conversation_pane.action_regenerate()
 
     def action_toggle_thinking(self) -> None:
-        thinking = self.thinking
-        if not thinking.display:
-            self.notify("This reply has no reasoning to show.")
-            return
-        thinking.toggle()
+        self.thinking.toggle_shown()
 
     def action_keep_thinking_open(self) -> None:
         """Keep the thinking pane open after each reply (or fold it again), for this run."""
-        thinking = self.thinking
-        thinking.keep_open = not thinking.keep_open
-        if thinking.keep_open:
-            thinking.set_collapsed(False)
-            self.notify("The thinking pane now stays open after replies.")
-        else:
-            self.notify("The thinking pane folds again when an answer begins.")
+        self.thinking.toggle_keep_open()
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one("#sidebar")
@@ -555,19 +351,6 @@ class ChatScreen(
 
     def action_clear_session_search(self) -> None:
         self.sidebar.clear_search()
-
-    @on(AssistantMessage.Selected)
-    async def reply_selected(self, event: AssistantMessage.Selected) -> None:
-        message = event.reply.message
-        if self.thinking.message is message:
-            if self.thinking.display and not self.thinking.is_live:
-                self.thinking.set_collapsed(False)
-            return
-        if message.status == "streaming":
-            return
-        await self.thinking.show(message)
-        if message.reasoning:
-            self.thinking.set_collapsed(False)
 
     # -- lines -----------------------------------------------------------------------------
 
@@ -628,6 +411,8 @@ class ChatScreen(
         line and banner when it is the one shown."""
         change = event.change
         self.sidebar.show_change(change)
+        if change.what == "sent" and change.summary is not None and self.session is change.session:
+            self.sessions.set_current(change.session.id)  # a new session's first row
         if self.session is not None and change.session.id == self.session.id:
             self._refresh_status()
             self._refresh_banner()

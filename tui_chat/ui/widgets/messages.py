@@ -1,4 +1,5 @@
-"""The message view: user messages as plain text, replies as Markdown that can stream."""
+"""The message view: user messages as plain text (user_message.py), replies as Markdown
+that can stream (here, with the parts both share in message_parts.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
-from textual.binding import Binding
 from textual.color import Color
 from textual.containers import Vertical
 from textual.content import Content
@@ -17,10 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker
 
-from tui_chat.core.continuation import can_continue
 from tui_chat.core.session import Message
-from tui_chat.core.timefmt import message_time, short_count
-from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
 from tui_chat.ui.render.folding import FollowingScroll
 from tui_chat.ui.render.stream_markdown import (
     StreamingMarkdown,
@@ -28,10 +25,21 @@ from tui_chat.ui.render.stream_markdown import (
     keep_distance_from_end,
     mount_pending,
 )
-from tui_chat.ui.widgets.huge_text import ShowAllLine, open_full_text, show_all_markup, shown_part
+from tui_chat.ui.widgets.huge_text import ShowAllLine, shown_part
 from tui_chat.ui.widgets.json_view import reply_markdown
+from tui_chat.ui.widgets.message_parts import (
+    DELETE_BINDING,
+    Alternatives,
+    FlipActions,
+    MessageKeys,
+    alternatives_markup,
+    reply_meta,
+    reply_note,
+)
+from tui_chat.ui.widgets.message_parts import FlipRequested as FlipRequested
 from tui_chat.ui.widgets.message_window import MAX_PAGE as MAX_PAGE
 from tui_chat.ui.widgets.message_window import MessageWindow
+from tui_chat.ui.widgets.user_message import UserMessage
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 RUNWAY_MIN = 3
@@ -42,141 +50,6 @@ SETTLE_PAUSE = 0.01
 pause in between, so keys and other replies stay quick (see StreamingMarkdown)."""
 REVEAL_SECONDS = 2.5
 """How long a message found by search stays highlighted."""
-
-
-def reply_meta(message: Message) -> Content:
-    """The line above a reply: model, time, tokens, and whether it has reasoning."""
-    parts = [message.model or message.provider or "assistant"]
-    parts.append(message_time(message.created_at))
-    if message.usage and message.usage.completion_tokens:
-        parts.append(f"{short_count(message.usage.completion_tokens)} tokens")
-    text = " · ".join(parts)
-    if message.reasoning:
-        text += f" · 💭 thought {short_count(len(message.reasoning))} chars"
-    return Content(text)
-
-
-def reply_note(message: Message) -> tuple[str, str] | None:
-    """(css class, text) for how a reply ended, when it is worth saying."""
-    if message.status == "error":
-        return "-error", f"⚠ {message.error or 'The reply failed.'}"
-    if message.status == "stopped":
-        if not can_continue(message):  # nothing to continue from
-            return "-stopped", "■ Stopped before any answer arrived. Ctrl+R asks again."
-        return "-stopped", "■ Stopped — partial reply. Alt+G continues it, Ctrl+R writes a new one."
-    if message.status == "streaming":
-        return None
-    description = describe_finish_reason(message.finish_reason)
-    if description and not can_continue(message):
-        description = description.replace(CONTINUE_HINT, "")
-    if description:
-        return "-warning", f"✂ {description} (finish_reason: {message.finish_reason})"
-    if not message.content.strip():
-        return "-warning", "∅ The model sent no answer. Ctrl+R asks again."
-    return None
-
-
-@dataclass
-class FlipRequested(TextualMessage):
-    """The user clicked ‹ or › of a message's alternatives."""
-
-    message: Message
-    step: int
-
-
-def alternatives_markup(index: int, count: int) -> str:
-    """`‹ 2/3 ›` whose arrows can be clicked (actions of the widget showing it)."""
-    return f"[@click=flip_previous]‹[/] {index}/{count} [@click=flip_next]›[/]"
-
-
-class FlipActions:
-    """Click actions of the ‹ › arrows; the screen does the flipping."""
-
-    message: Message
-
-    def action_flip_previous(self) -> None:
-        self.post_message(FlipRequested(self.message, -1))  # type: ignore[attr-defined]
-
-    def action_flip_next(self) -> None:
-        self.post_message(FlipRequested(self.message, 1))  # type: ignore[attr-defined]
-
-
-def attachment_line(message: Message) -> str:
-    from tui_chat.core.attachments import display_name
-
-    return "  ".join(f"[image: {display_name(a)}]" for a in message.attachments)
-
-
-class Alternatives:
-    """A message that shows `‹ i/n ›` when it has versions (edits, regenerated replies)."""
-
-    alternatives: tuple[int, int] = (1, 1)
-
-    def set_alternatives(self, index: int, count: int) -> None:
-        """Show `‹ index/count ›` (versions of this message)."""
-        if self.alternatives != (index, count):
-            self.alternatives = (index, count)
-            self.show_alternatives()
-
-    def show_alternatives(self) -> None:
-        raise NotImplementedError
-
-    def tell_view(self) -> None:
-        """Let the view know a message was mounted (it checks the versions shown)."""
-        ancestors = self.ancestors  # type: ignore[attr-defined]
-        view = next((a for a in ancestors if isinstance(a, MessageView)), None)
-        if view is not None:
-            view.alternatives_changed()
-
-
-# On a focused message (the prompt keeps Delete for itself).
-DELETE_BINDING = Binding("delete", "screen.delete_message", "Delete message", show=False)
-
-
-class UserMessage(FlipActions, Alternatives, Static, can_focus=True):
-    """What the user sent, shown verbatim (never parsed as markup), with its attachments
-    and, when it was edited, `‹ 1/2 ›` above it."""
-
-    BINDINGS = [DELETE_BINDING]
-
-    def __init__(self, message: Message) -> None:
-        super().__init__(Content(message.content), classes="message user")
-        self.message = message
-        self.highlight: re.Pattern[str] | None = None
-        self.border_title = "You"
-        self.refresh_content()
-
-    def on_mount(self) -> None:
-        self.tell_view()
-
-    def show_alternatives(self) -> None:
-        self.refresh_content()  # on a first line of its own
-
-    def set_highlight(self, pattern: re.Pattern[str] | None) -> None:
-        """Highlight what `pattern` matches in the text (find in session)."""
-        if pattern != self.highlight:
-            self.highlight = pattern
-            self.refresh_content()
-
-    def refresh_content(self) -> None:
-        part = shown_part(self.message.content)  # a huge message: its start (see huge_text)
-        content = Content(self.message.content if part is None else part)
-        if self.highlight is not None:
-            content = content.highlight_regex(self.highlight, style="reverse")
-        if part is not None:
-            more = Content.from_markup(show_all_markup(self.message.content)).stylize("dim")
-            content = Content("\n").join([content, more])
-        if self.message.attachments:
-            chips = Content.styled(attachment_line(self.message), "bold")
-            content = Content("\n").join([content, chips]) if self.message.content else chips
-        index, count = self.alternatives
-        if count > 1:
-            versions = Content.from_markup(alternatives_markup(index, count) + "  edited")
-            content = Content("\n").join([versions.stylize("dim", 8), content])
-        self.update(content)
-
-    def action_show_all(self) -> None:
-        open_full_text(self.app, self.message.content, "Your message")
 
 
 class MetaLine(FlipActions, Static):
@@ -207,7 +80,7 @@ class ReplyBody(StreamingMarkdown):
         return AwaitComplete(first_render())
 
 
-class AssistantMessage(Alternatives, Vertical, can_focus=True):
+class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
     """A reply: a meta line, the Markdown body, and a note on how it ended."""
 
     BINDINGS = [DELETE_BINDING]
@@ -252,6 +125,7 @@ class AssistantMessage(Alternatives, Vertical, can_focus=True):
         self.refresh_meta()
 
     def on_focus(self) -> None:
+        self.tell_focused()
         self.post_message(self.Selected(self))
 
     @property

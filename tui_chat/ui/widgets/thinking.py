@@ -87,6 +87,19 @@ class ThinkingPane(Vertical):
         self._refresh_title()
         self._scroll.anchor()
 
+    async def show_chosen(self, message: Message) -> None:
+        """A reply was chosen (focused): show its reasoning, opened when it has some; the
+        streaming reply's reasoning stays while it streams."""
+        if self.message is message:
+            if self.display and not self.is_live:
+                self.set_collapsed(False)
+            return
+        if message.status == "streaming":
+            return
+        await self.show(message)
+        if message.reasoning:
+            self.set_collapsed(False)
+
     async def write(self, text: str) -> None:
         """Append streamed reasoning (paced by the caller, like a reply's text)."""
         if not self._live or not text:
@@ -137,6 +150,22 @@ class ThinkingPane(Vertical):
     def toggle(self) -> None:
         self.user_toggled = True
         self.set_collapsed(not self.collapsed)
+
+    def toggle_shown(self) -> None:
+        """Ctrl+T: open or fold the reasoning shown (said when there is none)."""
+        if not self.display:
+            self.notify("This reply has no reasoning to show.")
+            return
+        self.toggle()
+
+    def toggle_keep_open(self) -> None:
+        """Alt+T: keep the pane open after each reply (or fold it again), for this run."""
+        self.keep_open = not self.keep_open
+        if self.keep_open:
+            self.set_collapsed(False)
+            self.notify("The thinking pane now stays open after replies.")
+        else:
+            self.notify("The thinking pane folds again when an answer begins.")
 
     def on_click(self, event: Click) -> None:
         if event.widget is self._title:

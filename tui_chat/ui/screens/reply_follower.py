@@ -1,0 +1,210 @@
+"""Following the streaming reply of the shown session, for the chat screen: the frame
+timer that moves what arrived to the reply's widget, the thinking pane and the status line.
+
+How often streamed text is moved to the screen: often enough to look live, rarely enough
+that a fast provider does not make the app re-render for every token. One frame at a
+time: the next is scheduled once the last is on screen, after a gap that grows with what
+the frame cost (see FRAME_SHARE) and after a key (see INPUT_QUIET_SECONDS).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.timer import Timer
+
+from tui_chat.core.session import Message
+from tui_chat.services.replies import LiveReply
+from tui_chat.ui.messages import ReplyEnded
+from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
+from tui_chat.ui.widgets.status import StatusLine
+from tui_chat.ui.widgets.thinking import ThinkingPane
+
+if TYPE_CHECKING:
+    from tui_chat.ui.screens.chat import ChatScreen
+
+FRAME_SECONDS = 1 / 20
+FRAME_SHARE = 0.5
+"""When frames get slow (a big reply, a big terminal), they are spaced out so that drawing
+the stream takes at most this share of the time; the rest is left for the user's keys."""
+INPUT_QUIET_SECONDS = 0.08
+"""After a key press, the next frame of a stream waits this long, so the key is drawn at
+once rather than behind a frame."""
+
+Ended = Callable[[LiveReply, Message | None], None]
+"""Told when the followed reply has ended (with its message, when it was shown)."""
+
+
+class ReplyFollower:
+    """The streaming reply `chat` shows, and the frame timer that writes it."""
+
+    def __init__(self, chat: ChatScreen, ended: Ended) -> None:
+        self.chat = chat
+        self.ended = ended
+        self.timer: Timer | None = None
+        """The next frame of the stream, while one is due."""
+        self.input_at = 0.0
+        """When the user last pressed a key (time.monotonic())."""
+        self.live: LiveReply | None = None
+        """The streaming reply of the shown session, if any."""
+        self.widget: AssistantMessage | None = None
+        self.following: LiveReply | None = None
+        """A reply `follow` is setting up: it handles the reply's end itself."""
+
+    @property
+    def view(self) -> MessageView:
+        return self.chat.query_one(MessageView)
+
+    @property
+    def thinking(self) -> ThinkingPane:
+        return self.chat.query_one(ThinkingPane)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.chat.query_one(StatusLine)
+
+    def forget(self) -> None:
+        """Another session is shown: its reply (if any) is followed anew."""
+        self.live = self.widget = None
+
+    async def follow(self, live: LiveReply) -> None:
+        """Follow a streaming reply: show what arrived so far, then new parts reach the
+        widgets on the frame timer. Counts are taken before each await, so parts that
+        arrive meanwhile are written by the next flush, never skipped.
+
+        A quick reply can end before it is followed: an action run by a key binding
+        (Ctrl+R) runs outside the screen's message loop, so `reply_ended` may come while
+        the reply's widget is being mounted, or while this sets up. It is ended here then,
+        once followed (it stayed "streaming" forever before)."""
+        self.following = live
+        try:
+            await self._set_up(live)
+        finally:
+            self.following = None
+        if self.live is live and self.chat.app.replies.live.get(live.session.id) is not live:
+            await self._end(live)
+
+    async def _set_up(self, live: LiveReply) -> None:
+        self.pause()
+        widget = self.view.reply_widget(live.message.id)
+        self.live, self.widget = live, widget
+        if widget is not None:
+            shown = widget.parts_shown = len(live.text_parts)
+            await widget.show_text("".join(live.text_parts[:shown]))
+            widget.start_stream()
+        await self.thinking.show(live.message, live=True)
+        shown = self.thinking.parts_shown = len(live.reasoning_parts)
+        await self.thinking.write("".join(live.reasoning_parts[:shown]))
+        if live.text_parts:
+            self.thinking.mark_answer_started()
+        self.view.anchor()
+        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
+        self.resume()
+
+    async def window_changed(self) -> None:
+        """Paging or a jump (un)mounted messages (see MessageWindow): the streaming reply's
+        widget may be gone, or new and then brought up to date to stream on."""
+        live = self.live
+        widget = self.view.reply_widget(live.message.id) if live is not None else None
+        if live is None or widget is self.widget:
+            return
+        self.widget = widget
+        if widget is not None:
+            shown = widget.parts_shown = len(live.text_parts)
+            await widget.show_text("".join(live.text_parts[:shown]))
+            widget.start_stream()
+
+    # -- the frame timer -------------------------------------------------------------------
+
+    def resume(self) -> None:
+        if self.timer is None:
+            self._schedule_frame(FRAME_SECONDS)
+
+    def pause(self) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+            self.timer = None
+
+    def _schedule_frame(self, delay: float) -> None:
+        self.pause()
+        self.timer = self.chat.set_timer(delay, self._frame, name="stream frame")
+
+    def note_input(self) -> None:
+        """The user pressed a key: let it reach the screen before the next frame."""
+        self.input_at = time.monotonic()
+
+    async def _frame(self) -> None:
+        started = time.monotonic()
+        self.chat.app.gc_pacer.note_activity()
+        await self._pump()
+        if self.timer is not None and self.live is not None:
+            self.chat.call_after_refresh(self._frame_shown, started, self.timer)
+
+    def _frame_shown(self, started: float, timer: Timer) -> None:
+        if timer is not self.timer:
+            return  # paused or rescheduled meanwhile
+        now = time.monotonic()
+        cost = now - started
+        gap = max(FRAME_SECONDS - cost, cost * (1 - FRAME_SHARE) / FRAME_SHARE)
+        gap = max(gap, self.input_at + INPUT_QUIET_SECONDS - now)
+        self._schedule_frame(gap)
+
+    async def _pump(self) -> None:
+        """Move what arrived since the last frame to the screen."""
+        live = self.live
+        if live is None or self.chat.session is not live.session:
+            self.pause()
+            return
+        widget = self.widget
+        await self._flush(live, widget)
+        self.view.fold_offscreen(self.view, *(widget.body.foldable() if widget is not None else []))
+        self.thinking.fold_offscreen()
+        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
+
+    async def _flush(self, live: LiveReply, widget: AssistantMessage | None) -> None:
+        """Write the parts of `live` that are not on screen yet (to its `widget`)."""
+        count = len(live.text_parts)
+        if widget is not None and count > widget.parts_shown:
+            text = "".join(live.text_parts[widget.parts_shown : count])
+            widget.parts_shown = count
+            # While the view follows, only about the last two screens of a big batch are
+            # mounted at once (see StreamingMarkdown.keep_rows).
+            keep = 2 * self.view.size.height if self.view.is_following else 0
+            await widget.write(text, keep_rows=keep)
+            self.thinking.mark_answer_started()
+        thinking = self.thinking
+        count = len(live.reasoning_parts)
+        if count > thinking.parts_shown:
+            text = "".join(live.reasoning_parts[thinking.parts_shown : count])
+            thinking.parts_shown = count
+            await thinking.write(text)
+
+    # -- the end ---------------------------------------------------------------------------
+
+    async def reply_ended(self, event: ReplyEnded) -> None:
+        """A reply ended: when it is the one followed, its widgets stop streaming."""
+        following = self.following
+        if following is not None and following.message.id == event.message_id:
+            return  # ended while being followed: `follow` ends it
+        live = self.live
+        if live is None or live.message.id != event.message_id:
+            return  # a reply of a session that is not shown (or not followed yet)
+        await self._end(live)
+
+    async def _end(self, live: LiveReply) -> None:
+        """The followed reply has ended: its last words at once, then the widgets stop
+        streaming. Claimed first (`live` cleared), so it is ended once."""
+        widget = self.widget
+        self.live = self.widget = None
+        self.pause()
+        await self._flush(live, widget)
+        if widget is not None:
+            await widget.finish()
+        if widget is None or not widget.settling:  # else once it has settled
+            self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
+        if self.chat.session is live.session and live.session.summaries:
+            await self.chat.context_guard.show_summary(live.session)
+        await self.thinking.finish()
+        self.ended(live, widget.message if widget else None)

@@ -1,0 +1,405 @@
+"""The conversation pane (`#chat`): the messages, the find bar, the thinking pane and the
+prompt, and every key that acts on the conversation.
+
+It owns the message selection (message_selection), the draft of the next message (an edit,
+attached images: message_draft), find (message_find) and the path from Enter to a reply
+(reply_sending). What changes the session goes through services/conversation.py, which
+saves and announces it; the chat screen follows the reply that starts.
+
+Its keys work while the focus is anywhere in the pane (the prompt, a message, the find
+bar). Alt+letter arrives with the letter as its character, so a focused text box (the
+prompt) would type it: those bindings take priority. None of them is a text box's own key.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from textual import on
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.worker import Worker
+
+from tui_chat.core.session import Message, Session
+from tui_chat.services.conversation import Conversation, Refusal, delete_question
+from tui_chat.ui.widgets.find_bar import FindBar
+from tui_chat.ui.widgets.message_copy import copy_code_block, copy_message, select_text
+from tui_chat.ui.widgets.message_draft import Draft
+from tui_chat.ui.widgets.message_find import MessageFinder
+from tui_chat.ui.widgets.message_parts import DeleteRequested, FlipRequested, MessageFocused
+from tui_chat.ui.widgets.message_selection import MessageSelection
+from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
+from tui_chat.ui.widgets.prompt import PromptInput
+from tui_chat.ui.widgets.reply_sending import ReplySender
+from tui_chat.ui.widgets.thinking import ThinkingPane
+from tui_chat.ui.worker_errors import pass_failure_to_app
+
+if TYPE_CHECKING:
+    from tui_chat.ui.screens.chat import ChatScreen
+
+
+class ConversationPane(Vertical):
+    """See the module docstring. Its workers (mounting a reply's deferred blocks before
+    find or Alt+C scroll to one) pass their failures to the app."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "alt+r",
+            "regenerate",
+            "Regenerate reply",
+            id="reply.regenerate",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+g",
+            "continue_reply",
+            "Continue reply",
+            id="reply.continue",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+left",
+            "previous_alternative",
+            "Previous alternative",
+            id="reply.previous",
+            show=False,
+        ),
+        Binding("alt+right", "next_alternative", "Next alternative", id="reply.next", show=False),
+        Binding(
+            "alt+up",
+            "select_previous_message",
+            "Select previous message",
+            id="message.select_previous",
+            show=False,
+        ),
+        Binding(
+            "alt+down",
+            "select_next_message",
+            "Select next message",
+            id="message.select_next",
+            show=False,
+        ),
+        Binding(
+            "alt+y", "copy_message", "Copy message", id="message.copy", show=False, priority=True
+        ),
+        Binding(
+            "alt+c",
+            "copy_code",
+            "Copy code block (cycles)",
+            id="message.copy_code",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+v",
+            "select_text",
+            "Select text of message",
+            id="message.select_text",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+e",
+            "edit_message",
+            "Edit and resend message",
+            id="message.edit",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "alt+d",
+            "delete_message",
+            "Delete message",
+            id="message.delete",
+            show=False,
+            priority=True,
+        ),
+        Binding("ctrl+f", "find", "Find", id="message.find", show=False),
+        Binding(
+            "alt+n", "find_next", "Find next", id="message.find_next", show=False, priority=True
+        ),
+        Binding(
+            "alt+p",
+            "find_previous",
+            "Find previous",
+            id="message.find_previous",
+            show=False,
+            priority=True,
+        ),
+        Binding("ctrl+o", "attach_image", "Attach image", id="message.attach_image", show=False),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.selection = MessageSelection(self, self._session)
+        self.draft = Draft(self)
+        self.finder = MessageFinder(self, self._session)
+        self.sender = ReplySender(self)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
+
+    # -- parts -----------------------------------------------------------------------------
+
+    @property
+    def chat(self) -> ChatScreen:
+        return cast("ChatScreen", self.screen)
+
+    def _session(self) -> Session | None:
+        return self.chat.session
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.chat.app.conversation
+
+    @property
+    def view(self) -> MessageView:
+        return self.query_one(MessageView)
+
+    @property
+    def thinking(self) -> ThinkingPane:
+        return self.query_one(ThinkingPane)
+
+    @property
+    def prompt(self) -> PromptInput:
+        return self.query_one(PromptInput)
+
+    # -- the screen's hooks ----------------------------------------------------------------
+
+    async def send(self, raw: str) -> None:
+        """Enter in the prompt (slash commands already ran): see reply_sending."""
+        await self.sender.send(raw)
+
+    def session_shown(self) -> None:
+        """Another session is shown: what belonged to the last one goes."""
+        if self.draft.editing is not None:
+            self.draft.cancel_edit()
+        self.selection.id = None
+        self.selection.code_cycle = ("", -1)
+        if self.finder.is_open:
+            self.finder.run()
+
+    def cancel_message_state(self) -> bool:
+        """Esc: cancel an edit, else clear the message selection. True when it did."""
+        if self.draft.editing is not None:
+            self.draft.cancel_edit()
+            self.notify("Edit cancelled.", timeout=2)
+            return True
+        if self.selection.id is not None:
+            self.selection.clear()
+            return True
+        return False
+
+    # -- the path and the selection --------------------------------------------------------
+
+    async def path_changed(self, session: Session, focus: Message | None = None) -> None:
+        """Show the session's current path after a tree operation (only what changed is
+        mounted again), its alternatives, and the reasoning of its last reply."""
+        view, selection = self.view, self.selection
+        selected = selection.id
+        focused = self.screen.focused
+        focused_in_view = focused is not None and view in focused.ancestors
+        await view.sync_path(session)
+        selection.id = selected  # not the message focus fell on when one was removed
+        view.refresh_alternatives()
+        await self.thinking.show(session.last_reply)
+        if selection.id and selection.message is None:
+            selection.id = None
+        selection.code_cycle = ("", -1)
+        if focus is not None:
+            widget = view.message_widget(focus.id)
+            if widget is not None:
+                view.scroll_to_widget(widget, animate=False)
+        selection.show()
+        if focused_in_view:
+            widget = view.message_widget(selection.id or "")
+            if widget is not None:
+                widget.focus(scroll_visible=False)
+            else:
+                self.prompt.focus()
+        if self.finder.is_open:
+            self.finder.run(keep_position=True)
+
+    @on(MessageFocused)
+    def _message_focused(self, event: MessageFocused) -> None:
+        self.selection.select(event.message.id)
+
+    @on(AssistantMessage.Selected)
+    async def _reply_selected(self, event: AssistantMessage.Selected) -> None:
+        await self.thinking.show_chosen(event.reply.message)
+
+    async def action_select_previous_message(self) -> None:
+        await self.selection.move(-1, focus=not self.prompt.has_focus)
+
+    async def action_select_next_message(self) -> None:
+        await self.selection.move(1, focus=not self.prompt.has_focus)
+
+    # -- alternatives, regenerate, continue ------------------------------------------------
+
+    async def _flip(self, message: Message | None, step: int) -> None:
+        session = self.chat.session
+        if session is None or message is None or self.sender.busy():
+            return
+        shown = await self.conversation.flip(session, message, step)
+        if isinstance(shown, Refusal):
+            self.notify(shown.text, timeout=shown.seconds)
+            return
+        if self.selection.id == message.id:
+            self.selection.id = shown.id
+        await self.path_changed(session, focus=shown)
+
+    def _alternatives_target(self) -> Message | None:
+        session = self.chat.session
+        return self.selection.message or (session.last_reply if session else None)
+
+    async def action_previous_alternative(self) -> None:
+        await self._flip(self._alternatives_target(), -1)
+
+    async def action_next_alternative(self) -> None:
+        await self._flip(self._alternatives_target(), 1)
+
+    @on(FlipRequested)
+    async def _flip_requested(self, event: FlipRequested) -> None:
+        event.stop()
+        await self._flip(event.message, event.step)
+
+    async def action_regenerate(self) -> None:
+        """A new reply to the selected reply's question (or the last one); the old reply
+        stays as an alternative. After a question without a reply: its reply."""
+        session = self.chat.session
+        if session is None or self.sender.busy():
+            return
+        target = self.selection.target()
+        if target is None:
+            self.notify("Nothing to regenerate yet.")
+            return
+        wait = self.chat.key_wait
+        await wait.when_ready(session, lambda: self.sender.regenerate(session, target))
+
+    async def action_continue_reply(self) -> None:
+        """Ask the model to go on with a stopped or cut-off reply; the rest is appended to the
+        same reply (see tui_chat.core.continuation)."""
+        session = self.chat.session
+        if session is None or self.sender.busy():
+            return
+        reply = self.conversation.continuable(session, self.selection.target("assistant"))
+        if isinstance(reply, Refusal):
+            self.notify(reply.text)
+            return
+        wait = self.chat.key_wait
+        await wait.when_ready(session, lambda: self.sender.continue_reply(session, reply))
+
+    # -- edit and delete -------------------------------------------------------------------
+
+    def action_edit_message(self) -> None:
+        """Put the selected (or last) user message in the prompt; Enter sends it as a new
+        branch, Esc cancels and gives back what the prompt held."""
+        if self.chat.session is None or self.sender.busy():
+            return
+        message = self.selection.target("user")
+        if message is None:
+            self.notify("There is no message of yours to edit yet.")
+            return
+        self.draft.edit(message)
+
+    def action_delete_message(self) -> None:
+        """Delete the selected message (or the last question) with what follows it, after a
+        confirmation that says how much goes."""
+        from tui_chat.ui.screens.confirm import ConfirmScreen
+
+        session = self.chat.session
+        if session is None or self.sender.busy():
+            return
+        message = self.selection.message or self.selection.target("user")
+        if message is None:
+            self.notify("There is no message to delete.")
+            return
+
+        async def answered(confirmed: bool | None) -> None:
+            if not confirmed or self.chat.session is not session or self.sender.busy():
+                return
+            if session.get(message.id) is not message:
+                return
+            removed = await self.conversation.delete(session, message)
+            edited = self.draft.edited
+            if edited is not None and session.get(edited.id) is None:
+                self.draft.cancel_edit()
+            self.selection.id = None
+            await self.path_changed(session)
+            count = len(removed)
+            self.notify(f"Deleted {count} message{'s' if count != 1 else ''}.", timeout=3)
+
+        question = delete_question(session, message)
+        self.app.push_screen(ConfirmScreen(question, "Delete", "Keep"), answered)
+
+    @on(DeleteRequested)
+    def _delete_requested(self, event: DeleteRequested) -> None:
+        event.stop()
+        self.action_delete_message()
+
+    # -- copy, select text, attach ---------------------------------------------------------
+
+    def _shown_target(self) -> Message | None:
+        """The selected message, else the last reply, else the last message."""
+        selection = self.selection
+        return selection.message or selection.target("assistant") or selection.target()
+
+    def action_copy_message(self) -> None:
+        """Copy the selected message (or the last reply), Markdown source as it is."""
+        copy_message(self, self._shown_target())
+
+    def action_copy_code(self) -> None:
+        """Copy a code block of the selected message (or the last reply with code); pressed
+        again, the next block."""
+        session, selection = self.chat.session, self.selection
+        if session is not None:
+            selection.code_cycle = copy_code_block(
+                self, session, selection.message, selection.code_cycle
+            )
+
+    def action_select_text(self) -> None:
+        """Open the selected message (or the last reply) read-only, to copy any part."""
+        select_text(self, self._shown_target())
+
+    def action_attach_image(self) -> None:
+        """Attach images (paths or URLs) to the next message, or remove them again."""
+        from tui_chat.ui.screens.message_modals import AttachScreen
+
+        def chosen(attached: list[str] | None) -> None:
+            if attached is not None:
+                self.draft.images = attached
+                self.draft.refresh_info()
+            self.prompt.focus()
+
+        self.app.push_screen(AttachScreen(self.draft.images), chosen)
+
+    # -- find ------------------------------------------------------------------------------
+
+    async def action_find(self, text: str = "") -> None:
+        """Open the find bar (with `text` as the query, when given) and show the matches."""
+        await self.finder.open(text)
+
+    async def action_find_next(self) -> None:
+        await self.finder.step(1)
+
+    async def action_find_previous(self) -> None:
+        await self.finder.step(-1)
+
+    @on(FindBar.Changed)
+    async def _find_changed(self, event: FindBar.Changed) -> None:
+        event.stop()
+        self.finder.run()
+        await self.finder.show_match()
+
+    @on(FindBar.Step)
+    async def _find_step(self, event: FindBar.Step) -> None:
+        event.stop()
+        await self.finder.step(event.step)
+
+    @on(FindBar.Closed)
+    def _find_closed(self, event: FindBar.Closed) -> None:
+        event.stop()
+        self.finder.close()
+        self.prompt.focus()

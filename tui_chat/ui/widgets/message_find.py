@@ -1,0 +1,171 @@
+"""Find in the shown session (Ctrl+F), for the conversation pane.
+
+Find highlights at two levels, both reliable with streamed and re-rendered Markdown:
+every message with a match gets the `-find-match` class, the current one `-find-current`;
+in the current message the Markdown block holding the match gets `-find-block` and is
+scrolled to. User messages (plain text) also get the matched text itself highlighted.
+Replies are not highlighted character by character: their blocks are rebuilt by the
+Markdown widget on every render, which would drop such styling.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.widgets.markdown import MarkdownBlock
+
+from tui_chat.core.find_matches import Matches
+from tui_chat.core.session import Session
+from tui_chat.ui.widgets.find_bar import FindBar
+from tui_chat.ui.widgets.messages import AssistantMessage, MessageView, UserMessage
+
+
+def after_pending(
+    owner: Widget, widget: AssistantMessage, then: Callable[[], Awaitable[None] | None]
+) -> None:
+    """Mount the blocks `widget` still defers (in a worker of `owner`: it can take a
+    moment), then call `then` again."""
+
+    async def mount_then() -> None:
+        await widget.show_pending()
+        if widget.is_attached and not widget.has_pending_blocks:
+            done = then()
+            if done is not None:
+                await done
+
+    owner.run_worker(mount_then(), group="pending-blocks", exclusive=True, exit_on_error=False)
+
+
+class MessageFinder:
+    """The matches of the find bar's query in the current path, and which one is shown.
+    `owner` holds the find bar and the message view; `session` gives the shown session."""
+
+    def __init__(self, owner: Widget, session: Callable[[], Session | None]) -> None:
+        self.owner = owner
+        self.session = session
+        self.matches = Matches()
+        self.index = -1
+        self.pattern: re.Pattern[str] | None = None
+
+    @property
+    def bar(self) -> FindBar:
+        return self.owner.query_one(FindBar)
+
+    @property
+    def view(self) -> MessageView:
+        return self.owner.query_one(MessageView)
+
+    @property
+    def is_open(self) -> bool:
+        return self.bar.display
+
+    async def open(self, text: str = "") -> None:
+        """Open the find bar (with `text` as the query, when given) and show the matches."""
+        self.bar.open(text)
+        self.run()
+        await self.show_match()
+
+    async def step(self, step: int) -> None:
+        bar = self.bar
+        if not bar.display:
+            bar.open()
+        if not self.matches:
+            return
+        self.index = (self.index + step) % len(self.matches)
+        await self.show_match()
+
+    def close(self) -> None:
+        self.matches, self.index, self.pattern = Matches(), -1, None
+        self._clear_marks()
+
+    def run(self, keep_position: bool = False) -> None:
+        """Find the bar's query in the current path (case-insensitive)."""
+        bar = self.bar
+        query = bar.query_text
+        session = self.session()
+        previous = self.matches[self.index] if self.matches else None
+        self.pattern = re.compile(re.escape(query), re.IGNORECASE) if query else None
+        messages = session.messages if session is not None else []
+        self.matches = Matches(messages, self.pattern)
+        self.index = len(self.matches) - 1  # the newest first
+        if keep_position and previous is not None:
+            kept = self.matches.index_of(previous)
+            self.index = self.index if kept is None else kept
+        self._mark_matches()
+        bar.show_count(self.index + 1, len(self.matches))
+
+    def _clear_marks(self) -> None:
+        view = self.view
+        for widget in view.query(".-find-match, .-find-current, .-find-block"):
+            widget.remove_class("-find-match", "-find-current", "-find-block")
+        for user in view.query(UserMessage):
+            user.set_highlight(None)
+        view.mark_found(set(), None)
+
+    def _mark_matches(self) -> None:
+        self._clear_marks()
+        matched = self.matches.message_ids()
+        view = self.view
+        view.mark_found(matched, self.pattern)  # for messages paged in
+        for widget in view.message_widgets():
+            hit = widget.message.id in matched
+            widget.set_class(hit, "-find-match")
+            if isinstance(widget, UserMessage):
+                widget.set_highlight(self.pattern if hit else None)
+
+    async def show_match(self) -> None:
+        """Scroll to the current match (mounting a window around it when it is not)."""
+        self.bar.show_count(self.index + 1, len(self.matches))
+        if not self.matches or self.session() is None:
+            return
+        match = self.matches[self.index]
+        view = self.view
+        widget = await view.show_message(match.message.id)
+        if widget is None:
+            return
+        view.unfold_all()  # while a reply streams, messages far above are folded away
+        for old in view.query(".-find-current, .-find-block"):
+            old.remove_class("-find-current", "-find-block")
+        widget.add_class("-find-current")
+        target: Widget = widget
+        if isinstance(widget, AssistantMessage) and widget.has_pending_blocks:
+            after_pending(self.owner, widget, self.show_match)  # then to the block
+        elif isinstance(widget, AssistantMessage):
+            block = self._block_of(widget, match.occurrence)
+            if block is not None:
+                block.add_class("-find-block")
+                target = block
+        view.scroll_to_widget(target, animate=False, center=True)
+        # Messages just mounted (a new window) are laid out on the next refresh.
+        self.owner.call_after_refresh(view.scroll_to_widget, target, animate=False, center=True)
+
+    def _block_of(self, widget: AssistantMessage, occurrence: int) -> Widget | None:
+        """The innermost Markdown block of `widget` showing the `occurrence`-th match, by
+        counting matches in each block's rendered text (Markdown syntax is gone there, so
+        counts can differ from the source: then the first block with a match)."""
+        pattern = self.pattern
+        if pattern is None:
+            return None
+        leaves = [
+            block
+            for block in widget.body.query(MarkdownBlock)
+            if not block.query_children(MarkdownBlock)
+        ]
+        seen = 0
+        first: Widget | None = None
+        for block in leaves:
+            text = str(block.render()) if not block.children else _widget_text(block)
+            count = len(pattern.findall(text))
+            if count and first is None:
+                first = block
+            if seen + count > occurrence:
+                return block
+            seen += count
+        return first
+
+
+def _widget_text(widget: Widget) -> str:
+    return "\n".join(str(child.render()) for child in widget.query(Static))
