@@ -8,10 +8,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.content import Content
 from textual.dom import DOMNode
 from textual.widget import Widget
-from textual.widgets import Static
 from textual.worker import Worker
 
 from tui_chat.core.session import Message, Session
@@ -23,8 +21,8 @@ from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
 from tui_chat.ui.screens.reply_follower import ReplyFollower
-from tui_chat.ui.screens.unsaved import unsaved_line
 from tui_chat.ui.settings_flow import SessionSettingsFlow
+from tui_chat.ui.widgets.banner import Banner
 from tui_chat.ui.widgets.conversation_pane import ConversationPane
 from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.messages import MessageView
@@ -127,7 +125,7 @@ class ChatScreen(
         self.session: Session | None = None
         self.follower = ReplyFollower(self, self._followed_reply_ended)
         """The streaming reply of the shown session, and the frame timer that writes it."""
-        self.key_wait = KeyWait(self, status_changed=self._refresh_status)
+        self.key_wait = KeyWait(self, status_changed=self.refresh_lines)
         """Provider checks before a request, and the key commands awaited per session."""
         self.context_guard = ContextGuard(self)
         """The context questions: inspector, strategy, will it fit, the summary shown."""
@@ -138,7 +136,7 @@ class ChatScreen(
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with ConversationPane(id="chat"):
-                yield Static("", id="banner")
+                yield Banner(id="banner")
                 yield FindBar(id="find")
                 yield MessageView(id="messages")
                 yield ThinkingPane(id="thinking")
@@ -235,8 +233,7 @@ class ChatScreen(
             await self.thinking.show(session.last_reply)
             self.follower.pause()
         self.sessions.set_current(session.id)
-        self._refresh_banner()
-        self._refresh_status()
+        self.refresh_lines()
 
     async def follow_live(self, live: LiveReply) -> None:
         """Follow a streaming reply of the shown session (see ReplyFollower)."""
@@ -267,19 +264,17 @@ class ChatScreen(
         self.sessions.set_live(set(self.app.replies.live))
         if event.notice:
             self.notify(event.notice, timeout=8)
-        self._refresh_banner()
 
     async def on_reply_ended(self, event: ReplyEnded) -> None:
         if self.app.session_service.auto_title_on:
             title = self.app.session_service.auto_title(event.session_id, lambda: self.session)
             self.run_worker(title, group="auto-title", exit_on_error=False)
         self.sessions.set_live(set(self.app.replies.live))
-        self.sessions.upsert(event.summary)
         await self.follower.reply_ended(event)
 
     def _followed_reply_ended(self, live: LiveReply, reply: Message | None) -> None:
         """The reply shown has ended: the status line at rest, and what went wrong said."""
-        self._refresh_status()
+        self.refresh_lines()
         if reply is not None and reply.status == "error":
             self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
         too_long = live.error_kind == "context_length" or (
@@ -354,26 +349,11 @@ class ChatScreen(
 
     # -- lines -----------------------------------------------------------------------------
 
-    def _refresh_banner(self) -> None:
-        banner = self.query_one("#banner", Static)
-        lines: list[str] = []
-        config_problem = self.app.config_file.banner()
-        if config_problem:
-            lines.append(config_problem)
-        provider_line = (
-            self.settings_flow.service.provider_banner(self.session) if self.session else None
-        )
-        if provider_line:
-            lines.append(provider_line)
-        unsaved = self.app.store.unsaved()
-        if unsaved:
-            lines.append(unsaved_line(unsaved))
-        banner.update(Content("\n".join(lines)))
-        banner.display = bool(lines)
-        banner.set_class(self.app.config_error is not None or bool(unsaved), "-error")
-
-    def _refresh_status(self) -> None:
+    def refresh_lines(self) -> None:
+        """Draw the banner and the status line of the shown session at rest again: after
+        it is shown, changed (SessionChanged), or the config or a save changed."""
         session = self.session
+        self.query_one(Banner).show_for(self.app, session, self.settings_flow.service)
         if session is None:
             return
         view = self.app.registry.describe(session.provider)  # runs no key command
@@ -384,8 +364,7 @@ class ChatScreen(
 
     def _config_changed(self, change: ConfigChange) -> None:
         """The app's config was reloaded or saved (or failed to reload)."""
-        self._refresh_banner()
-        self._refresh_status()
+        self.refresh_lines()
 
     def action_session_settings(self) -> None:
         self.settings_flow.open_settings()
@@ -414,5 +393,4 @@ class ChatScreen(
         if change.what == "sent" and change.summary is not None and self.session is change.session:
             self.sessions.set_current(change.session.id)  # a new session's first row
         if self.session is not None and change.session.id == self.session.id:
-            self._refresh_status()
-            self._refresh_banner()
+            self.refresh_lines()

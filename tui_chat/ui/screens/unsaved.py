@@ -151,7 +151,7 @@ class SaveGuard:
             self._retry_timer = None
         if chat is not None and chat.is_attached:
             with contextlib.suppress(NoMatches):  # the screen torn down: quitting
-                chat._refresh_banner()
+                chat.refresh_lines()
 
     def _retry(self) -> None:
         self.app.run_worker(
