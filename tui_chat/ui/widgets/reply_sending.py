@@ -11,6 +11,7 @@ and the reply starts once the key is there; Esc or a failure gives the message b
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from tui_chat.core.sanitize import strip_control
@@ -167,7 +168,7 @@ class ReplySender:
                 return
             pane.conversation.reply_started(session)
 
-        give_back = lambda: self._give_back(session, waiting)  # noqa: E731
+        give_back = partial(self._give_back, session, waiting)
         chat.key_wait.after_key(session, proceed, give_back=give_back)
 
     async def _give_back(self, session: Session, waiting: WaitingMessage) -> None:
