@@ -225,9 +225,17 @@ async def test_a_streaming_reply_survives_a_jump_away_and_back(tmp_path: Path, s
         await pilot.press("escape")
 
         await view.show_newest()
+
+        def newest_streams() -> bool:
+            # The window posts Changed once the widgets are mounted; the screen then hands
+            # the live reply to the new widget: wait for that, not for the text alone.
+            newest = view.message_widgets()[-1]
+            return isinstance(newest, AssistantMessage) and newest.is_streaming
+
         await wait_until(pilot, lambda: "part one, part two" in screen_text(app))
+        await wait_until(pilot, newest_streams)
         reply = view.message_widgets()[-1]
-        assert isinstance(reply, AssistantMessage) and reply.is_streaming
+        assert isinstance(reply, AssistantMessage)
         await pilot.press("escape")  # stops the reply
         await wait_for_replies(pilot, app)
         assert not reply.is_streaming
