@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
-from tui_chat.config.writer import ConfigEditError
 from tui_chat.core.context.windows import UNKNOWN_WINDOW
 from tui_chat.core.session import Session
 from tui_chat.services.context_checks import (
@@ -157,6 +156,7 @@ class ContextGuard:
     async def _save_window(self, provider: str, model: str, window: int) -> None:
         """Save the window the user gave in the config (asking first about a hand-written
         file, as every save does), then send what was typed."""
+        from tui_chat.config.writer import ConfigEditError
         from tui_chat.ui.screens.config_save import save_config_interactive
 
         app = self.app

@@ -23,7 +23,6 @@ from textual.worker import Worker
 from tui_chat.core.session import Message, Session
 from tui_chat.services.conversation import Conversation, Refusal, delete_question
 from tui_chat.ui.widgets.find_bar import FindBar
-from tui_chat.ui.widgets.message_copy import copy_code_block, copy_message, select_text
 from tui_chat.ui.widgets.message_draft import Draft
 from tui_chat.ui.widgets.message_find import MessageFinder
 from tui_chat.ui.widgets.message_parts import DeleteRequested, FlipRequested, MessageFocused
@@ -348,11 +347,15 @@ class ConversationPane(Vertical):
 
     def action_copy_message(self) -> None:
         """Copy the selected message (or the last reply), Markdown source as it is."""
+        from tui_chat.ui.widgets.message_copy import copy_message  # imported when first used
+
         copy_message(self, self._shown_target())
 
     def action_copy_code(self) -> None:
         """Copy a code block of the selected message (or the last reply with code); pressed
         again, the next block."""
+        from tui_chat.ui.widgets.message_copy import copy_code_block
+
         session, selection = self.chat.session, self.selection
         if session is not None:
             selection.code_cycle = copy_code_block(
@@ -361,6 +364,8 @@ class ConversationPane(Vertical):
 
     def action_select_text(self) -> None:
         """Open the selected message (or the last reply) read-only, to copy any part."""
+        from tui_chat.ui.widgets.message_copy import select_text
+
         select_text(self, self._shown_target())
 
     def action_attach_image(self) -> None:
