@@ -201,7 +201,6 @@ class ContextGuard:
         """Put the summary in force (if any) in the message view, before the first message
         it does not cover; remove a stale one."""
         from tui_chat.core.context.summary import active_summary
-        from tui_chat.ui.widgets.summary_block import SummaryBlock
 
         view = self.screen.view
         await view.query("#summary-block").remove()
@@ -210,6 +209,8 @@ class ContextGuard:
         )
         if summary is None:
             return
+        from tui_chat.ui.widgets.summary_block import SummaryBlock  # only when one is in force
+
         covered = set(summary.covers)
         first = None
         for widget in view.query(".message"):
