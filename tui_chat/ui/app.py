@@ -27,7 +27,6 @@ from tui_chat.services.conversation import Conversation
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.services.sessions import SessionService
-from tui_chat.ui import warmup
 from tui_chat.ui.config_file import ConfigFile
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.screens.chat import ChatScreen
@@ -305,6 +304,8 @@ class TuiChatApp(App[None]):
         tui_chat.services.gc_pacing)."""
         if self._warmed_up:
             return
+        from tui_chat.ui import warmup  # after the first screen, like all it imports
+
         self._warmed_up = True
         steps = warmup.STEPS
         default = self.registry.describe(None)
