@@ -29,24 +29,15 @@ from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.prompt_area import PromptArea
 from tui_chat.ui.widgets.session_list import SessionList
+from tui_chat.ui.widgets.session_search import session_search_provider
 from tui_chat.ui.widgets.sidebar import Sidebar
 from tui_chat.ui.widgets.status import StatusLine
 from tui_chat.ui.widgets.thinking import ThinkingPane
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
-    from textual.command import Provider
-
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.config_file import ConfigChange
-
-
-
-def session_search_provider() -> type[Provider]:
-    """The palette's session search, imported when the palette first opens."""
-    from tui_chat.ui.widgets.session_palette import SessionSearchProvider
-
-    return SessionSearchProvider
 
 
 class ChatScreen(LeanScreen):
