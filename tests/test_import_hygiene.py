@@ -93,7 +93,7 @@ def import_chain(module: str, target: str) -> list[str]:
                     chain.append(outer)
                     depth = outer_depth
             chain.reverse()  # `module` first; cut after the first module of `target`
-            first = next(i for i, n in enumerate(chain) if n.split(".")[0] == target)
+            first = next(i for i, n in enumerate(chain) if target in (n, n.split(".")[0]))
             return chain[: first + 1]
     return []
 
@@ -139,3 +139,45 @@ def test_the_domain_is_most_of_the_package() -> None:
         "tui_chat.providers.dialects",
     }
     assert expected <= set(DOMAIN_MODULES)
+
+
+FIRST_USE_MODULES = [
+    # Dialogs and screens a key opens.
+    "tui_chat.ui.screens.confirm",
+    "tui_chat.ui.screens.session_dialogs",
+    "tui_chat.ui.screens.settings",
+    "tui_chat.ui.screens.model_picker",
+    "tui_chat.ui.screens.config_editor",
+    "tui_chat.ui.screens.config_save",
+    "tui_chat.ui.screens.provider_form",
+    "tui_chat.ui.screens.inspector",
+    "tui_chat.ui.screens.message_modals",
+    # What a key or a command runs.
+    "tui_chat.ui.widgets.session_commands",
+    "tui_chat.ui.widgets.session_palette",
+    "tui_chat.ui.widgets.message_copy",
+    "tui_chat.ui.widgets.message_find",
+    "tui_chat.ui.model_lists",
+    "tui_chat.services.clipboard",
+    "tui_chat.services.editor",
+    "tui_chat.config.writer",
+    "tui_chat.core.export",
+    "tui_chat.core.find_matches",
+    "tui_chat.providers.models",
+    # What a reply needs (the warm-up imports these after the first screen).
+    "tui_chat.ui.widgets.json_view",
+    "tui_chat.core.titles",
+    "tui_chat.core.side_requests",
+    "tui_chat.core.context.embeddings",
+]
+"""Modules the first screen does not need: imported where they are first used."""
+
+
+def test_the_app_imports_what_keys_open_only_when_used() -> None:
+    import importlib.util
+
+    for module in FIRST_USE_MODULES:  # guard against a vacuous pass (a renamed module)
+        assert importlib.util.find_spec(module) is not None, module
+    loaded = loaded_after_import("tui_chat.ui.app", FIRST_USE_MODULES)
+    chains = [" -> ".join(import_chain("tui_chat.ui.app", module)) for module in loaded]
+    assert not loaded, "imported at start: " + "; ".join(chains)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from tui_chat.core.session import Message
 
 # CJK ideographs, kana and hangul: a common tokenizer spends about 0.6-1.3 tokens on each.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_CJK_CLASS = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 # Punctuation-heavy text (code, JSON) costs more tokens per character than prose.
 _SYMBOLS = re.compile(r"[^\w\s]")
 CJK_TOKENS_PER_CHAR = 0.8
@@ -27,13 +27,20 @@ MIN_CALIBRATION_TOKENS = 20
 """Replies shorter than this (estimated) are too noisy to calibrate with."""
 
 
+@cache
+def cjk_pattern() -> re.Pattern[str]:
+    """The CJK character class, compiled on first use: compiling its wide ranges takes a
+    few milliseconds, and ASCII text never needs it."""
+    return re.compile(_CJK_CLASS)
+
+
 @lru_cache(maxsize=65536)
 def estimate_tokens(text: str) -> int:
     """About 0.8 token per CJK character, one per four other characters (a little more
     for symbols). Cached: a session's texts are estimated once, not on every request."""
     if not text:
         return 0
-    cjk = len(_CJK.findall(text))
+    cjk = 0 if text.isascii() else len(cjk_pattern().findall(text))
     other = len(text) - cjk
     symbols = len(_SYMBOLS.findall(text)) if other else 0
     return max(1, round(cjk * CJK_TOKENS_PER_CHAR + other / CHARS_PER_TOKEN + symbols * 0.25))

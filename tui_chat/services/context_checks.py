@@ -8,16 +8,17 @@ The UI (ui/context_guard.py) asks the questions these checks call for and sends 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui_chat.config.model import Config
 from tui_chat.config.provider import ModelSettings
-from tui_chat.config.writer import update_provider
-from tui_chat.core.context.request import ContextPlan
 from tui_chat.core.context.windows import UNKNOWN_WINDOW
 from tui_chat.core.session import Session
 from tui_chat.core.settings import STRATEGY_LABELS
 from tui_chat.providers import ProviderRegistry
+
+if TYPE_CHECKING:
+    from tui_chat.config.model import Config
+    from tui_chat.core.context.request import ContextPlan
 
 SEND_ANYWAY = "send_anyway"
 """The choice, beside the strategies, that sends a request that will not fit."""
@@ -90,4 +91,6 @@ def config_with_window(config: Config, provider: str, model: str, window: int) -
         return None
     settings = dict(current.model_settings)
     settings[model] = replace(settings.get(model, ModelSettings()), context_window=window)
+    from tui_chat.config.writer import update_provider  # imported when a window is saved
+
     return update_provider(config, provider, model_settings=settings)

@@ -18,7 +18,6 @@ from typing import Literal, Protocol
 
 from tui_chat.config.model import Config
 from tui_chat.core.atomic import write_atomic
-from tui_chat.core.export import default_path, render
 from tui_chat.core.session import Session
 from tui_chat.core.store.session_store import SessionLoadError, SessionStore, SessionSummary
 from tui_chat.core.store.trash import KEEP_DAYS, TrashedSession, TrashError
@@ -205,6 +204,8 @@ class SessionService:
         nothing to export)."""
         if not session.messages:
             raise Refused("This session is empty: there is nothing to export.")
+        from tui_chat.core.export import default_path  # imported when first used
+
         return default_path(session, fmt)
 
     async def export(self, session: Session, fmt: str, path: Path) -> None:
@@ -212,6 +213,8 @@ class SessionService:
         live = self.replies.live.get(session.id)
         if live is not None:
             live.sync()
+        from tui_chat.core.export import render
+
         text = render(session, self.store.snapshot(session), fmt, True, self.config())
         try:
             await asyncio.to_thread(write_atomic, path, text)

@@ -27,11 +27,9 @@ from tui_chat.services.conversation import Conversation
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.services.sessions import SessionService
-from tui_chat.ui import warmup
 from tui_chat.ui.config_file import ConfigFile
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.screens.chat import ChatScreen
-from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.screens.keymap_report import keymap_in_force
 from tui_chat.ui.screens.keys import (
     HelpSection,
@@ -306,6 +304,8 @@ class TuiChatApp(App[None]):
         tui_chat.services.gc_pacing)."""
         if self._warmed_up:
             return
+        from tui_chat.ui import warmup  # after the first screen, like all it imports
+
         self._warmed_up = True
         steps = warmup.STEPS
         default = self.registry.describe(None)
@@ -400,6 +400,7 @@ class TuiChatApp(App[None]):
     async def _quit_unless_streaming(self) -> None:
         """Ask first while the prompt holds a message not sent: a typed message is never
         lost to one key (nothing else keeps a draft)."""
+        from tui_chat.ui.screens.confirm import ConfirmScreen
         from tui_chat.ui.widgets.prompt import PromptInput
 
         chat = self.chat_screen
@@ -424,6 +425,8 @@ class TuiChatApp(App[None]):
         )
 
     async def _quit_unless_replies_live(self) -> None:
+        from tui_chat.ui.screens.confirm import ConfirmScreen  # imported when first asked
+
         if not self.replies.live:
             self.exit()
             return

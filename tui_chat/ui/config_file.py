@@ -20,7 +20,6 @@ from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse import example_config_text, load_config
 from tui_chat.config.watch import file_stamp
 from tui_chat.core.atomic import open_private
-from tui_chat.services.editor import editor_command
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
@@ -117,6 +116,8 @@ class ConfigFile:
 
     def edit_in_editor(self) -> None:
         """Suspend the app, edit config.toml in $EDITOR, then check and reload it."""
+        from tui_chat.services.editor import editor_command  # imported when first used
+
         app = self.app
         path = app.paths.config_file
         command = editor_command()

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding
 
-from tui_chat.config.writer import ConfigEditError
 from tui_chat.core.context.windows import UNKNOWN_WINDOW
 from tui_chat.core.session import Session
 from tui_chat.services.context_checks import (
@@ -157,6 +156,7 @@ class ContextGuard:
     async def _save_window(self, provider: str, model: str, window: int) -> None:
         """Save the window the user gave in the config (asking first about a hand-written
         file, as every save does), then send what was typed."""
+        from tui_chat.config.writer import ConfigEditError
         from tui_chat.ui.screens.config_save import save_config_interactive
 
         app = self.app
@@ -201,7 +201,6 @@ class ContextGuard:
         """Put the summary in force (if any) in the message view, before the first message
         it does not cover; remove a stale one."""
         from tui_chat.core.context.summary import active_summary
-        from tui_chat.ui.widgets.summary_block import SummaryBlock
 
         view = self.screen.view
         await view.query("#summary-block").remove()
@@ -210,6 +209,8 @@ class ContextGuard:
         )
         if summary is None:
             return
+        from tui_chat.ui.widgets.summary_block import SummaryBlock  # only when one is in force
+
         covered = set(summary.covers)
         first = None
         for widget in view.query(".message"):

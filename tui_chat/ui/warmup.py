@@ -4,7 +4,8 @@ first message will need, so that Enter on it does not wait for it.
 Sending the first message needs the `openai` SDK (about 0.3 s to import, with pydantic and
 httpx), the SDK's chat resources and its HTTP transport, which it imports lazily on the
 first request; the first reply with a code fence needs Pygments' lexer for its language
-(up to 30 ms each). None of that is needed to show the first screen, so it is done here,
+(up to 30 ms each); its end asks for a title with modules of ours that the first screen does
+not import (REPLY_MODULES). None of that is needed to show the first screen, so it is done here,
 once the screen is up, while the user reads it or types.
 
 Rules: a step never raises (a failed import will fail again, properly reported, where it is
@@ -56,6 +57,16 @@ CODE_LANGUAGES = (
     "java",
     "diff",
     "text",
+)
+
+REPLY_MODULES = (
+    # Ours, imported where first used rather than at start: what shows a reply's body, the
+    # automatic title asked for when the first reply ends (with the side requests it makes),
+    # and the recall strategy's embeddings, used before a request.
+    "tui_chat.ui.widgets.json_view",
+    "tui_chat.core.titles",
+    "tui_chat.core.side_requests",
+    "tui_chat.core.context.embeddings",
 )
 
 SAMPLE_MARKDOWN = """# Title
@@ -115,6 +126,16 @@ def markdown_parser() -> None:
     parser().parse(SAMPLE_MARKDOWN)
 
 
+def reply_modules() -> None:
+    """Import our modules a reply needs that the first screen did not, and compile the
+    token estimate's CJK pattern (used for text that is not ASCII)."""
+    from tui_chat.core.tokens import cjk_pattern
+
+    for name in REPLY_MODULES:
+        importlib.import_module(name)
+    cjk_pattern()
+
+
 SDK_STEPS: tuple[Callable[[], None], ...] = (sdk_client, transport_modules)
 """Only useful with a real provider (not the offline demo)."""
 
@@ -123,8 +144,9 @@ STEPS: tuple[Callable[[], None], ...] = (
     transport_modules,
     code_highlighting,
     markdown_parser,
+    reply_modules,
 )
-"""In order of need: the first send, then the first reply."""
+"""In order of need: the first send, then the first reply (and its title)."""
 
 
 _done: set[Callable[[], None]] = set()

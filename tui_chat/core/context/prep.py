@@ -10,9 +10,8 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from tui_chat.core.context.embeddings import EmbeddingFiles, EmbeddingsUnavailable, embed
 from tui_chat.core.context.request import (
     ContextPlan,
     answered_exchanges,
@@ -24,9 +23,11 @@ from tui_chat.core.context.summary import Summary, active_summary, next_cut, sum
 from tui_chat.core.context.windows import context_window
 from tui_chat.core.sentences import join_sentences
 from tui_chat.core.session import Session
-from tui_chat.core.side_requests import SideRequestError, ask_text
 from tui_chat.core.tokens import calibration_ratio
 from tui_chat.providers import ProviderRegistry
+
+if TYPE_CHECKING:
+    from tui_chat.core.context.embeddings import EmbeddingFiles
 
 Severity = Literal["information", "warning", "error"]
 Notify = Callable[[str, Severity], object]
@@ -38,11 +39,21 @@ class ContextPreparer:
 
     def __init__(self, registry: ProviderRegistry, embeddings_dir: Path) -> None:
         self.registry = registry
-        self.embeddings = EmbeddingFiles(embeddings_dir)
+        self._embeddings_dir = embeddings_dir
+        self._embeddings: EmbeddingFiles | None = None
         self.unavailable: dict[tuple[str, str], str] = {}
         """(provider, embedding model) -> why it has no embeddings (asked once per run)."""
         self.summarizing: set[str] = set()
         """Sessions whose summary is being written."""
+
+    @property
+    def embeddings(self) -> EmbeddingFiles:
+        """The stored embeddings (recall), made when recall first needs them."""
+        if self._embeddings is None:
+            from tui_chat.core.context.embeddings import EmbeddingFiles
+
+            self._embeddings = EmbeddingFiles(self._embeddings_dir)
+        return self._embeddings
 
     def window_for(self, session: Session) -> int | None:
         return context_window(self.registry.config, session.provider, session.model)
@@ -96,6 +107,8 @@ class ContextPreparer:
         if not part:
             return None
         model = session.settings.summary_model or session.model
+        from tui_chat.core.side_requests import SideRequestError, ask_text  # summaries only
+
         self.summarizing.add(session.id)
         try:
             text = await ask_text(provider, model, summary_request(previous, part))
@@ -141,6 +154,8 @@ class ContextPreparer:
         question = next((m for m in reversed(session.messages) if m.role == "user"), None)
         if question is None or question.id not in texts:
             return {}, None
+        from tui_chat.core.context.embeddings import EmbeddingsUnavailable, embed  # recall only
+
         store = self.embeddings.load(session.id, model)
         missing = store.missing(texts)
         if missing:

@@ -29,7 +29,7 @@ from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.prompt_area import PromptArea
 from tui_chat.ui.widgets.session_list import SessionList
-from tui_chat.ui.widgets.session_palette import SessionSearchProvider
+from tui_chat.ui.widgets.session_search import session_search_provider
 from tui_chat.ui.widgets.sidebar import Sidebar
 from tui_chat.ui.widgets.status import StatusLine
 from tui_chat.ui.widgets.thinking import ThinkingPane
@@ -39,9 +39,8 @@ if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.config_file import ConfigChange
 
-class ChatScreen(
-    LeanScreen,
-):
+
+class ChatScreen(LeanScreen):
     """Shows one session at a time; the only writer of what the user sends."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -94,7 +93,7 @@ class ChatScreen(
         *CONTEXT_BINDINGS,
     ]
 
-    COMMANDS = {SessionSearchProvider}
+    COMMANDS = {session_search_provider}
 
     KEY_OWNERS: ClassVar[tuple[type[Widget], ...]] = (ConversationPane, PromptArea)
     """Widgets of this screen whose BINDINGS are chat keys too: listed in F1, the command

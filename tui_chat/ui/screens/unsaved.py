@@ -27,7 +27,6 @@ from textual.widgets import Button, Static
 
 from tui_chat.core.atomic import write_atomic
 from tui_chat.core.store.session_store import SaveProblem, StoreEvent
-from tui_chat.ui.screens.session_dialogs import TextPromptScreen
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
@@ -180,6 +179,8 @@ class SaveGuard:
             return True
         if answer != "rescue":
             return False
+        from tui_chat.ui.screens.session_dialogs import TextPromptScreen
+
         text = await self.app.push_screen_wait(
             TextPromptScreen(
                 "Write the unsaved sessions (as session files) to this folder:",

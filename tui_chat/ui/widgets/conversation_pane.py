@@ -23,9 +23,7 @@ from textual.worker import Worker
 from tui_chat.core.session import Message, Session
 from tui_chat.services.conversation import Conversation, Refusal, delete_question
 from tui_chat.ui.widgets.find_bar import FindBar
-from tui_chat.ui.widgets.message_copy import copy_code_block, copy_message, select_text
 from tui_chat.ui.widgets.message_draft import Draft
-from tui_chat.ui.widgets.message_find import MessageFinder
 from tui_chat.ui.widgets.message_parts import DeleteRequested, FlipRequested, MessageFocused
 from tui_chat.ui.widgets.message_selection import MessageSelection
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
@@ -36,6 +34,7 @@ from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.ui.screens.chat import ChatScreen
+    from tui_chat.ui.widgets.message_find import MessageFinder
 
 
 class ConversationPane(Vertical):
@@ -135,13 +134,22 @@ class ConversationPane(Vertical):
         super().__init__(id=id)
         self.selection = MessageSelection(self, self._session)
         self.draft = Draft(self)
-        self.finder = MessageFinder(self, self._session)
+        self._finder: MessageFinder | None = None
         self.sender = ReplySender(self)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
 
     # -- parts -----------------------------------------------------------------------------
+
+    @property
+    def finder(self) -> MessageFinder:
+        """Find in the conversation: made (and its module imported) when first used."""
+        if self._finder is None:
+            from tui_chat.ui.widgets.message_find import MessageFinder
+
+            self._finder = MessageFinder(self, self._session)
+        return self._finder
 
     @property
     def chat(self) -> ChatScreen:
@@ -178,8 +186,8 @@ class ConversationPane(Vertical):
             self.draft.cancel_edit()
         self.selection.id = None
         self.selection.code_cycle = ("", -1)
-        if self.finder.is_open:
-            self.finder.run()
+        if self._finder is not None and self._finder.is_open:
+            self._finder.run()
 
     def cancel_message_state(self) -> bool:
         """Esc: cancel an edit, else clear the message selection. True when it did."""
@@ -219,8 +227,8 @@ class ConversationPane(Vertical):
                 widget.focus(scroll_visible=False)
             else:
                 self.prompt.focus()
-        if self.finder.is_open:
-            self.finder.run(keep_position=True)
+        if self._finder is not None and self._finder.is_open:
+            self._finder.run(keep_position=True)
 
     @on(MessageFocused)
     def _message_focused(self, event: MessageFocused) -> None:
@@ -348,11 +356,15 @@ class ConversationPane(Vertical):
 
     def action_copy_message(self) -> None:
         """Copy the selected message (or the last reply), Markdown source as it is."""
+        from tui_chat.ui.widgets.message_copy import copy_message  # imported when first used
+
         copy_message(self, self._shown_target())
 
     def action_copy_code(self) -> None:
         """Copy a code block of the selected message (or the last reply with code); pressed
         again, the next block."""
+        from tui_chat.ui.widgets.message_copy import copy_code_block
+
         session, selection = self.chat.session, self.selection
         if session is not None:
             selection.code_cycle = copy_code_block(
@@ -361,6 +373,8 @@ class ConversationPane(Vertical):
 
     def action_select_text(self) -> None:
         """Open the selected message (or the last reply) read-only, to copy any part."""
+        from tui_chat.ui.widgets.message_copy import select_text
+
         select_text(self, self._shown_target())
 
     def action_attach_image(self) -> None:

@@ -26,7 +26,6 @@ from tui_chat.ui.render.stream_markdown import (
     mount_pending,
 )
 from tui_chat.ui.widgets.huge_text import ShowAllLine, shown_part
-from tui_chat.ui.widgets.json_view import reply_markdown
 from tui_chat.ui.widgets.message_parts import (
     DELETE_BINDING,
     Alternatives,
@@ -261,7 +260,9 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
 
 def shown_markdown(message: Message) -> str:
     """What a reply's body shows: the first part of a huge reply (as it is), else the
-    whole reply (see reply_markdown)."""
+    whole reply (see reply_markdown, imported when the first reply is shown)."""
+    from tui_chat.ui.widgets.json_view import reply_markdown
+
     part = shown_part(message.content)
     return reply_markdown(message) if part is None else part
 

@@ -30,8 +30,6 @@ from tui_chat.core import slash
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.sentences import join_sentences
 from tui_chat.core.slash import SlashCommand
-from tui_chat.services.editor import edit_text, editor_command
-from tui_chat.ui.model_lists import ModelLists, say_if_unknown
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.slash_popup import SlashPopup
 from tui_chat.ui.worker_errors import pass_failure_to_app
@@ -39,6 +37,7 @@ from tui_chat.ui.worker_errors import pass_failure_to_app
 if TYPE_CHECKING:
     from tui_chat.config.provider import ProviderConfig
     from tui_chat.ui.app import TuiChatApp
+    from tui_chat.ui.model_lists import ModelLists
     from tui_chat.ui.screens.chat import ChatScreen
 
 PROMPT_PLACEHOLDER = "Message… (Enter sends, Ctrl+J new line)"
@@ -180,6 +179,8 @@ class PromptArea(VerticalGroup):
         """The providers' known models (for /model's completion and its check), made on
         first use: its fetches are workers of this area."""
         if self._models is None:
+            from tui_chat.ui.model_lists import ModelLists  # imported when first used
+
             app = self.app
             self._models = ModelLists(
                 self, app.registry, app.paths.models_cache_file, self._models_listed
@@ -217,6 +218,8 @@ class PromptArea(VerticalGroup):
         chat.settings_flow.apply(session, session.settings.replace(model=name), f"Model: {name}")
         provider = self.app.config.provider(session.provider)
         if provider is not None:
+            from tui_chat.ui.model_lists import say_if_unknown
+
             self.run_worker(
                 say_if_unknown(self, self.models, provider, name),
                 name="check model",
@@ -274,6 +277,8 @@ class PromptArea(VerticalGroup):
     def action_open_editor(self) -> None:
         """Edit the prompt's text in $VISUAL / $EDITOR; it comes back to the prompt (not
         sent). A failing editor keeps the old text."""
+        from tui_chat.services.editor import edit_text, editor_command  # imported when used
+
         prompt = self.prompt
         command = editor_command()
         if command is None:

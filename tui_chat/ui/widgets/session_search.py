@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding
 from textual.content import Content
 from textual.widget import Widget
@@ -10,6 +12,17 @@ from textual.widgets.option_list import Option
 
 from tui_chat.core.search import SearchHit
 from tui_chat.core.timefmt import relative_time
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+
+def session_search_provider() -> type[Provider]:
+    """The command palette's session search (the chat screen's COMMANDS), imported when
+    the palette first opens: Textual takes a callable there for that."""
+    from tui_chat.ui.widgets.session_palette import SessionSearchProvider
+
+    return SessionSearchProvider
 
 
 class SessionSearchInput(Input):

@@ -25,7 +25,6 @@ from tui_chat.core.search import SearchHit
 from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
 from tui_chat.core.store.watch import FolderChanges, SessionFolderWatcher
 from tui_chat.services.changes import SessionChange
-from tui_chat.ui.widgets.session_commands import SessionCommands
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
 from tui_chat.ui.worker_errors import pass_failure_to_app
@@ -33,6 +32,7 @@ from tui_chat.ui.worker_errors import pass_failure_to_app
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.screens.chat import ChatScreen
+    from tui_chat.ui.widgets.session_commands import SessionCommands
 
 CHECK_LATER_SESSIONS = 1000
 """With this many sessions in the index, the start shows the index's head at once and
@@ -57,8 +57,7 @@ class Sidebar(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.commands = SessionCommands(self)
-        """Rename, delete, restore, duplicate, pin and export, with their dialogs."""
+        self._commands: SessionCommands | None = None
         self._head_count: int | None = None
         """The index's count, shown until the checked list replaces the index's head."""
         self._search_timer: Timer | None = None
@@ -66,6 +65,16 @@ class Sidebar(Vertical):
         self._results_timer: Timer | None = None
         self._folder_watcher: SessionFolderWatcher | None = None
         self._folder_scanning = False
+
+    @property
+    def commands(self) -> SessionCommands:
+        """Rename, delete, restore, duplicate, pin and export, with their dialogs (made, and
+        their module imported, when a session key is first used)."""
+        if self._commands is None:
+            from tui_chat.ui.widgets.session_commands import SessionCommands
+
+            self._commands = SessionCommands(self)
+        return self._commands
 
     def compose(self) -> ComposeResult:
         yield Static("Sessions", id="sidebar-title")
