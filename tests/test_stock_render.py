@@ -3,6 +3,7 @@ MarkdownStream, compositor and footer (see tui_chat/ui/render/stock.py)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -46,10 +47,19 @@ async def test_stock_render_streams_a_reply_and_shows_a_session(
         await write(self, fragment)
 
     monkeypatch.setattr(MarkdownStream, "write", spy)
-    server.enqueue(Script(content=chunk(REPLY, 7), reasoning=chunk(REASONING, 3)))
+    # The rest of the reply waits until its widget streams: on a busy machine all of it
+    # could otherwise arrive before the widget is mounted (then nothing is streamed).
+    gate = threading.Event()
+    server.enqueue(
+        Script(content=chunk(REPLY, 7), reasoning=chunk(REASONING, 3), gate=gate, gate_after=1)
+    )
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
         await type_and_send(pilot, "Markdown please")
+        await wait_until(
+            pilot, lambda: any(w.is_streaming for w in app.screen.query(AssistantMessage))
+        )
+        gate.set()
         await wait_for_replies(pilot, app)
         screen = app.screen
         assert not isinstance(probes.compositor_of(screen), LeanCompositor)
@@ -57,7 +67,7 @@ async def test_stock_render_streams_a_reply_and_shows_a_session(
         reply = screen.query_one(AssistantMessage)
         assert reply.body.stock and reply.body.source == REPLY
         # Through Textual's MarkdownStream: all of it, or all after what the reply's widget
-        # was made with (on a busy machine the first words can come before it is mounted).
+        # was made with (the first chunk can come before it is mounted).
         assert written.get(reply.body) and REPLY.endswith(written[reply.body])
         assert only_textual_widgets(reply.body)
         thinking = screen.query_one("#thinking").query_one(StreamingMarkdown)
