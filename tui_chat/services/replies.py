@@ -25,7 +25,7 @@ from tui_chat.core.context.prep import ContextPreparer, Severity
 from tui_chat.core.context.request import ContextPlan
 from tui_chat.core.continuation import continuation_messages
 from tui_chat.core.session import Message, Session, Usage
-from tui_chat.core.store.session_store import SessionStore, SessionSummary
+from tui_chat.core.store.session_store import SessionStore
 from tui_chat.core.tokens import estimate_tokens
 from tui_chat.providers import ChatProvider, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.events import (
@@ -75,8 +75,9 @@ class Notify(Protocol):
 
 ReplyStartedCallback = Callable[[str, str | None], None]
 """A reply started in the session with this id (a notice to show, or None)."""
-ReplyEndedCallback = Callable[[str, str, SessionSummary], None]
-"""A reply ended: the session's id, the reply's message id, the session's sidebar row."""
+ReplyEndedCallback = Callable[[str, str], None]
+"""A reply ended: the session's id and the reply's message id (its save is announced
+through SessionChanges, which updates the sidebar row)."""
 
 
 @dataclass
@@ -402,7 +403,7 @@ class ReplyManager:
         live.sync()
         live.session.touch()
         self.live.pop(live.session.id, None)
-        self._on_ended(live.session.id, live.message.id, SessionSummary.of(live.session))
+        self._on_ended(live.session.id, live.message.id)
 
 
 def estimated_tokens(reply: Message) -> int:

@@ -119,8 +119,8 @@ class TuiChatApp(App[None]):
             on_started=lambda session_id, notice: self._post_to_chat(
                 ReplyStarted(session_id, notice)
             ),
-            on_ended=lambda session_id, message_id, summary: self._post_to_chat(
-                ReplyEnded(session_id, message_id, summary)
+            on_ended=lambda session_id, message_id: self._post_to_chat(
+                ReplyEnded(session_id, message_id)
             ),
         )
         self.session_service = SessionService(

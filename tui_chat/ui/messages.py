@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from tui_chat.core.store.session_store import SessionSummary
 from tui_chat.services.changes import SessionChange
 
 
@@ -36,8 +35,7 @@ class ReplyEnded(Message):
     """A reply left `app.replies.live` (`ReplyManager`'s `on_ended`): it finished, failed
     or was stopped. Its save is announced after this, as a `SessionChanged`."""
 
-    def __init__(self, session_id: str, message_id: str, summary: SessionSummary) -> None:
+    def __init__(self, session_id: str, message_id: str) -> None:
         super().__init__()
         self.session_id = session_id
         self.message_id = message_id
-        self.summary = summary
