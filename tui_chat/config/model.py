@@ -11,6 +11,7 @@ from pathlib import Path
 from tui_chat.config.lines import Problem
 from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider import ProviderConfig
+from tui_chat.config.tools_config import McpServerConfig, ToolsConfig
 from tui_chat.core.settings import FIELDS, ChatSettings
 
 
@@ -55,6 +56,10 @@ class Config:
     """`[keymap]`: binding id → keys ("ctrl+k" or "f7,ctrl+k"), as written (entries with
     bad keys are kept for saving, and warned about; `keymap.usable_keymap` leaves them
     out). Which ids exist is checked by the app."""
+    tools: ToolsConfig = field(default_factory=ToolsConfig)
+    """`[tools]`: round cap, tools that run without asking, run_shell, caps."""
+    mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=dict)
+    """`[mcp_servers.NAME]` tables, by name."""
 
     @property
     def system_prompt(self) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tui_chat.core.sanitize import single_line, strip_control
+from tui_chat.core.tool_turns import ToolRound, rounds_from_json
 
 Role = Literal["system", "user", "assistant"]
 # streaming: still arriving (only seen in a file when the app died mid-reply).
@@ -93,6 +94,9 @@ class Message:
     from the start. Kept up to date by Session."""
     attachments: list[str] = field(default_factory=list)
     """Images of a user message: local paths or http(s) URLs, never their bytes."""
+    tool_rounds: list[ToolRound] = field(default_factory=list)
+    """The requests of this turn that ended in tool calls, in order (assistant only):
+    `content` and `reasoning` above are the final answer's (tui_chat.core.tool_turns)."""
 
     @property
     def is_reply(self) -> bool:
@@ -122,6 +126,8 @@ class Message:
             )
             if self.json_mode:
                 data["json_mode"] = True
+            if self.tool_rounds:
+                data["tool_rounds"] = [r.to_dict() for r in self.tool_rounds]
         return data
 
     @classmethod
@@ -152,6 +158,7 @@ class Message:
             json_mode=data.get("json_mode") is True,
             parent_id=text_field(data.get("parent_id")) or None,
             attachments=attachments_field(data.get("attachments")),
+            tool_rounds=rounds_from_json(data.get("tool_rounds")) if role == "assistant" else [],
         )
 
 

@@ -282,6 +282,31 @@ class Flag(Kind):
 
 
 @dataclass(frozen=True)
+class Names(Kind):
+    """A list of names (the tools a session offers); typed as "a, b c"; blank is unset."""
+
+    def from_json(self, value: object) -> Any:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(dict.fromkeys(single_line(v).strip() for v in value if v.strip()))
+        return None
+
+    def toml_problem(self, value: object) -> str | None:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return None
+        return "must be a list of names"
+
+    def from_toml(self, value: Any) -> Any:
+        return tuple(dict.fromkeys(value))
+
+    def from_text(self, text: str) -> Any:
+        names = [n for n in text.replace(",", " ").split() if n]
+        return tuple(dict.fromkeys(names)) if names else None
+
+    def to_text(self, value: Any) -> str:
+        return ", ".join(value or ())
+
+
+@dataclass(frozen=True)
 class Table(Kind):
     """A table of plain JSON values (extra request fields); empty is unset."""
 

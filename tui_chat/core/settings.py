@@ -26,6 +26,7 @@ from tui_chat.core.setting_kinds import (
     Flag,
     Kind,
     Name,
+    Names,
     Number,
     Prompt,
     SettingError,
@@ -100,6 +101,11 @@ class ChatSettings:
     """Model that writes summaries (same provider); None: the session's model."""
     auto_title: bool = False
     """After a session's first reply, ask the model for a short title (`[defaults]` only)."""
+    tools_enabled: bool | None = None
+    """Offer tools to the model; None: on (tools are off only when switched off)."""
+    tools: tuple[str, ...] | None = None
+    """Which tools: built-in names ("current_time"), "mcp:NAME" for all of a server's
+    tools, "NAME.tool" for one; None: `[defaults] tools`, else ("current_time",)."""
     extra_body: dict[str, Any] = field(default_factory=dict)
     """Extra request fields; they win over the provider's `extra_body`."""
 
@@ -367,6 +373,22 @@ FIELDS: tuple[SettingField, ...] = (
         "Auto title",
         toml_key="auto_title",
         stored=False,
+        form=False,
+    ),
+    SettingField(
+        "tools_enabled",
+        Flag("Tools"),
+        "Tools",
+        "the model may call tools (blank: on)",
+        toml_key="tools_enabled",
+        form=False,
+    ),
+    SettingField(
+        "tools",
+        Names(),
+        "Which tools",
+        "names, e.g. current_time, read_file, mcp:docs (blank: [defaults])",
+        toml_key="tools",
         form=False,
     ),
     SettingField("extra_body", Table(), "Extra request fields (JSON object or TOML lines)"),

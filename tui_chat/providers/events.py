@@ -8,6 +8,7 @@ from typing import Any
 from tui_chat.core.sentences import join_sentences
 from tui_chat.core.session import Usage
 from tui_chat.core.settings import ChatSettings
+from tui_chat.core.tool_turns import ToolCall
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class ChatRequest:
     settings: ChatSettings | None = None
     """The session's settings (temperature, thinking, JSON mode, …); the provider's dialect
     turns them into request fields. None: send only what the provider config says."""
+    tools: tuple[dict[str, Any], ...] = ()
+    """Function schemas offered to the model (`{"type": "function", "function": {...}}`);
+    empty: no `tools` field is sent. The dialect adds `tool_choice` / `tool_stream`."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,23 @@ class ReasoningWasText:
     reasoning; the text follows as a TextDelta."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class ToolCallStreaming:
+    """A tool call's name arrived; its arguments are still streaming (for a live card)."""
+
+    index: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ToolCallsRequested:
+    """The calls the model asked for, complete (arguments assembled), in index order.
+    Sent once, before `Finished`, when the stream carried tool calls (streamed
+    `delta.tool_calls`, or a call printed as `<tool_call>` text, `from_text`)."""
+
+    calls: tuple[ToolCall, ...]
 
 
 @dataclass(frozen=True)
@@ -160,6 +181,8 @@ StreamEvent = (
     TextDelta
     | ReasoningDelta
     | ReasoningWasText
+    | ToolCallStreaming
+    | ToolCallsRequested
     | UsageReport
     | Finished
     | Failed

@@ -109,6 +109,14 @@ class LiveReply:
     """ProviderError.kind when the reply failed (e.g. "context_length")."""
     plan: ContextPlan | None = None
     """What the request sent, after the session's context strategy."""
+    tools_version: int = 0
+    """Bumped on every change to the turn's tool calls: a round's calls arrived (appended
+    to `message.tool_rounds`, its text and reasoning moved there out of `text_parts` and
+    `reasoning_parts`), a call started, ended, was denied or stopped, or a call's name
+    began streaming. The screen re-renders the tool cards only when it changes."""
+    streaming_calls: list[str] = field(default_factory=list)
+    """Names of the calls whose arguments are streaming in the current round (cleared
+    when the round's calls are complete)."""
 
     def add_text(self, text: str) -> None:
         self._first_token()
