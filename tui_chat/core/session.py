@@ -81,6 +81,9 @@ class Session(MessageTree):
         self.summaries: list[Summary] = []
         """Rolling summaries (core/context/summary.py); the messages they cover stay in the file."""
         self.demo = False
+        self.tool_approvals: list[str] = []
+        """What the user allowed for this session in the approval modal ("allow for this
+        session"): tool labels, or for run_shell the exact command (tools/approval.py)."""
         """Made with the offline demo (no provider had a key): the only kind of session the
         demo answers in. Cleared when the session moves to a real provider."""
 
@@ -187,6 +190,7 @@ class Session(MessageTree):
             "branches": self.branches(),
             **({"summaries": [s.to_dict() for s in self.summaries]} if self.summaries else {}),
             **({"demo": True} if self.demo else {}),
+            **({"tool_approvals": list(self.tool_approvals)} if self.tool_approvals else {}),
         }
 
     @classmethod
@@ -231,6 +235,9 @@ class Session(MessageTree):
             session._load_tree(messages, data.get("current"), data.get("branches"))
         session.summaries = summaries_from(data.get("summaries"))
         session.demo = data.get("demo") is True
+        approvals = data.get("tool_approvals")
+        if isinstance(approvals, list):
+            session.tool_approvals = [a for a in approvals if isinstance(a, str) and a]
         if "demo" not in data and session.provider == "demo":
             session._legacy_demo()
         return session

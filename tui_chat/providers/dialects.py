@@ -84,6 +84,10 @@ class Dialect:
     pass_back_reasoning: bool = False
     """Send earlier turns' reasoning back. No dialect needs it without tool calls (DeepSeek
     V4 ignores it, the R1 era refused it), so tui-chat never does."""
+    tool_reasoning_field: str | None = None
+    """The scoped exception: the key under which a tool round's reasoning is sent back on
+    the assistant message carrying its `tool_calls` (DeepSeek's thinking mode rejects a
+    tool loop without `reasoning_content`); None: never sent."""
     error_codes: Mapping[str, str] = field(default_factory=dict)
     """Provider error code (body `code` or `type`) -> ProviderError kind."""
     hints: Mapping[str, str] = field(default_factory=dict)
