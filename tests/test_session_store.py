@@ -15,6 +15,7 @@ import tui_chat.core.store.session_store as store_module
 from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.session import (
     NEW_SESSION_TITLE,
+    PLAIN_FORMAT_VERSION,
     SESSION_FORMAT_VERSION,
     TITLE_LENGTH,
     Message,
@@ -101,7 +102,7 @@ def test_round_trip_every_field() -> None:
     data = session.to_dict()
     assert json.loads(json.dumps(data)) == data  # plain JSON types only
     assert Session.from_dict(data) == session
-    assert data["version"] == SESSION_FORMAT_VERSION
+    assert data["version"] == PLAIN_FORMAT_VERSION
 
 
 def test_json_mode_is_written_only_when_on_and_read_tolerantly() -> None:
@@ -297,7 +298,7 @@ def test_saved_file_format(store: SessionStore, tmp_path: Path) -> None:
     assert store.path_for(session.id) == path
     data = json.loads(path.read_text(encoding="utf-8"))
     assert set(data) >= REQUIRED_KEYS
-    assert data["version"] == SESSION_FORMAT_VERSION
+    assert data["version"] == PLAIN_FORMAT_VERSION
     assert data["id"] == session.id
     assert data["provider"] == "dashscope"
     assert data["system_prompt"] == "You are terse."

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tui_chat.core.context.request import build_messages
-from tui_chat.core.session import SESSION_FORMAT_VERSION, Message, Session
+from tui_chat.core.session import PLAIN_FORMAT_VERSION, Message, Session
 from tui_chat.core.setting_kinds import SettingError, parse_table, table_text
 from tui_chat.core.settings import FIELDS, ChatSettings, deep_merge
 from tui_chat.core.store.session_store import SessionStore
@@ -268,7 +268,7 @@ def test_old_file_without_settings_loads_with_defaults(tmp_path: Path) -> None:
     assert [m.content for m in session.messages] == ["hi", "hello"]
     # Saved again it keeps the old keys where they were and gains "settings".
     data = session.to_dict()
-    assert data["version"] == SESSION_FORMAT_VERSION == 2
+    assert data["version"] == PLAIN_FORMAT_VERSION == 2
     assert {k: data[k] for k in ("provider", "model", "system_prompt")} == {
         "provider": "dashscope",
         "model": "qwen-plus",

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tui_chat.core.session import SESSION_FORMAT_VERSION, Message, Session
+from tui_chat.core.session import PLAIN_FORMAT_VERSION, SESSION_FORMAT_VERSION, Message, Session
 
 
 def turn(session: Session, question: str, answer: str) -> tuple[Message, Message]:
@@ -31,7 +31,7 @@ def test_linear_session_keeps_parent_ids() -> None:
     assert [m.parent_id for m in s.messages] == [None, q1.id, a1.id, q2.id]
     assert s.user_turns() == 2 and s.last_reply is a2
     data = s.to_dict()
-    assert data["version"] == SESSION_FORMAT_VERSION == 2
+    assert data["version"] == PLAIN_FORMAT_VERSION == 2
     assert data["current"] == a2.id
     assert [m["parent_id"] for m in data["messages"]] == [None, q1.id, a1.id, q2.id]
 

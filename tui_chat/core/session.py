@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_chat.core.message import Message, Usage, new_id, now, number_field, text_field
 from tui_chat.core.message_tree import MessageTree
-from tui_chat.core.sanitize import one_line
+from tui_chat.core.sanitize import one_line, strip_control
 from tui_chat.core.settings import ChatSettings
 
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NEW_SESSION_TITLE",
+    "PLAIN_FORMAT_VERSION",
     "SESSION_FORMAT_VERSION",
     "TITLE_LENGTH",
     "Message",
@@ -25,9 +26,16 @@ __all__ = [
 """`Message` and `Usage` are defined in message.py; most callers take them from here,
 with `Session`."""
 
-SESSION_FORMAT_VERSION = 2
-"""1: a linear list of messages. 2: every message of every branch, each with its parent,
-and the current leaf ("current")."""
+SESSION_FORMAT_VERSION = 3
+"""The newest format this tui-chat reads and writes. 1: a linear list of messages.
+2: every message of every branch, each with its parent, and the current leaf ("current").
+3: as 2, and some assistant message has "tool_rounds" (the tool calls of that turn).
+
+A file is written as the lowest version that holds it (`Session.to_dict`): a session without
+tool calls stays version 2, so an older tui-chat still opens it; one with calls is version 3,
+which an older tui-chat refuses rather than re-saving it without the calls."""
+PLAIN_FORMAT_VERSION = 2
+"""The version written for a session no message of which has tool rounds."""
 TITLE_LENGTH = 60
 NEW_SESSION_TITLE = "New chat"
 # Settings a session file keeps as top-level keys (format version 1 had them there).
@@ -175,7 +183,7 @@ class Session(MessageTree):
         for key in _TOP_LEVEL_SETTINGS:
             settings.pop(key, None)
         return {
-            "version": SESSION_FORMAT_VERSION,
+            "version": self.format_version(),
             "id": self.id,
             "title": self.title,
             "title_is_custom": self.title_is_custom,
@@ -192,6 +200,12 @@ class Session(MessageTree):
             **({"demo": True} if self.demo else {}),
             **({"tool_approvals": list(self.tool_approvals)} if self.tool_approvals else {}),
         }
+
+    def format_version(self) -> int:
+        """The lowest format version that holds this session (see SESSION_FORMAT_VERSION)."""
+        if any(m.tool_rounds for m in self.all_messages()):
+            return SESSION_FORMAT_VERSION
+        return PLAIN_FORMAT_VERSION
 
     @classmethod
     def from_dict(cls, data: Any) -> Session:
@@ -237,7 +251,9 @@ class Session(MessageTree):
         session.demo = data.get("demo") is True
         approvals = data.get("tool_approvals")
         if isinstance(approvals, list):
-            session.tool_approvals = [a for a in approvals if isinstance(a, str) and a]
+            # Scopes are shown in the approval dialog and F2: no control sequences.
+            clean = (strip_control(a) for a in approvals if isinstance(a, str))
+            session.tool_approvals = list(dict.fromkeys(a for a in clean if a))
         if "demo" not in data and session.provider == "demo":
             session._legacy_demo()
         return session

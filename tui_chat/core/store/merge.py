@@ -5,6 +5,7 @@ window's turns are silently dropped. Messages form a tree with ids, so the two s
 well: a message only one side has was added by that side (or deleted by the other, which
 the common base tells apart), and a message both sides changed differently is kept twice,
 the other side's copy as an alternative beside ours, so nothing is ever thrown away.
+A message is merged whole, so a turn's tool calls ("tool_rounds") travel with it.
 
 `base` is what this window last wrote (or read): what both sides started from.
 `ours` is what it is about to write; `theirs` is what is on disk now.
@@ -97,6 +98,17 @@ def merge_snapshots(
     branches = theirs.get("branches")
     if isinstance(branches, dict):
         result["branches"] = {**branches, **(ours.get("branches") or {})}
+    approvals = _union(ours.get("tool_approvals"), theirs.get("tool_approvals"))
+    if approvals:
+        # What either window allowed for this session stays allowed: dropping a scope would
+        # only ask again, but the user answered "for this session" once already.
+        result["tool_approvals"] = approvals
+    if any(isinstance(m, dict) and m.get("tool_rounds") for m in merged):
+        # Their turn with tool calls in a file we wrote as a plain one: the file must say
+        # the newer version, or an older tui-chat would open it and re-save it without them.
+        versions = [v for v in map(_version, (ours, theirs)) if v is not None]
+        if versions:
+            result["version"] = max(versions)
     updated = [_number(ours.get("updated_at")), _number(theirs.get("updated_at"))]
     if any(v is not None for v in updated):
         result["updated_at"] = max(v for v in updated if v is not None)
@@ -111,6 +123,20 @@ def _by_id(messages: Any) -> dict[str, dict[str, Any]]:
         if isinstance(message, dict) and isinstance(message.get("id"), str):
             found.setdefault(message["id"], message)
     return found
+
+
+def _union(*sides: Any) -> list[str]:
+    """The strings of every side that is a list, each once, in order of first appearance."""
+    found: dict[str, None] = {}
+    for side in sides:
+        if isinstance(side, list):
+            found.update((v, None) for v in side if isinstance(v, str) and v)
+    return list(found)
+
+
+def _version(snapshot: dict[str, Any]) -> int | None:
+    value = snapshot.get("version")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _number(value: Any) -> float | None:
