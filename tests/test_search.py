@@ -215,3 +215,34 @@ def test_the_file_is_compacted_while_the_app_runs(tmp_path: Path, monkeypatch) -
     again = SearchIndex(tmp_path / "search.jsonl", tmp_path / "sessions")
     again.load()
     assert again.search("version 29")
+
+
+def test_tool_rounds_are_searchable_with_the_turn(tmp_path: Path) -> None:
+    from tui_chat.core.search_text import RESULT_CHARS
+    from tui_chat.core.tool_turns import ToolCall, ToolRound
+
+    store = make_store(tmp_path)
+    session = Session(provider="p", model="m", id="tools", title="Tools", title_is_custom=True)
+    session.messages.append(Message(role="user", content="what is a tui?", id="q"))
+    call = ToolCall(
+        id="call_1",
+        name="docs__lookup",
+        arguments='{"word": "Kumquat"}',
+        label="docs.lookup",
+        status="ok",
+        result="Terminal user interface. " + "x" * RESULT_CHARS + " beyond-the-cap",
+    )
+    round_ = ToolRound(content="Let me look it up in Zanzibar.", calls=[call])
+    session.messages.append(
+        Message(role="assistant", content="A TUI.", id="a", tool_rounds=[round_])
+    )
+    store.save(session)
+    store.close()
+    index = fresh_index(tmp_path)
+    for query in ("zanzibar", "kumquat", "docs.lookup", "terminal user", "a tui."):
+        hits = index.search(query)
+        assert [(h.session_id, h.message_id) for h in hits] == [("tools", "a")], query
+    assert "Kumquat" in index.search("kumquat")[0].snippet  # as written, from the file
+    assert index.search("beyond-the-cap") == []  # a long result is searchable in part
+    # The final answer and the rounds' text are one message: terms from both match it.
+    assert index.search("zanzibar tui.")[0].message_id == "a"

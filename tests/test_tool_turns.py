@@ -43,8 +43,13 @@ def tool_turn() -> Message:
             ToolRound(content="Let me look.", reasoning="I should look it up", calls=[lookup()]),
             ToolRound(
                 calls=[
-                    ToolCall(id="call_2", name="current_time", arguments="", status="ok",
-                             result='{"time": "12:00"}'),
+                    ToolCall(
+                        id="call_2",
+                        name="current_time",
+                        arguments="",
+                        status="ok",
+                        result='{"time": "12:00"}',
+                    ),
                     lookup("call_3", status="denied", denial_reason="not now"),
                 ]
             ),
@@ -96,8 +101,10 @@ def test_round_messages_skips_a_round_without_calls() -> None:
     [
         (lookup(status="denied", denial_reason=""), "The user denied this call."),
         (lookup(status="denied", denial_reason=None), "The user denied this call."),
-        (lookup(status="denied", denial_reason="  too slow "),
-         "The user denied this call. Their reason: too slow"),
+        (
+            lookup(status="denied", denial_reason="  too slow "),
+            "The user denied this call. Their reason: too slow",
+        ),
         (lookup(status="pending", result=""), NOT_RUN),
         (lookup(status="running", result=""), NOT_RUN),
         (lookup(status="stopped", result=""), NOT_RUN),

@@ -16,6 +16,9 @@ SNIPPET_CHARS = 60
 """About how much text a result shows around the match."""
 SNIPPET_BEFORE = 6
 """Characters shown before the match: a narrow sidebar still shows the match."""
+RESULT_CHARS = 2_000
+"""How much of each tool result is searchable: enough for what a result is about, while a
+fetched page or a read file (tens of KB) does not swell the index."""
 SEPARATOR = "\n\x00"
 """Between messages in the joined text: no query (control characters are dropped) spans it."""
 
@@ -169,7 +172,7 @@ class SearchDoc:
 
 def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(id, searchable text) of every message in a session dict (all branches): the
-    content, and the reasoning of replies."""
+    content, after the turn's tool rounds (`tool_rounds_text`)."""
     out: list[tuple[str, str]] = []
     raw = data.get("messages")
     if not isinstance(raw, list):
@@ -186,5 +189,29 @@ def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
             text = " ".join(
                 p.get("text", "") for p in content if isinstance(p, dict) and "text" in p
             )
-        out.append((message_id, text))
+        rounds = tool_rounds_text(message.get("tool_rounds"))
+        out.append((message_id, f"{rounds}\n{text}" if rounds else text))
     return out
+
+
+def tool_rounds_text(rounds: Any) -> str:
+    """The searchable text of a turn's tool rounds, as the session file has them: each
+    round's text, then per call its label, arguments and the start of its result."""
+    if not isinstance(rounds, list):
+        return ""
+    parts: list[str] = []
+    for tool_round in rounds:
+        if not isinstance(tool_round, dict):
+            continue
+        parts.append(_text(tool_round.get("content")))
+        calls = tool_round.get("calls")
+        for call in calls if isinstance(calls, list) else ():
+            if isinstance(call, dict):
+                parts.append(_text(call.get("label")) or _text(call.get("name")))
+                parts.append(_text(call.get("arguments")))
+                parts.append(_text(call.get("result"))[:RESULT_CHARS])
+    return "\n".join(p for p in parts if p)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 
 from tui_chat.core.session import Message
+from tui_chat.core.tool_turns import ToolCall
 
 # CJK ideographs, kana and hangul: a common tokenizer spends about 0.6-1.3 tokens on each.
 _CJK_CLASS = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
@@ -22,6 +23,8 @@ CJK_TOKENS_PER_CHAR = 0.8
 CHARS_PER_TOKEN = 4.0
 MESSAGE_OVERHEAD = 4
 """Tokens each message costs besides its text (role and separators in the chat template)."""
+CALL_OVERHEAD = 6
+"""Tokens each tool call costs besides its name and arguments (the template's markup)."""
 RATIO_RANGE = (0.5, 2.0)
 MIN_CALIBRATION_TOKENS = 20
 """Replies shorter than this (estimated) are too noisy to calibrate with."""
@@ -52,6 +55,8 @@ def reply_text_tokens(message: Message) -> int | None:
     usage = message.usage
     if message.role != "assistant" or usage is None or usage.completion_tokens <= 0:
         return None
+    if message.tool_rounds:
+        return None  # the rounds' text and calls may be counted in too, in an unknown share
     if usage.reasoning_tokens is not None:
         counted = usage.completion_tokens - usage.reasoning_tokens
         return counted if counted > 0 else None
@@ -81,11 +86,50 @@ def calibration_ratio(messages: Iterable[Message]) -> float:
 
 def message_tokens(message: Message, ratio: float = 1.0) -> int:
     """Tokens a message takes in a request: the provider's count for a reply when known,
-    else the calibrated estimate; plus the per-message overhead."""
+    else the calibrated estimate; plus the per-message overhead. A turn with tool calls
+    also sends its rounds (`tool_rounds_tokens`)."""
     exact = reply_text_tokens(message)
     if exact is None:
         exact = round(estimate_tokens(message.content) * ratio)
-    return exact + MESSAGE_OVERHEAD
+    return exact + MESSAGE_OVERHEAD + tool_rounds_tokens(message, ratio)
+
+
+def call_tokens(call: ToolCall, ratio: float = 1.0) -> int:
+    """Tokens a call takes on its round's assistant message: its id, name and arguments."""
+    text = f"{call.id} {call.name} {call.wire_arguments()}"
+    return round(estimate_tokens(text) * ratio) + CALL_OVERHEAD
+
+
+def result_tokens(call: ToolCall, ratio: float = 1.0) -> int:
+    """Tokens of the `role: "tool"` message that answers a call (what the model is told)."""
+    return round(estimate_tokens(call.wire_result()) * ratio) + MESSAGE_OVERHEAD
+
+
+def tool_rounds_tokens(message: Message, ratio: float = 1.0) -> int:
+    """Tokens the tool rounds of a turn add to a request: per round an assistant message
+    (its text and calls), then one tool message per call. A round's reasoning is left out:
+    only some dialects send it back (estimates stay on the side of the usual case)."""
+    total = 0
+    for tool_round in message.tool_rounds:
+        if not tool_round.calls:
+            continue  # round_messages sends nothing for it
+        total += round(estimate_tokens(tool_round.content) * ratio) + MESSAGE_OVERHEAD
+        total += sum(call_tokens(c, ratio) + result_tokens(c, ratio) for c in tool_round.calls)
+    return total
+
+
+def turn_text_for_tokens(message: Message) -> str:
+    """All the text of a turn a request carries, final answer last: each round's text,
+    its calls' names and arguments, and their results. For estimates over plain text."""
+    parts: list[str] = []
+    for tool_round in message.tool_rounds:
+        if not tool_round.calls:
+            continue
+        parts.append(tool_round.content)
+        for call in tool_round.calls:
+            parts.extend((call.name, call.wire_arguments(), call.wire_result()))
+    parts.append(message.content)
+    return "\n".join(p for p in parts if p)
 
 
 def text_tokens(text: str, ratio: float = 1.0) -> int:
