@@ -12,8 +12,11 @@ from typing import Any
 from tui_chat.config.model import Config
 from tui_chat.core.pricing import currency_of, format_cost, session_cost
 from tui_chat.core.session import Message, Session
+from tui_chat.core.tool_turns import ToolCall, ToolRound
 
 FORMATS = ("md", "json")
+ARGUMENTS_INLINE = 60
+"""Characters of a call's arguments on its one-line summary (the json block has them all)."""
 ROLE_HEADINGS = {"user": "You", "assistant": "Assistant", "system": "System"}
 
 
@@ -60,18 +63,10 @@ def _message_lines(message: Message, include_reasoning: bool) -> list[str]:
     names = attachment_names(message)
     if names:
         lines.extend([f"Attachments: {', '.join(names)}", ""])
+    for tool_round in message.tool_rounds:
+        lines.extend(_round_lines(tool_round, include_reasoning))
     if include_reasoning and message.reasoning:
-        lines.extend(
-            [
-                "<details>",
-                "<summary>Reasoning</summary>",
-                "",
-                message.reasoning.rstrip("\n"),
-                "",
-                "</details>",
-                "",
-            ]
-        )
+        lines.extend(_reasoning_lines(message.reasoning))
     if message.content:
         lines.extend([message.content.rstrip("\n"), ""])
     if message.status == "stopped":
@@ -79,6 +74,82 @@ def _message_lines(message: Message, include_reasoning: bool) -> list[str]:
     elif message.status == "error":
         lines.extend([f"*(failed: {message.error or 'the reply failed'})*", ""])
     return lines
+
+
+def _reasoning_lines(reasoning: str) -> list[str]:
+    return [
+        "<details>",
+        "<summary>Reasoning</summary>",
+        "",
+        reasoning.rstrip("\n"),
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _round_lines(tool_round: ToolRound, include_reasoning: bool) -> list[str]:
+    """A request of the turn that ended in tool calls: its reasoning and text, then each
+    call (`> ⚙ docs.lookup(word="tui") ✓ 0.25 s`), its arguments and what it returned."""
+    lines: list[str] = []
+    if include_reasoning and tool_round.reasoning:
+        lines.extend(_reasoning_lines(tool_round.reasoning))
+    if tool_round.content:
+        lines.extend([tool_round.content.rstrip("\n"), ""])
+    for call in tool_round.calls:
+        lines.extend([f"> {call_line(call)}", ""])
+        parsed = call.parsed_arguments()
+        if parsed:
+            lines.extend(fenced(json.dumps(parsed, ensure_ascii=False, indent=2), "json"))
+        elif parsed is None:  # not a JSON object: as the model sent it
+            lines.extend(fenced(call.arguments))
+        lines.extend(fenced(call.wire_result()))
+    return lines
+
+
+def call_line(call: ToolCall) -> str:
+    """One line for a call: `⚙ label(arguments) mark`, the mark saying how it went."""
+    return f"⚙ {call.display_label}({inline_arguments(call)}) {call_mark(call)}"
+
+
+def inline_arguments(call: ToolCall, limit: int = ARGUMENTS_INLINE) -> str:
+    """`word="tui", limit=3`: the arguments on one line, shortened to `limit` characters."""
+    parsed = call.parsed_arguments()
+    if parsed is None:
+        text = " ".join(call.arguments.split())
+    else:
+        text = ", ".join(
+            f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in parsed.items()
+        )
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def call_mark(call: ToolCall) -> str:
+    """✓ with the time it took, ✗ denied, ✗ error, ■ stopped (a call that never ran)."""
+    took = f" {format_seconds(call.seconds)}" if call.seconds is not None else ""
+    if call.status == "ok":
+        return f"✓{took}"
+    if call.status == "denied":
+        return "✗ denied"
+    if call.status == "error":
+        return f"✗ error{took}"
+    return f"■ stopped{took}"  # stopped, or pending/running in a file the app left mid-call
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 1:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{seconds:.0f} s"
+
+
+def fenced(text: str, language: str = "") -> list[str]:
+    """`text` in a code fence longer than any run of backticks in it, so nothing in a tool
+    result can close the fence early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{language}", text.rstrip("\n"), fence, ""]
 
 
 def attachment_names(message: Message) -> list[str]:
