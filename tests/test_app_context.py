@@ -295,3 +295,45 @@ async def test_unknown_window_is_asked_once_and_saved_in_the_config(tmp_path: Pa
         await wait_for_replies(pilot, app)
         assert len(chat_requests(server)) == 2  # asked once: the window is known now
         assert not isinstance(app.screen, WindowScreen)
+
+
+async def test_inspector_lists_the_tool_calls_of_a_turn(tmp_path: Path, server) -> None:
+    from tui_chat.core.tokens import call_tokens, result_tokens
+    from tui_chat.core.tool_turns import ToolCall, ToolRound
+
+    lookup = ToolCall(
+        id="call_1",
+        name="docs__lookup",
+        arguments='{"word": "tui"}',
+        label="docs.lookup",
+        server="docs",
+        status="ok",
+        result="A terminal user interface draws with text cells. " * 25,
+        seconds=0.2,
+    )
+    clock = ToolCall(id="call_2", name="current_time", arguments="", status="ok", result="noon")
+    session = Session(provider="local", model="test-model")
+    session.add(Message(role="user", content="What is a TUI?"))
+    session.add(
+        Message(
+            role="assistant",
+            content="A terminal user interface.",
+            tool_rounds=[ToolRound("Looking.", "", [lookup]), ToolRound("", "", [clock])],
+        )
+    )
+    saved_session(tmp_path, session)
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.chat_screen.session is not None)
+        assert app.chat_screen.session.messages[-1].tool_rounds[0].calls[0].label == "docs.lookup"
+        await pilot.press("alt+i")
+        await wait_until(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        lines = app.screen.text.splitlines()
+    turn = next(i for i, line in enumerate(lines) if "A terminal user interface." in line)
+    assert lines[turn + 1 : turn + 3] == [
+        f"                ⚙ docs.lookup  call {call_tokens(lookup)} tok"
+        f" · result {result_tokens(lookup)} tok",
+        f"                ⚙ current_time  call {call_tokens(clock)} tok"
+        f" · result {result_tokens(clock)} tok",
+    ]
+    assert result_tokens(lookup) > 200

@@ -81,7 +81,8 @@ class ContextGuard:
         typed = self.screen.prompt.text.strip()
         plan = self.app.replies.context.plan(session, pending=typed or None)
         body = request_body(self.app.registry, session, plan.messages)
-        self.app.push_screen(InspectorScreen(inspector_text(plan, session.model, body)))
+        text = inspector_text(plan, session.model, body, session)
+        self.app.push_screen(InspectorScreen(text))
 
     def choose_strategy(self) -> None:
         from tui_chat.ui.screens.inspector import StrategyScreen

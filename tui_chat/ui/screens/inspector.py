@@ -15,7 +15,9 @@ from textual.widgets import Button, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tui_chat.core.context.request import ContextPlan
+from tui_chat.core.session import Message, Session
 from tui_chat.core.settings import STRATEGIES, STRATEGY_LABELS
+from tui_chat.core.tokens import calibration_ratio, call_tokens, result_tokens
 from tui_chat.services.clipboard import copy_text
 from tui_chat.ui.widgets.status import context_fill
 
@@ -30,9 +32,17 @@ STATE_WORDS = {
 }
 
 
-def inspector_text(plan: ContextPlan, model: str, body: dict[str, Any]) -> str:
+TOOL_ROW_INDENT = " " * 16
+"""Tool call rows start under the role column of their turn's line."""
+
+
+def inspector_text(
+    plan: ContextPlan, model: str, body: dict[str, Any], session: Session | None = None
+) -> str:
     """The report the inspector shows (and copies): each message with its role, estimated
-    tokens and fate, then the JSON body as the request will carry it."""
+    tokens and fate, then the JSON body as the request will carry it. Under a turn that
+    called tools (found in `session`), one row per call with what it costs."""
+    ratio = calibration_ratio(session.messages) if session is not None else 1.0
     lines = [
         f"Strategy: {STRATEGY_LABELS.get(plan.strategy, plan.strategy)}"
         + (f" (chosen: {plan.chosen})" if plan.chosen != plan.strategy else ""),
@@ -53,8 +63,23 @@ def inspector_text(plan: ContextPlan, model: str, body: dict[str, Any]) -> str:
             f"{index:>4} {STATE_WORDS[entry.state]:<10} {entry.role:<9} ~{entry.tokens:>6}"
             f"{score}  {reason}{preview}"
         )
+        message = session.get(entry.message_id) if session and entry.message_id else None
+        if message is not None:
+            lines.extend(tool_rows(message, ratio))
     lines += ["", "Request body:", json.dumps(body, indent=2, ensure_ascii=False)]
     return "\n".join(lines)
+
+
+def tool_rows(message: Message, ratio: float = 1.0) -> list[str]:
+    """`⚙ docs.lookup  call 24 tok · result 310 tok`: each tool call of a turn, with the
+    tokens of the call (name and arguments) and of what it returned, as the request sends
+    them along with the turn."""
+    return [
+        f"{TOOL_ROW_INDENT}⚙ {call.display_label}  call {call_tokens(call, ratio)} tok"
+        f" · result {result_tokens(call, ratio)} tok"
+        for tool_round in message.tool_rounds
+        for call in tool_round.calls
+    ]
 
 
 class InspectorScreen(ModalScreen[None]):
