@@ -35,6 +35,7 @@ from tui_chat.providers.events import ChatRequest, Failed, Finished, ReasoningDe
 from tui_chat.providers.models import fetch_models
 from tui_chat.providers.openai_compat import NO_RETRY, OpenAICompatibleProvider
 from tui_chat.ui.render.probes import capture_terminal_output
+from tui_chat.ui.screens.inspector import InspectorScreen
 from tui_chat.ui.screens.model_picker import ModelPickerScreen
 from tui_chat.ui.screens.session_dialogs import TrashScreen
 from tui_chat.ui.widgets.session_search import SearchResults
@@ -79,7 +80,7 @@ SESSION_ID = "hostile00001"
 def hostile_session(now: float) -> dict[str, Any]:
     """A session file with the payload in every string field."""
     return {
-        "version": 2,
+        "version": 3,
         "id": SESSION_ID,
         "title": hostile("Hostile title"),
         "title_is_custom": True,
@@ -116,6 +117,24 @@ def hostile_session(now: float) -> dict[str, Any]:
                 "finish_reason": hostile("odd-reason"),
                 "status": "complete",
                 "usage": {"prompt_tokens": 5, "completion_tokens": 5, "total_tokens": 10},
+                "tool_rounds": [
+                    {
+                        "content": hostile("Round text"),
+                        "reasoning": hostile("Round thoughts"),
+                        "calls": [
+                            {
+                                "id": hostile("call_1"),
+                                "name": hostile("docs__lookup"),
+                                "arguments": hostile('{"word": "tui"}'),
+                                "label": hostile("Hostile label"),
+                                "server": hostile("docs"),
+                                "status": "denied",
+                                "result": hostile("Tool result"),
+                                "denial_reason": hostile("Denial reason"),
+                            }
+                        ],
+                    }
+                ],
             },
             {
                 "id": "u2",
@@ -249,6 +268,12 @@ async def test_hostile_data_and_server_never_reach_the_terminal(
         await pilot.pause()
         await pilot.press("escape")
         await pilot.pause()
+        # The context inspector (a turn's tool calls are rows of it).
+        await pilot.press("alt+i")
+        await wait_until(pilot, lambda: isinstance(app.screen, InspectorScreen))
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
         # Search results (titles from the search index) and the trash.
         await pilot.press("alt+s", *"searchable")
         results = app.screen.query_one(SearchResults)
@@ -271,7 +296,7 @@ async def test_hostile_data_and_server_never_reach_the_terminal(
     drawn = ("Hostile title", "alpha-model", "Hello", "Internal trouble", "Mid-stream")
     # (A search hit shows the session's title as the sidebar lists it, not the index's:
     # the index's title is checked in test_index_files_and_trash_are_cleaned.)
-    for shown in (*drawn, "Trashed title", "odd-reason"):
+    for shown in (*drawn, "Trashed title", "odd-reason", "⚙ Hostile label"):
         assert shown in output, shown
     # ... and nothing of the payload reached the terminal.
     assert unexpected_controls(output) == []

@@ -168,7 +168,12 @@ def test_hostile_call_fields_are_cleaned() -> None:
                         "from_text": "yes",
                     },
                     "not a call",
-                    {"status": "denied", "denial_reason": "no\x1b[1m!", "seconds": 2},
+                    {
+                        "status": "denied",
+                        "denial_reason": "no\x1b[1m!",
+                        "seconds": 2,
+                        "arguments": '\x1b]0;x\x07{"word": "tui"}\r\n',
+                    },
                 ],
             }
         ]
@@ -185,6 +190,8 @@ def test_hostile_call_fields_are_cleaned() -> None:
     assert hostile.seconds is None
     assert hostile.from_text is False
     assert (denied.status, denied.denial_reason, denied.seconds) == ("denied", "no!", 2.0)
+    assert denied.arguments == '{"word": "tui"}\n'
+    assert denied.parsed_arguments() == {"word": "tui"}
 
 
 def test_plain_sessions_stay_version_2_and_tool_sessions_are_version_3() -> None:

@@ -109,7 +109,9 @@ class ToolCall:
         return cls(
             id=single_line(_text(data.get("id"))),
             name=single_line(_text(data.get("name"))),
-            arguments=_text(data.get("arguments")),
+            # Raw control characters make JSON invalid (and tab, newline, CR are only
+            # whitespace there): stripping them changes no arguments a tool could take.
+            arguments=strip_control(_text(data.get("arguments"))),
             label=single_line(_text(data.get("label"))),
             server=single_line(server) if isinstance(server, str) and server else None,
             status=status if status in CALL_STATUSES else "error",
