@@ -218,6 +218,17 @@ def test_every_known_version_loads(version: int) -> None:
     assert [m.content for m in Session.from_dict(data).messages] == ["q"]
 
 
+def test_rounds_in_a_version_2_file_are_kept_and_saved_as_version_3() -> None:
+    """An older tui-chat merging in another window's tool turn writes it as version 2."""
+    session = Session(provider="p", model="m")
+    session.add(Message(role="user", content="q"))
+    session.add(tool_turn())
+    data = session.to_dict() | {"version": 2}
+    loaded = Session.from_dict(data)
+    assert loaded.messages[-1].tool_rounds == tool_turn().tool_rounds
+    assert loaded.to_dict()["version"] == 3
+
+
 def test_a_version_newer_than_3_is_refused() -> None:
     with pytest.raises(ValueError, match="newer"):
         Session.from_dict({"id": "s", "version": 4})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -182,8 +183,9 @@ class Session(MessageTree):
         settings = self.settings.to_dict()
         for key in _TOP_LEVEL_SETTINGS:
             settings.pop(key, None)
+        messages = self.all_messages()
         return {
-            "version": self.format_version(),
+            "version": format_version(messages),
             "id": self.id,
             "title": self.title,
             "title_is_custom": self.title_is_custom,
@@ -193,19 +195,13 @@ class Session(MessageTree):
             "model": self.model,
             "system_prompt": self.settings.system_prompt,
             "settings": settings,
-            "messages": [m.to_dict() for m in self.all_messages()],
+            "messages": [m.to_dict() for m in messages],
             "current": self.messages[-1].id if self.messages else None,
             "branches": self.branches(),
             **({"summaries": [s.to_dict() for s in self.summaries]} if self.summaries else {}),
             **({"demo": True} if self.demo else {}),
             **({"tool_approvals": list(self.tool_approvals)} if self.tool_approvals else {}),
         }
-
-    def format_version(self) -> int:
-        """The lowest format version that holds this session (see SESSION_FORMAT_VERSION)."""
-        if any(m.tool_rounds for m in self.all_messages()):
-            return SESSION_FORMAT_VERSION
-        return PLAIN_FORMAT_VERSION
 
     @classmethod
     def from_dict(cls, data: Any) -> Session:
@@ -271,6 +267,13 @@ class Session(MessageTree):
             self.provider, self.model = real[-1].provider or "", real[-1].model or ""
         else:
             self.demo = True
+
+
+def format_version(messages: Iterable[Message]) -> int:
+    """The lowest format version that holds these messages (see SESSION_FORMAT_VERSION)."""
+    if any(m.tool_rounds for m in messages):
+        return SESSION_FORMAT_VERSION
+    return PLAIN_FORMAT_VERSION
 
 
 def make_title(first_message: str) -> str:
