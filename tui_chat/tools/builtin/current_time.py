@@ -60,8 +60,11 @@ def _known_zone(text: str) -> str | None:
 
 
 def describe_now(now: datetime | None = None, zone: str | None = None) -> dict[str, str]:
-    """The fields the tool returns for `now` (default: this moment, local time)."""
-    moment = (now or datetime.now()).astimezone().replace(microsecond=0)
+    """The fields the tool returns for `now` (default: this moment, local time; a `now`
+    with a zone keeps it)."""
+    if now is None or now.tzinfo is None:
+        now = (now or datetime.now()).astimezone()
+    moment = now.replace(microsecond=0)
     offset = moment.strftime("%z")
     return {
         "iso": moment.isoformat(),

@@ -65,13 +65,14 @@ def read_text(path: Path, max_bytes: int) -> ToolOutcome:
         return ToolOutcome(f"{path} cannot be read: permission denied.", ok=False)
     except OSError as error:
         return ToolOutcome(f"{path} cannot be read: {error.strerror or error}.", ok=False)
-    with os.fdopen(fd, "rb") as handle:
-        status = os.fstat(fd)
+    status = os.fstat(fd)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(fd)
         if stat.S_ISDIR(status.st_mode):
             return ToolOutcome(f"{path} is a directory, not a file.", ok=False)
-        if not stat.S_ISREG(status.st_mode):
-            return ToolOutcome(f"{path} is not a regular file: it is not read.", ok=False)
-        size = status.st_size
+        return ToolOutcome(f"{path} is not a regular file: it is not read.", ok=False)
+    size = status.st_size
+    with os.fdopen(fd, "rb") as handle:
         try:
             data = handle.read(max_bytes + 1)
         except OSError as error:

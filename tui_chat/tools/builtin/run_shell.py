@@ -86,17 +86,27 @@ class RunShell:
         command = command_of(arguments)
         if command is None:
             return ToolOutcome('run_shell needs {"command": "..."}: a command line.', ok=False)
-        process = await asyncio.create_subprocess_exec(
-            SHELL,
-            "-c",
-            command,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-            cwd=os.getcwd(),
-            env=key_command_environ(self.hidden_variables),
-            start_new_session=True,
+        starting = asyncio.ensure_future(
+            asyncio.create_subprocess_exec(
+                SHELL,
+                "-c",
+                command,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                cwd=os.getcwd(),
+                env=key_command_environ(self.hidden_variables),
+                start_new_session=True,
+            )
         )
+        try:
+            process = await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # Esc while asyncio was still setting up the pipes: the command may already be
+            # running (and have started others), and asyncio would kill only the shell.
+            process = await starting
+            await asyncio.shield(_end_group(process))
+            raise
         output = bytearray()
         dropped = 0
         try:
