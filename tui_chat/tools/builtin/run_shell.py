@@ -115,19 +115,18 @@ class RunShell:
                 code = await process.wait()
         except TimeoutError:
             await _end_group(process)
-            return ToolOutcome(
-                _shown(output, dropped)
-                + f"\n[timed out after {self.timeout:g} s ([tools] shell_timeout): the command "
-                "and everything it started were killed]",
-                ok=False,
+            ending = (
+                f"[timed out after {self.timeout:g} s ([tools] shell_timeout): the command "
+                "and everything it started were killed]"
             )
+            return ToolOutcome(_shown(output, dropped, ending), ok=False)
         except BaseException:
             # Cancelled (Esc) or failed: the group must not outlive the call.
             await asyncio.shield(_end_group(process))
             raise
         _kill_group(process.pid, signal.SIGKILL)  # what it left running in the background
-        ending = f"exit code {code}" if code >= 0 else f"killed by signal {-code}"
-        return ToolOutcome(_shown(output, dropped) + f"\n[{ending}]", ok=code == 0)
+        ending = f"[exit code {code}]" if code >= 0 else f"[killed by signal {-code}]"
+        return ToolOutcome(_shown(output, dropped, ending), ok=code == 0)
 
 
 async def _collect(process: asyncio.subprocess.Process, output: bytearray) -> int:
@@ -143,11 +142,13 @@ async def _collect(process: asyncio.subprocess.Process, output: bytearray) -> in
     return dropped
 
 
-def _shown(output: bytearray, dropped: int) -> str:
-    text = output.decode("utf-8", errors="replace").rstrip("\n")
+def _shown(output: bytearray, dropped: int, ending: str) -> str:
+    """The output, a note when it was cut, and how the command ended, one per line."""
+    lines = [output.decode("utf-8", errors="replace").rstrip("\n")]
     if dropped:
-        text += f"\n[output cut at 64 KB: {dropped:,} more bytes not shown]"
-    return text
+        lines.append(f"[output cut at 64 KB: {dropped:,} more bytes not shown]")
+    lines.append(ending)
+    return "\n".join(line for line in lines if line)
 
 
 def _kill_group(pgid: int, sig: signal.Signals) -> None:
