@@ -186,3 +186,15 @@ def test_wire_names_are_sanitized_and_long_ones_cut_with_a_hash() -> None:
 def test_labels_are_one_clean_line() -> None:
     assert label_of("docs", "lookup") == "docs.lookup"
     assert label_of("docs", "evil\x1b[31m\nname") == "docs.evil name"
+
+
+class BrokenServers(Servers):
+    async def ensure(self, names: Sequence[str]) -> list[str]:
+        raise RuntimeError("the manager broke")
+
+
+async def test_a_failing_manager_costs_only_its_tools(tmp_path: Path) -> None:
+    registry = ToolRegistry(config(tmp_path, servers=("docs",)), BrokenServers({"docs": ["x"]}))
+    offered = await registry.offered(("current_time", "mcp:docs"))
+    assert list(offered.tools) == ["current_time"]
+    assert offered.problems == ("MCP servers could not be started: the manager broke",)

@@ -20,7 +20,7 @@ from tui_chat.tools.builtin.current_time import CurrentTime
 from tui_chat.tools.builtin.fetch_url import FetchUrl
 from tui_chat.tools.builtin.read_file import ReadFile
 from tui_chat.tools.builtin.run_shell import RunShell
-from tui_chat.tools.naming import unique_wire_name
+from tui_chat.tools.naming import label_of, unique_wire_name
 
 MCP_PREFIX = "mcp:"
 
@@ -124,8 +124,11 @@ class ToolRegistry:
                 servers.append(server)
         if not servers or self.mcp is None:
             return []
-        failed = await self.mcp.ensure(servers)
-        problems.extend(failed)
+        try:
+            problems.extend(await self.mcp.ensure(servers))
+        except Exception as error:  # a bug there must not end the reply: say it, go on
+            problems.append(f"MCP servers could not be started: {error or type(error).__name__}")
+            return []
         found: list[Tool] = []
         for server, tool in wanted:
             if server not in servers:
@@ -134,7 +137,7 @@ class ToolRegistry:
             if tool is None:
                 found.extend(offered)
                 continue
-            match = [t for t in offered if t.spec.label == f"{server}.{tool}"]
+            match = [t for t in offered if t.spec.label == label_of(server, tool)]
             found.extend(match)
             if offered and not match:
                 problems.append(

@@ -150,7 +150,7 @@ class FetchUrl:
                 f"{url} did not answer within {self.timeout:g} s ([tools] fetch_timeout).",
                 ok=False,
             )
-        except httpx2.HTTPError as error:
+        except (httpx2.HTTPError, httpx2.InvalidURL) as error:
             return ToolOutcome(
                 f"{url} could not be fetched: {error or type(error).__name__}.", ok=False
             )
