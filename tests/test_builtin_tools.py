@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from tui_chat.tools.builtin import run_shell
 from tui_chat.tools.builtin.current_time import CurrentTime, describe_now, zone_name
 from tui_chat.tools.builtin.read_file import ReadFile
 from tui_chat.tools.builtin.run_shell import RunShell
@@ -270,3 +271,25 @@ async def test_run_shell_refuses_a_missing_command() -> None:
             False,
             'run_shell needs {"command": "..."}: a command line.',
         )
+
+
+async def test_run_shell_in_a_directory_that_is_gone_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    tool = RunShell(10)
+    assert tool.approval_text({"command": "ls"}) == "/bin/sh -c ls\nin ."
+    outcome = await tool.run({"command": "pwd"})
+    assert outcome.ok, outcome.text  # the command runs where the app is, removed or not
+
+
+async def test_run_shell_says_when_the_shell_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_shell, "SHELL", "/nonexistent/sh")
+    outcome = await RunShell(10).run({"command": "ls"})
+    assert (outcome.ok, outcome.text) == (
+        False,
+        "/nonexistent/sh could not start: No such file or directory.",
+    )

@@ -177,3 +177,8 @@ def test_html_text_keeps_structure_and_drops_chrome() -> None:
         "http://h.test/",
     )
     assert text == "Title: T\n\na\nb\n\n- one\n  - inner\n\n  x\n    y\n\nk v\nclick [image: a cat]"
+
+
+def test_html_text_reads_on_past_markup_html_parser_chokes_on() -> None:
+    assert html_to_text("<p>a</p><![foo[ x ]]><p>b</p>") == "a\n\nb"
+    assert html_to_text("<p>a<![if !IE]>b<![endif]>c</p>") == "abc"

@@ -138,6 +138,15 @@ class _PageText(HTMLParser):
         if address not in shown and href.strip() not in shown:
             self.current.append(f" ({address})")
 
+    def parse_marked_section(self, i: int, report: bool = True) -> int:
+        # html.parser raises AssertionError on a marked section it does not know
+        # ("<![foo[ … ]]>"): a page must never stop the reading, so it is skipped.
+        try:
+            return super().parse_marked_section(i, report)
+        except AssertionError:
+            end = self.rawdata.find(">", i)
+            return -1 if end < 0 else end + 1
+
     def handle_data(self, data: str) -> None:
         if self.in_title:
             self.title.append(data)
@@ -145,7 +154,6 @@ class _PageText(HTMLParser):
             self.current.append(data)
 
     def text(self) -> str:
-        self.close()
         self._flush()
         title = " ".join("".join(self.title).split())
         lines = [f"Title: {title}", ""] if title else []
@@ -165,5 +173,9 @@ VOID = frozenset({
 def html_to_text(html: str, base_url: str = "") -> str:
     """The readable text of a page; relative links are resolved against `base_url`."""
     parser = _PageText(base_url)
-    parser.feed(html)
+    try:
+        parser.feed(html)
+        parser.close()
+    except AssertionError:  # html.parser's own checks: keep what was read up to there
+        pass
     return parser.text()

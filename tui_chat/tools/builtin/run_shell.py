@@ -76,7 +76,7 @@ class RunShell:
     def approval_text(self, arguments: dict[str, Any]) -> str:
         command = arguments.get("command")
         text = command if isinstance(command, str) else repr(command)
-        return f"{SHELL} -c {shlex.quote(text)}\nin {os.getcwd()}"
+        return f"{SHELL} -c {shlex.quote(text)}\nin {_directory()}"
 
     def scope(self, arguments: dict[str, Any]) -> str:
         command = arguments.get("command")
@@ -94,7 +94,7 @@ class RunShell:
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
-                cwd=os.getcwd(),
+                cwd=_directory(),
                 env=key_command_environ(self.hidden_variables),
                 start_new_session=True,
             )
@@ -104,9 +104,11 @@ class RunShell:
         except asyncio.CancelledError:
             # Esc while asyncio was still setting up the pipes: the command may already be
             # running (and have started others), and asyncio would kill only the shell.
-            process = await starting
-            await asyncio.shield(_end_group(process))
+            with contextlib.suppress(OSError):
+                await asyncio.shield(_end_group(await starting))
             raise
+        except OSError as error:
+            return ToolOutcome(f"{SHELL} could not start: {error.strerror or error}.", ok=False)
         output = bytearray()
         dropped = 0
         try:
@@ -127,6 +129,15 @@ class RunShell:
         _kill_group(process.pid, signal.SIGKILL)  # what it left running in the background
         ending = f"[exit code {code}]" if code >= 0 else f"[killed by signal {-code}]"
         return ToolOutcome(_shown(output, dropped, ending), ok=code == 0)
+
+
+def _directory() -> str:
+    """Where commands run: the directory the app was started in (or "." if it is gone,
+    which makes the start fail with a clear error)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return "."
 
 
 async def _collect(process: asyncio.subprocess.Process, output: bytearray) -> int:
