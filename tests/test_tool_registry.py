@@ -149,32 +149,36 @@ async def test_a_server_name_with_a_dot_is_matched_whole(tmp_path: Path) -> None
     registry = ToolRegistry(config(tmp_path, servers=("docs.v2",)), servers)
     offered = await registry.offered(("docs.v2.lookup",))
     assert [t.spec.label for t in offered.tools.values()] == ["docs.v2.lookup"]
-    assert list(offered.tools) == ["docs_v2__lookup"]
+    (wire,) = offered.tools
+    assert wire.startswith("docs_v2__lookup_") and WIRE_NAME.match(wire)
 
 
 async def test_clashing_wire_names_get_a_hash_on_the_later_tool(tmp_path: Path) -> None:
-    servers = Servers({"a.b": ["x"], "a_b": ["x"]})
-    registry = ToolRegistry(config(tmp_path, servers=("a.b", "a_b")), servers)
-    offered = await registry.offered(("mcp:a.b", "mcp:a_b"))
+    servers = Servers({"a": ["b__c"], "a__b": ["c"]})  # both "a__b__c" on the wire
+    registry = ToolRegistry(config(tmp_path, servers=("a", "a__b")), servers)
+    offered = await registry.offered(("mcp:a", "mcp:a__b"))
     first, second = offered.tools
-    assert first == "a_b__x"
-    assert second.startswith("a_b__x_") and len(second) == len("a_b__x_") + 6
+    assert first == "a__b__c"
+    assert second.startswith("a__b__c_") and len(second) == len("a__b__c_") + 6
+    assert offered.tools[first].spec.label == "a.b__c"
     renamed = offered.tools[second]
     assert renamed.spec.name == second
-    assert renamed.spec.label == "a_b.x"
-    assert (await renamed.run({})).text == "a_b.x ran"
-    assert renamed.scope({}) == "a_b.x"
+    assert renamed.spec.label == "a__b.c"
+    assert (await renamed.run({})).text == "a__b.c ran"
+    assert renamed.scope({}) == "a__b.c"
 
 
 def test_wire_names_are_sanitized_and_long_ones_cut_with_a_hash() -> None:
     assert wire_name("docs", "lookup") == "docs__lookup"
-    assert wire_name("my docs", "look.up/ü") == "my_docs__look_up__"
+    sanitized = wire_name("my docs", "look.up/ü")
+    assert sanitized.startswith("my_docs__look_up___") and len(sanitized) == 25
+    assert wire_name("a.b", "x") != wire_name("a_b", "x") == "a_b__x"
     long_a = wire_name("server", "t" * 80 + "a")
     long_b = wire_name("server", "t" * 80 + "b")
     assert len(long_a) == len(long_b) == 64
     assert long_a != long_b
     assert long_a.startswith("server__ttt")
-    for name in (long_a, long_b, wire_name("x", "")):
+    for name in (sanitized, long_a, long_b, wire_name("x", "")):
         assert WIRE_NAME.match(name)
     assert unique_wire_name("docs__lookup", "seed", {"docs__lookup"}) != unique_wire_name(
         "docs__lookup", "other", {"docs__lookup"}

@@ -2,10 +2,10 @@
 OpenAI-compatible APIs accept) and the label the user sees and `[tools] allow` names.
 
 An MCP tool is `server__tool` on the wire and `server.tool` on screen. Server names come
-from the config, tool names from the server (anything at all): the wire name is sanitized,
-and one too long is cut and given a hash of the whole name, so two long names that share
-their first 57 characters still differ. The registry makes the names of one request unique
-(`unique_wire_name`)."""
+from the config, tool names from the server (anything at all): a name that is not a valid
+wire name as it is gets sanitized, cut to fit, and a hash of the true name, so two names
+that sanitize or cut alike still differ. The registry makes the names of one request
+unique even so (`unique_wire_name`: "a" + "b__c" and "a__b" + "c" are both "a__b__c")."""
 
 from __future__ import annotations
 
@@ -37,12 +37,14 @@ def with_hash(base: str, seed: str) -> str:
 
 
 def wire_name(server: str, tool: str) -> str:
-    """The name the model calls an MCP server's tool by: "server__tool", sanitized; when
-    longer than 64 characters, cut and ended by a hash of the server and tool names."""
-    name = f"{sanitize(server)}__{sanitize(tool)}"
-    if len(name) > MAX_WIRE_NAME:
-        name = with_hash(name, f"{server}\x00{tool}")
-    return name
+    """The name the model calls an MCP server's tool by: "server__tool" as is when that is
+    a valid wire name; else sanitized (and cut to fit) and ended by a hash of the true
+    "server.tool", so two tools whose names sanitize alike still differ. (The same names
+    as tui_chat.tools.mcp_naming of the MCP manager's branch.)"""
+    plain = f"{server}__{tool}"
+    if WIRE_NAME.fullmatch(plain):
+        return plain
+    return with_hash(sanitize(plain), f"{server}.{tool}")
 
 
 def label_of(server: str, tool: str) -> str:
