@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tui_chat.config.tools_config import session_tools
-from tui_chat.core.continuation import continuation_messages, resumes_tool_loop
+from tui_chat.core.continuation import continuation_messages
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.session import Message
 from tui_chat.core.store.session_store import SessionStore
@@ -167,7 +167,9 @@ class TurnLoop:
         live, session, reply = self.live, self.live.session, self.live.message
         plan = live.plan
         base = plan.request_messages() if plan is not None else []
-        resuming = live.continuing and resumes_tool_loop(reply)
+        # Alt+G on a turn stopped after a round of calls, before any answer text (see
+        # resumes_tool_loop; ReplyManager.start has set it streaming again).
+        resuming = live.continuing and bool(reply.tool_rounds) and not reply.content.strip()
         if live.continuing and not resuming:
             base = continuation_messages(base)
         self.offered = await self._offer()
