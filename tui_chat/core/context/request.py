@@ -327,9 +327,7 @@ def _alternate(entries: list[Planned]) -> None:
             if any(e.state in ("dropped", "summarized") for e in entries[:i]):
                 entries[i] = with_state(entry, "dropped", reason="dropped with its question")
             else:
-                entries[i] = with_state(
-                    entry, "left_out", reason="left out: no question before it"
-                )
+                entries[i] = with_state(entry, "left_out", reason="left out: no question before it")
             continue
         if last is not None and entries[last].role == entry.role:
             earlier = entries[last]
