@@ -200,7 +200,7 @@ class TurnLoop:
             with contextlib.suppress(OSError):  # kept and retried by the store (SaveGuard)
                 await self.store.save_async(session)
             if rounds >= self.tools_max_rounds():
-                stop_unfinished(live)  # Alt+G asks for and runs them (resumes_tool_loop)
+                # Its calls stay pending: Alt+G asks for and runs them (resumes_tool_loop).
                 reply.status = "stopped"
                 reply.error = capped_sentence(rounds)
                 self.notify(reply.error, severity="warning", markup=False)
@@ -261,15 +261,13 @@ class TurnLoop:
         live.sync()
 
     async def _settle(self, calls: list[ToolCall] | tuple[ToolCall, ...]) -> None:
-        """Decide every call still to run (in order, asking one at a time), then run the
-        allowed ones concurrently. A call stopped before it ran is decided afresh."""
+        """Decide every pending call (in order, asking one at a time), then run the allowed
+        ones concurrently. A call the user stopped is not run again: the model is told it
+        was not run (NOT_RUN) and may ask for it again."""
         allowed: list[tuple[ToolCall, Tool, dict[str, Any]]] = []
         for call in calls:
-            if call.status == "stopped" and not call.result:
-                call.status = "pending"
-            if call.status not in ("pending", "running"):
+            if call.status != "pending":
                 continue
-            call.status = "pending"
             decided = await self._decide(call)
             if decided is not None:
                 allowed.append(decided)
