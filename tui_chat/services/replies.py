@@ -8,6 +8,7 @@ No Textual here: the app hands in how to run a coroutine as a worker, how to sho
 and what to call when a reply starts and ends (it posts `ReplyStarted` and `ReplyEnded`,
 tui_chat/ui/messages.py). The save at the end of a reply goes through `SessionChanges`, so
 the end of each reply is announced once; the checkpoints while it streams are its own.
+What a turn streams, and the tools it runs between rounds, is services/tool_loop.py.
 """
 
 from __future__ import annotations
@@ -363,6 +364,7 @@ class ReplyManager:
             self.changes.commit_now(session, "reply stopped")
             raise
         except Exception as exc:  # a bug or an I/O failure: say so, keep what arrived
+            stop_unfinished(live)
             reply.status = "error"
             said = redact_secrets(str(exc))
             reply.error = f"{live.provider_label}: unexpected {type(exc).__name__}: {said}"
