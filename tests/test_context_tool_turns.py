@@ -100,9 +100,3 @@ def test_the_summarizer_reads_calls_as_lines() -> None:
         "called f(not json) -> The user denied this call."
     )
 
-
-def test_a_turn_counts_its_rounds() -> None:
-    session = Session(provider="p", model="m")
-    tool_turn(session, "q1", "a1", result="word " * 4000)
-    plan = plan_context(session)
-    assert plan.entries[1].tokens > 3000

@@ -304,7 +304,7 @@ def _entries(messages: list[Message], covered: int, ratio: float) -> list[Planne
             Planned(
                 message.role,
                 message.content,
-                message_tokens(message, ratio) + rounds_tokens(message.tool_rounds, ratio),
+                message_tokens(message, ratio),
                 state,
                 message.id,
                 attachments=tuple(message.attachments),
@@ -312,17 +312,6 @@ def _entries(messages: list[Message], covered: int, ratio: float) -> list[Planne
             )
         )
     return entries
-
-
-def rounds_tokens(rounds: list[ToolRound], ratio: float = 1.0) -> int:
-    """Estimated tokens a turn's tool rounds add to a request: each round's text and call
-    arguments, and each result (a fetched page can be the bulk of a turn)."""
-    total = 0
-    for tool_round in rounds:
-        said = tool_round.content + "".join(c.name + c.wire_arguments() for c in tool_round.calls)
-        total += text_tokens(said, ratio)
-        total += sum(text_tokens(call.wire_result(), ratio) for call in tool_round.calls)
-    return total
 
 
 def _alternate(entries: list[Planned]) -> None:
