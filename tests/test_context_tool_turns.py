@@ -99,4 +99,3 @@ def test_the_summarizer_reads_calls_as_lines() -> None:
     assert call_line(ToolCall("x", "f", "not json", status="denied", denial_reason="")) == (
         "called f(not json) -> The user denied this call."
     )
-
