@@ -14,7 +14,7 @@ from app_harness import make_app, screen_text, type_and_send, wait_for_replies, 
 from sse_server import FakeOpenAIServer, Script
 
 import tui_chat.core.store.session_store as store_module
-import tui_chat.services.replies as replies_module
+import tui_chat.services.tool_loop as tool_loop_module
 import tui_chat.ui.screens.unsaved as unsaved_module
 
 
@@ -40,7 +40,7 @@ async def test_a_checkpoint_save_that_fails_does_not_end_the_reply(
     tmp_path: Path, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Every event is a checkpoint: the first one after "part one" arrives fails.
-    monkeypatch.setattr(replies_module, "CHECKPOINT_SECONDS", 0.0)
+    monkeypatch.setattr(tool_loop_module, "CHECKPOINT_SECONDS", 0.0)
     ReadOnlySessions(monkeypatch, marker="part one")
     server.enqueue(Script(content=["part one, ", "part two, ", "part three."]))
     app = make_app(tmp_path, server)

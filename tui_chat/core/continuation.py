@@ -26,12 +26,24 @@ CUT_OFF_REASONS = frozenset({"length", "max_tokens"})
 
 def can_continue(message: Message | None) -> bool:
     """A reply with some text that did not finish on its own: stopped by the user, cut off
-    at max tokens, or broken off by an error after text arrived."""
+    at max tokens, or broken off by an error after text arrived; or a tool loop that was
+    stopped or capped before its answer (`resumes_tool_loop`)."""
+    if resumes_tool_loop(message):
+        return True
     if message is None or message.role != "assistant" or not message.content.strip():
         return False
     if message.status in ("stopped", "error"):
         return True
     return message.status == "complete" and message.finish_reason in CUT_OFF_REASONS
+
+
+def resumes_tool_loop(message: Message | None) -> bool:
+    """Continuing `message` resumes its tool loop rather than its text: the turn stopped
+    (Esc, or the round cap) after a round of tool calls, before any answer text. The
+    request then ends with the turn's rounds and their results, as within the loop."""
+    if message is None or message.role != "assistant" or not message.tool_rounds:
+        return False
+    return message.status in ("stopped", "error") and not message.content.strip()
 
 
 def continuation_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

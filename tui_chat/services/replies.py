@@ -8,14 +8,14 @@ No Textual here: the app hands in how to run a coroutine as a worker, how to sho
 and what to call when a reply starts and ends (it posts `ReplyStarted` and `ReplyEnded`,
 tui_chat/ui/messages.py). The save at the end of a reply goes through `SessionChanges`, so
 the end of each reply is announced once; the checkpoints while it streams are its own.
+What a turn streams, and the tools it runs between rounds, is services/tool_loop.py.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Collection, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,30 +23,14 @@ from tui_chat.config.keys import redact_secrets
 from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core.context.prep import ContextPreparer, Severity
 from tui_chat.core.context.request import ContextPlan
-from tui_chat.core.continuation import continuation_messages
 from tui_chat.core.session import Message, Session, Usage
 from tui_chat.core.store.session_store import SessionStore
 from tui_chat.core.tokens import estimate_tokens
 from tui_chat.providers import ChatProvider, ProviderRegistry, ProviderUnavailable
-from tui_chat.providers.events import (
-    ChatRequest,
-    Failed,
-    Finished,
-    Notice,
-    ReasoningDelta,
-    ReasoningWasText,
-    Retrying,
-    TextDelta,
-    UsageReport,
-)
+from tui_chat.providers.events import Retrying
 from tui_chat.services.changes import SessionChanges
-
-# While a reply streams, what has arrived is saved this often (a crash loses at most this).
-CHECKPOINT_SECONDS = 2.0
-YIELD_SECONDS = 0.004
-"""A fast provider fills the socket faster than chunks are parsed, and reading a full
-buffer never waits, so the stream would hold the event loop for as long as a buffer takes
-to parse (100 ms and more): it lets keys and frames through this often instead."""
+from tui_chat.services.tool_loop import AskApproval, TurnLoop, stop_unfinished
+from tui_chat.tools.base import ToolSource
 
 
 class ReplyWorker(Protocol):
@@ -191,6 +175,9 @@ class ReplyManager:
         notify: Notify,
         on_started: ReplyStartedCallback,
         on_ended: ReplyEndedCallback,
+        tools: ToolSource | None = None,
+        ask_approval: AskApproval | None = None,
+        always_allowed: Callable[[], Collection[str]] | None = None,
     ) -> None:
         self.store = store
         self.registry = registry
@@ -200,6 +187,12 @@ class ReplyManager:
         self._on_started = on_started
         self._on_ended = on_ended
         self.live: dict[str, LiveReply] = {}
+        self.tools = tools
+        """Where a turn's tools come from; None: requests offer none (services/tool_loop.py)."""
+        self.ask_approval = ask_approval
+        """Shows the approval modal for a call the policy does not let run unasked."""
+        self.always_allowed = always_allowed
+        """The labels of `[tools] allow` (read per call: the config may be reloaded)."""
         self.context = ContextPreparer(registry, store.sessions_dir.parent / "embeddings")
         """Plans what each request sends (context strategies, summaries, recall)."""
         self._preparing: set[str] = set()
@@ -350,47 +343,20 @@ class ReplyManager:
             live.plan = await self.context.prepare(
                 session, provider, lambda text, severity: self._notify(text, severity=severity)
             )
-            messages = live.plan.request_messages()
-            if live.continuing:
-                messages = continuation_messages(messages)
-            request = ChatRequest(model=session.model, messages=messages, settings=session.settings)
             live.sent_at = time.monotonic()
-            checkpoint = time.monotonic() + CHECKPOINT_SECONDS
-            resume = time.monotonic() + YIELD_SECONDS
-            async for event in provider.stream(request):
-                if time.monotonic() >= resume:
-                    await asyncio.sleep(0)  # see YIELD_SECONDS
-                    resume = time.monotonic() + YIELD_SECONDS
-                if isinstance(event, TextDelta):
-                    live.add_text(event.text)
-                elif isinstance(event, ReasoningDelta):
-                    live.add_reasoning(event.text)
-                elif isinstance(event, ReasoningWasText):
-                    live.withdraw_reasoning(event.text)
-                elif isinstance(event, UsageReport):
-                    reply.usage = live.usage(event.usage)
-                elif isinstance(event, Finished):
-                    reply.finish_reason = event.finish_reason
-                    reply.status = "complete"
-                elif isinstance(event, Failed):
-                    live.error_kind = event.error.kind
-                    reply.status = "error"
-                    reply.error = event.error.one_line(live.provider_label)
-                elif isinstance(event, Retrying):
-                    live.retrying, live.retrying_since = event, time.monotonic()
-                elif isinstance(event, Notice):
-                    self._notify(event.text, title=live.provider_label, markup=False)
-                if time.monotonic() >= checkpoint:
-                    live.sync()
-                    # A failed save is kept, retried and shown (SaveGuard): the reply
-                    # goes on, or what is still to come would be lost too.
-                    with contextlib.suppress(OSError):
-                        await self.store.save_async(session)
-                    checkpoint = time.monotonic() + CHECKPOINT_SECONDS
-            if reply.status == "streaming":
-                reply.status = "error"
-                reply.error = f"{live.provider_label}: the stream ended without a finish."
+            await TurnLoop(
+                live,
+                provider,
+                self.registry,
+                self.store,
+                self.changes,
+                self._notify,
+                tools=self.tools,
+                ask_approval=self.ask_approval,
+                always_allowed=self.always_allowed,
+            ).run()
         except asyncio.CancelledError:
+            stop_unfinished(live)
             reply.status = "stopped"
             self._end(live)
             # Now, on this thread: the app may be quitting. A failed save is kept by the
@@ -398,6 +364,7 @@ class ReplyManager:
             self.changes.commit_now(session, "reply stopped")
             raise
         except Exception as exc:  # a bug or an I/O failure: say so, keep what arrived
+            stop_unfinished(live)
             reply.status = "error"
             said = redact_secrets(str(exc))
             reply.error = f"{live.provider_label}: unexpected {type(exc).__name__}: {said}"

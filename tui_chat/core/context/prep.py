@@ -73,6 +73,7 @@ class ContextPreparer:
             pending=pending,
             scores=scores,
             strategy=strategy,
+            reasoning_field=self.registry.dialect_of(session.provider).tool_reasoning_field,
         )
 
     async def prepare(self, session: Session, provider: Any, notify: Notify) -> ContextPlan:

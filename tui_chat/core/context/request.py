@@ -23,12 +23,18 @@ each other.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tui_chat.core.attachments import payload
+from tui_chat.core.context.strategies import (
+    RECALL_RECENT_TURNS,
+    keep_last_turns,
+    keep_within,
+    recall,
+    with_state,
+)
 from tui_chat.core.context.summary import (
     DEFAULT_THRESHOLD,
     Summary,
@@ -38,16 +44,9 @@ from tui_chat.core.context.summary import (
 from tui_chat.core.context.windows import UNKNOWN_WINDOW, reply_room
 from tui_chat.core.session import Message, Session
 from tui_chat.core.tokens import calibration_ratio, message_tokens, text_tokens
+from tui_chat.core.tool_turns import ToolRound, round_messages
 
 State = Literal["system", "kept", "new", "dropped", "summarized", "recalled", "left_out"]
-DEFAULT_TURNS = 4
-"""N for last_turns when the session does not say."""
-RECALL_RECENT_TURNS = 2
-"""Exchanges recall always keeps before the new question (context_turns overrides)."""
-RECALL_HITS = 4
-"""Most older turns recall brings back."""
-RECALL_MIN_SCORE = 0.3
-"""Cosine similarity below which an old turn is not worth recalling."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,9 @@ class Planned:
     the reply failed" (shown by the context inspector)."""
     attachments: tuple[str, ...] = ()
     """Images the message carries (paths or URLs), sent as image_url parts."""
+    tool_rounds: tuple[ToolRound, ...] = ()
+    """The tool rounds of a turn (core/tool_turns.py): sent before its final answer, and
+    kept, dropped or summarized with it (a call never travels without its results)."""
 
     @property
     def sent(self) -> bool:
@@ -88,6 +90,9 @@ class ContextPlan:
     reply_room: int
     summary: Summary | None = None
     notes: list[str] = field(default_factory=list)
+    reasoning_field: str | None = None
+    """The dialect's `tool_reasoning_field`: the key a tool round's reasoning goes back
+    under (DeepSeek's "reasoning_content"); None sends no reasoning."""
 
     @property
     def messages(self) -> list[dict[str, str]]:
@@ -96,12 +101,17 @@ class ContextPlan:
 
     def request_messages(self) -> list[dict[str, Any]]:
         """The messages as the request sends them: images become image_url parts (read
-        now); an image that is gone becomes a note, so old messages never block a send."""
-        return [
-            payload(e.role, e.content, e.attachments, missing="note")
-            for e in self.entries
-            if e.sent
-        ]
+        now); an image that is gone becomes a note, so old messages never block a send. A
+        turn that called tools is its rounds (assistant with tool_calls, one tool message
+        per call) followed by its answer."""
+        messages: list[dict[str, Any]] = []
+        for entry in self.entries:
+            if not entry.sent:
+                continue
+            if entry.tool_rounds:
+                messages.extend(round_messages(entry.tool_rounds, self.reasoning_field))
+            messages.append(payload(entry.role, entry.content, entry.attachments, missing="note"))
+        return messages
 
     @property
     def tokens(self) -> int:
@@ -162,6 +172,9 @@ _NO_TEXT_REASONS = {
     "stopped": "left out: the reply was stopped before any text",
     "complete": "left out: the reply was empty",
 }
+TOOL_LOOP_STOPPED = "left out: the tool loop was stopped"
+"""A turn that called tools and stopped before its answer (Esc, the round cap, an
+error): only Alt+G sends it again (services/tool_loop.py)."""
 
 
 def failed_reply(message: Message) -> str | None:
@@ -169,6 +182,8 @@ def failed_reply(message: Message) -> str | None:
     the inspector's words; None for every other message, and for a reply still streaming."""
     if message.role != "assistant" or message.content.strip() or message.status == "streaming":
         return None
+    if message.tool_rounds and message.status in ("stopped", "error"):
+        return TOOL_LOOP_STOPPED
     return _NO_TEXT_REASONS.get(message.status, _NO_TEXT_REASONS["error"])
 
 
@@ -192,12 +207,14 @@ def plan_context(
     pending: str | None = None,
     scores: Mapping[str, float] | None = None,
     strategy: str | None = None,
+    reasoning_field: str | None = None,
 ) -> ContextPlan:
     """Plan the next request of `session`.
 
     `pending`: a question not added to the session yet (the pre-send check). `scores`:
     recall similarity by message id, None when there are none (recall then falls back to
     budget). `strategy`: try another strategy than the session's (the switch offer).
+    `reasoning_field`: the dialect's key for a tool round's reasoning (ContextPlan).
     """
     settings = session.settings
     chosen = strategy or strategy_of(session)
@@ -217,7 +234,7 @@ def plan_context(
     if pending is not None:
         entries.append(Planned("user", pending, text_tokens(pending, ratio), "new"))
     elif entries and entries[-1].role == "user" and entries[-1].state == "kept":
-        entries[-1] = _with_state(entries[-1], "new")
+        entries[-1] = with_state(entries[-1], "new")
 
     system_tokens = text_tokens(system_text, ratio) if system_text.strip() else 0
     applied = chosen
@@ -225,17 +242,17 @@ def plan_context(
     positions = [i for i, e in enumerate(entries) if e.state != "left_out"]
     candidates = [entries[i] for i in positions]
     if chosen == "last_turns":
-        _keep_last_turns(candidates, settings.context_turns)
+        keep_last_turns(candidates, settings.context_turns)
     elif chosen in ("budget", "summary"):
-        _keep_within(candidates, budget - system_tokens)
+        keep_within(candidates, budget - system_tokens)
     elif chosen == "recall":
         if scores is None:
             applied = "budget"
-            _keep_within(candidates, budget - system_tokens)
+            keep_within(candidates, budget - system_tokens)
         else:
             turns = settings.context_turns
-            _recall(candidates, scores, RECALL_RECENT_TURNS if turns is None else turns)
-            _keep_within(candidates, budget - system_tokens)
+            recall(candidates, scores, RECALL_RECENT_TURNS if turns is None else turns)
+            keep_within(candidates, budget - system_tokens)
     elif chosen != "full":
         applied = "full"
     for i, entry in zip(positions, candidates, strict=True):
@@ -243,7 +260,9 @@ def plan_context(
     _alternate(entries)
     if system_text.strip():
         entries.insert(0, Planned("system", system_text, system_tokens, "system"))
-    return ContextPlan(applied, chosen, entries, window, budget, room, summary, notes)
+    return ContextPlan(
+        applied, chosen, entries, window, budget, room, summary, notes, reasoning_field
+    )
 
 
 def build_messages(
@@ -269,14 +288,14 @@ def _entries(messages: list[Message], covered: int, ratio: float) -> list[Planne
     for index, message in enumerate(messages):
         if message.id in canned:
             left_out = Planned(message.role, message.content, 0, "left_out", message.id)
-            entries.append(_with_state(left_out, "left_out", reason=DEMO_REASON))
+            entries.append(with_state(left_out, "left_out", reason=DEMO_REASON))
             continue
         failed = failed_reply(message)
         if failed is not None:
             entries.append(Planned("assistant", "", 0, "left_out", message.id, reason=failed))
             question = entries[-2] if len(entries) > 1 else None
             if question is not None and question.role == "user" and question.state == "kept":
-                entries[-2] = _with_state(question, "left_out", reason=failed)
+                entries[-2] = with_state(question, "left_out", reason=failed)
             continue
         if not sendable(message):
             continue
@@ -289,6 +308,7 @@ def _entries(messages: list[Message], covered: int, ratio: float) -> list[Planne
                 state,
                 message.id,
                 attachments=tuple(message.attachments),
+                tool_rounds=tuple(message.tool_rounds),
             )
         )
     return entries
@@ -305,11 +325,9 @@ def _alternate(entries: list[Planned]) -> None:
             continue
         if last is None and entry.role == "assistant":
             if any(e.state in ("dropped", "summarized") for e in entries[:i]):
-                entries[i] = _with_state(entry, "dropped", reason="dropped with its question")
+                entries[i] = with_state(entry, "dropped", reason="dropped with its question")
             else:
-                entries[i] = _with_state(
-                    entry, "left_out", reason="left out: no question before it"
-                )
+                entries[i] = with_state(entry, "left_out", reason="left out: no question before it")
             continue
         if last is not None and entries[last].role == entry.role:
             earlier = entries[last]
@@ -318,95 +336,5 @@ def _alternate(entries: list[Planned]) -> None:
                 if entry.role == "user"
                 else "left out: another reply follows it"
             )
-            entries[last] = _with_state(earlier, "left_out", earlier.score, reason)
+            entries[last] = with_state(earlier, "left_out", earlier.score, reason)
         last = i
-
-
-# -- strategies -----------------------------------------------------------------------------
-
-
-def _with_state(
-    entry: Planned, state: State, score: float | None = None, reason: str | None = None
-) -> Planned:
-    return dataclasses.replace(entry, state=state, score=score, reason=reason)
-
-
-def _turn_starts(entries: list[Planned]) -> list[int]:
-    """Indexes of the user messages that start each exchange."""
-    return [i for i, e in enumerate(entries) if e.role == "user"]
-
-
-def _keep_last_turns(entries: list[Planned], turns: int | None) -> None:
-    """Keep the last N exchanges (each answer with its question, and what came between
-    them) and the new question; drop the rest. N=1 is the "chain" style: the previous
-    exchange and the new question; N=0 sends the new question alone."""
-    n = DEFAULT_TURNS if turns is None else turns
-    answers = [i for i, e in enumerate(entries) if e.role == "assistant" and e.state == "kept"]
-    if n <= 0:
-        first = len(entries)
-        if entries and entries[-1].state == "new":
-            first = len(entries) - 1
-    elif len(answers) >= n:
-        first = answers[-n]
-        if first > 0 and entries[first - 1].role == "user":
-            first -= 1  # the answer's question: a request starts with a question
-    else:
-        first = 0
-    for i in range(first):
-        if entries[i].state == "kept":
-            entries[i] = _with_state(entries[i], "dropped")
-
-
-def _keep_within(entries: list[Planned], budget: int) -> None:
-    """Keep the newest sent messages that fit in `budget` (always the newest one); drop
-    the older ones, from the first that does not fit."""
-    used = 0
-    full = False
-    for i in range(len(entries) - 1, -1, -1):
-        entry = entries[i]
-        if entry.state not in ("kept", "new", "recalled"):
-            continue
-        if not full and (used + entry.tokens <= budget or used == 0):
-            used += entry.tokens
-            continue
-        full = True
-        entries[i] = _with_state(entry, "dropped")
-
-
-def _recall(entries: list[Planned], scores: Mapping[str, float], recent: int) -> None:
-    """Keep the last `recent` exchanges and the new question; of the older exchanges,
-    bring back the RECALL_HITS most similar to the question (whole exchanges)."""
-    starts = _turn_starts(entries)
-    keep_from = len(entries)
-    n = recent + (1 if entries and entries[-1].state == "new" else 0)
-    if n > 0:
-        keep_from = starts[-n] if len(starts) >= n else 0
-    # Older exchanges: [start, next start) ranges before keep_from.
-    bounds = [s for s in starts if s < keep_from]
-    if not bounds or bounds[0] != 0:
-        bounds.insert(0, 0)
-    ranges = [
-        (start, bounds[k + 1] if k + 1 < len(bounds) else keep_from)
-        for k, start in enumerate(bounds)
-        if start < keep_from
-    ]
-    ranked: list[tuple[float, int, int]] = []
-    for start, end in ranges:
-        best = max(
-            (scores.get(entries[i].message_id or "", -1.0) for i in range(start, end)),
-            default=-1.0,
-        )
-        if best >= RECALL_MIN_SCORE:
-            ranked.append((best, start, end))
-    ranked.sort(reverse=True)
-    chosen = {(start, end): score for score, start, end in ranked[:RECALL_HITS]}
-    for start, end in ranges:
-        score = chosen.get((start, end))
-        for i in range(start, end):
-            entry = entries[i]
-            if entry.state != "kept":
-                continue
-            if score is None:
-                entries[i] = _with_state(entry, "dropped")
-            else:
-                entries[i] = _with_state(entry, "recalled", score)

@@ -8,6 +8,7 @@ in the session file; which ones are summarized is derived from the ids.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Sequence
@@ -17,8 +18,11 @@ from typing import Any
 from tui_chat.core.sanitize import single_line, strip_control
 from tui_chat.core.session import Message, Session
 from tui_chat.core.tokens import message_tokens
+from tui_chat.core.tool_turns import ToolCall
 
 DEFAULT_THRESHOLD = 0.7
+RESULT_CHARS = 500
+"""How much of a tool call's result the summarizer is shown."""
 SUMMARY_HEADING = "Summary of the earlier conversation (it stands in for those messages):"
 SUMMARY_INSTRUCTIONS = (
     "You summarize conversations so they can continue without the original messages. "
@@ -150,6 +154,10 @@ def summary_request(previous: Summary | None, messages: Sequence[Message]) -> li
         if message.role == "system" or not message.content.strip():
             continue
         who = "User" if message.role == "user" else "Assistant"
+        for tool_round in message.tool_rounds:
+            if tool_round.content.strip():
+                lines.append(f"Assistant: {tool_round.content}")
+            lines.extend(f"Assistant {call_line(call)}" for call in tool_round.calls)
         lines.append(f"{who}: {message.content}")
     parts.append("Conversation to summarize:\n" + "\n\n".join(lines))
     ask = (
@@ -161,6 +169,21 @@ def summary_request(previous: Summary | None, messages: Sequence[Message]) -> li
         {"role": "system", "content": SUMMARY_INSTRUCTIONS},
         {"role": "user", "content": "\n\n".join(parts) + "\n\n" + ask},
     ]
+
+
+def call_line(call: ToolCall) -> str:
+    """A tool call as the summarizer reads it: `called docs.lookup(word="tui") -> result`,
+    the result cut to RESULT_CHARS (a summary keeps what was found, not whole pages)."""
+    arguments = call.parsed_arguments()
+    shown = (
+        call.arguments
+        if arguments is None
+        else ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in arguments.items())
+    )
+    result = call.wire_result()
+    if len(result) > RESULT_CHARS:
+        result = result[:RESULT_CHARS] + "…"
+    return f"called {call.display_label}({shown}) -> {result}"
 
 
 def system_text_with(system_prompt: str, summary: Summary | None) -> str:
