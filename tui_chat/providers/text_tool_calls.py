@@ -30,6 +30,7 @@ class TextToolCallSplitter:
         self._pending = ""
         self._inside = False
         self._after_call = False  # drop the whitespace between a call and what follows
+        self._gap = ""  # the whitespace before an open tag
         self._count = 0
 
     def feed(self, chunk: str) -> tuple[str, list[ToolCall]]:
@@ -55,10 +56,13 @@ class TextToolCallSplitter:
                 continue
             start = self._pending.find(OPEN_TAG)
             if start >= 0:
-                # Whitespace right before a call is left out with the call (a line break).
-                before = self._pending[:start].rstrip()
-                if before:
-                    shown.append(self._plain(before))
+                # Whitespace right before a call is left out with the call (a line break);
+                # kept aside in case the block is not a call after all.
+                before = self._pending[:start]
+                kept = before.rstrip()
+                self._gap = before[len(kept) :]
+                if kept:
+                    shown.append(self._plain(kept))
                 self._pending = self._pending[start + len(OPEN_TAG) :]
                 self._inside = True
                 continue
@@ -87,7 +91,7 @@ class TextToolCallSplitter:
     def _close(self, body: str, shown: list[str], calls: list[ToolCall], closed: bool) -> None:
         call = self._parse(body)
         if call is None:
-            shown.append(OPEN_TAG + body + (CLOSE_TAG if closed else ""))
+            shown.append(self._plain(self._gap) + OPEN_TAG + body + (CLOSE_TAG if closed else ""))
             self._after_call = False
         else:
             calls.append(call)

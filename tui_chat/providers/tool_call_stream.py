@@ -72,8 +72,7 @@ class ToolCallAccumulator:
             if call is not None and not (call_id and call.id and call_id != call.id):
                 self._remember_id(call, call_id)
                 return call
-            call = self._by_id.get(call_id) if call_id else None
-            call = call or self._new(call_id)
+            call = self._new(call_id)  # a new index is a new call, even with a known id
             self._by_index[index] = call
             return call
         if call_id:
@@ -100,7 +99,7 @@ class ToolCallAccumulator:
     def _remember_id(self, call: _Call, call_id: str) -> None:
         if call_id and not call.id:
             call.id = single_line(call_id).strip()
-            self._by_id[call_id] = call
+            self._by_id.setdefault(call_id, call)
 
     def calls(self) -> tuple[ToolCall, ...]:
         """The calls in the order their first pieces arrived (the `ToolCallStreaming`
