@@ -7,8 +7,8 @@ call 0's next piece, …). Others differ, and all of these are handled:
 - whole calls in one chunk (Zhipu without `tool_stream`, Ollama, a non-streamed reply);
 - no `index` at all: a piece with a new `id` (or a new name) starts a call, a piece with
   neither continues the last one;
-- the `id` repeated on every piece (the same call), or a new `id` at a used index (a new
-  call: a server that reuses index 0);
+- the `id` repeated on every piece (the same call); a new `id` at a used index is a new
+  call (a server that reuses index 0), and so is a new index even with a known `id`;
 - no `id`: the call gets `call_<n>` (a tool message must answer some id).
 
 Arguments are kept exactly as streamed: they go back to the server byte for byte in the
