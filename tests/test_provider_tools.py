@@ -226,6 +226,13 @@ async def test_a_stream_cut_off_after_calls_requests_nothing(server: FakeOpenAIS
     assert isinstance(events[-1], Failed) and events[-1].error.kind == "cut_off"
 
 
+async def test_calls_cut_off_at_max_tokens_are_not_requested(server: FakeOpenAIServer) -> None:
+    server.enqueue(Script(content=[], tool_calls=TWO_CALLS, finish_reason="length"))
+    events = await run(server)
+    assert not any(isinstance(e, ToolCallsRequested) for e in events)
+    assert events[-1] == Finished("length", "test-model")
+
+
 async def test_calls_then_answer_in_two_requests(server: FakeOpenAIServer) -> None:
     server.enqueue(
         Script(content=[], tool_calls=TWO_CALLS[1:], finish_reason="tool_calls"),

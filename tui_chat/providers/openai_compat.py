@@ -261,7 +261,7 @@ class OpenAICompatibleProvider:
                 yield TextDelta(strip_control(text))
         if usage is not None:
             yield UsageReport(usage)
-        if finish_reason and (tool_calls or printed_calls):
+        if finish_reason not in _UNFINISHED_CALLS and (tool_calls or printed_calls):
             yield ToolCallsRequested(tool_calls.calls() + tuple(printed_calls))
         elif finish_reason == "tool_calls" and offers_tools:
             yield Failed(
@@ -298,6 +298,9 @@ class OpenAICompatibleProvider:
         return events
 
 
+_UNFINISHED_CALLS = (None, "length", "max_tokens")
+"""Finish reasons after which streamed calls may be incomplete: none is requested (the
+reply ends as cut off, with what arrived)."""
 _STARTED = (TextDelta, ReasoningDelta, ToolCallStreaming)
 """Events after which a failed request is not sent again (what arrived is shown)."""
 
