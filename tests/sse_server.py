@@ -27,7 +27,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-__all__ = ["FakeOpenAIServer", "Script"]
+try:  # works whether tests/ is on sys.path (conftest) or imported as a package
+    from sse_tool_calls import ToolCallScript, tool_call_deltas, tool_calls_message
+except ImportError:  # pragma: no cover - package layout
+    from tests.sse_tool_calls import (  # type: ignore[no-redef]
+        ToolCallScript,
+        tool_call_deltas,
+        tool_calls_message,
+    )
+
+__all__ = ["FakeOpenAIServer", "Script", "ToolCallScript"]
 
 _DISCONNECT_ERRORS: tuple[type[BaseException], ...] = (
     BrokenPipeError,
@@ -118,6 +127,28 @@ class Script:
     # Replace "{authorization}" in `error_body` with the request's Authorization header (a
     # server that echoes the key it was sent).
     echo_authorization: bool = False
+    # Tool calls, streamed after the reasoning and content as `delta.tool_calls` (see
+    # tests/sse_tool_calls.py); set finish_reason="tool_calls" as real servers do.
+    tool_calls: list[ToolCallScript] = field(default_factory=list)
+    # "stream" (call after call, arguments in pieces), "interleave" (heads, then pieces in
+    # turn) or "whole" (all calls complete in one chunk, Zhipu without tool_stream).
+    tool_call_style: str = "stream"
+    # The first argument piece rides on the head (with id and name).
+    tool_call_head_piece: bool = False
+    # False: pieces carry no `index` key.
+    tool_call_index: bool = True
+    # Send id and type on every piece, not only on the head.
+    tool_call_repeat_id: bool = False
+
+    def tool_call_chunks(self) -> list[dict[str, Any]]:
+        """The deltas that carry this script's tool calls."""
+        return tool_call_deltas(
+            self.tool_calls,
+            self.tool_call_style,
+            head_piece=self.tool_call_head_piece,
+            with_index=self.tool_call_index,
+            repeat_id=self.tool_call_repeat_id,
+        )
 
 
 def _error_json(message: str, type_: str = "invalid_request_error", code: Any = None) -> bytes:
@@ -434,6 +465,8 @@ class _Handler(BaseHTTPRequestHandler):
         message: dict[str, Any] = {"role": "assistant", "content": "".join(script.content)}
         if script.reasoning:
             message[script.reasoning_field] = "".join(script.reasoning)
+        if script.tool_calls:
+            message["tool_calls"] = tool_calls_message(script.tool_calls)
         completion = {
             "id": "chatcmpl-test",
             "object": "chat.completion",
@@ -496,8 +529,9 @@ class _Handler(BaseHTTPRequestHandler):
             and cut is None
             and eof is None
         )
+        calls = script.tool_call_chunks() if cut is None and eof is None else []
         # How many choice-carrying chunks will be sent (for cumulative usage).
-        total = 1 + len(script.reasoning) + n_content + has_finish
+        total = 1 + len(script.reasoning) + n_content + len(calls) + has_finish
         sent = 0
         first = True
 
@@ -550,6 +584,9 @@ class _Handler(BaseHTTPRequestHandler):
             if gated and not self._keep_alive(script.gate):
                 return
             if not emit(chunk({"content": text})):
+                return
+        for delta in calls:
+            if not emit(chunk(delta)):
                 return
         if script.hold:
             self._keep_alive(None)

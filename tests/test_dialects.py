@@ -839,7 +839,6 @@ async def test_registry_providers_use_its_retry_policy(server: FakeOpenAIServer)
         ("length", "Cut off at max tokens"),
         ("content_filter", "content filter"),
         ("sensitive", "content filter"),
-        ("tool_calls", "tool"),
         ("insufficient_system_resource", "capacity"),
         ("network_error", "connection"),
         ("model_context_window_exceeded", "context window"),
@@ -855,7 +854,7 @@ def test_describe_finish_reason(reason: str, words: str) -> None:
     assert Finished(reason).description == description
 
 
-@pytest.mark.parametrize("reason", [None, "", "stop", "eos"])
+@pytest.mark.parametrize("reason", [None, "", "stop", "eos", "tool_calls"])
 def test_normal_ends_need_no_description(reason: str | None) -> None:
     assert describe_finish_reason(reason) is None
 

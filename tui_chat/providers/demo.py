@@ -1,13 +1,21 @@
-"""The offline demo provider: canned replies with reasoning, streamed at a readable pace."""
+"""The offline demo provider: canned replies with reasoning, streamed at a readable pace.
+
+When the request offers the `current_time` tool, the demo shows a tool round too: it first
+asks for the call, and answers the request that carries the result by quoting it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import date
+from typing import Any
 
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.session import Usage
+from tui_chat.core.tool_turns import ToolCall
 from tui_chat.providers.dialects import text_of
 from tui_chat.providers.events import (
     ChatRequest,
@@ -15,6 +23,8 @@ from tui_chat.providers.events import (
     ReasoningDelta,
     StreamEvent,
     TextDelta,
+    ToolCallsRequested,
+    ToolCallStreaming,
     UsageReport,
 )
 
@@ -60,6 +70,19 @@ tui-chat
 Press **Ctrl+N** for a new session, **Esc** to stop a reply, **F1** for every key.
 """
 
+_TOOL_REASONING = (
+    "The user wrote: “{question}”. This is the offline demo, but the current_time tool is "
+    "offered, so I can show a tool call: ask for it, then answer with what it says."
+)
+_TOOL_OPENING = "It is {when}: the current_time tool told me (the ⚙ card above).\n\n"
+DEMO_CALL_ID = "call_demo_1"
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+"""In English whatever the locale (strftime's %B follows LC_TIME)."""
+_TIME_TOOL = "current_time"
+
 _WORD = re.compile(r"\S+\s*|\s+")
 
 
@@ -88,8 +111,14 @@ class DemoProvider:
             if message["role"] == "user":
                 question = one_line(text_of(message["content"]), 120) or "…"
                 break
+        time_result = _time_result(request.messages)
+        if time_result is None and _offers_time(request.tools):
+            async for event in self._call_for_time(question):
+                yield event
+            return
         reasoning = _pieces(_REASONING.format(question=question))
-        reply = _pieces(_REPLY.format(question=question.replace("*", "")))
+        opening = _TOOL_OPENING.format(when=_when(time_result)) if time_result is not None else ""
+        reply = _pieces(opening + _REPLY.format(question=question.replace("*", "")))
         for piece in reasoning:
             await asyncio.sleep(self.delay)
             yield ReasoningDelta(piece)
@@ -107,3 +136,47 @@ class DemoProvider:
             )
         )
         yield Finished("stop", DEMO_MODEL)
+
+    async def _call_for_time(self, question: str) -> AsyncIterator[StreamEvent]:
+        """A tool round: a short reasoning, then a current_time call (arguments "{}")."""
+        for piece in _pieces(_TOOL_REASONING.format(question=question)):
+            await asyncio.sleep(self.delay)
+            yield ReasoningDelta(piece)
+        await asyncio.sleep(self.delay)
+        yield ToolCallStreaming(0, _TIME_TOOL)
+        await asyncio.sleep(self.delay)  # as if the arguments streamed
+        yield ToolCallsRequested((ToolCall(id=DEMO_CALL_ID, name=_TIME_TOOL, arguments="{}"),))
+        yield Finished("tool_calls", DEMO_MODEL)
+
+
+def _offers_time(tools: Sequence[Mapping[str, Any]]) -> bool:
+    for tool in tools:
+        function = tool.get("function")
+        if isinstance(function, Mapping) and function.get("name") == _TIME_TOOL:
+            return True
+    return False
+
+
+def _time_result(messages: Sequence[Mapping[str, Any]]) -> str | None:
+    """The result of the current_time call made for the last question (the messages
+    after the last user message), or None when there is none yet."""
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return None
+        if message.get("role") == "tool" and message.get("tool_call_id") == DEMO_CALL_ID:
+            return text_of(message.get("content"))
+    return None
+
+
+def _when(result: str) -> str:
+    """ "Thursday, 3 December 2026, 18:04 (UTC)" from the tool's JSON; the text itself
+    (one line) when it is not what current_time returns."""
+    try:
+        data = json.loads(result)
+        day = date.fromisoformat(str(data["date"]))
+        month = _MONTHS[day.month - 1]
+        when = f"{data['weekday']}, {day.day} {month} {day.year}, {str(data['time'])[:5]}"
+        zone = data.get("timezone")
+    except (ValueError, KeyError, TypeError):
+        return one_line(result, 120) or "a moment I could not read"
+    return one_line(f"{when} ({zone})" if zone else when, 120)

@@ -32,6 +32,7 @@ from tui_chat.providers.errors import classify
 from tui_chat.providers.events import ProviderError
 from tui_chat.providers.request_fields import RequestParts, request_parts
 from tui_chat.providers.think import ThinkTagSplitter
+from tui_chat.providers.tool_refusal import refuses_tools, tools_unsupported
 
 # Models whose chat template prefills "<think>", so the reply holds only "</think>": the R1
 # family and QwQ (providers.md §2.1), and Qwen3's "-Thinking" releases (their model cards
@@ -87,7 +88,18 @@ class Dialect:
     tool_reasoning_field: str | None = None
     """The scoped exception: the key under which a tool round's reasoning is sent back on
     the assistant message carrying its `tool_calls` (DeepSeek's thinking mode rejects a
-    tool loop without `reasoning_content`); None: never sent."""
+    tool loop without `reasoning_content`); None: never sent. See `tool_reasoning_key`
+    for the generic dialect, which sends it only to DeepSeek-named models."""
+    tool_reasoning_models: re.Pattern[str] | None = None
+    """Where `tool_reasoning_field` is None: models that still get their tool rounds'
+    reasoning back as `reasoning_content` (a DeepSeek model behind a generic server)."""
+    forced_tool_choice: str = "allowed"
+    """Whether a forced `tool_choice` (from an extra_body; tui-chat itself sends "auto")
+    goes through: "allowed", "not_while_thinking" (DeepSeek, DashScope: 400 while thinking)
+    or "never" (Zhipu takes only "auto"). See request_fields.tool_fields."""
+    tool_stream_models: re.Pattern[str] | None = None
+    """Models sent `tool_stream: true` with tools, so call arguments stream (Zhipu GLM-4.6
+    and later); others send whole calls at the end."""
     error_codes: Mapping[str, str] = field(default_factory=dict)
     """Provider error code (body `code` or `type`) -> ProviderError kind."""
     hints: Mapping[str, str] = field(default_factory=dict)
@@ -133,6 +145,15 @@ class Dialect:
             "your message. Add it (say what the JSON should hold), or turn JSON mode off."
         )
 
+    def tool_reasoning_key(self, model: str) -> str | None:
+        """The key under which `model`'s tool rounds send their reasoning back on the
+        assistant message with the `tool_calls` (None: not sent)."""
+        if self.tool_reasoning_field is not None:
+            return self.tool_reasoning_field
+        if self.tool_reasoning_models is not None and self.tool_reasoning_models.search(model):
+            return "reasoning_content"
+        return None
+
     # -- the response -----------------------------------------------------------------------
 
     def reasoning_of(self, delta: Any) -> str | None:
@@ -175,6 +196,8 @@ class Dialect:
         """`error` naming the session setting to change when the server refused a field
         the settings put in the request ("Reasoning effort 'max' is not accepted by
         o4-mini"); `error` itself otherwise."""
+        if "tools" in parts.kwargs and refuses_tools(error):
+            return tools_unsupported(error, model)
         from_settings = self.request_kwargs(settings, model) if settings is not None else None
         return explain_refusal(error, model, settings, parts, from_settings)
 
@@ -219,11 +242,18 @@ def text_of(content: Any) -> str:
 
 # -- the table -----------------------------------------------------------------------------------
 
-GENERIC = Dialect(
+_COMMON = Dialect(
     name="generic",
     label="This provider",
     usage_placement="unknown",
     prefilled_think=_R1_LIKE,
+)
+"""What every dialect starts from."""
+GENERIC = replace(
+    _COMMON,
+    # Any server may serve a DeepSeek model in thinking mode, which needs its tool rounds'
+    # reasoning back; the named dialects say for themselves.
+    tool_reasoning_models=re.compile(r"deepseek", re.IGNORECASE),
 )
 
 _ZHIPU_CODES: dict[str, str] = {
@@ -243,7 +273,7 @@ DIALECTS: dict[str, Dialect] = {
     for d in (
         GENERIC,
         replace(
-            GENERIC,
+            _COMMON,
             name="openai",
             label="OpenAI",
             thinking_switch="reasoning_effort",
@@ -255,9 +285,11 @@ DIALECTS: dict[str, Dialect] = {
             usage_placement="final_chunk",
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="dashscope",
             label="DashScope",
+            tool_reasoning_field="reasoning_content",
+            forced_tool_choice="not_while_thinking",
             thinking_switch="enable_thinking",
             budget_field="thinking_budget",  # a budget, no reasoning effort [V]
             json_needs_word=True,
@@ -285,9 +317,11 @@ DIALECTS: dict[str, Dialect] = {
             },
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="deepseek",
             label="DeepSeek",
+            tool_reasoning_field="reasoning_content",
+            forced_tool_choice="not_while_thinking",
             thinking_switch="thinking_type",
             effort_rules=DEEPSEEK_RULES,  # V4 only: other models take no effort
             ignores_sampling_when_thinking=True,
@@ -295,9 +329,10 @@ DIALECTS: dict[str, Dialect] = {
             usage_placement="last_content_chunk",
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="siliconflow",
             label="SiliconFlow",
+            tool_reasoning_field="reasoning_content",
             thinking_switch="enable_thinking",
             budget_field="thinking_budget",
             budget_range=(128, 32768),
@@ -311,9 +346,10 @@ DIALECTS: dict[str, Dialect] = {
             },
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="modelscope",
             label="ModelScope",
+            tool_reasoning_field="reasoning_content",
             thinking_switch="enable_thinking",  # Qwen3-style, as on DashScope [U]
             usage_placement="unknown",
             hints={
@@ -322,9 +358,12 @@ DIALECTS: dict[str, Dialect] = {
             },
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="zhipu",
             label="Zhipu GLM",
+            tool_reasoning_field="reasoning_content",
+            forced_tool_choice="never",
+            tool_stream_models=re.compile(r"glm-4\.[6-9]|glm-[5-9]", re.IGNORECASE),
             thinking_switch="thinking_type",
             effort_rules=ZHIPU_RULES,  # GLM-4.5 and later
             temperature_max=1.0,
@@ -333,7 +372,7 @@ DIALECTS: dict[str, Dialect] = {
             error_codes=_ZHIPU_CODES,
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="lkeap",
             label="Tencent LKEAP",
             no_switch_advice="deepseek-r1 always thinks and deepseek-v3 never does: "
@@ -341,7 +380,7 @@ DIALECTS: dict[str, Dialect] = {
             usage_placement="unknown",
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="openrouter",
             label="OpenRouter",
             thinking_switch="reasoning_object",
@@ -352,9 +391,10 @@ DIALECTS: dict[str, Dialect] = {
             error_codes={"402": "quota", "403": "content_filter"},
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="ollama",
             label="Ollama",
+            tool_reasoning_field="reasoning",
             thinking_switch="reasoning_effort",  # /v1 ignores the native `think` field
             efforts=("none", "low", "medium", "high"),  # others: 400 [V]
             effort_when_on="medium",
@@ -363,9 +403,10 @@ DIALECTS: dict[str, Dialect] = {
             error_codes={"not_found_error": "not_found"},
         ),
         replace(
-            GENERIC,
+            _COMMON,
             name="vllm",
             label="vLLM",
+            tool_reasoning_field="reasoning",
             thinking_switch="chat_template",
             budget_field="thinking_token_budget",  # [S]
             reasoning_fields=("reasoning", "reasoning_content", "reasoning_details"),

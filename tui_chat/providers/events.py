@@ -93,7 +93,7 @@ _FINISH_REASONS: dict[str, str] = {
     "max_tokens": _CUT_OFF,
     "content_filter": "Stopped by the provider's content filter.",
     "sensitive": "Stopped by the provider's content filter.",
-    "tool_calls": "The model asked to call a tool, which tui-chat does not run.",
+    "tool_calls": "",  # the reply loop runs the calls: nothing to say (UNOFFERED_TOOL_CALLS)
     "function_call": "The model asked to call a function, which tui-chat does not run.",
     "insufficient_system_resource": (
         "The provider ran out of capacity and cut the reply short. Try again later."
@@ -110,6 +110,11 @@ _FINISH_REASONS: dict[str, str] = {
     "end_turn": "",
     "stop_sequence": "",
 }
+
+
+UNOFFERED_TOOL_CALLS = "The model asked to call a tool, which tui-chat does not run."
+"""Said by the reply loop for a reply that ended in tool calls when none were offered
+(tools off for the session, or a model calling tools it was never given)."""
 
 
 def describe_finish_reason(reason: str | None) -> str | None:

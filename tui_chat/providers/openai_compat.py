@@ -17,6 +17,7 @@ from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.sanitize import one_line, strip_control
 from tui_chat.core.session import Usage
 from tui_chat.core.settings import ChatSettings, deep_merge
+from tui_chat.core.tool_turns import ToolCall
 from tui_chat.providers.dialects import Dialect, dialect_for, usage_of
 from tui_chat.providers.errors import broken_off, key_hint, redact
 from tui_chat.providers.events import (
@@ -30,10 +31,14 @@ from tui_chat.providers.events import (
     Retrying,
     StreamEvent,
     TextDelta,
+    ToolCallsRequested,
+    ToolCallStreaming,
     UsageReport,
 )
 from tui_chat.providers.plain_reply import answers_plainly, plain_chunks
-from tui_chat.providers.request_fields import RequestParts
+from tui_chat.providers.request_fields import RequestParts, tool_fields
+from tui_chat.providers.text_tool_calls import TextToolCallSplitter
+from tui_chat.providers.tool_call_stream import ToolCallAccumulator
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,8 @@ class OpenAICompatibleProvider:
         )
         if request.extra_body:
             parts = parts._replace(extra_body=deep_merge(parts.extra_body, request.extra_body))
+        if request.tools:
+            parts = tool_fields(self.dialect, request, parts)
         return parts
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
@@ -152,8 +159,8 @@ class OpenAICompatibleProvider:
                     chunks = stream
                     if answers_plainly(stream.response):  # a proxy that ignores stream=True
                         chunks = plain_chunks(stream.response, self.config.base_url)
-                    async for event in self._events(chunks, request.model):
-                        started = started or isinstance(event, TextDelta | ReasoningDelta)
+                    async for event in self._events(chunks, request.model, bool(request.tools)):
+                        started = started or isinstance(event, _STARTED)
                         answered = answered or isinstance(event, TextDelta)
                         yield event
                 except Exception as exc:
@@ -180,9 +187,18 @@ class OpenAICompatibleProvider:
         )
         return redact(error, [self._api_key])
 
-    async def _events(self, stream: Any, model: str) -> AsyncIterator[StreamEvent]:
-        """Chunks -> events. Raises what the SDK raises (the caller classifies it)."""
+    async def _events(
+        self, stream: Any, model: str, offers_tools: bool = False
+    ) -> AsyncIterator[StreamEvent]:
+        """Chunks -> events. Raises what the SDK raises (the caller classifies it).
+
+        `offers_tools`: the request offered tools, so a `<tool_call>` printed in the text
+        is a call (text_tool_calls.py). Streamed `delta.tool_calls` are assembled whatever
+        the request offered; the reply loop decides what to do with unoffered ones."""
         dialect = self.dialect
+        tool_calls = ToolCallAccumulator()
+        text_calls = TextToolCallSplitter() if offers_tools else None
+        printed_calls: list[ToolCall] = []
         splitter: Any = None
         split = False  # a splitter was asked for (it may be None: content taken as is)
         saw_reasoning_field = False
@@ -206,15 +222,22 @@ class OpenAICompatibleProvider:
                         if not split:
                             splitter = dialect.think_splitter(model, saw_reasoning_field)
                             split = True
-                        if splitter is None:
-                            yield TextDelta(strip_control(delta.content))
-                        else:
-                            inline_reasoning, text = splitter.feed(delta.content)
+                        text = delta.content
+                        if splitter is not None:
+                            inline_reasoning, text = splitter.feed(text)
                             if inline_reasoning:
                                 assumed.append(strip_control(inline_reasoning))
                                 yield ReasoningDelta(assumed[-1])
-                            if text:
-                                yield TextDelta(strip_control(text))
+                        if text and text_calls is not None:
+                            text, found = text_calls.feed(text)
+                            for event in self._printed(found, tool_calls, printed_calls):
+                                yield event
+                        if text:
+                            yield TextDelta(strip_control(text))
+                    pieces = getattr(delta, "tool_calls", None)
+                    if pieces:
+                        for event in tool_calls.feed(pieces):
+                            yield event
                 if choice.finish_reason:
                     finish_reason = choice.finish_reason
         if splitter is not None:
@@ -224,10 +247,31 @@ class OpenAICompatibleProvider:
                 yield ReasoningWasText("".join(assumed))
             if inline_reasoning:
                 yield ReasoningDelta(strip_control(inline_reasoning))
+            if text and text_calls is not None:
+                text, found = text_calls.feed(text)
+                for event in self._printed(found, tool_calls, printed_calls):
+                    yield event
+            if text:
+                yield TextDelta(strip_control(text))
+        if text_calls is not None:
+            text, found = text_calls.flush()
+            for event in self._printed(found, tool_calls, printed_calls):
+                yield event
             if text:
                 yield TextDelta(strip_control(text))
         if usage is not None:
             yield UsageReport(usage)
+        if finish_reason not in _UNFINISHED_CALLS and (tool_calls or printed_calls):
+            yield ToolCallsRequested(tool_calls.calls() + tuple(printed_calls))
+        elif finish_reason == "tool_calls" and offers_tools:
+            yield Failed(
+                ProviderError(
+                    "malformed",
+                    "The model asked for a tool but sent no call",
+                    "The reply ended for a tool call, yet none arrived. Press Ctrl+R to try again.",
+                )
+            )
+            return
         if finish_reason:
             # Both are the server's words, shown and saved: one clean line each.
             served = one_line(str(served_model or ""), 200) or None
@@ -240,6 +284,25 @@ class OpenAICompatibleProvider:
                     "The stream ended before the server finished the reply. Press Ctrl+R to retry.",
                 )
             )
+
+    @staticmethod
+    def _printed(
+        found: list[ToolCall], streamed: ToolCallAccumulator, printed: list[ToolCall]
+    ) -> list[ToolCallStreaming]:
+        """Calls a model printed as text: kept, each announced after the streamed ones."""
+        events = []
+        for call in found:
+            printed.append(call)
+            index = len(streamed) + len(printed) - 1
+            events.append(ToolCallStreaming(index, call.name))
+        return events
+
+
+_UNFINISHED_CALLS = (None, "length", "max_tokens")
+"""Finish reasons after which streamed calls may be incomplete: none is requested (the
+reply ends as cut off, with what arrived)."""
+_STARTED = (TextDelta, ReasoningDelta, ToolCallStreaming)
+"""Events after which a failed request is not sent again (what arrived is shown)."""
 
 
 def usage_from(raw: Any) -> Usage:

@@ -15,6 +15,7 @@ from tui_chat.providers.efforts import effort_to_send
 
 if TYPE_CHECKING:
     from tui_chat.providers.dialects import Dialect
+    from tui_chat.providers.events import ChatRequest
 
 # How a dialect switches thinking on and off:
 #   none              no known switch: thinking settings are not sent (a notice says so)
@@ -193,3 +194,42 @@ def _budget(
             )
             return fixed
     return budget
+
+
+def tool_fields(dialect: Dialect, request: ChatRequest, parts: RequestParts) -> RequestParts:
+    """`parts` with the request's tools offered: `tools` and `tool_choice: "auto"`.
+
+    tui-chat never forces a call ("required" or a named function): the model decides.
+    Forcing is also refused outright in places: DeepSeek and DashScope reject it while the
+    model thinks (400 "Thinking mode does not support this tool_choice"), Zhipu takes only
+    "auto". A forced `tool_choice` put in an extra_body is kept where the provider takes
+    it, and replaced by "auto", with a notice, where it would be refused
+    (`Dialect.forced_tool_choice`).
+
+    Zhipu streams a call's arguments only with `tool_stream: true` (GLM-4.6 and later,
+    `Dialect.tool_stream_models`); without it whole calls arrive at the end.
+    """
+    kwargs = {**parts.kwargs, "tools": list(request.tools), "tool_choice": "auto"}
+    extra = dict(parts.extra_body)
+    notices = list(parts.notices)
+    forced = extra.get("tool_choice")
+    if forced is not None and forced != "auto" and _refuses_forced_choice(dialect, request):
+        del extra["tool_choice"]
+        why = "" if dialect.forced_tool_choice == "never" else " while the model thinks"
+        notices.append(
+            f'{dialect.label} takes only tool_choice "auto"{why}: sent "auto" instead of '
+            "the extra_body's."
+        )
+    models = dialect.tool_stream_models
+    if models is not None and models.search(request.model) and "tool_stream" not in extra:
+        extra["tool_stream"] = True
+    return RequestParts(kwargs, extra, notices)
+
+
+def _refuses_forced_choice(dialect: Dialect, request: ChatRequest) -> bool:
+    if dialect.forced_tool_choice == "never":
+        return True
+    if dialect.forced_tool_choice == "not_while_thinking":
+        settings = request.settings
+        return settings is None or settings.thinking != "off"
+    return False
