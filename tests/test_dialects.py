@@ -845,6 +845,7 @@ async def test_registry_providers_use_its_retry_policy(server: FakeOpenAIServer)
         ("error", "error"),
         ("repetition", "repeating"),
         ("something_new", "something_new"),
+        ("tool_calls", "offers none"),
     ],
 )
 def test_describe_finish_reason(reason: str, words: str) -> None:
@@ -854,7 +855,7 @@ def test_describe_finish_reason(reason: str, words: str) -> None:
     assert Finished(reason).description == description
 
 
-@pytest.mark.parametrize("reason", [None, "", "stop", "eos", "tool_calls"])
+@pytest.mark.parametrize("reason", [None, "", "stop", "eos"])
 def test_normal_ends_need_no_description(reason: str | None) -> None:
     assert describe_finish_reason(reason) is None
 

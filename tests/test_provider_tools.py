@@ -67,8 +67,9 @@ async def test_calls_are_assembled_whatever_the_streaming_style(
         ("call_b", "current_time", "{}"),
     ]
     assert events[-1] == Finished("tool_calls", "test-model")
-    assert Finished("tool_calls").description is None  # the loop runs them: nothing to say
-    assert UNOFFERED_TOOL_CALLS  # the loop's words for calls it never offered
+    # A turn whose calls ran ends with its final round's reason; a reply still ending in
+    # "tool_calls" asked for calls no tool was offered for.
+    assert Finished("tool_calls").description == UNOFFERED_TOOL_CALLS
 
 
 async def test_names_stream_before_the_calls_complete(server: FakeOpenAIServer) -> None:

@@ -82,6 +82,10 @@ class Finished:
 
 CONTINUE_HINT = "Alt+G continues it, "
 """Left out where there is no answer text to continue (all the tokens went to thinking)."""
+UNOFFERED_TOOL_CALLS = (
+    "The model asked to call a tool, but this session offers none (F2 or /tools turns "
+    "tools on)."
+)
 _CUT_OFF = (
     f"Cut off at max tokens. {CONTINUE_HINT}Ctrl+R writes a new reply; a higher Max "
     "tokens in the session settings leaves more room."
@@ -93,7 +97,9 @@ _FINISH_REASONS: dict[str, str] = {
     "max_tokens": _CUT_OFF,
     "content_filter": "Stopped by the provider's content filter.",
     "sensitive": "Stopped by the provider's content filter.",
-    "tool_calls": "",  # the reply loop runs the calls: nothing to say (UNOFFERED_TOOL_CALLS)
+    # A turn whose calls the reply loop ran ends with its final round's reason; a reply
+    # still ending in "tool_calls" asked for calls while no tools were offered.
+    "tool_calls": UNOFFERED_TOOL_CALLS,
     "function_call": "The model asked to call a function, which tui-chat does not run.",
     "insufficient_system_resource": (
         "The provider ran out of capacity and cut the reply short. Try again later."
@@ -112,7 +118,7 @@ _FINISH_REASONS: dict[str, str] = {
 }
 
 
-UNOFFERED_TOOL_CALLS = "The model asked to call a tool, which tui-chat does not run."
+
 """Said by the reply loop for a reply that ended in tool calls when none were offered
 (tools off for the session, or a model calling tools it was never given)."""
 

@@ -60,10 +60,6 @@ YIELD_SECONDS = 0.004
 buffer never waits, so the stream would hold the event loop for as long as a buffer takes
 to parse (100 ms and more): it lets keys and frames through this often instead."""
 
-UNOFFERED_TOOL_CALLS = "The model asked to call a tool, but this session offers none."
-"""Defined here until providers/events.py has it (the stream helper adds it there): a
-reply that ends in calls when no tools were offered keeps finish_reason "tool_calls",
-which the message footer describes with this sentence."""
 TOOLS_UNSUPPORTED = "tools_unsupported"
 """ProviderError.kind of a 400 that refuses the `tools` field."""
 
@@ -175,7 +171,7 @@ class TurnLoop:
         self.offered = await self._offer()
         if resuming:
             await self._settle(reply.tool_rounds[-1].calls)
-        field_name = self.registry.dialect_of(session.provider).tool_reasoning_field
+        field_name = self.registry.dialect_of(session.provider).tool_reasoning_key(session.model)
         rounds = 0
         refused_tools = False
         while True:
@@ -194,14 +190,14 @@ class TurnLoop:
             if not calls or not _finished(reply):
                 return
             if not self.offered.tools:
-                reply.finish_reason = "tool_calls"  # described by UNOFFERED_TOOL_CALLS
+                reply.finish_reason = "tool_calls"  # described by events.UNOFFERED_TOOL_CALLS
                 return
             self._close_round(calls)
             with contextlib.suppress(OSError):  # kept and retried by the store (SaveGuard)
                 await self.store.save_async(session)
             if rounds >= self.tools_max_rounds():
                 # Its calls stay pending: Alt+G asks for and runs them (resumes_tool_loop).
-                reply.status = "stopped"
+                reply.status, reply.finish_reason = "stopped", None
                 reply.error = capped_sentence(rounds)
                 self.notify(reply.error, severity="warning", markup=False)
                 return

@@ -73,7 +73,9 @@ class ContextPreparer:
             pending=pending,
             scores=scores,
             strategy=strategy,
-            reasoning_field=self.registry.dialect_of(session.provider).tool_reasoning_field,
+            reasoning_field=self.registry.dialect_of(session.provider).tool_reasoning_key(
+                session.model
+            ),
         )
 
     async def prepare(self, session: Session, provider: Any, notify: Notify) -> ContextPlan:
