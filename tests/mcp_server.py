@@ -1,7 +1,8 @@
 """A real MCP server for the tests (the SDK's MCPServer, run as `python tests/mcp_server.py`).
 
 Tools: lookup(word), slow(seconds), crash() (the process exits mid-call), env_keys() (the
-environment the client gave it), each writing one line to stderr per call.
+environment the client gave it), each writing one line to stderr per call. With
+`TEST_PAGED=1` in its environment it lists its tools two per page.
 `python tests/mcp_server.py http PORT` serves streamable HTTP at http://127.0.0.1:PORT/mcp.
 """
 
@@ -10,10 +11,28 @@ from __future__ import annotations
 import os
 import sys
 
+from typing import Any
+
 import anyio
 from mcp.server.mcpserver import MCPServer
+from mcp.types import ListToolsResult, PaginatedRequestParams
 
-server = MCPServer("tui-chat-test")
+
+class PagedServer(MCPServer):
+    """Lists its tools two per page (with `TEST_PAGED=1` in its environment), as big
+    servers do: the client must follow `next_cursor`."""
+
+    async def _handle_list_tools(self, ctx: Any, params: PaginatedRequestParams | None) -> Any:
+        tools = await self.list_tools()
+        start = int(params.cursor) if params is not None and params.cursor else 0
+        _say(f"list page from {start}")
+        more = start + 2 < len(tools)
+        return ListToolsResult(
+            tools=tools[start : start + 2], next_cursor=str(start + 2) if more else None
+        )
+
+
+server = (PagedServer if os.environ.get("TEST_PAGED") else MCPServer)("tui-chat-test")
 WORDS = {"tui": "terminal user interface", "mcp": "model context protocol"}
 
 

@@ -80,14 +80,18 @@ class McpManager:
                 owner = ServerOwner(config, self._log, self._environ)
                 self._owners[name] = owner
             wanted.append(owner)
-        if not wanted:
-            return problems
-        await self._load_sdk()
-        await asyncio.gather(*(owner.started() for owner in wanted))
+        if wanted:
+            # In a task of its own: a caller cancelled while it waits (Esc) leaves the
+            # servers starting, ready for the next request.
+            await asyncio.shield(asyncio.create_task(self._start(wanted)))
         for owner in wanted:
             if owner.state != "ready":
                 problems.append(owner.problem or f"{owner.config.name}: not ready")
         return problems
+
+    async def _start(self, owners: list[ServerOwner]) -> None:
+        await self._load_sdk()
+        await asyncio.gather(*(owner.started() for owner in owners))
 
     async def _load_sdk(self) -> None:
         if self._sdk_loaded:
