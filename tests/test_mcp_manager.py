@@ -62,7 +62,10 @@ def log_lines(request: pytest.FixtureRequest) -> Iterator[tuple[logging.Logger, 
 
 def docs(name: str = "docs", **fields: object) -> McpServerConfig:
     return McpServerConfig(
-        name=name, command=sys.executable, args=(str(SERVER),), **fields  # type: ignore[arg-type]
+        name=name,
+        command=sys.executable,
+        args=(str(SERVER),),
+        **fields,  # type: ignore[arg-type]
     )
 
 
@@ -129,7 +132,7 @@ async def test_allow_and_deny_choose_what_is_offered(log_lines) -> None:
 
 
 async def test_a_slow_call_times_out_and_the_server_stays(log_lines) -> None:
-    log, lines = log_lines
+    log, _lines = log_lines
     manager = McpManager({"docs": docs(timeout=0.5)}, log)
     try:
         await manager.ensure(["docs"])
