@@ -1,7 +1,7 @@
 """A real MCP server for the tests (the SDK's MCPServer, run as `python tests/mcp_server.py`).
 
 Tools: lookup(word), slow(seconds), crash() (the process exits mid-call), env_keys() (the
-environment the client gave it), each writing one line to stderr per call. With
+environment the client gave it), pid(), each writing one line to stderr per call. With
 `TEST_PAGED=1` in its environment it lists its tools two per page.
 `python tests/mcp_server.py http PORT` serves streamable HTTP at http://127.0.0.1:PORT/mcp.
 """
@@ -59,6 +59,13 @@ def crash() -> str:
     """End the server process in the middle of the call."""
     _say("crash")
     os._exit(3)
+
+
+@server.tool()
+def pid() -> int:
+    """The server's process id."""
+    _say("pid")
+    return os.getpid()
 
 
 @server.tool()

@@ -86,12 +86,12 @@ def test_list_starts_each_server_and_names_its_tools(
     out, _err = capsys.readouterr()
     assert code == 0
     assert out.splitlines()[:3] == [
-        "docs  ready  4 tools",
+        "docs  ready  5 tools",
         "  docs.lookup  Look a word up in a tiny dictionary.",
         "  docs.slow  Wait `seconds`, then answer.",
     ]
     assert "off   off  (enabled = false)" in out
-    assert "mcp[docs] ready, 4 tools" in log_file.read_text(encoding="utf-8")
+    assert "mcp[docs] ready, 5 tools" in log_file.read_text(encoding="utf-8")
     assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
 
 

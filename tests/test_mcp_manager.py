@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -83,10 +85,16 @@ async def test_a_server_starts_lists_its_tools_and_answers(log_lines) -> None:
     assert [s.state for s in manager.states()] == ["off", "off"]
     try:
         assert await manager.ensure(["docs"]) == []
-        assert state(manager, "docs") == ServerState("docs", "stdio", "ready", 4, None)
+        assert state(manager, "docs") == ServerState("docs", "stdio", "ready", 5, None)
         assert state(manager, "other").state == "off"  # only what was asked for starts
         tools = by_label(manager.tools("docs"))
-        assert list(tools) == ["docs.lookup", "docs.slow", "docs.crash", "docs.env_keys"]
+        assert list(tools) == [
+            "docs.lookup",
+            "docs.slow",
+            "docs.crash",
+            "docs.pid",
+            "docs.env_keys",
+        ]
         lookup = tools["docs.lookup"]
         assert lookup.spec.name == "docs__lookup" and lookup.spec.server == "docs"
         assert lookup.spec.description == "Look a word up in a tiny dictionary."
@@ -109,8 +117,8 @@ async def test_tools_are_read_from_every_page(log_lines) -> None:
     manager = McpManager({"docs": docs(env={"TEST_PAGED": "1"})}, log)
     try:
         assert await manager.ensure(["docs"]) == []
-        assert len(manager.tools("docs")) == 4
-        await lines.wait_for("list page from 2")
+        assert len(manager.tools("docs")) == 5
+        await lines.wait_for("list page from 4")
     finally:
         await manager.stop_all()
 
@@ -119,7 +127,7 @@ async def test_allow_and_deny_choose_what_is_offered(log_lines) -> None:
     log, _lines = log_lines
     servers = {
         "a": docs("a", allow=("lookup", "slow"), deny=("slow",)),
-        "d": docs("d", deny=("crash", "env_keys")),
+        "d": docs("d", deny=("crash", "env_keys", "pid")),
     }
     manager = McpManager(servers, log)
     try:
@@ -155,7 +163,7 @@ async def test_cancelling_a_call_or_a_start_leaves_the_server_running(log_lines)
         while state(manager, "docs").state == "off":
             await asyncio.sleep(0)  # let the task begin (a yield, not a wait)
         starting.cancel()
-        await lines.wait_for("mcp[docs] ready, 4 tools")  # started all the same
+        await lines.wait_for("mcp[docs] ready, 5 tools")  # started all the same
         assert state(manager, "docs").state == "ready"
         tools = by_label(manager.tools("docs"))
         call = asyncio.create_task(tools["docs.slow"].run({"seconds": 30}))
@@ -187,6 +195,23 @@ async def test_a_crash_marks_the_server_dead_and_the_next_ensure_restarts_it(log
         assert state(manager, "docs").state == "ready"
         fresh = by_label(manager.tools("docs"))["docs.lookup"]
         assert (await fresh.run({"word": "tui"})).ok
+    finally:
+        await manager.stop_all()
+
+
+async def test_a_server_that_dies_while_idle_is_seen_dead(log_lines) -> None:
+    """Its stderr closing tells: the next request restarts it instead of offering tools
+    whose calls would fail."""
+    log, lines = log_lines
+    manager = McpManager({"docs": docs()}, log)
+    try:
+        await manager.ensure(["docs"])
+        pid = int((await by_label(manager.tools("docs"))["docs.pid"].run({})).text)
+        os.kill(pid, signal.SIGKILL)
+        await lines.wait_for("mcp[docs] the server stopped; see the log")
+        assert state(manager, "docs").state == "dead"
+        assert await manager.ensure(["docs"]) == []
+        assert state(manager, "docs").state == "ready"
     finally:
         await manager.stop_all()
 
@@ -303,7 +328,7 @@ async def test_a_streamable_http_server(log_lines, http_server: str) -> None:
     manager = McpManager({"web": web}, log)
     try:
         assert await manager.ensure(["web"]) == []
-        assert state(manager, "web") == ServerState("web", "http", "ready", 4, None)
+        assert state(manager, "web") == ServerState("web", "http", "ready", 5, None)
         outcome = await by_label(manager.tools("web"))["web.lookup"].run({"word": "tui"})
         assert (outcome.text, outcome.ok) == ("terminal user interface", True)
     finally:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from tui_chat.config.keys import redact_secrets
 from tui_chat.config.tools_config import McpServerConfig
-from tui_chat.core.sanitize import one_line, strip_control
+from tui_chat.core.sanitize import one_line, single_line, strip_control
 from tui_chat.tools.base import ToolOutcome, ToolSpec, pretty_arguments
 from tui_chat.tools.mcp_config import MissingVariable, expanded
 from tui_chat.tools.mcp_naming import label_of, wire_name
@@ -61,7 +61,11 @@ def error_line(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         where = f": {error.filename}" if error.filename else ""
         return f"cannot start it: {error.strerror}{where}"
-    text = one_line(str(error), 300)
+    text = one_line(redact_secrets(str(error)), 300)
+    if code is not None and text:
+        return text  # an MCP error: its message says it
+    if type(error).__name__ == "ConnectError":  # httpx2's, not imported here
+        return f"cannot connect ({text})"
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
@@ -75,7 +79,7 @@ class McpTool:
         self._tool = tool
         self._spec = ToolSpec(
             name=wire_name(server, tool),
-            label=label_of(server, tool),
+            label=label_of(server, single_line(tool)),
             description=strip_control(description),
             parameters=parameters,
             server=server,
@@ -235,6 +239,8 @@ class ServerOwner:
                 cwd=os.path.expanduser(config.cwd) if config.cwd else None,
             )
             read, write = await stack.enter_async_context(stdio_client(params, errlog=errlog))
+            # The child has its copy; without ours, the pipe ends when the server does.
+            errlog.close()
         return await stack.enter_async_context(
             ClientSession(read, write, read_timeout_seconds=startup)
         )
@@ -264,15 +270,24 @@ class ServerOwner:
         belongs to the TUI; unread, a chatty server would block on a full pipe)."""
         read_fd, write_fd = os.pipe()
         name, log = self.config.name, self._log
+        loop = asyncio.get_running_loop()
 
         def drain() -> None:
             with os.fdopen(read_fd, "r", encoding="utf-8", errors="replace") as lines:
                 for line in lines:
                     text = redact_secrets(strip_control(line.rstrip("\n")))[:MAX_LOG_LINE]
                     log.info("mcp[%s] %s", name, text)
+            with contextlib.suppress(RuntimeError):  # the loop is gone (the app ended)
+                loop.call_soon_threadsafe(self._stderr_ended)
 
         threading.Thread(target=drain, name=f"mcp[{name}] stderr", daemon=True).start()
         return cast(TextIO, os.fdopen(write_fd, "w", encoding="utf-8"))
+
+    def _stderr_ended(self) -> None:
+        """The server's stderr closed: it has exited (a server that dies while idle is
+        seen here, before a call to it fails)."""
+        if self.state == "ready" and not self._stop.is_set():
+            self._died("the server stopped; see the log")
 
     # -- calls ---------------------------------------------------------------------------
 
@@ -307,7 +322,8 @@ class ServerOwner:
             if _is_closed_stream(exc):
                 self._died("the server stopped; see the log")
                 return ToolOutcome(self.problem or "the server stopped", False)
-            raise
+            self._log.warning("mcp[%s] %s failed", self.config.name, tool, exc_info=exc)
+            return ToolOutcome(f"{label}: {error_line(exc)}", False)
         return ToolOutcome(strip_control(result_text(result)), ok=not result.is_error)
 
 
