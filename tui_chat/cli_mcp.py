@@ -128,7 +128,7 @@ def mcp_list(config: Config, log_file: Path, environ: Mapping[str, str] | None =
             "`tui-chat mcp import FILE`)."
         )
         return 0
-    log, handler = _file_logger(log_file)
+    log, handler = mcp_file_logger(log_file)
     try:
         return asyncio.run(_list(config, log, environ))
     finally:
@@ -164,7 +164,7 @@ async def _list(config: Config, log: logging.Logger, environ: Mapping[str, str] 
     return 1 if failed else 0
 
 
-def _file_logger(log_file: Path) -> tuple[logging.Logger, logging.Handler]:
+def mcp_file_logger(log_file: Path) -> tuple[logging.Logger, logging.Handler]:
     """The servers' stderr and start/stop lines go to the app's private, rotated log file,
     as in the app (the terminal is for the listing)."""
     from tui_chat.core.atomic import private_dir

@@ -407,30 +407,17 @@ def _validated(config: Config, provider: ProviderConfig) -> ProviderConfig:
 
 
 def mcp_server_table(server: McpServerConfig) -> dict[str, Any]:
-    """One `[mcp_servers.NAME]` table: only what differs from the defaults, values as
-    given (a `${VAR}` is written as `${VAR}`: it is expanded when the server starts)."""
+    """One `[mcp_servers.NAME]` table: only what differs from the defaults, in field order,
+    values as given (a `${VAR}` is written as `${VAR}`: it is expanded when the server
+    starts)."""
     defaults = McpServerConfig(name=server.name)
     table: dict[str, Any] = {}
-    if server.command is not None:
-        table["command"] = server.command
-    if server.args:
-        table["args"] = list(server.args)
-    if server.cwd is not None:
-        table["cwd"] = server.cwd
-    if server.url is not None:
-        table["url"] = server.url
-    for key in ("enabled", "timeout", "startup_timeout"):
-        value = getattr(server, key)
-        if value != getattr(defaults, key):
-            table[key] = int(value) if isinstance(value, float) and value.is_integer() else value
-    if server.allow:
-        table["allow"] = list(server.allow)
-    if server.deny:
-        table["deny"] = list(server.deny)
-    if server.env:
-        table["env"] = dict(server.env)
-    if server.headers:
-        table["headers"] = dict(server.headers)
+    for f in dataclasses.fields(McpServerConfig):
+        value = getattr(server, f.name)
+        if f.name != "name" and value != getattr(defaults, f.name):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            table[f.name] = _plain(value)
     return table
 
 

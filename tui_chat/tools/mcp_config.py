@@ -19,7 +19,7 @@ from typing import Any
 
 from tui_chat.config.tools_config import McpServerConfig
 
-SERVER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+SERVER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 """A server name names a TOML table and starts every wire name and label of its tools."""
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _HTTP_TYPES = ("http", "streamable-http", "streamable_http", "streamableHttp")
@@ -108,7 +108,7 @@ def server_from_entry(name: str, entry: Any) -> McpServerConfig:
     """One entry; ValueError (one line, for the user) when it cannot be used."""
     if not SERVER_NAME.fullmatch(name):
         raise ValueError(
-            "a server name uses only letters, digits, '-' and '_' (at most 40); "
+            "a server name uses only letters, digits, '-' and '_' (at most 64); "
             "rename it in the file"
         )
     if not isinstance(entry, dict):
