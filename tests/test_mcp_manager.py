@@ -252,6 +252,19 @@ async def test_servers_that_cannot_start_give_one_line_each(log_lines, tmp_path:
         await manager.stop_all()
 
 
+async def test_secrets_of_its_table_are_masked_in_the_log(log_lines) -> None:
+    log, lines = log_lines
+    secret = "plain-words-but-secret"
+    manager = McpManager({"docs": docs(env={"DOCS_TOKEN": secret})}, log)
+    try:
+        await manager.ensure(["docs"])
+        await by_label(manager.tools("docs"))["docs.lookup"].run({"word": secret})
+        await lines.wait_for("mcp[docs] called lookup ")
+        assert not [line for line in lines.lines if secret in line]
+    finally:
+        await manager.stop_all()
+
+
 async def test_the_server_gets_its_table_env_and_no_key_of_the_app(
     log_lines, monkeypatch: pytest.MonkeyPatch
 ) -> None:

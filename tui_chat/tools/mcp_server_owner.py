@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Mapping
 from contextlib import AsyncExitStack
@@ -69,6 +70,16 @@ def error_line(error: BaseException) -> str:
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASS|AUTH|COOKIE|CREDENTIAL", re.IGNORECASE)
+
+
+def secrets_of(config: McpServerConfig) -> tuple[str, ...]:
+    """Values a server's log lines and errors must not show: its expanded header values and
+    the env values whose names say they are secret (`GITHUB_TOKEN`, `API_KEY`)."""
+    env = [value for key, value in config.env.items() if _SECRET_NAME.search(key)]
+    return (*env, *config.headers.values())
+
+
 class McpTool:
     """A tool of a ready server, as the reply loop sees it (the `Tool` protocol)."""
 
@@ -118,6 +129,7 @@ class ServerOwner:
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._start: asyncio.Task[None] | None = None
+        self._secrets: tuple[str, ...] = ()
 
     # -- starting and stopping ------------------------------------------------------------
 
@@ -212,6 +224,7 @@ class ServerOwner:
         from mcp import ClientSession, StdioServerParameters
 
         config = expanded(self.config, self._environ)
+        self._secrets = secrets_of(config)
         startup = config.startup_timeout
         if config.url:
             import httpx2
@@ -274,9 +287,11 @@ class ServerOwner:
 
         def drain() -> None:
             with os.fdopen(read_fd, "r", encoding="utf-8", errors="replace") as lines:
-                for line in lines:
-                    text = redact_secrets(strip_control(line.rstrip("\n")))[:MAX_LOG_LINE]
-                    log.info("mcp[%s] %s", name, text)
+                # readline(limit): a server printing megabytes without a newline costs
+                # a few log lines, not the memory to hold it.
+                while line := lines.readline(MAX_LOG_LINE):
+                    text = strip_control(line.rstrip("\n"))
+                    log.info("mcp[%s] %s", name, redact_secrets(text, self._secrets))
             with contextlib.suppress(RuntimeError):  # the loop is gone (the app ended)
                 loop.call_soon_threadsafe(self._stderr_ended)
 
@@ -314,7 +329,8 @@ class ServerOwner:
             if exc.code == CONNECTION_CLOSED:
                 self._died("the server stopped; see the log")
                 return ToolOutcome(self.problem or "the server stopped", False)
-            return ToolOutcome(f"{label}: {one_line(redact_secrets(exc.message), 500)}", False)
+            message = redact_secrets(exc.message, self._secrets)
+            return ToolOutcome(f"{label}: {one_line(message, 500)}", False)
         except (OSError, EOFError) as exc:
             self._died(f"the connection ended ({error_line(exc)}); see the log")
             return ToolOutcome(self.problem or "the server stopped", False)
