@@ -181,8 +181,9 @@ class ServerOwner:
 
     def _died(self, reason: str) -> None:
         """The connection is gone: say so, and let the owner leave its contexts (they do
-        not end by themselves when the server dies)."""
-        if self.state == "ready":
+        not end by themselves when the server dies). Not after `stop`: the connection
+        ending then is the stop itself."""
+        if self.state == "ready" and not self._stop.is_set():
             self.state = "dead"
             self.problem = f"{self.config.name}: {reason}"
             self._log.warning("mcp[%s] %s", self.config.name, reason)
