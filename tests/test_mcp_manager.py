@@ -313,7 +313,7 @@ async def test_reconfigure_stops_changed_servers_and_keeps_the_rest(log_lines) -
 
 
 @pytest.fixture
-def http_server() -> Iterator[str]:
+def http_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -329,21 +329,32 @@ def http_server() -> Iterator[str]:
             break
     threading.Thread(target=process.stderr.read, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/mcp", process
     finally:
         process.terminate()
         process.wait(10)
 
 
-async def test_a_streamable_http_server(log_lines, http_server: str) -> None:
+async def test_a_streamable_http_server(
+    log_lines, http_server: tuple[str, subprocess.Popen[str]]
+) -> None:
     log, _lines = log_lines
-    web = McpServerConfig(name="web", url=http_server, headers={"X-Test": "${NOPE:-1}"})
+    url, process = http_server
+    web = McpServerConfig(name="web", url=url, headers={"X-Test": "${NOPE:-1}"})
     manager = McpManager({"web": web}, log)
     try:
         assert await manager.ensure(["web"]) == []
         assert state(manager, "web") == ServerState("web", "http", "ready", 5, None)
-        outcome = await by_label(manager.tools("web"))["web.lookup"].run({"word": "tui"})
+        lookup = by_label(manager.tools("web"))["web.lookup"]
+        outcome = await lookup.run({"word": "tui"})
         assert (outcome.text, outcome.ok) == ("terminal user interface", True)
+        process.kill()
+        process.wait(10)
+        gone = await lookup.run({"word": "tui"})
+        assert (gone.text, gone.ok) == ("web: the server stopped; see the log", False)
+        assert state(manager, "web").state == "dead"
+        problems = await manager.ensure(["web"])
+        assert problems[0].startswith("web: cannot connect")
     finally:
         await manager.stop_all()
 
