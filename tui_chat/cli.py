@@ -1,5 +1,6 @@
 """Command line: `tui-chat [--config PATH] [--data-dir PATH] [config path|check|init]`,
-`tui-chat export ID [--format md|json] [-o FILE]`, `tui-chat import FILE`."""
+`tui-chat export ID [--format md|json] [-o FILE]`, `tui-chat import FILE`,
+`tui-chat mcp import FILE [--force]|list` (tui_chat.cli_mcp)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui_chat import __version__
+from tui_chat.cli_mcp import add_mcp_parser, run_mcp
 from tui_chat.config.lines import LineIndex, Problem, in_line_order
 from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse import example_config_text, load_config
@@ -102,6 +104,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     imports.add_argument("file", type=Path, metavar="FILE")
     _add_location_options(imports, argparse.SUPPRESS)
+    add_mcp_parser(commands, _add_location_options)
     return parser.parse_args(argv)
 
 
@@ -128,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """`config`, `export` or `import`."""
+    """`config`, `export`, `import` or `mcp`."""
     if args.command == "config":
         paths = Paths.resolve(args.config, args.data_dir)
         if args.action == "check":
@@ -142,6 +145,8 @@ def run_command(args: argparse.Namespace) -> int:
             args.output,
             not args.no_reasoning,
         )
+    if args.command == "mcp":
+        return run_mcp(args, Paths.resolve(args.config, args.data_dir))
     return import_chatgpt(Paths.resolve(args.config, args.data_dir), args.file)
 
 
