@@ -22,6 +22,7 @@ from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse import defaults_from_table, parse_config, provider_from_table
 from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider import DEFAULT_TIMEOUT, DEMO_PROVIDER, Prices, ProviderConfig
+from tui_chat.config.tools_writer import text_allowing, tools_tables
 from tui_chat.config.watch import FileStamp, file_stamp
 from tui_chat.core.atomic import write_atomic
 from tui_chat.core.settings import DEFAULTS_FIELDS, ChatSettings
@@ -144,6 +145,7 @@ def config_to_toml(config: Config) -> str:
     data["providers"] = {name: provider_table(p) for name, p in config.providers.items()}
     if config.keymap:
         data["keymap"] = dict(config.keymap)
+    data.update(tools_tables(config))  # [tools], [mcp_servers.*]: appended at the end
     try:
         return HEADER + tomli_w.dumps(data, multiline_strings=True)
     except TypeError as exc:  # a value TOML has no type for (None in extra_body, ...)
@@ -168,6 +170,8 @@ def _settings(config: Config) -> tuple[Any, ...]:
         config.defaults,
         dict(config.personas),
         dict(config.keymap),
+        config.tools,
+        dict(config.mcp_servers),
     )
 
 
@@ -400,3 +404,33 @@ def _validated(config: Config, provider: ProviderConfig) -> ProviderConfig:
         return provider_from_table(provider.name, provider_table(provider), config.path)
     except ConfigError as error:
         raise ConfigEditError(error.problem) from None
+
+
+def allow_tool_always(path: Path, label: str) -> Config:
+    """"Always allow this tool": append `label` ("read_file", "docs.lookup") to `[tools]
+    allow` in the file at `path` (the table is added when missing) and return the config
+    as it now reads. Only that line changes: comments and layout stay. The old file is
+    kept as `.bak`; the file is written atomically, private, through a symlink.
+
+    Raises ConfigEditError for run_shell (it always asks) and ConfigError when the file
+    does not load (it is not touched) or cannot be written."""
+    if label == "run_shell":
+        raise ConfigEditError("run_shell always asks: it cannot be allowed for good")
+    target = Path(os.path.realpath(path))
+    try:
+        old: str | None = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        old = None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, f"cannot read the file: {exc}") from None
+    edit = text_allowing(old, label, path)
+    if edit is None:
+        return parse_config(old or "", path)
+    text, config = edit
+    try:
+        if old is not None:
+            write_atomic(backup_path(target), old, mode=FILE_MODE)
+        write_atomic(target, text, mode=FILE_MODE)
+    except OSError as exc:
+        raise ConfigError(path, f"cannot write the file: {exc}") from None
+    return config
