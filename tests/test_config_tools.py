@@ -3,6 +3,7 @@ written back by a save, `[defaults] tools`, and "always allow" editing the file'
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -290,3 +291,22 @@ def test_always_allow_writes_a_label_that_needs_quoting(tmp_path: Path) -> None:
     path = write(tmp_path, PROVIDER)
     config = allow_tool_always(path, 'odd"name\\x')
     assert config.tools.allow == ('odd"name\\x',)
+
+
+def test_the_example_tools_and_servers_are_valid_when_uncommented(tmp_path: Path) -> None:
+    """config.example.toml's [tools] keys and both server tables, uncommented, read cleanly
+    (the file as shipped starts no server)."""
+    from tui_chat.config.parse import example_config_text
+
+    shipped = load_config(write(tmp_path, example_config_text()))
+    assert shipped.mcp_servers == {} and shipped.tools == ToolsConfig()
+    text = re.sub(r"(?m)^# (\w+ = .*)$", r"\1", example_config_text())
+    text = re.sub(r"(?m)^# (\[mcp_servers\.)", r"\1", text)
+    text = text.replace('system_prompt = ""\n', "")
+    config = load_config(write(tmp_path, text))
+    assert config.warnings == ()
+    assert config.tools == ToolsConfig(allow=("current_time",))
+    docs, remote = config.mcp_servers["docs"], config.mcp_servers["remote"]
+    assert (docs.command, docs.args) == ("uvx", ("mcp-server-fetch",))
+    assert remote.url == "https://example.com/mcp" and remote.transport == "http"
+    assert config.defaults.tools == ("current_time", "fetch_url")
