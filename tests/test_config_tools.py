@@ -301,7 +301,7 @@ def test_the_example_tools_and_servers_are_valid_when_uncommented(tmp_path: Path
     shipped = load_config(write(tmp_path, example_config_text()))
     assert shipped.mcp_servers == {} and shipped.tools == ToolsConfig()
     text = re.sub(r"(?m)^# (\w+ = .*)$", r"\1", example_config_text())
-    text = re.sub(r"(?m)^# (\[mcp_servers\.)", r"\1", text)
+    text = re.sub(r"(?m)^# (\[mcp_servers\.|\[providers\.)", r"\1", text)
     text = text.replace('system_prompt = ""\n', "")
     config = load_config(write(tmp_path, text))
     assert config.warnings == ()
