@@ -18,6 +18,7 @@ from tui_chat.config.writer import (
     backup_path,
     config_to_toml,
     save_config,
+    set_defaults,
 )
 from tui_chat.core.settings import ChatSettings
 
@@ -310,3 +311,12 @@ def test_the_example_tools_and_servers_are_valid_when_uncommented(tmp_path: Path
     assert (docs.command, docs.args) == ("uvx", ("mcp-server-fetch",))
     assert remote.url == "https://example.com/mcp" and remote.transport == "http"
     assert config.defaults.tools == ("current_time", "fetch_url")
+
+
+def test_save_as_defaults_round_trips_the_tools(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, PROVIDER + TOOLS))
+    changed = set_defaults(config, tools=("read_file", "mcp:docs"), tools_enabled=False)
+    assert changed.defaults.tools == ("read_file", "mcp:docs")
+    saved = save_config(changed, force=True).config
+    assert saved.defaults.tools == ("read_file", "mcp:docs")
+    assert saved.defaults.tools_enabled is False

@@ -127,7 +127,7 @@ def defaults_table(defaults: ChatSettings) -> dict[str, Any]:
     for setting in DEFAULTS_FIELDS:
         value = getattr(defaults, setting.name)
         if value != setting.unset and value != "":
-            table[setting.toml_key or setting.name] = value
+            table[setting.toml_key or setting.name] = _plain(value)  # tools: a list
     return table
 
 
@@ -407,7 +407,7 @@ def _validated(config: Config, provider: ProviderConfig) -> ProviderConfig:
 
 
 def allow_tool_always(path: Path, label: str) -> Config:
-    """"Always allow this tool": append `label` ("read_file", "docs.lookup") to `[tools]
+    """The "always allow this tool" answer: append `label` ("read_file", "docs.lookup") to `[tools]
     allow` in the file at `path` (the table is added when missing) and return the config
     as it now reads. Only that line changes: comments and layout stay. The old file is
     kept as `.bak`; the file is written atomically, private, through a symlink.

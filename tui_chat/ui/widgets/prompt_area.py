@@ -3,7 +3,7 @@
 
 It owns what belongs to typing: the prompt's keys (`input.*`), prompt history, slash
 commands (parsed by `tui_chat.core.slash`, run here), the completion list's values, the
-actions only a slash command reaches (/model, /provider, /system, /think, /help) and
+actions only a slash command reaches (/model, /provider, /system, /think, /tools, /help) and
 editing the prompt in $EDITOR. Sending belongs to the screen: its `PromptInput.Submitted`
 handler asks `before_send` first.
 
@@ -158,6 +158,10 @@ class PromptArea(VerticalGroup):
             return self.models.known(provider)
         if command.name == "provider":  # not the demo: it answers only in demo sessions
             return [*self.app.config.providers]
+        if command.name == "tools":
+            from tui_chat.services.tools_choice import tool_choices
+
+            return ["on", "off", *(f"+{name}" for name in tool_choices(self.app.config))]
         return ()
 
     @on(SlashPopup.Chosen)
@@ -271,6 +275,22 @@ class PromptArea(VerticalGroup):
             "off": "Thinking off for this session.",
         }.get(mode, "Thinking left to the model.")
         chat.settings_flow.apply(session, session.settings.replace(thinking=mode), said)
+
+    def action_slash_tools(self, arg: str = "") -> None:
+        """`/tools`: say the session's tools; `on`/`off`, `+NAME -NAME` change them."""
+        from tui_chat.services.tools_choice import tools_command
+
+        chat = self.chat
+        session = chat.session
+        if session is None:
+            return
+        change = tools_command(strip_control(arg), session.settings, self.app.config)
+        if change.settings is not None:
+            chat.settings_flow.apply(session, change.settings, change.said)
+        elif change.problem:
+            self.notify(change.said, title="Tools", severity="warning", timeout=10)
+        else:
+            self.notify(change.said, title="Tools", timeout=10)
 
     # -- $EDITOR ---------------------------------------------------------------------------
 
