@@ -320,3 +320,21 @@ def test_save_as_defaults_round_trips_the_tools(tmp_path: Path) -> None:
     saved = save_config(changed, force=True).config
     assert saved.defaults.tools == ("read_file", "mcp:docs")
     assert saved.defaults.tools_enabled is False
+
+
+def test_config_check_lists_the_new_tables_problems(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui_chat import cli
+
+    path = write(
+        tmp_path,
+        PROVIDER + '[tools]\nmax_rounds = 500\n[mcp_servers.a]\nurl = "ws://h/mcp"\nodd = 1\n',
+    )
+    code = cli.main(["--config", str(path), "config", "check"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    lines = err.splitlines()
+    assert lines[0] == f"{path}:5: [tools] max_rounds must be a whole number from 1 to 100"
+    assert lines[1].startswith(f"{path}:7: [mcp_servers.a] url: WebSocket servers (ws://)")
+    assert lines[2] == f"warning: {path}:8: unknown key 'odd' in [mcp_servers.a] (ignored)"

@@ -33,12 +33,6 @@ class ToolsChoice(VerticalGroup):
     DEFAULT_CSS = """
     ToolsChoice {
         height: auto;
-        #tools_enabled-row .label, #tools_enabled-row .field-hint {
-            padding: 1 1 0 0;
-        }
-        #tools_enabled-row .field-hint {
-            padding: 1 0 0 2;
-        }
         SelectionList {
             height: auto;
             max-height: 8;
