@@ -65,8 +65,18 @@ class ToolsChoice(VerticalGroup):
         yield checklist
 
     def _prompt(self, name: str) -> Content:
+        """The name, and what it stands for when it is not a built-in (plain text: names
+        come from the config and the session file)."""
         problem = self._problems.get(name)
-        return Content(f"{name}  (not available: {problem})" if problem else name)
+        if problem:
+            hint = f"not available: {problem}"
+        elif name.startswith("mcp:"):
+            hint = f"every tool of MCP server {name[4:]}"
+        elif "." in name:
+            hint = f"one tool of MCP server {name.partition('.')[0]}"
+        else:
+            return Content(name)
+        return Content.assemble(name, (f"  {hint}", "dim"))
 
     @property
     def checklist(self) -> SelectionList[str]:
