@@ -14,6 +14,7 @@ from app_harness import (
     wait_until,
     write_config,
 )
+from textual.content import Content
 from textual.widgets import SelectionList, Switch
 
 from tui_chat.config.parse import load_config
@@ -184,3 +185,17 @@ async def test_tools_command_shows_and_changes_the_session_tools(tmp_path: Path,
         await run_command(pilot, "/tools on")
         assert session.settings.tools_enabled is True
         assert notices(app)[-1] == "Tools on for this session: fetch_url, mcp:docs."
+
+
+async def test_tools_command_shows_names_as_plain_text(tmp_path: Path, server) -> None:
+    write_config(tmp_path / "config" / "config.toml", server.base_url, SERVERS)
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(120, 35)) as pilot:
+        await run_command(pilot, "/tools +docs.[b]x[/b] +[@click=app.quit]y")
+        assert "'[@click=app.quit]y' names no MCP server" in notices(app)[-1]  # markup=False
+        await run_command(pilot, "/tools +docs.[b]x[/b]")
+        assert app.screen.session.settings.tools == ("current_time", "docs.[b]x[/b]")
+        said = notices(app)[-1]  # shown as markup by the settings flow: escaped
+        assert Content.from_markup(said).plain == (
+            "Tools for this session: current_time, docs.[b]x[/b]."
+        )

@@ -22,6 +22,7 @@ from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalGroup
+from textual.markup import escape
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -285,12 +286,12 @@ class PromptArea(VerticalGroup):
         if session is None:
             return
         change = tools_command(strip_control(arg), session.settings, self.app.config)
-        if change.settings is not None:
-            chat.settings_flow.apply(session, change.settings, change.said)
+        if change.settings is not None:  # said as markup there: names are escaped
+            chat.settings_flow.apply(session, change.settings, escape(change.said))
         elif change.problem:
-            self.notify(change.said, title="Tools", severity="warning", timeout=10)
+            self.notify(change.said, title="Tools", severity="warning", timeout=10, markup=False)
         else:
-            self.notify(change.said, title="Tools", timeout=10)
+            self.notify(change.said, title="Tools", timeout=10, markup=False)
 
     # -- $EDITOR ---------------------------------------------------------------------------
 
