@@ -66,7 +66,7 @@ def test_example_commented_settings_are_valid(tmp_path: Path) -> None:
     valid file (with persona and system_prompt not both set)."""
     text = example_config_text()
     text = re.sub(r"(?m)^# (\w+ = .*)$", r"\1", text)  # `# key = value` lines
-    text = re.sub(r'(?m)^# ("""|Translate|\[providers\.)', r"\1", text)
+    text = re.sub(r'(?m)^# ("""|Translate|\[providers\.|\[mcp_servers\.)', r"\1", text)
     text = text.replace('system_prompt = ""\n', "")
     config = load_config(write(tmp_path, text))
     assert config.warnings == ()

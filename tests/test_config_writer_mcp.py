@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from tui_chat.config.mcp_writer import add_mcp_servers
 from tui_chat.config.model import ConfigError
 from tui_chat.config.tools_config import McpServerConfig
-from tui_chat.config.writer import add_mcp_servers, backup_path, mcp_server_table
+from tui_chat.config.tools_writer import mcp_server_table
+from tui_chat.config.writer import backup_path
 
 DOCS = McpServerConfig(
     name="docs",

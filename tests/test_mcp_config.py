@@ -14,7 +14,7 @@ from tui_chat.tools.mcp_config import (
     expanded,
     servers_from_json,
 )
-from tui_chat.tools.mcp_naming import label_of, wire_name
+from tui_chat.tools.naming import label_of, wire_name
 
 
 def test_expansion_fills_variables_and_defaults() -> None:

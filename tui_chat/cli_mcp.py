@@ -61,7 +61,7 @@ def run_mcp(args: argparse.Namespace, paths: Paths) -> int:
 def mcp_import(config_file: Path, file: Path, force: bool = False) -> int:
     """Write the file's servers into the config; names already there are left alone unless
     `force`. 1 when the file cannot be used or nothing was added."""
-    from tui_chat.config.writer import add_mcp_servers
+    from tui_chat.config.mcp_writer import add_mcp_servers
     from tui_chat.tools.mcp_config import ServersFileError, servers_from_json
 
     source = file.expanduser()

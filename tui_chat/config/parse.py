@@ -17,6 +17,7 @@ from tui_chat.config.keymap import parse_keymap
 from tui_chat.config.lines import LineIndex, Problem, in_line_order
 from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse_provider import parse_provider
+from tui_chat.config.parse_tools import check_tool_names, parse_mcp_servers, parse_tools
 from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider import DEMO_PROVIDER, ProviderConfig
 from tui_chat.core.sanitize import clean_tree
@@ -25,6 +26,7 @@ from tui_chat.core.settings import DEFAULTS_FIELDS, ChatSettings
 _DEFAULTS_KEYS = {setting.toml_key for setting in DEFAULTS_FIELDS}
 _TOP_KEYS = {"default_provider", "system_prompt", "theme", "defaults", "personas", "providers"}
 _TOP_KEYS.add("keymap")  # key bindings by id; checked in tui_chat.config.keymap
+_TOP_KEYS.update(("tools", "mcp_servers"))  # checked in tui_chat.config.parse_tools
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 
 
@@ -105,6 +107,10 @@ def parse_config(text: str, path: Path) -> Config:
         line = index.line("keymap", *([binding_id] if binding_id else []))
         problems.append(Problem(f"{problem} (ignored)", line, True))
     theme = _string(data, "theme", index, problems)
+    tools = parse_tools(data.get("tools"), index, problems)
+    mcp_servers = parse_mcp_servers(data.get("mcp_servers"), index, problems)
+    tools_line = index.line("defaults", "tools")
+    check_tool_names(defaults.tools, tools, mcp_servers, tools_line, problems)
     if inline_keys and _readable_by_others(path):
         problems.append(
             Problem(
@@ -127,6 +133,8 @@ def parse_config(text: str, path: Path) -> Config:
         warnings=tuple(problem.located(path) for problem in ordered),
         problems=tuple(ordered),
         keymap=keymap,
+        tools=tools,
+        mcp_servers=mcp_servers,
     )
 
 

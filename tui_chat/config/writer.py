@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,9 @@ from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse import defaults_from_table, parse_config, provider_from_table
 from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider import DEFAULT_TIMEOUT, DEMO_PROVIDER, Prices, ProviderConfig
-from tui_chat.config.tools_config import McpServerConfig
+from tui_chat.config.tools_writer import text_allowing, tools_tables
 from tui_chat.config.watch import FileStamp, file_stamp
-from tui_chat.core.atomic import private_dir, write_atomic
+from tui_chat.core.atomic import write_atomic
 from tui_chat.core.settings import DEFAULTS_FIELDS, ChatSettings
 
 FILE_MODE = 0o600
@@ -127,7 +127,7 @@ def defaults_table(defaults: ChatSettings) -> dict[str, Any]:
     for setting in DEFAULTS_FIELDS:
         value = getattr(defaults, setting.name)
         if value != setting.unset and value != "":
-            table[setting.toml_key or setting.name] = value
+            table[setting.toml_key or setting.name] = _plain(value)  # tools: a list
     return table
 
 
@@ -145,6 +145,7 @@ def config_to_toml(config: Config) -> str:
     data["providers"] = {name: provider_table(p) for name, p in config.providers.items()}
     if config.keymap:
         data["keymap"] = dict(config.keymap)
+    data.update(tools_tables(config))  # [tools], [mcp_servers.*]: appended at the end
     try:
         return HEADER + tomli_w.dumps(data, multiline_strings=True)
     except TypeError as exc:  # a value TOML has no type for (None in extra_body, ...)
@@ -169,6 +170,8 @@ def _settings(config: Config) -> tuple[Any, ...]:
         config.defaults,
         dict(config.personas),
         dict(config.keymap),
+        config.tools,
+        dict(config.mcp_servers),
     )
 
 
@@ -403,79 +406,31 @@ def _validated(config: Config, provider: ProviderConfig) -> ProviderConfig:
         raise ConfigEditError(error.problem) from None
 
 
-# -- MCP servers (`tui-chat mcp import`) ---------------------------------------------------
+def allow_tool_always(path: Path, label: str) -> Config:
+    """The "always allow this tool" answer: append `label` ("read_file", "docs.lookup") to `[tools]
+    allow` in the file at `path` (the table is added when missing) and return the config
+    as it now reads. Only that line changes: comments and layout stay. The old file is
+    kept as `.bak`; the file is written atomically, private, through a symlink.
 
-
-def mcp_server_table(server: McpServerConfig) -> dict[str, Any]:
-    """One `[mcp_servers.NAME]` table: only what differs from the defaults, in field order,
-    values as given (a `${VAR}` is written as `${VAR}`: it is expanded when the server
-    starts)."""
-    defaults = McpServerConfig(name=server.name)
-    table: dict[str, Any] = {}
-    for f in dataclasses.fields(McpServerConfig):
-        value = getattr(server, f.name)
-        if f.name != "name" and value != getattr(defaults, f.name):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            table[f.name] = _plain(value)
-    return table
-
-
-def add_mcp_servers(path: Path, servers: Sequence[McpServerConfig]) -> None:
-    """Write `servers` as `[mcp_servers.NAME]` tables into the config file at `path`,
-    replacing tables of the same names (the caller asks before it replaces one).
-
-    New names are appended to the file as text, so a hand-written file keeps its comments
-    and layout; replacing a table rewrites the file (comments are lost, the old file is kept
-    as `.bak`). Either way the result must read back with exactly these tables, the file
-    is replaced atomically with mode 0o600 (tables may hold keys), and a file that is not
-    valid TOML is never touched: ConfigError."""
-    import tomllib
-
+    Raises ConfigEditError for run_shell (it always asks) and ConfigError when the file
+    does not load (it is not touched) or cannot be written."""
+    if label == "run_shell":
+        raise ConfigEditError("run_shell always asks: it cannot be allowed for good")
     target = Path(os.path.realpath(path))
     try:
-        text = target.read_text(encoding="utf-8")
+        old: str | None = target.read_text(encoding="utf-8")
     except FileNotFoundError:
-        text = ""
+        old = None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(path, f"cannot read the file: {exc}") from None
+    edit = text_allowing(old, label, path)
+    if edit is None:
+        return parse_config(old or "", path)
+    text, config = edit
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, f"is not valid TOML ({exc}); fix it first") from None
-    tables = {server.name: mcp_server_table(server) for server in servers}
-    existing = data.get("mcp_servers", {})
-    if not isinstance(existing, dict):
-        raise ConfigError(path, "mcp_servers is not a table; fix it first")
-
-    new_text = _appended(text, tables) if not set(tables) & set(existing) else None
-    if new_text is None or not _holds(new_text, tables):
-        data["mcp_servers"] = {**existing, **tables}
-        new_text = HEADER + tomli_w.dumps(data, multiline_strings=True)
-        if not _holds(new_text, tables):
-            raise ConfigError(path, "the MCP servers would not read back the same; not saved")
-    try:
-        private_dir(target.parent)
-        if text:
-            write_atomic(backup_path(target), text, mode=FILE_MODE)
-        write_atomic(target, new_text, mode=FILE_MODE)
+        if old is not None:
+            write_atomic(backup_path(target), old, mode=FILE_MODE)
+        write_atomic(target, text, mode=FILE_MODE)
     except OSError as exc:
         raise ConfigError(path, f"cannot write the file: {exc}") from None
-
-
-def _appended(text: str, tables: dict[str, dict[str, Any]]) -> str:
-    added = tomli_w.dumps({"mcp_servers": tables}, multiline_strings=True)
-    if not text:
-        return HEADER + added
-    return text.rstrip("\n") + "\n\n" + added
-
-
-def _holds(text: str, tables: dict[str, dict[str, Any]]) -> bool:
-    """`text` is valid TOML whose `[mcp_servers]` has each of `tables` exactly."""
-    import tomllib
-
-    try:
-        written = tomllib.loads(text).get("mcp_servers", {})
-    except tomllib.TOMLDecodeError:
-        return False
-    return isinstance(written, dict) and all(written.get(n) == t for n, t in tables.items())
+    return config

@@ -68,6 +68,13 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "required",
         ("on", "off", "default"),
     ),
+    SlashCommand(
+        "tools",
+        "slash_tools",
+        "This session's tools: show, on, off, or +NAME / -NAME",
+        "[on|off|+NAME -NAME]",
+        "optional",
+    ),
     SlashCommand("retry", "retry", "Retry a failed, stopped or cut-off reply"),
     SlashCommand(
         "regenerate",

@@ -27,8 +27,8 @@ from tui_chat.config.tools_config import McpServerConfig
 from tui_chat.core.sanitize import one_line, single_line, strip_control
 from tui_chat.tools.base import ToolOutcome, ToolSpec, pretty_arguments
 from tui_chat.tools.mcp_config import MissingVariable, expanded
-from tui_chat.tools.mcp_naming import label_of, wire_name
 from tui_chat.tools.mcp_results import result_text
+from tui_chat.tools.naming import label_of, wire_name
 
 if TYPE_CHECKING:
     from mcp import ClientSession

@@ -39,8 +39,7 @@ def with_hash(base: str, seed: str) -> str:
 def wire_name(server: str, tool: str) -> str:
     """The name the model calls an MCP server's tool by: "server__tool" as is when that is
     a valid wire name; else sanitized (and cut to fit) and ended by a hash of the true
-    "server.tool", so two tools whose names sanitize alike still differ. (The same names
-    as tui_chat.tools.mcp_naming of the MCP manager's branch.)"""
+    "server.tool", so two tools whose names sanitize alike still differ."""
     plain = f"{server}__{tool}"
     if WIRE_NAME.fullmatch(plain):
         return plain

@@ -1,7 +1,7 @@
 """The settings of the current session: provider, model, system prompt, sampling, thinking,
-JSON mode and extra request fields. Problems are shown under each field as the user types;
-what the provider's dialect will do with the settings (values it ignores, drops or changes)
-is shown before saving."""
+JSON mode, extra request fields and tools (tui_chat.ui.widgets.tools_choice). Problems are
+shown under each field as the user types; what the provider's dialect will do with the
+settings (values it ignores, drops or changes) is shown before saving."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tui_chat.core.settings import DEFAULTS_FIELDS, FIELDS, ChatSettings, Settin
 from tui_chat.providers.dialects import Dialect, dialect_for
 from tui_chat.ui.screens.config_save import save_config_interactive
 from tui_chat.ui.screens.model_picker import ModelPickerScreen
+from tui_chat.ui.widgets.tools_choice import ToolsChoice
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
                 for setting in FIELDS:
                     if setting.form:
                         yield from self._field_row(setting)
+                yield ToolsChoice(self.original, self.app.config, id="tools-choice")
             yield Static("", id="notices")
             yield Static("", id="json-problem")
             with Horizontal(id="buttons"):
@@ -241,6 +243,7 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
                     # "…; using 2." / "…; left unset." describe loading a file; here nothing
                     # is saved until the value is fixed.
                     errors[name] = str(problem).split(";")[0].rstrip(".") + "."
+        settings = self.query_one(ToolsChoice).apply_to(settings)
         return settings, errors
 
     def recheck(self) -> None:
@@ -375,6 +378,7 @@ class SessionSettingsScreen(ModalScreen[ChatSettings | None]):
             changes.update(persona=persona, system_prompt="")
         else:
             changes.update(persona=None, system_prompt=settings.system_prompt or "")
+        changes.update(self.query_one(ToolsChoice).as_defaults())
         app = self.app
         try:
             config = set_defaults(app.config, **changes)

@@ -3,7 +3,7 @@
 
 It owns what belongs to typing: the prompt's keys (`input.*`), prompt history, slash
 commands (parsed by `tui_chat.core.slash`, run here), the completion list's values, the
-actions only a slash command reaches (/model, /provider, /system, /think, /help) and
+actions only a slash command reaches (/model, /provider, /system, /think, /tools, /help) and
 editing the prompt in $EDITOR. Sending belongs to the screen: its `PromptInput.Submitted`
 handler asks `before_send` first.
 
@@ -22,6 +22,7 @@ from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalGroup
+from textual.markup import escape
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -158,6 +159,10 @@ class PromptArea(VerticalGroup):
             return self.models.known(provider)
         if command.name == "provider":  # not the demo: it answers only in demo sessions
             return [*self.app.config.providers]
+        if command.name == "tools":
+            from tui_chat.services.tools_choice import tool_choices
+
+            return ["on", "off", *(f"+{name}" for name in tool_choices(self.app.config))]
         return ()
 
     @on(SlashPopup.Chosen)
@@ -271,6 +276,22 @@ class PromptArea(VerticalGroup):
             "off": "Thinking off for this session.",
         }.get(mode, "Thinking left to the model.")
         chat.settings_flow.apply(session, session.settings.replace(thinking=mode), said)
+
+    def action_slash_tools(self, arg: str = "") -> None:
+        """`/tools`: say the session's tools; `on`/`off`, `+NAME -NAME` change them."""
+        from tui_chat.services.tools_choice import tools_command
+
+        chat = self.chat
+        session = chat.session
+        if session is None:
+            return
+        change = tools_command(strip_control(arg), session.settings, self.app.config)
+        if change.settings is not None:  # said as markup there: names are escaped
+            chat.settings_flow.apply(session, change.settings, escape(change.said))
+        elif change.problem:
+            self.notify(change.said, title="Tools", severity="warning", timeout=10, markup=False)
+        else:
+            self.notify(change.said, title="Tools", timeout=10, markup=False)
 
     # -- $EDITOR ---------------------------------------------------------------------------
 
