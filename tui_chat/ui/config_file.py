@@ -56,6 +56,10 @@ class ConfigFile:
         app.config_error = None
         app.config_kept = False
         app.registry.reconfigure(config)
+        if app.tools is not None:
+            app.tools.reconfigure(config)
+        if app.mcp is not None:
+            app.mcp.reconfigure(config.mcp_servers)
         app.run_worker(
             app.registry.close_retired(app.replies.busy_providers()),
             name="close old providers",
@@ -104,6 +108,24 @@ class ConfigFile:
         self.apply(config)
         self.app.notify(f"Config reloaded from {path}.", title="Config")
         return True
+
+    def allow_tool_always(self, label: str) -> bool:
+        """Add `label` to `[tools] allow` in config.toml ("Always allow this tool" in the
+        approval modal) and reload; False (problem shown) when it could not be written."""
+        from tui_chat.config.writer import allow_tool_always  # type: ignore[attr-defined,unused-ignore]
+
+        path = self.app.paths.config_file
+        try:
+            allow_tool_always(path, label)
+        except (OSError, ValueError) as error:
+            self.app.notify(
+                f"Could not add {label} to [tools] allow in {path}: {error}",
+                title="Config",
+                severity="error",
+                markup=False,
+            )
+            return False
+        return self.reload()
 
     def open_providers_screen(self) -> None:
         from tui_chat.ui.screens.config_editor import ConfigEditorScreen
