@@ -81,7 +81,9 @@ class ApprovalAsker:
             try:
                 answer = await answered
             finally:
-                if not answered.done():  # cancelled: the reply was stopped
+                # Cancelled (the reply was stopped): cancelling the task cancels the
+                # future it awaited, so an unanswered question shows as a cancelled future.
+                if answered.cancelled() or not answered.done():
                     answered.cancel()
                     self._take_away(screen)
             if answer.choice == "always":
