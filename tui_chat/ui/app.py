@@ -242,6 +242,13 @@ class TuiChatApp(App[None]):
             commands.append(
                 SystemCommand("config: Reload", "Read config.toml again", self.action_reload_config)
             )
+            commands.append(
+                SystemCommand(
+                    "Tools: MCP servers",
+                    "The MCP servers: state, tools, last problem; restart one  (m in F5)",
+                    self.action_mcp_servers,
+                )
+            )
         titles = {c.title for c in commands}
         for entry in self.key_entries():
             if entry.on_app and entry.id != "config.edit" and entry.title not in titles:
@@ -383,6 +390,12 @@ class TuiChatApp(App[None]):
 
     def action_edit_config(self) -> None:
         self.config_file.open_providers_screen()
+
+    def action_mcp_servers(self) -> None:
+        from tui_chat.ui.screens.mcp_servers import McpServersScreen
+
+        if not isinstance(self.screen, McpServersScreen):
+            self.push_screen(McpServersScreen())
 
     def action_reload_config(self) -> None:
         self.config_file.reload()
