@@ -111,21 +111,28 @@ class ConfigFile:
 
     def allow_tool_always(self, label: str) -> bool:
         """Add `label` to `[tools] allow` in config.toml ("Always allow this tool" in the
-        approval modal) and reload; False (problem shown) when it could not be written."""
-        from tui_chat.config.writer import allow_tool_always  # type: ignore[attr-defined,unused-ignore]
+        approval modal) and use the config as it now reads; False (problem shown) when the
+        file could not be changed."""
+        from tui_chat.config.writer import (  # type: ignore[attr-defined,unused-ignore]
+            allow_tool_always,
+        )
 
-        path = self.app.paths.config_file
+        app = self.app
+        path = app.paths.config_file
         try:
-            allow_tool_always(path, label)
-        except (OSError, ValueError) as error:
-            self.app.notify(
+            config = allow_tool_always(path, label)
+        except (ConfigError, OSError, ValueError) as error:
+            app.notify(
                 f"Could not add {label} to [tools] allow in {path}: {error}",
                 title="Config",
                 severity="error",
                 markup=False,
             )
             return False
-        return self.reload()
+        app.config_watcher.acknowledge(file_stamp(path))  # our own write: no reload
+        self.apply(config)
+        app.notify(f"{label} runs without asking from now on ([tools] allow).", title="Config")
+        return True
 
     def open_providers_screen(self) -> None:
         from tui_chat.ui.screens.config_editor import ConfigEditorScreen
