@@ -53,7 +53,7 @@ def tool_session() -> Session:
         content="",
         reasoning="Now the log.",
         calls=[
-            ToolCall("c3", "docs__dump", '{"name": "\x1b[31mred\x1b[0m"}', label="docs.dump",
+            ToolCall("c3", "docs__dump", '{"name": "\\u001b[31mred\\u001b[0m"}', label="docs.dump",
                      server="docs", status="ok", result="\x1b]0;pwned\x07" + LONG_RESULT,
                      seconds=1.5),
         ],
@@ -79,6 +79,7 @@ def test_folded_line_and_cuts() -> None:
     shown = one_line_arguments(long)
     assert len(shown) == 60 and shown.endswith("…")
     assert one_line_arguments(ToolCall("c", "x", "not json\nat all")) == "not json at all"
+    assert one_line_arguments(ToolCall("c", "x", "\x1b[2Jwiped")) == "wiped"
     text, left_out = cut_result(LONG_RESULT)
     assert text.count("\n") == 39 and left_out == 60
     text, left_out = cut_result("x" * 10_000)
@@ -98,7 +99,7 @@ async def test_saved_rounds_show_folded_cards_that_unfold(tmp_path: Path, server
         assert [str(card_line(c.call).plain) for c in cards] == [
             "▸ ⚙ current_time() ✓ 0.01 s",
             '▸ ⚙ fs.read_file(path="notes.md") ✗ denied',
-            '▸ ⚙ docs.dump({"name": "red"}) ✓ 1.50 s',  # not JSON (raw ESC): shown as is
+            '▸ ⚙ docs.dump(name="red") ✓ 1.50 s',  # an escaped ESC in JSON: taken out
         ]
         text = screen_text(app)
         assert "Let me check the time." in text  # the round's text, as Markdown
@@ -120,7 +121,7 @@ async def test_saved_rounds_show_folded_cards_that_unfold(tmp_path: Path, server
         text = screen_text(app)
         assert "… 60 more lines (whole in the session file)" in text
         assert "line 39" in text and "line 40" not in text
-        assert '{"name": "red"}' in text
+        assert '"name": "\\u001b[31mred\\u001b[0m"' in text  # shown escaped, never run
         assert "\x1b" not in text and "\x07" not in text
         # A click folds it again; the denied card unfolds to its reason.
         app.screen.view.scroll_to_widget(cards[2], animate=False, top=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -41,7 +42,8 @@ def one_line_arguments(call: ToolCall) -> str:
         text = call.arguments
     else:
         text = ", ".join(
-            f"{key}={json.dumps(value, ensure_ascii=False)}" for key, value in parsed.items()
+            f"{key}={json.dumps(without_control(value), ensure_ascii=False)}"
+            for key, value in parsed.items()
         )
     text = single_line(text)
     if cell_len(text) <= ARGS_CELLS:
@@ -52,6 +54,18 @@ def one_line_arguments(call: ToolCall) -> str:
             break
         cut += char
     return cut + "…"
+
+
+def without_control(value: Any) -> Any:
+    """A parsed JSON value with control sequences taken out of its strings (JSON can carry
+    them escaped: "\\u001b[2J"), for the one-line view."""
+    if isinstance(value, str):
+        return strip_control(value)
+    if isinstance(value, list):
+        return [without_control(v) for v in value]
+    if isinstance(value, dict):
+        return {strip_control(str(k)): without_control(v) for k, v in value.items()}
+    return value
 
 
 def call_state(call: ToolCall) -> tuple[str, str]:
