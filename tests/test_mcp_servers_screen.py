@@ -3,12 +3,14 @@ r restarts the selected one; opened from F5 (m) and the palette."""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from app_harness import make_app, screen_text, wait_until
+from app_harness import make_app, screen_text, wait_until, write_config
 from sse_server import FakeOpenAIServer
 
 from tui_chat.ui.screens.mcp_servers import McpServersScreen
@@ -19,7 +21,10 @@ SIZE = (120, 30)
 def table_text(app: object) -> str:
     from textual.widgets import DataTable
 
-    table = app.screen.query_one(DataTable)  # type: ignore[attr-defined]
+    tables = app.screen.query(DataTable)  # type: ignore[attr-defined]
+    if not tables:
+        return ""  # not composed yet
+    table = tables.first()
     return "\n".join(
         " ".join(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)
     )
@@ -101,3 +106,25 @@ async def test_palette_opens_it_and_no_servers_says_how_to_add_one(tmp_path: Pat
         assert "Tools: MCP servers" in commands
         app.action_mcp_servers()
         await wait_until(pilot, lambda: "none in the config" in screen_text(app))
+
+
+async def test_a_real_server_starts_from_the_screen(tmp_path: Path, server) -> None:
+    """With the MCP manager merged: a stdio server of the config is off until r starts it."""
+    pytest.importorskip("tui_chat.tools.mcp_manager")
+    script = Path(__file__).parent / "mcp_server.py"
+    if not script.exists():
+        pytest.skip("tests/mcp_server.py comes with the MCP branch")
+    write_config(
+        tmp_path / "config" / "config.toml",
+        server.base_url,
+        f"[mcp_servers.docs]\ncommand = {json.dumps(sys.executable)}\n"
+        f"args = [{json.dumps(str(script))}]\n",
+    )
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.action_mcp_servers()
+        await wait_until(pilot, lambda: "docs stdio off" in table_text(app))
+        await pilot.press("r")
+        await wait_until(pilot, lambda: "docs stdio ready" in table_text(app), timeout=30)
+        assert app.mcp.states()[0].tool_count > 0
