@@ -111,3 +111,16 @@ async def test_escape_on_the_modal_stops_the_reply(tmp_path: Path, server) -> No
         assert not isinstance(app.screen, ToolApprovalScreen)
         assert "■ stopped" in screen_text(app)
     assert read_only_session(tmp_path)["messages"][1]["status"] == "stopped"
+
+
+async def test_the_demo_shows_a_current_time_card(tmp_path: Path) -> None:
+    """The offline demo answers a time question with a current_time call (safe: it runs
+    without asking) and its card above the answer."""
+    app = make_app(tmp_path, None)
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "What time is it?")
+        await wait_for_replies(pilot, app)
+        assert not isinstance(app.screen, ToolApprovalScreen)
+        text = screen_text(app)
+        assert "⚙ current_time() ✓" in text
+        assert text.index("⚙ current_time()") < text.index("the current_time tool told me")
