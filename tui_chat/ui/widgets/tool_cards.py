@@ -171,9 +171,12 @@ class ToolCard(Vertical, can_focus=True):
         await self.set_unfolded(not self.unfolded)
 
     async def on_click(self, event: Click) -> None:
+        """A click on the card's line folds or unfolds it; one in the unfolded part only
+        focuses the card (the user may be selecting text there)."""
         event.stop()
         self.focus()
-        await self.set_unfolded(not self.unfolded)
+        if event.widget is self._line or event.widget is self:
+            await self.set_unfolded(not self.unfolded)
 
     async def set_unfolded(self, unfolded: bool) -> None:
         self.unfolded = unfolded
