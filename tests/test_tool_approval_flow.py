@@ -22,6 +22,8 @@ from app_harness import (
 from sse_server import FakeOpenAIServer, Script
 
 from tui_chat.ui.screens.tool_approval import ToolApprovalScreen
+from tui_chat.ui.widgets.messages import AssistantMessage
+from tui_chat.ui.widgets.tool_cards import card_line
 
 pytest.importorskip("tui_chat.tools.registry")
 from sse_server import ToolCallScript  # type: ignore[attr-defined]
@@ -69,6 +71,11 @@ async def test_allow_once_runs_the_call_and_shows_its_card(tmp_path: Path, serve
         await type_and_send(pilot, "What do my notes say?")
         await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
         assert "Allow read_file?" in screen_text(app)
+        # Under the modal, the reply already shows the round's text and the waiting card.
+        reply = app.chat_screen.query_one(AssistantMessage)
+        await wait_until(pilot, lambda: len(reply.rounds.cards) == 1)
+        assert card_line(reply.rounds.cards[0].call).plain.endswith("… waiting")
+        assert reply.body.source == ""
         await pilot.press("a")
         await wait_for_replies(pilot, app)
         text = screen_text(app)
