@@ -43,6 +43,12 @@ from tui_chat.ui.screens.keys import (
     merged_bindings,
 )
 from tui_chat.ui.screens.unsaved import SaveGuard, StoreNotice
+from tui_chat.ui.tool_runtime import (
+    ApprovalAsker,
+    make_mcp_manager,
+    make_tool_registry,
+    tool_arguments,
+)
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.worker_errors import report_worker_error
 
@@ -110,10 +116,16 @@ class TuiChatApp(App[None]):
         """The one way a session is saved and its change announced (services/changes.py)."""
         self.conversation = Conversation(self.changes)
         """What changes a session's conversation (services/conversation.py)."""
+        self.mcp = make_mcp_manager(config)
+        """The MCP servers (started on first use; see tool_runtime)."""
+        self.tools = make_tool_registry(config, self.mcp)
+        """The tools replies may offer (built-ins, MCP servers' tools)."""
+        self.ask_approval = ApprovalAsker(self)
         self.replies = ReplyManager(
             store,
             registry,
             self.changes,
+            **tool_arguments(ReplyManager, self.tools, self.ask_approval),
             run_in_worker=self._run_reply_worker,
             notify=lambda *args, **kwargs: self.notify(*args, **kwargs),  # looked up per call
             on_started=lambda session_id, notice: self._post_to_chat(
@@ -229,6 +241,13 @@ class TuiChatApp(App[None]):
             )
             commands.append(
                 SystemCommand("config: Reload", "Read config.toml again", self.action_reload_config)
+            )
+            commands.append(
+                SystemCommand(
+                    "Tools: MCP servers",
+                    "The MCP servers: state, tools, last problem; restart one  (m in F5)",
+                    self.action_mcp_servers,
+                )
             )
         titles = {c.title for c in commands}
         for entry in self.key_entries():
@@ -372,6 +391,12 @@ class TuiChatApp(App[None]):
     def action_edit_config(self) -> None:
         self.config_file.open_providers_screen()
 
+    def action_mcp_servers(self) -> None:
+        from tui_chat.ui.screens.mcp_servers import McpServersScreen
+
+        if not isinstance(self.screen, McpServersScreen):
+            self.push_screen(McpServersScreen())
+
     def action_reload_config(self) -> None:
         self.config_file.reload()
 
@@ -454,5 +479,7 @@ class TuiChatApp(App[None]):
         self.save_guard.stop()
         self.gc_pacer.stop()
         await self.replies.stop_all()
+        if self.mcp is not None:
+            await self.mcp.stop_all()
         await self.registry.aclose()
         self.store.close()

@@ -56,6 +56,10 @@ class ConfigFile:
         app.config_error = None
         app.config_kept = False
         app.registry.reconfigure(config)
+        if app.tools is not None:
+            app.tools.reconfigure(config)
+        if app.mcp is not None:
+            app.mcp.reconfigure(config.mcp_servers)
         app.run_worker(
             app.registry.close_retired(app.replies.busy_providers()),
             name="close old providers",
@@ -103,6 +107,31 @@ class ConfigFile:
             return False
         self.apply(config)
         self.app.notify(f"Config reloaded from {path}.", title="Config")
+        return True
+
+    def allow_tool_always(self, label: str) -> bool:
+        """Add `label` to `[tools] allow` in config.toml ("Always allow this tool" in the
+        approval modal) and use the config as it now reads; False (problem shown) when the
+        file could not be changed."""
+        from tui_chat.config.writer import (  # type: ignore[attr-defined,unused-ignore]
+            allow_tool_always,
+        )
+
+        app = self.app
+        path = app.paths.config_file
+        try:
+            config = allow_tool_always(path, label)
+        except (ConfigError, OSError, ValueError) as error:
+            app.notify(
+                f"Could not add {label} to [tools] allow in {path}: {error}",
+                title="Config",
+                severity="error",
+                markup=False,
+            )
+            return False
+        app.config_watcher.acknowledge(file_stamp(path))  # our own write: no reload
+        self.apply(config)
+        app.notify(f"{label} runs without asking from now on ([tools] allow).", title="Config")
         return True
 
     def open_providers_screen(self) -> None:

@@ -86,6 +86,10 @@ class ConfigEditorScreen(Screen[None]):
             "o", "open_in_editor", "$EDITOR", id="config.open_editor", tooltip="Open in $EDITOR"
         ),
         Binding("r", "reload", "Reload", id="config.reload", tooltip="Read the file again"),
+        Binding(
+            "m", "app.mcp_servers", "MCP", id="config.mcp_servers",
+            tooltip="MCP servers: state, tools, restart",
+        ),
         Binding("escape", "close", "Close", id="config.close", tooltip="Close"),
     ]
 

@@ -21,6 +21,7 @@ from tui_chat.ui.messages import ReplyEnded
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.status import StatusLine
 from tui_chat.ui.widgets.thinking import ThinkingPane
+from tui_chat.ui.widgets.tool_cards import rounds_reasoning
 
 if TYPE_CHECKING:
     from tui_chat.ui.screens.chat import ChatScreen
@@ -52,6 +53,10 @@ class ReplyFollower:
         self.widget: AssistantMessage | None = None
         self.following: LiveReply | None = None
         """A reply `follow` is setting up: it handles the reply's end itself."""
+        self.rounds_seen = 0
+        """How many tool rounds of the followed reply the thinking pane has moved past."""
+        self.round_reasoning = 0
+        """Characters of the current round's reasoning written to the thinking pane."""
 
     @property
     def view(self) -> MessageView:
@@ -91,12 +96,17 @@ class ReplyFollower:
         widget = self.view.reply_widget(live.message.id)
         self.live, self.widget = live, widget
         if widget is not None:
+            await self._show_tools(live, widget)
             shown = widget.parts_shown = len(live.text_parts)
             await widget.show_text("".join(live.text_parts[:shown]))
             widget.start_stream()
         await self.thinking.show(live.message, live=True)
         shown = self.thinking.parts_shown = len(live.reasoning_parts)
-        await self.thinking.write("".join(live.reasoning_parts[:shown]))
+        self.rounds_seen = len(live.message.tool_rounds)
+        earlier = rounds_reasoning(live.message.tool_rounds, "")
+        current = "".join(live.reasoning_parts[:shown])
+        self.round_reasoning = len(current)
+        await self.thinking.write(earlier + "\n\n" + current if earlier else current)
         if live.text_parts:
             self.thinking.mark_answer_started()
         self.view.anchor()
@@ -112,6 +122,7 @@ class ReplyFollower:
             return
         self.widget = widget
         if widget is not None:
+            await self._show_tools(live, widget)
             shown = widget.parts_shown = len(live.text_parts)
             await widget.show_text("".join(live.text_parts[:shown]))
             widget.start_stream()
@@ -165,6 +176,7 @@ class ReplyFollower:
 
     async def _flush(self, live: LiveReply, widget: AssistantMessage | None) -> None:
         """Write the parts of `live` that are not on screen yet (to its `widget`)."""
+        await self._flush_tools(live, widget)
         count = len(live.text_parts)
         if widget is not None and count > widget.parts_shown:
             text = "".join(live.text_parts[widget.parts_shown : count])
@@ -179,7 +191,32 @@ class ReplyFollower:
         if count > thinking.parts_shown:
             text = "".join(live.reasoning_parts[thinking.parts_shown : count])
             thinking.parts_shown = count
+            self.round_reasoning += len(text)
             await thinking.write(text)
+
+    async def _flush_tools(self, live: LiveReply, widget: AssistantMessage | None) -> None:
+        """The turn's tool calls changed (`tools_version`): a round that ended took the
+        text and reasoning streamed so far with it (the parts restart empty), so the body
+        streams afresh and the thinking pane gets the rest of that round's reasoning."""
+        rounds = live.message.tool_rounds
+        while self.rounds_seen < len(rounds):
+            reasoning = rounds[self.rounds_seen].reasoning
+            rest = reasoning[self.round_reasoning :]
+            self.rounds_seen += 1
+            self.round_reasoning = 0
+            self.thinking.parts_shown = 0
+            if reasoning.strip():
+                await self.thinking.write(rest + "\n\n")
+        if widget is not None and widget.rounds.version != live.tools_version:
+            await self._show_tools(live, widget)
+
+    async def _show_tools(self, live: LiveReply, widget: AssistantMessage) -> None:
+        rounds = live.message.tool_rounds
+        widget.rounds.version = live.tools_version
+        if widget.rounds_shown < len(rounds):
+            widget.rounds_shown = len(rounds)
+            await widget.restart_body()
+        await widget.rounds.show_rounds(rounds, live.streaming_calls)
 
     # -- the end ---------------------------------------------------------------------------
 

@@ -23,8 +23,9 @@ def reply_meta(message: Message) -> Content:
     if message.usage and message.usage.completion_tokens:
         parts.append(f"{short_count(message.usage.completion_tokens)} tokens")
     text = " · ".join(parts)
-    if message.reasoning:
-        text += f" · 💭 thought {short_count(len(message.reasoning))} chars"
+    thought = len(message.reasoning) + sum(len(r.reasoning) for r in message.tool_rounds)
+    if thought:
+        text += f" · 💭 thought {short_count(thought)} chars"
     return Content(text)
 
 

@@ -38,6 +38,7 @@ from tui_chat.ui.widgets.message_parts import (
 from tui_chat.ui.widgets.message_parts import FlipRequested as FlipRequested
 from tui_chat.ui.widgets.message_window import MAX_PAGE as MAX_PAGE
 from tui_chat.ui.widgets.message_window import MessageWindow
+from tui_chat.ui.widgets.tool_cards import ToolRoundsView
 from tui_chat.ui.widgets.user_message import UserMessage
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
@@ -94,6 +95,9 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
         super().__init__(classes="message assistant")
         self.message = message
         self._meta = MetaLine(message)
+        self.rounds = ToolRoundsView(message.tool_rounds)
+        self.rounds_shown = len(message.tool_rounds)
+        """How many tool rounds the body has moved past (see restart_body)."""
         self._body = ReplyBody(shown_markdown(message) or None, classes="body")
         self._more = ShowAllLine(message)
         self._note = Static("", classes="note")
@@ -112,6 +116,7 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield self._meta
+        yield self.rounds
         yield self._body
         yield self._more
         yield self._note
@@ -137,6 +142,13 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
         await self._body.ready.wait()
         if self._body.source != text:
             await self._body.update(text)
+
+    async def restart_body(self) -> None:
+        """A round ended in tool calls: its text moved into the round (shown by `rounds`),
+        so the body streams the next round's text from empty."""
+        self.parts_shown = 0
+        await self._body.ready.wait()
+        await self._body.update("")
 
     @property
     def is_streaming(self) -> bool:

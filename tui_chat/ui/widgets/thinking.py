@@ -13,6 +13,7 @@ from tui_chat.core.session import Message
 from tui_chat.core.timefmt import short_count
 from tui_chat.ui.render.folding import FollowingScroll
 from tui_chat.ui.render.stream_markdown import StreamingMarkdown, finish_streamed, mount_pending
+from tui_chat.ui.widgets.tool_cards import rounds_reasoning
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 KEEP_MIN = 24
@@ -80,7 +81,7 @@ class ThinkingPane(Vertical):
             self.set_collapsed(False)
             self.display = False  # until the first reasoning arrives
         else:
-            reasoning = message.reasoning if message else ""
+            reasoning = all_reasoning(message) if message else ""
             self.display = bool(reasoning)
             await self._body.update(reasoning)
             self.set_collapsed(not self.keep_open)
@@ -97,7 +98,7 @@ class ThinkingPane(Vertical):
         if message.status == "streaming":
             return
         await self.show(message)
-        if message.reasoning:
+        if all_reasoning(message):
             self.set_collapsed(False)
 
     async def write(self, text: str) -> None:
@@ -125,7 +126,7 @@ class ThinkingPane(Vertical):
             await self._body.mount_deferred()
             await finish_streamed(self._body)
         if self.message is not None:
-            self.display = bool(self.message.reasoning)
+            self.display = bool(all_reasoning(self.message))
         self._refresh_title()
 
     @property
@@ -185,3 +186,10 @@ class ThinkingPane(Vertical):
             label += f" · {who}"
         label += "   (ctrl+t)"
         self._title.update(Content(label))
+
+
+def all_reasoning(message: Message) -> str:
+    """A turn's reasoning as the pane shows it: each tool round's, then the final one's."""
+    if not message.tool_rounds:
+        return message.reasoning
+    return rounds_reasoning(message.tool_rounds, message.reasoning)
