@@ -109,11 +109,8 @@ async def test_palette_opens_it_and_no_servers_says_how_to_add_one(tmp_path: Pat
 
 
 async def test_a_real_server_starts_from_the_screen(tmp_path: Path, server) -> None:
-    """With the MCP manager merged: a stdio server of the config is off until r starts it."""
-    pytest.importorskip("tui_chat.tools.mcp_manager")
+    """A stdio server of the config is off until r starts it."""
     script = Path(__file__).parent / "mcp_server.py"
-    if not script.exists():
-        pytest.skip("tests/mcp_server.py comes with the MCP branch")
     write_config(
         tmp_path / "config" / "config.toml",
         server.base_url,

@@ -149,10 +149,6 @@ async def test_adapter_asks_one_at_a_time_and_takes_the_modal_away_when_stopped(
 
 
 async def test_always_writes_tools_allow_before_answering(tmp_path: Path, server) -> None:
-    from tui_chat.config import writer
-
-    if not hasattr(writer, "allow_tool_always"):
-        pytest.skip("config/writer.allow_tool_always comes with the config branch")
     app = make_app(tmp_path, server)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

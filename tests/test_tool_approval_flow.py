@@ -19,14 +19,11 @@ from app_harness import (
     wait_until,
     write_config,
 )
-from sse_server import FakeOpenAIServer, Script
+from sse_server import FakeOpenAIServer, Script, ToolCallScript
 
 from tui_chat.ui.screens.tool_approval import ToolApprovalScreen
 from tui_chat.ui.widgets.messages import AssistantMessage
 from tui_chat.ui.widgets.tool_cards import card_line
-
-pytest.importorskip("tui_chat.tools.registry")
-from sse_server import ToolCallScript  # type: ignore[attr-defined]
 
 SIZE = (110, 36)
 

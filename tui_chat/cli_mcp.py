@@ -128,12 +128,13 @@ def mcp_list(config: Config, log_file: Path, environ: Mapping[str, str] | None =
             "`tui-chat mcp import FILE`)."
         )
         return 0
-    log, handler = mcp_file_logger(log_file)
+    from tui_chat.services.error_log import close_server_log, server_log
+
+    log = server_log(log_file)
     try:
         return asyncio.run(_list(config, log, environ))
     finally:
-        log.removeHandler(handler)
-        handler.close()
+        close_server_log(log)
 
 
 async def _list(config: Config, log: logging.Logger, environ: Mapping[str, str] | None) -> int:
@@ -162,21 +163,3 @@ async def _list(config: Config, log: logging.Logger, environ: Mapping[str, str] 
     finally:
         await manager.stop_all()
     return 1 if failed else 0
-
-
-def mcp_file_logger(log_file: Path) -> tuple[logging.Logger, logging.Handler]:
-    """The servers' stderr and start/stop lines go to the app's private, rotated log file,
-    as in the app (the terminal is for the listing)."""
-    from tui_chat.core.atomic import private_dir
-    from tui_chat.services.error_log import BACKUPS, MAX_BYTES, PrivateRotatingFileHandler
-
-    private_dir(log_file.parent)
-    handler = PrivateRotatingFileHandler(
-        log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
-    )
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
-    log = logging.getLogger(LOGGER_NAME)
-    log.setLevel(logging.INFO)
-    log.propagate = False
-    log.addHandler(handler)
-    return log, handler

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import cast
 
 from tui_chat.config.keys import redact_secrets
-from tui_chat.core.atomic import open_private
+from tui_chat.core.atomic import open_private, private_dir
 
 MAX_BYTES = 512 * 1024
 BACKUPS = 2
@@ -31,7 +31,9 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     failure: BaseException | None = None
 
     def _open(self) -> io.TextIOWrapper:
-        return cast(io.TextIOWrapper, open_private(Path(self.baseFilename)))
+        path = Path(self.baseFilename)
+        private_dir(path.parent)  # on the first line written, not when the log is set up
+        return cast(io.TextIOWrapper, open_private(path))
 
     def handleError(self, record: logging.LogRecord) -> None:
         self.failure = sys.exc_info()[1]
@@ -54,3 +56,24 @@ def write(log_file: Path, summary: str, error: BaseException, keys: Iterable[str
         handler.close()
     if handler.failure is not None:
         raise OSError(f"cannot write {log_file}: {handler.failure}") from handler.failure
+
+
+def server_log(log_file: Path, name: str = "tui_chat.mcp") -> logging.Logger:
+    """A logger for MCP servers' stderr and start/stop lines, into the same private,
+    rotated file (the terminal belongs to the TUI or to `tui-chat mcp list`'s listing).
+    Its own Logger object, not one of logging's global registry: each app (and each test's
+    app) writes to its own data dir, and nothing is created before the first line.
+    `close_server_log` closes it."""
+    log = logging.Logger(name, logging.INFO)
+    handler = PrivateRotatingFileHandler(
+        log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    log.addHandler(handler)
+    return log
+
+
+def close_server_log(log: logging.Logger) -> None:
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+        handler.close()

@@ -24,9 +24,12 @@ from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.conversation import Conversation
+from tui_chat.services.error_log import close_server_log, server_log
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.services.sessions import SessionService
+from tui_chat.tools.mcp_manager import McpManager
+from tui_chat.tools.registry import ToolRegistry
 from tui_chat.ui.config_file import ConfigFile
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.screens.chat import ChatScreen
@@ -43,12 +46,7 @@ from tui_chat.ui.screens.keys import (
     merged_bindings,
 )
 from tui_chat.ui.screens.unsaved import SaveGuard, StoreNotice
-from tui_chat.ui.tool_runtime import (
-    ApprovalAsker,
-    make_mcp_manager,
-    make_tool_registry,
-    tool_arguments,
-)
+from tui_chat.ui.tool_runtime import ApprovalAsker
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.worker_errors import report_worker_error
 
@@ -116,16 +114,20 @@ class TuiChatApp(App[None]):
         """The one way a session is saved and its change announced (services/changes.py)."""
         self.conversation = Conversation(self.changes)
         """What changes a session's conversation (services/conversation.py)."""
-        self.mcp = make_mcp_manager(config)
-        """The MCP servers (started on first use; see tool_runtime)."""
-        self.tools = make_tool_registry(config, self.mcp)
+        self.mcp_log = server_log(paths.log_file)
+        """Where MCP servers' stderr goes: the log file, never the screen."""
+        self.mcp = McpManager(config.mcp_servers, self.mcp_log)
+        """The MCP servers: none starts until a session that uses it sends."""
+        self.tools = ToolRegistry(config, self.mcp)
         """The tools replies may offer (built-ins, MCP servers' tools)."""
         self.ask_approval = ApprovalAsker(self)
         self.replies = ReplyManager(
             store,
             registry,
             self.changes,
-            **tool_arguments(ReplyManager, self.tools, self.ask_approval),
+            tools=self.tools,
+            always_allowed=self.tools.always_allowed,
+            ask_approval=self.ask_approval,
             run_in_worker=self._run_reply_worker,
             notify=lambda *args, **kwargs: self.notify(*args, **kwargs),  # looked up per call
             on_started=lambda session_id, notice: self._post_to_chat(
@@ -479,7 +481,7 @@ class TuiChatApp(App[None]):
         self.save_guard.stop()
         self.gc_pacer.stop()
         await self.replies.stop_all()
-        if self.mcp is not None:
-            await self.mcp.stop_all()
+        await self.mcp.stop_all()
+        close_server_log(self.mcp_log)
         await self.registry.aclose()
         self.store.close()

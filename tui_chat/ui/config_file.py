@@ -56,10 +56,8 @@ class ConfigFile:
         app.config_error = None
         app.config_kept = False
         app.registry.reconfigure(config)
-        if app.tools is not None:
-            app.tools.reconfigure(config)
-        if app.mcp is not None:
-            app.mcp.reconfigure(config.mcp_servers)
+        app.tools.reconfigure(config)
+        app.mcp.reconfigure(config.mcp_servers)
         app.run_worker(
             app.registry.close_retired(app.replies.busy_providers()),
             name="close old providers",

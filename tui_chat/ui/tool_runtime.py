@@ -1,60 +1,19 @@
 """The app's tools: the MCP servers, the tool registry offered to replies, and the adapter
 that asks the user before a call runs (the approval modal, one at a time).
 
-The manager and the registry are made by the two factory functions below, so the app's
-construction stays one line each and a test (or a later change) can adjust them here.
+The manager and the registry themselves are domain code (tui_chat/tools/); the app builds
+them, and this module holds the one piece that needs Textual: the modal adapter.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-import inspect
-import logging
 from typing import TYPE_CHECKING, Any
 
-from tui_chat.config.model import Config
 from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
-
-MCP_LOG = "tui_chat.mcp"
-
-
-def make_mcp_manager(config: Config) -> Any:
-    """The MCP servers of the config (none are started until a session uses them).
-    None only while tools/mcp_manager.py is not merged (temporary guard, see the report)."""
-    try:
-        module = importlib.import_module("tui_chat.tools.mcp_manager")
-    except ImportError:
-        return None
-    return module.McpManager(config.mcp_servers, logging.getLogger(MCP_LOG))
-
-
-def make_tool_registry(config: Config, mcp: Any) -> Any:
-    """What tools replies may offer (built-ins and MCP servers' tools).
-    None only while tools/registry.py is not merged (temporary guard, see the report)."""
-    try:
-        module = importlib.import_module("tui_chat.tools.registry")
-    except ImportError:
-        return None
-    return module.ToolRegistry(config, mcp)
-
-
-def tool_arguments(reply_manager_class: Any, tools: Any, asker: Any) -> dict[str, Any]:
-    """The keyword arguments giving ReplyManager its tools, those its signature takes
-    (the loop adds them; until then the app runs without tools)."""
-    if tools is None:
-        return {}
-    wanted = {
-        "tools": tools,
-        "always_allowed": tools.always_allowed,
-        "ask_approval": asker,
-    }
-    accepted = inspect.signature(reply_manager_class.__init__).parameters
-    return {name: value for name, value in wanted.items() if name in accepted}
-
 
 class ApprovalAsker:
     """`ask_approval` for the reply loop: shows ToolApprovalScreen and waits for the answer.
