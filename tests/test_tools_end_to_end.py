@@ -1,0 +1,236 @@
+"""Tools end to end through the real parts (tests/tools_e2e_parts.py): a config file, the
+provider registry and the openai SDK against tests/sse_server.py, the ToolRegistry's
+built-in tools, the session file on disk. Only the approval modal is stood in for.
+
+What is checked is what leaves the app: the request bodies the server got, and the
+session file. The MCP half is in test_tools_end_to_end_mcp.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sse_server import FakeOpenAIServer, Script, ToolCallScript
+from tools_e2e_parts import EndToEnd, build, calls_of, calls_script, tool_messages
+
+from tui_chat.core.settings import ChatSettings
+from tui_chat.services.tool_loop import capped_sentence, tools_off_sentence
+from tui_chat.tools.approval import ApprovalAnswer
+
+Make = Callable[..., Awaitable[EndToEnd]]
+
+
+@pytest.fixture
+async def make(tmp_path: Path, server: FakeOpenAIServer) -> AsyncIterator[Make]:
+    made: list[EndToEnd] = []
+
+    async def make_one(**kw: Any) -> EndToEnd:
+        made.append(build(tmp_path, server, **kw))
+        return made[-1]
+
+    yield make_one
+    for e in made:
+        await e.close()
+
+
+def saved_reply(e: EndToEnd) -> dict[str, Any]:
+    """The last message of the session file on disk."""
+    message: dict[str, Any] = e.saved()["messages"][-1]
+    return message
+
+
+def today() -> str:
+    return datetime.now().astimezone().strftime("%Y-%m-%d")
+
+
+async def test_what_is_the_date_today(make: Make, server: FakeOpenAIServer) -> None:
+    e = await make()
+    pieces = ["{", " ", "}"]
+    server.enqueue(
+        calls_script(ToolCallScript("call_date", "current_time", pieces), content=["Let me see."]),
+        Script(content=["Today is ", "the day."]),
+    )
+    before = today()
+    reply = await e.turn("what is the date today?")
+    after = today()
+    assert not e.approver.asked  # current_time is safe: it runs without asking
+    assert (reply.status, reply.content) == ("complete", "Today is the day.")
+    first, second = e.bodies()
+    assert [t["function"]["name"] for t in first["tools"]] == ["current_time"]
+    assistant, tool = second["messages"][-2:]
+    assert assistant["role"] == "assistant" and assistant["content"] == "Let me see."
+    assert assistant["tool_calls"] == [
+        {
+            "id": "call_date",
+            "type": "function",
+            "function": {"name": "current_time", "arguments": "{ }"},  # exactly as streamed
+        }
+    ]
+    assert (tool["role"], tool["tool_call_id"]) == ("tool", "call_date")
+    assert json.loads(tool["content"])["date"] in {before, after}
+    saved = saved_reply(e)
+    assert (saved["status"], saved["content"]) == ("complete", "Today is the day.")
+    (saved_round,) = saved["tool_rounds"]
+    assert saved_round["content"] == "Let me see."
+    (saved_call,) = saved_round["calls"]
+    assert (saved_call["id"], saved_call["status"]) == ("call_date", "ok")
+    assert saved_call["arguments"] == "{ }" and saved_call["result"] == tool["content"]
+
+    server.enqueue(Script(content=["You are welcome."]))
+    await e.turn("thanks")
+    third = e.bodies()[2]
+    # The whole round is sent again as it was, then the answer, then the new question.
+    assert third["messages"][: len(second["messages"])] == second["messages"]
+    assert third["messages"][len(second["messages"]) :] == [
+        {"role": "assistant", "content": "Today is the day."},
+        {"role": "user", "content": "thanks"},
+    ]
+
+
+async def test_two_interleaved_calls_one_asks(
+    make: Make, server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("buy milk\n", encoding="utf-8")
+    e = await make(tools=("current_time", "read_file"))
+    read_args = json.dumps({"path": str(notes)})
+    server.enqueue(
+        calls_script(
+            ToolCallScript("call_t", "current_time", ["{", "}"]),
+            ToolCallScript("call_r", "read_file", [read_args[:5], read_args[5:12], read_args[12:]]),
+            tool_call_style="interleave",
+        ),
+        Script(content=["Milk."]),
+    )
+    e.approver.will(ApprovalAnswer("once"))
+    reply = await e.turn("what do my notes say?")
+    (asked,) = e.approver.asked  # only read_file asks
+    assert asked.label == "read_file" and str(notes) in asked.shown
+    assert asked.session_id == e.session.id
+    assert [c.status for c in calls_of(reply)] == ["ok", "ok"]
+    assert reply.content == "Milk."
+    second = e.bodies()[1]
+    assistant = second["messages"][-3]
+    assert [c["function"]["arguments"] for c in assistant["tool_calls"]] == ["{}", read_args]
+    time_result, file_result = tool_messages(second)
+    assert [time_result["tool_call_id"], file_result["tool_call_id"]] == ["call_t", "call_r"]
+    assert "date" in json.loads(time_result["content"])
+    assert "buy milk" in file_result["content"]
+    assert e.session.tool_approvals == []  # "once" is not kept
+    assert e.saved().get("tool_approvals", []) == []
+
+
+async def test_deny_with_a_reason_then_allow_for_the_session(
+    make: Make, server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the password\n", encoding="utf-8")
+    arguments = json.dumps({"path": str(secret)})
+    e = await make(tools=("read_file",))
+    server.enqueue(
+        calls_script(ToolCallScript("call_1", "read_file", [arguments])),
+        Script(content=["I will not read it."]),
+    )
+    e.approver.will(ApprovalAnswer("deny", "that file is private"))
+    reply = await e.turn("read my secret")
+    (call,) = calls_of(reply)
+    assert (call.status, call.denial_reason) == ("denied", "that file is private")
+    (told,) = tool_messages(e.bodies()[1])
+    assert told["tool_call_id"] == "call_1"
+    assert "that file is private" in told["content"] and "password" not in told["content"]
+
+    server.enqueue(
+        calls_script(ToolCallScript("call_2", "read_file", [arguments])),
+        calls_script(ToolCallScript("call_3", "read_file", [arguments])),
+        Script(content=["Read it twice."]),
+    )
+    e.approver.will(ApprovalAnswer("session"))
+    reply = await e.turn("now you may read it, twice")
+    assert len(e.approver.asked) == 2  # call_3 ran under the session's approval
+    scope = e.approver.asked[1].scope
+    assert [c.status for c in calls_of(reply)] == ["ok", "ok"]
+    assert e.session.tool_approvals == [scope]
+    assert e.saved()["tool_approvals"] == [scope]
+    bodies = e.bodies()
+    assert len(bodies) == 5
+    assert [m["tool_call_id"] for m in tool_messages(bodies[-1])] == ["call_1", "call_2", "call_3"]
+    assert all("the password" in m["content"] for m in tool_messages(bodies[-1])[1:])
+
+
+async def test_the_round_cap(make: Make, server: FakeOpenAIServer) -> None:
+    e = await make(extra="[tools]\nmax_rounds = 2\n")
+    server.enqueue(
+        *(calls_script(ToolCallScript(f"call_{n}", "current_time", ["{}"])) for n in range(3)),
+        Script(content=["never asked for"]),
+    )
+    reply = await e.turn("keep calling")
+    # Rounds 1 and 2 run; the third request still ends in calls, which stop the turn.
+    assert len(e.bodies()) == 3
+    assert reply.status == "stopped" and reply.error == capped_sentence(2)
+    assert capped_sentence(2) in e.notices
+    assert [c.status for c in calls_of(reply)] == ["ok", "ok", "pending"]
+    saved = saved_reply(e)
+    assert saved["status"] == "stopped" and saved["error"] == capped_sentence(2)
+    assert [r["calls"][0]["id"] for r in saved["tool_rounds"]] == ["call_0", "call_1", "call_2"]
+    assert [r["calls"][0]["status"] for r in saved["tool_rounds"]] == ["ok", "ok", "pending"]
+
+
+async def test_deepseek_thinking_sends_the_rounds_reasoning_back(
+    make: Make, server: FakeOpenAIServer
+) -> None:
+    e = await make(dialect="deepseek", model="deepseek-v4", settings=ChatSettings(thinking="on"))
+    server.enqueue(
+        calls_script(
+            ToolCallScript("call_d", "current_time", ["{}"]),
+            reasoning=["The user wants ", "the date."],
+        ),
+        Script(content=["Today."], reasoning=["Got it."]),
+    )
+    reply = await e.turn("what is the date today?")
+    assert reply.content == "Today."
+    assert reply.tool_rounds[0].reasoning == "The user wants the date."
+    first, second = e.bodies()
+    assert first["tool_choice"] == "auto" and second["tool_choice"] == "auto"
+    assistant = second["messages"][-2]
+    assert assistant["tool_calls"][0]["id"] == "call_d"
+    assert assistant["reasoning_content"] == "The user wants the date."
+    # Reasoning is never resent otherwise: not on plain answers of later turns.
+    server.enqueue(Script(content=["Bye."]))
+    await e.turn("thanks")
+    third = e.bodies()[2]
+    answers = [m for m in third["messages"] if m["role"] == "assistant" and "tool_calls" not in m]
+    assert answers and all("reasoning_content" not in m for m in answers)
+    assert third["messages"][-4]["reasoning_content"] == "The user wants the date."
+
+
+async def test_zhipu_streams_tool_arguments(make: Make, server: FakeOpenAIServer) -> None:
+    e = await make(dialect="zhipu", model="glm-4.6")
+    server.enqueue(
+        calls_script(ToolCallScript("call_z", "current_time", ["{", "}"])),
+        Script(content=["Today."]),
+    )
+    reply = await e.turn("what is the date today?")
+    assert reply.content == "Today." and calls_of(reply)[0].status == "ok"
+    for body in e.bodies():
+        assert body["tool_choice"] == "auto" and body["tool_stream"] is True
+
+
+async def test_a_model_without_tools(make: Make, server: FakeOpenAIServer) -> None:
+    e = await make()
+    refusal = {"error": {"message": "This model does not support tools.", "type": "invalid"}}
+    server.enqueue(Script(status=400, error_body=refusal), Script(content=["Plain answer."]))
+    reply = await e.turn("what is the date today?")
+    first, second = e.bodies()
+    assert "tools" in first and not {"tools", "tool_choice"} & set(second)
+    assert second["messages"] == first["messages"]
+    assert (reply.status, reply.content, reply.error) == ("complete", "Plain answer.", None)
+    assert tools_off_sentence("test-model") in e.notices
+    assert e.session.settings.tools_enabled is False
+    assert e.saved()["settings"]["tools_enabled"] is False
+    server.enqueue(Script(content=["Again."]))
+    await e.turn("and now?")
+    assert "tools" not in e.bodies()[2]

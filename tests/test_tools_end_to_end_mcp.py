@@ -1,0 +1,181 @@
+"""MCP tools end to end through the real parts (tests/tools_e2e_parts.py): the config's
+`[mcp_servers.docs]` runs tests/mcp_server.py (the SDK's MCPServer) through the real
+McpManager and ToolRegistry; the provider is the openai SDK against tests/sse_server.py.
+Only the approval modal is stood in for."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sse_server import FakeOpenAIServer, Script, ToolCallScript
+from tools_e2e_parts import EndToEnd, build, calls_of, calls_script, tool_messages, until
+
+from tui_chat.core.tool_turns import NOT_RUN
+from tui_chat.tools.approval import ApprovalAnswer
+
+Make = Callable[..., Awaitable[EndToEnd]]
+DOCS = ("current_time", "mcp:docs")
+
+
+@pytest.fixture
+async def make(tmp_path: Path, server: FakeOpenAIServer) -> AsyncIterator[Make]:
+    made: list[EndToEnd] = []
+
+    async def make_one(**kw: Any) -> EndToEnd:
+        made.append(build(tmp_path, server, **kw))
+        return made[-1]
+
+    yield make_one
+    for e in made:
+        await e.close()
+
+
+def offered(body: dict[str, Any]) -> list[str]:
+    return [t["function"]["name"] for t in body.get("tools", [])]
+
+
+async def test_a_lookup_then_a_crash_then_a_restart(make: Make, server: FakeOpenAIServer) -> None:
+    e = await make(tools=DOCS)
+    server.enqueue(
+        calls_script(ToolCallScript("call_l", "docs__lookup", ['{"wo', 'rd": "t', 'ui"}'])),
+        Script(content=["TUI means terminal user interface."]),
+    )
+    e.approver.will(ApprovalAnswer("once"))
+    reply = await e.turn("what is a tui?")
+    first, second = e.bodies()
+    assert "current_time" in offered(first) and "docs__lookup" in offered(first)
+    (asked,) = e.approver.asked
+    assert (asked.label, asked.server) == ("docs.lookup", "docs")
+    assert json.loads(asked.shown) == {"word": "tui"}
+    (call,) = calls_of(reply)
+    assert (call.status, call.label, call.server) == ("ok", "docs.lookup", "docs")
+    (told,) = tool_messages(second)
+    assert (told["tool_call_id"], told["content"]) == ("call_l", "terminal user interface")
+    assert reply.content == "TUI means terminal user interface."
+    assert e.state().state == "ready"
+
+    server.enqueue(
+        calls_script(
+            ToolCallScript("call_c", "docs__crash", ["{}"]),
+            ToolCallScript("call_c2", "docs__crash", ["{}"]),
+        ),
+        Script(content=["The tool failed."]),
+    )
+    e.approver.will(ApprovalAnswer("session"))  # the second call runs under it
+    notices_before = len(e.notices)
+    reply = await e.turn("crash it")
+    crashed = calls_of(reply)
+    assert [c.status for c in crashed] == ["error", "error"]
+    assert (reply.status, reply.content) == ("complete", "The tool failed.")
+    told = tool_messages(e.bodies()[3])[-2:]
+    assert [t["tool_call_id"] for t in told] == ["call_c", "call_c2"]
+    assert [t["content"] for t in told] == [c.result for c in crashed]
+    assert all(c.result.startswith("docs: ") for c in crashed)
+    assert e.state().state == "dead"
+    # One clear line for the user, however many calls the dead server failed.
+    new_lines = e.notices[notices_before:]
+    assert new_lines == [crashed[0].result], new_lines
+    saved_calls = e.saved()["messages"][-1]["tool_rounds"][0]["calls"]
+    assert [c["status"] for c in saved_calls] == ["error", "error"]
+
+    server.enqueue(Script(content=["Back."]))
+    await e.turn("again")
+    assert e.state().state == "ready"  # the send started it again
+    assert "docs__lookup" in offered(e.bodies()[4])
+
+
+async def test_a_call_that_times_out(make: Make, server: FakeOpenAIServer) -> None:
+    e = await make(tools=("docs.slow",), extra="timeout = 0.5\n")
+    server.enqueue(
+        calls_script(ToolCallScript("call_s", "docs__slow", ['{"seconds": 60}'])),
+        Script(content=["Too slow."]),
+    )
+    e.approver.will(ApprovalAnswer("once"))
+    reply = await e.turn("wait")
+    (call,) = calls_of(reply)
+    assert (call.status, call.result) == ("error", "docs.slow timed out after 0.5 s")
+    assert e.notices == [call.result]
+    (told,) = tool_messages(e.bodies()[1])
+    assert told["content"] == call.result
+    assert reply.content == "Too slow." and e.state().state == "ready"
+
+
+async def test_esc_while_a_slow_call_runs(make: Make, server: FakeOpenAIServer) -> None:
+    e = await make(tools=DOCS)
+    server.enqueue(calls_script(ToolCallScript("call_s", "docs__slow", ['{"seconds": 600}'])))
+    e.approver.will(ApprovalAnswer("once"))
+    live = e.ask("wait a long time")
+    await until(lambda: [c.status for c in calls_of(live.message)] == ["running"], "the call")
+    assert e.manager.stop(e.session.id)
+    await e.finish(live)
+    reply = live.message
+    assert reply.status == "stopped"
+    (call,) = calls_of(reply)
+    assert call.status == "stopped" and not call.result
+    saved = e.saved()["messages"][-1]
+    assert saved["status"] == "stopped"
+    assert saved["tool_rounds"][0]["calls"][0]["status"] == "stopped"
+    assert len(e.bodies()) == 1
+
+    # Alt+G resumes the stopped loop: the stopped call is not run again, the model is
+    # told it was not run, under its call id.
+    server.enqueue(Script(content=["Sorry for the wait."]))
+    live = e.manager.start(e.session, continue_reply=reply)
+    await e.finish(live)
+    assert (reply.status, reply.content) == ("complete", "Sorry for the wait.")
+    assert len(e.approver.asked) == 1 and call.status == "stopped"
+    resumed = e.bodies()[1]
+    assert resumed["messages"][0] == {"role": "user", "content": "wait a long time"}
+    assert resumed["messages"][1]["tool_calls"][0]["id"] == "call_s"
+    assert resumed["messages"][2:] == [
+        {"role": "tool", "tool_call_id": "call_s", "content": NOT_RUN}
+    ]
+    assert e.state().state == "ready"  # stopping a call does not stop its server
+
+
+async def test_a_new_question_after_esc_leaves_the_stopped_loop_out(
+    make: Make, server: FakeOpenAIServer
+) -> None:
+    """As a reply stopped before any text is (core/context/request.py TOOL_LOOP_STOPPED):
+    only Alt+G sends a stopped tool loop again."""
+    e = await make(tools=DOCS)
+    server.enqueue(calls_script(ToolCallScript("call_s", "docs__slow", ['{"seconds": 600}'])))
+    e.approver.will(ApprovalAnswer("once"))
+    live = e.ask("wait a long time")
+    await until(lambda: [c.status for c in calls_of(live.message)] == ["running"], "the call")
+    assert e.manager.stop(e.session.id)
+    await e.finish(live)
+    server.enqueue(Script(content=["Hello."]))
+    reply = await e.turn("never mind")
+    assert reply.status == "complete"
+    assert e.bodies()[1]["messages"] == [{"role": "user", "content": "never mind"}]
+    assert e.saved()["messages"][1]["tool_rounds"][0]["calls"][0]["status"] == "stopped"
+
+
+async def test_a_stdio_server_gets_no_api_key(
+    make: Make, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-must-not-leak")
+    monkeypatch.setenv("SOMETHING_ELSE", "also not passed")
+    e = await make(
+        tools=("docs.env_keys",),
+        log=logging.getLogger("test.e2e.env"),
+        extra='env = { NAMED = "yes" }\n',
+    )
+    server.enqueue(
+        calls_script(ToolCallScript("call_e", "docs__env_keys", ["{}"])),
+        Script(content=["Done."]),
+    )
+    e.approver.will(ApprovalAnswer("once"))
+    reply = await e.turn("which variables?")
+    assert calls_of(reply)[0].status == "ok"
+    (told,) = tool_messages(e.bodies()[1])
+    keys = told["content"]
+    assert "NAMED" in keys and "PATH" in keys
+    assert "DEEPSEEK_API_KEY" not in keys and "SOMETHING_ELSE" not in keys
+    assert "sk-must-not-leak" not in json.dumps(e.bodies())
