@@ -178,6 +178,14 @@ async def test_the_round_cap(make: Make, server: FakeOpenAIServer) -> None:
     assert [r["calls"][0]["id"] for r in saved["tool_rounds"]] == ["call_0", "call_1", "call_2"]
     assert [r["calls"][0]["status"] for r in saved["tool_rounds"]] == ["ok", "ok", "pending"]
 
+    # Alt+G runs the call the cap left pending and lets the model go on.
+    await e.finish(e.manager.start(e.session, continue_reply=reply))
+    assert (reply.status, reply.content) == ("complete", "never asked for")
+    fourth = e.bodies()[3]
+    assert [m["tool_call_id"] for m in tool_messages(fourth)] == ["call_0", "call_1", "call_2"]
+    assert "date" in json.loads(tool_messages(fourth)[-1]["content"])
+    assert saved_reply(e)["tool_rounds"][2]["calls"][0]["status"] == "ok"
+
 
 async def test_deepseek_thinking_sends_the_rounds_reasoning_back(
     make: Make, server: FakeOpenAIServer
@@ -234,3 +242,52 @@ async def test_a_model_without_tools(make: Make, server: FakeOpenAIServer) -> No
     server.enqueue(Script(content=["Again."]))
     await e.turn("and now?")
     assert "tools" not in e.bodies()[2]
+
+
+async def test_a_call_printed_as_text_runs(make: Make, server: FakeOpenAIServer) -> None:
+    """A local Qwen model without a tool-call parser prints the call in its text."""
+    e = await make(dialect="ollama", model="qwen3")
+    server.enqueue(
+        Script(
+            content=[
+                "Let me check. <tool",
+                '_call>{"name": "current_time", ',
+                '"arguments": {}}</tool_call>',
+            ]
+        ),
+        Script(content=["Today."]),
+    )
+    reply = await e.turn("what is the date today?")
+    assert reply.content == "Today."
+    (tool_round,) = reply.tool_rounds
+    assert "<tool_call>" not in tool_round.content and "Let me check." in tool_round.content
+    (call,) = tool_round.calls
+    assert (call.name, call.status, call.from_text) == ("current_time", "ok", True)
+    second = e.bodies()[1]
+    assistant, told = second["messages"][-2:]
+    assert assistant["tool_calls"][0]["id"] == call.id == told["tool_call_id"]
+    assert assistant["tool_calls"][0]["function"]["name"] == "current_time"
+    assert "date" in json.loads(told["content"])
+    assert e.saved()["messages"][-1]["tool_rounds"][0]["calls"][0]["from_text"] is True
+
+
+async def test_control_codes_in_a_tool_result(
+    make: Make, server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    """A file that tries to drive the terminal: the codes never reach the request, the
+    session file or the call's result."""
+    hostile = tmp_path / "hostile.txt"
+    hostile.write_text("red \x1b[31mtext\x1b[0m\x07 and \x1b]52;c;cHduZWQ=\x07 done\n")
+    e = await make(tools=("read_file",), extra='[tools]\nallow = ["read_file"]\n')
+    server.enqueue(
+        calls_script(ToolCallScript("call_h", "read_file", [json.dumps({"path": str(hostile)})])),
+        Script(content=["Read."]),
+    )
+    reply = await e.turn("read it")
+    assert not e.approver.asked  # allowed in the config
+    (call,) = calls_of(reply)
+    assert call.status == "ok" and "text" in call.result and "done" in call.result
+    (told,) = tool_messages(e.bodies()[1])
+    raw = e.store.path_for(e.session.id).read_text(encoding="utf-8")
+    for text in (call.result, told["content"], raw):
+        assert "\x1b" not in text and "\x07" not in text and "\\u001b" not in text

@@ -7,13 +7,22 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sse_server import FakeOpenAIServer, Script, ToolCallScript
-from tools_e2e_parts import EndToEnd, build, calls_of, calls_script, tool_messages, until
+from tools_e2e_parts import (
+    MCP_SERVER,
+    EndToEnd,
+    build,
+    calls_of,
+    calls_script,
+    tool_messages,
+    until,
+)
 
 from tui_chat.core.tool_turns import NOT_RUN
 from tui_chat.tools.approval import ApprovalAnswer
@@ -179,3 +188,69 @@ async def test_a_stdio_server_gets_no_api_key(
     assert "NAMED" in keys and "PATH" in keys
     assert "DEEPSEEK_API_KEY" not in keys and "SOMETHING_ELSE" not in keys
     assert "sk-must-not-leak" not in json.dumps(e.bodies())
+
+
+def second_server(name: str) -> str:
+    return (
+        f'[mcp_servers."{name}"]\n'
+        f"command = {json.dumps(sys.executable)}\n"
+        f"args = [{json.dumps(str(MCP_SERVER))}]\n"
+    )
+
+
+async def test_allow_deny_and_two_servers(make: Make, server: FakeOpenAIServer) -> None:
+    """`[tools] allow` runs a tool unasked; a table's deny hides a tool; one tool of a
+    second server is picked by its label, and both servers' lookups run in one round."""
+    extra = 'deny = ["crash"]\n' + second_server("my-notes") + '[tools]\nallow = ["docs.lookup"]\n'
+    e = await make(tools=("mcp:docs", "my-notes.lookup"), extra=extra)
+    server.enqueue(Script(content=["Hi."]))
+    await e.turn("hello")
+    tools = offered(e.bodies()[0])
+    assert "docs__lookup" in tools and "docs__slow" in tools and "docs__crash" not in tools
+    assert [t for t in tools if not t.startswith("docs__")] == ["my-notes__lookup"]
+
+    server.enqueue(
+        calls_script(
+            ToolCallScript("call_a", "docs__lookup", ['{"word": "tui"}']),
+            ToolCallScript("call_b", "my-notes__lookup", ['{"word": "mcp"}']),
+        ),
+        Script(content=["Both."]),
+    )
+    e.approver.will(ApprovalAnswer("once"))
+    reply = await e.turn("look both up")
+    (asked,) = e.approver.asked  # docs.lookup is always allowed: only the other asks
+    assert (asked.label, asked.server) == ("my-notes.lookup", "my-notes")
+    assert [c.label for c in calls_of(reply)] == ["docs.lookup", "my-notes.lookup"]
+    told = tool_messages(e.bodies()[2])
+    assert [t["content"] for t in told] == ["terminal user interface", "model context protocol"]
+
+
+async def test_a_server_that_cannot_start(make: Make, server: FakeOpenAIServer) -> None:
+    extra = '[mcp_servers.broken]\ncommand = "/nonexistent/mcp-server"\n'
+    e = await make(tools=("current_time", "mcp:broken"), extra=extra)
+    server.enqueue(Script(content=["Hi."]))
+    reply = await e.turn("hello")
+    assert (reply.status, reply.content) == ("complete", "Hi.")
+    assert offered(e.bodies()[0]) == ["current_time"]
+    (line,) = e.notices
+    assert "broken" in line and "\n" not in line
+    assert e.state("broken").state == "failed"
+
+
+async def test_esc_while_the_approval_is_asked(make: Make, server: FakeOpenAIServer) -> None:
+    """The user pressed Esc on the modal: the call never runs, not even by Alt+G, which
+    tells the model it was not run."""
+    e = await make(tools=DOCS)
+    server.enqueue(calls_script(ToolCallScript("call_l", "docs__lookup", ['{"word": "tui"}'])))
+    live = e.ask("what is a tui?")
+    await until(lambda: bool(e.approver.asked), "the approval request")
+    assert e.manager.stop(e.session.id)
+    await e.finish(live)
+    reply = live.message
+    assert reply.status == "stopped" and calls_of(reply)[0].status == "stopped"
+    assert e.saved()["messages"][-1]["tool_rounds"][0]["calls"][0]["status"] == "stopped"
+    server.enqueue(Script(content=["OK."]))
+    await e.finish(e.manager.start(e.session, continue_reply=reply))
+    assert len(e.approver.asked) == 1 and reply.content == "OK."
+    (told,) = tool_messages(e.bodies()[1])
+    assert (told["tool_call_id"], told["content"]) == ("call_l", NOT_RUN)
