@@ -291,3 +291,42 @@ async def test_control_codes_in_a_tool_result(
     raw = e.store.path_for(e.session.id).read_text(encoding="utf-8")
     for text in (call.result, told["content"], raw):
         assert "\x1b" not in text and "\x07" not in text and "\\u001b" not in text
+
+
+async def test_a_reloaded_session_resends_the_same_rounds(
+    make: Make, server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    """After a restart (the session read back from its file), the rounds go out as they
+    did before, and the session's approvals still hold."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("buy milk\n", encoding="utf-8")
+    arguments = json.dumps({"path": str(notes)})
+    e = await make(tools=("current_time", "read_file"))
+    server.enqueue(
+        calls_script(
+            ToolCallScript("call_t", "current_time", ["{", "}"]),
+            ToolCallScript("call_r", "read_file", [arguments[:3], arguments[3:]]),
+            content=["Looking."],
+        ),
+        calls_script(ToolCallScript("call_x", "nope", ["{}"])),
+        calls_script(ToolCallScript("call_j", "read_file", ['{"path": '])),
+        Script(content=["Milk."]),
+    )
+    e.approver.will(ApprovalAnswer("session"))
+    reply = await e.turn("what do my notes say?")
+    assert [c.status for c in calls_of(reply)] == ["ok", "ok", "error", "error"]
+    unknown, broken = calls_of(reply)[2:]
+    assert "not offered" in unknown.result and "current_time" in unknown.result
+    assert "not a JSON object" in broken.result
+    assert len(e.approver.asked) == 1
+
+    loaded = e.store.load(e.session.id)
+    e.session = loaded
+    server.enqueue(
+        calls_script(ToolCallScript("call_again", "read_file", [arguments])),
+        Script(content=["Still milk."]),
+    )
+    await e.turn("and now?")
+    assert len(e.approver.asked) == 1  # the session's approval came back from the file
+    before, after = e.bodies()[3], e.bodies()[4]
+    assert after["messages"][: len(before["messages"])] == before["messages"]

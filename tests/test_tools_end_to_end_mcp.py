@@ -254,3 +254,19 @@ async def test_esc_while_the_approval_is_asked(make: Make, server: FakeOpenAISer
     assert len(e.approver.asked) == 1 and reply.content == "OK."
     (told,) = tool_messages(e.bodies()[1])
     assert (told["tool_call_id"], told["content"]) == ("call_l", NOT_RUN)
+
+
+async def test_esc_while_the_server_starts(make: Make, server: FakeOpenAIServer) -> None:
+    """Esc before anything was sent: the server goes on starting, for the next send."""
+    e = await make(tools=DOCS)
+    live = e.ask("hello")
+    await until(lambda: e.state().state == "starting", "the server starting")
+    assert e.manager.stop(e.session.id)
+    await e.finish(live)
+    assert live.message.status == "stopped" and e.bodies() == []
+    assert e.saved()["messages"][-1]["status"] == "stopped"
+    await until(lambda: e.state().state == "ready", "the server ready")
+    server.enqueue(Script(content=["Hi."]))
+    reply = await e.turn("hello again")
+    assert reply.content == "Hi." and "docs__lookup" in offered(e.bodies()[0])
+    assert e.notices == []
