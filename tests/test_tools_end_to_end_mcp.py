@@ -20,6 +20,7 @@ from tools_e2e_parts import (
     build,
     calls_of,
     calls_script,
+    http_mcp_server,
     tool_messages,
     until,
 )
@@ -270,3 +271,21 @@ async def test_esc_while_the_server_starts(make: Make, server: FakeOpenAIServer)
     reply = await e.turn("hello again")
     assert reply.content == "Hi." and "docs__lookup" in offered(e.bodies()[0])
     assert e.notices == []
+
+
+async def test_a_streamable_http_server(make: Make, server: FakeOpenAIServer) -> None:
+    with http_mcp_server() as url:
+        extra = f'[mcp_servers.web]\nurl = "{url}"\nheaders = {{ X-Test = "1" }}\n'
+        e = await make(tools=("web.lookup",), extra=extra)
+        server.enqueue(
+            calls_script(ToolCallScript("call_w", "web__lookup", ['{"word": "mcp"}'])),
+            Script(content=["MCP is a protocol."]),
+        )
+        e.approver.will(ApprovalAnswer("once"))
+        reply = await e.turn("what is mcp?")
+        assert offered(e.bodies()[0]) == ["web__lookup"]
+        assert (e.approver.asked[0].label, e.approver.asked[0].server) == ("web.lookup", "web")
+        (told,) = tool_messages(e.bodies()[1])
+        assert told["content"] == "model context protocol"
+        assert reply.content == "MCP is a protocol." and e.state("web").transport == "http"
+        await e.close()

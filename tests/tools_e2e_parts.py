@@ -13,9 +13,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import socket
+import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +116,7 @@ class EndToEnd:
     approver: Approver
     session: Session
     notices: list[str] = field(default_factory=list)
+    closed: bool = False
 
     def ask(self, question: str) -> LiveReply:
         self.session.add(Message(role="user", content=question))
@@ -144,6 +148,10 @@ class EndToEnd:
         return next(s for s in self.mcp.states() if s.name == name)
 
     async def close(self) -> None:
+        """Stop replies and servers, close the store (once; a test may close early)."""
+        if self.closed:
+            return
+        self.closed = True
         await self.manager.stop_all()
         await self.mcp.stop_all()
         await self.registry.aclose()
@@ -195,6 +203,30 @@ def build(
     return EndToEnd(
         server, path, registry, mcp, tool_registry, store, manager, approver, session, notices
     )
+
+
+@contextlib.contextmanager
+def http_mcp_server() -> Iterator[str]:
+    """tests/mcp_server.py serving streamable HTTP on a free port; its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, str(MCP_SERVER), "http", str(port)],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stderr is not None
+    for line in process.stderr:  # wait for the condition: uvicorn says it listens
+        if "Uvicorn running" in line:
+            break
+    threading.Thread(target=process.stderr.read, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def calls_of(message: Message) -> list[ToolCall]:
