@@ -187,16 +187,29 @@ async def test_the_round_cap(make: Make, server: FakeOpenAIServer) -> None:
     assert saved_reply(e)["tool_rounds"][2]["calls"][0]["status"] == "ok"
 
 
-async def test_deepseek_thinking_sends_the_rounds_reasoning_back(
-    make: Make, server: FakeOpenAIServer
+@pytest.mark.parametrize(
+    ("dialect", "model", "field", "key"),
+    [
+        ("deepseek", "deepseek-v4", "reasoning_content", "reasoning_content"),
+        ("dashscope", "qwen3-max", "reasoning_content", "reasoning_content"),
+        ("vllm", "qwen3", "reasoning", "reasoning"),
+        ("generic", "deepseek-v4-flash", "reasoning_content", "reasoning_content"),
+        ("openrouter", "deepseek/deepseek-v4", "reasoning", None),
+    ],
+)
+async def test_thinking_sends_the_rounds_reasoning_back(
+    make: Make, server: FakeOpenAIServer, dialect: str, model: str, field: str, key: str | None
 ) -> None:
-    e = await make(dialect="deepseek", model="deepseek-v4", settings=ChatSettings(thinking="on"))
+    """DeepSeek's thinking mode (and the models that follow it) needs a round's reasoning
+    back on its assistant message: the one exception to "reasoning is never resent"."""
+    e = await make(dialect=dialect, model=model, settings=ChatSettings(thinking="on"))
     server.enqueue(
         calls_script(
             ToolCallScript("call_d", "current_time", ["{}"]),
             reasoning=["The user wants ", "the date."],
+            reasoning_field=field,
         ),
-        Script(content=["Today."], reasoning=["Got it."]),
+        Script(content=["Today."], reasoning=["Got it."], reasoning_field=field),
     )
     reply = await e.turn("what is the date today?")
     assert reply.content == "Today."
@@ -205,14 +218,15 @@ async def test_deepseek_thinking_sends_the_rounds_reasoning_back(
     assert first["tool_choice"] == "auto" and second["tool_choice"] == "auto"
     assistant = second["messages"][-2]
     assert assistant["tool_calls"][0]["id"] == "call_d"
-    assert assistant["reasoning_content"] == "The user wants the date."
+    sent = {k: v for k, v in assistant.items() if k.startswith("reasoning")}
+    assert sent == ({key: "The user wants the date."} if key else {})
     # Reasoning is never resent otherwise: not on plain answers of later turns.
     server.enqueue(Script(content=["Bye."]))
     await e.turn("thanks")
     third = e.bodies()[2]
     answers = [m for m in third["messages"] if m["role"] == "assistant" and "tool_calls" not in m]
-    assert answers and all("reasoning_content" not in m for m in answers)
-    assert third["messages"][-4]["reasoning_content"] == "The user wants the date."
+    assert answers and all(not k.startswith("reasoning") for m in answers for k in m)
+    assert third["messages"][-4] == assistant
 
 
 async def test_zhipu_streams_tool_arguments(make: Make, server: FakeOpenAIServer) -> None:
@@ -330,3 +344,26 @@ async def test_a_reloaded_session_resends_the_same_rounds(
     assert len(e.approver.asked) == 1  # the session's approval came back from the file
     before, after = e.bodies()[3], e.bodies()[4]
     assert after["messages"][: len(before["messages"])] == before["messages"]
+
+
+async def test_stop_from_the_approval(
+    make: Make, server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    """The modal's "stop" answer ends the turn as Esc does: nothing runs, all is kept."""
+    notes = tmp_path / "notes.md"
+    notes.write_text("buy milk\n", encoding="utf-8")
+    e = await make(tools=("current_time", "read_file"))
+    server.enqueue(
+        calls_script(
+            ToolCallScript("call_t", "current_time", ["{}"]),
+            ToolCallScript("call_r", "read_file", [json.dumps({"path": str(notes)})]),
+        )
+    )
+    e.approver.will(ApprovalAnswer("stop"))
+    reply = await e.turn("what do my notes say?")
+    assert reply.status == "stopped"
+    assert [c.status for c in calls_of(reply)] == ["stopped", "stopped"]
+    assert len(e.bodies()) == 1
+    saved = saved_reply(e)
+    assert saved["status"] == "stopped"
+    assert [c["status"] for c in saved["tool_rounds"][0]["calls"]] == ["stopped", "stopped"]
