@@ -346,9 +346,7 @@ async def test_a_reloaded_session_resends_the_same_rounds(
     assert after["messages"][: len(before["messages"])] == before["messages"]
 
 
-async def test_stop_from_the_approval(
-    make: Make, server: FakeOpenAIServer, tmp_path: Path
-) -> None:
+async def test_stop_from_the_approval(make: Make, server: FakeOpenAIServer, tmp_path: Path) -> None:
     """The modal's "stop" answer ends the turn as Esc does: nothing runs, all is kept."""
     notes = tmp_path / "notes.md"
     notes.write_text("buy milk\n", encoding="utf-8")

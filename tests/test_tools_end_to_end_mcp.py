@@ -25,6 +25,7 @@ from tools_e2e_parts import (
     until,
 )
 
+from tui_chat.core.settings import ChatSettings
 from tui_chat.core.tool_turns import NOT_RUN
 from tui_chat.tools.approval import ApprovalAnswer
 
@@ -289,3 +290,23 @@ async def test_a_streamable_http_server(make: Make, server: FakeOpenAIServer) ->
         assert told["content"] == "model context protocol"
         assert reply.content == "MCP is a protocol." and e.state("web").transport == "http"
         await e.close()
+
+
+async def test_the_configs_default_tools_and_a_session_with_tools_off(
+    make: Make, server: FakeOpenAIServer
+) -> None:
+    """`[defaults] tools` is what a session without its own choice offers; a session
+    with tools off sends no tools field and starts no server."""
+    extra = '[defaults]\ntools = ["mcp:docs"]\n'
+    off = await make(settings=ChatSettings(tools_enabled=False), extra=extra)
+    server.enqueue(Script(content=["No tools."]))
+    await off.turn("hello")
+    assert not {"tools", "tool_choice"} & set(off.bodies()[0])
+    assert off.state().state == "off"
+    await off.close()
+
+    on = await make(extra=extra)
+    server.enqueue(Script(content=["Tools."]))
+    await on.turn("hello")
+    tools = ["docs__lookup", "docs__slow", "docs__crash", "docs__pid", "docs__env_keys"]
+    assert offered(on.bodies()[-1]) == tools
