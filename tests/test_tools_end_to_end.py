@@ -365,3 +365,30 @@ async def test_stop_from_the_approval(make: Make, server: FakeOpenAIServer, tmp_
     saved = saved_reply(e)
     assert saved["status"] == "stopped"
     assert [c["status"] for c in saved["tool_rounds"][0]["calls"]] == ["stopped", "stopped"]
+
+
+async def test_run_shell_session_approval_covers_that_command_only(
+    make: Make, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-must-not-leak")
+    e = await make(tools=("run_shell",), extra="[tools]\nrun_shell = true\n")
+    probe = 'echo "key=${DEEPSEEK_API_KEY:-none}"'
+    other = probe + "; echo more"
+    server.enqueue(
+        calls_script(ToolCallScript("call_1", "run_shell", [json.dumps({"command": probe})])),
+        calls_script(ToolCallScript("call_2", "run_shell", [json.dumps({"command": probe})])),
+        calls_script(ToolCallScript("call_3", "run_shell", [json.dumps({"command": other})])),
+        Script(content=["Done."]),
+    )
+    e.approver.will(ApprovalAnswer("session"), ApprovalAnswer("deny"))
+    reply = await e.turn("run it")
+    # The same command ran again unasked; a longer one asked again (and was denied).
+    assert [a.shown.splitlines()[0] for a in e.approver.asked] == [
+        f"/bin/sh -c '{probe}'",
+        f"/bin/sh -c '{other}'",
+    ]
+    assert [c.status for c in calls_of(reply)] == ["ok", "ok", "denied"]
+    assert e.saved()["tool_approvals"] == [f"run_shell:{probe}"]
+    results = [c.result for c in calls_of(reply)[:2]]
+    assert all("key=none" in r for r in results), results
+    assert "sk-must-not-leak" not in json.dumps(e.bodies())
