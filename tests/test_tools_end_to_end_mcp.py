@@ -25,9 +25,12 @@ from tools_e2e_parts import (
     until,
 )
 
+from tui_chat.config.model import Config
+from tui_chat.config.parse import load_config
+from tui_chat.config.writer import allow_tool_always
 from tui_chat.core.settings import ChatSettings
 from tui_chat.core.tool_turns import NOT_RUN
-from tui_chat.tools.approval import ApprovalAnswer
+from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest
 
 Make = Callable[..., Awaitable[EndToEnd]]
 DOCS = ("current_time", "mcp:docs")
@@ -310,3 +313,54 @@ async def test_the_configs_default_tools_and_a_session_with_tools_off(
     await on.turn("hello")
     tools = ["docs__lookup", "docs__slow", "docs__crash", "docs__pid", "docs__env_keys"]
     assert offered(on.bodies()[-1]) == tools
+
+
+def reconfigure(e: EndToEnd, config: Config) -> None:
+    """What the app does when the config file changed (ui/app.py on reload)."""
+    e.registry.reconfigure(config)
+    e.tools.reconfigure(config)
+    e.mcp.reconfigure(config.mcp_servers)
+
+
+async def test_always_allow_writes_the_config(make: Make, server: FakeOpenAIServer) -> None:
+    """The app's adapter writes "always" to `[tools] allow` before answering; from then on
+    the tool runs unasked, in this very turn, and the file says so."""
+    e = await make(tools=DOCS)
+    asked = e.manager.ask_approval
+    assert asked is not None
+
+    async def adapter(request: ApprovalRequest) -> ApprovalAnswer:
+        answer = await asked(request)
+        if answer.choice == "always":
+            reconfigure(e, allow_tool_always(e.config_path, request.label))
+        return answer
+
+    e.manager.ask_approval = adapter
+    server.enqueue(
+        calls_script(ToolCallScript("call_1", "docs__lookup", ['{"word": "tui"}'])),
+        calls_script(ToolCallScript("call_2", "docs__lookup", ['{"word": "mcp"}'])),
+        Script(content=["Both."]),
+    )
+    e.approver.will(ApprovalAnswer("always"))
+    reply = await e.turn("look up two words")
+    assert len(e.approver.asked) == 1
+    assert [c.status for c in calls_of(reply)] == ["ok", "ok"]
+    assert load_config(e.config_path).tools.allow == ("docs.lookup",)
+    assert e.session.tool_approvals == []  # "always" lives in the config, not the session
+    assert e.state().state == "ready"  # the docs table did not change: the server stays
+
+
+async def test_a_reloaded_config_restarts_a_changed_server(
+    make: Make, server: FakeOpenAIServer
+) -> None:
+    e = await make(tools=DOCS)
+    server.enqueue(Script(content=["Hi."]))
+    await e.turn("hello")
+    assert "docs__lookup" in offered(e.bodies()[0])
+    text = e.config_path.read_text(encoding="utf-8")
+    e.config_path.write_text(text.replace("args = [", 'deny = ["lookup"]\nargs = ['))
+    reconfigure(e, load_config(e.config_path))
+    server.enqueue(Script(content=["Hi again."]))
+    await e.turn("hello again")
+    tools = offered(e.bodies()[1])
+    assert "docs__lookup" not in tools and "docs__slow" in tools
