@@ -270,9 +270,13 @@ class TurnLoop:
             self.live.tools_version += 1
         if not allowed:
             return
+        problems: list[str] = []
         async with asyncio.TaskGroup() as group:
             for call, tool, arguments in allowed:
-                group.create_task(self._run_call(call, tool, arguments))
+                group.create_task(self._run_call(call, tool, arguments, problems))
+        # A server that died or timed out: one line each, however many calls it failed.
+        for problem in dict.fromkeys(problems):
+            self.notify(problem, severity="warning", markup=False)
 
     async def _decide(self, call: ToolCall) -> tuple[ToolCall, Tool, dict[str, Any]] | None:
         """The call with its tool and arguments when it may run; None when it was refused
@@ -325,8 +329,11 @@ class TurnLoop:
             session.tool_approvals.append(scope)
         return call, tool, arguments
 
-    async def _run_call(self, call: ToolCall, tool: Tool, arguments: dict[str, Any]) -> None:
-        """Run one call; whatever it raises becomes its error result (never the loop's)."""
+    async def _run_call(
+        self, call: ToolCall, tool: Tool, arguments: dict[str, Any], problems: list[str]
+    ) -> None:
+        """Run one call; whatever it raises becomes its error result (never the loop's).
+        A problem of its server (ToolOutcome.problem) is added to `problems`."""
         call.status = "running"
         self.live.tools_version += 1
         started = time.monotonic()
@@ -337,6 +344,8 @@ class TurnLoop:
         call.seconds = round(time.monotonic() - started, 3)
         call.result = strip_control(outcome.text)
         call.status = "ok" if outcome.ok else "error"
+        if outcome.problem:
+            problems.append(strip_control(outcome.problem))
         self.live.tools_version += 1
 
 

@@ -48,6 +48,9 @@ class ToolOutcome:
 
     text: str
     ok: bool = True
+    problem: str | None = None
+    """One line for the user when the failure is not the call's but its server's (an MCP
+    server that died or timed out mid-call): the loop shows it once, beside the card."""
 
 
 class Tool(Protocol):

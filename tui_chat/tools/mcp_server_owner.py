@@ -307,6 +307,12 @@ class ServerOwner:
 
     # -- calls ---------------------------------------------------------------------------
 
+    def _death_outcome(self) -> ToolOutcome:
+        """The call's outcome when its server died under it: the model is told the tool
+        failed, the user gets the one line of the server's problem."""
+        problem = self.problem or f"{self.config.name}: the server stopped"
+        return ToolOutcome(problem, False, problem)
+
     async def call(self, tool: str, label: str, arguments: dict[str, Any]) -> ToolOutcome:
         """Call `tool`; every failure comes back as `ok=False` with one line for the model
         and the card. A timeout leaves the server running; a closed connection marks it dead
@@ -317,28 +323,27 @@ class ServerOwner:
         session = self._session
         if session is None or self.state != "ready":
             problem = self.problem or f"{self.config.name}: the server is not running"
-            return ToolOutcome(problem, False)
+            return ToolOutcome(problem, False, problem)
         try:
             result = await session.call_tool(
                 tool, arguments, read_timeout_seconds=self.config.timeout
             )
         except MCPError as exc:
             if exc.code == REQUEST_TIMEOUT:
-                return ToolOutcome(
-                    f"{label} timed out after {seconds(self.config.timeout)} s", False
-                )
+                late = f"{label} timed out after {seconds(self.config.timeout)} s"
+                return ToolOutcome(late, False, late)
             if exc.code == CONNECTION_CLOSED:
                 self._died("the server stopped; see the log")
-                return ToolOutcome(self.problem or "the server stopped", False)
+                return self._death_outcome()
             message = redact_secrets(exc.message, self._secrets)
             return ToolOutcome(f"{label}: {one_line(message, 500)}", False)
         except (OSError, EOFError) as exc:
             self._died(f"the connection ended ({error_line(exc)}); see the log")
-            return ToolOutcome(self.problem or "the server stopped", False)
+            return self._death_outcome()
         except Exception as exc:
             if _is_closed_stream(exc):
                 self._died("the server stopped; see the log")
-                return ToolOutcome(self.problem or "the server stopped", False)
+                return self._death_outcome()
             self._log.warning("mcp[%s] %s failed", self.config.name, tool, exc_info=exc)
             return ToolOutcome(f"{label}: {error_line(exc)}", False)
         return ToolOutcome(strip_control(result_text(result)), ok=not result.is_error)
