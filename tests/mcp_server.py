@@ -9,6 +9,7 @@ environment the client gave it), pid(), each writing one line to stderr per call
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from typing import Any
 
@@ -58,7 +59,8 @@ async def slow(seconds: float) -> str:
 def crash() -> str:
     """End the server process in the middle of the call."""
     _say("crash")
-    os._exit(3)
+    os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no reply: as a crash
+    return "unreachable"
 
 
 @server.tool()

@@ -171,7 +171,8 @@ def test_a_printed_call_becomes_a_call() -> None:
 def test_tags_split_across_chunks(size: int) -> None:
     whole = f"Checking.\n{CALL}\n{CALL.replace('终端', 'tui')}\n"
     text, calls = split([whole[i : i + size] for i in range(0, len(whole), size)])
-    assert text == "Checking."
+    # Whitespace that arrived before the tag was shown already: text is never held back.
+    assert text.rstrip() == "Checking."
     assert [c.id for c in calls] == ["call_text_1", "call_text_2"]
     assert [c.parsed_arguments() for c in calls] == [{"word": "终端"}, {"word": "tui"}]
 

@@ -206,40 +206,49 @@ class OpenAICompatibleProvider:
         finish_reason: str | None = None
         served_model: str | None = None
         usage: Usage | None = None
-        async for chunk in stream:
-            served_model = getattr(chunk, "model", None) or served_model
-            raw_usage = usage_of(chunk)
-            if raw_usage is not None:
-                usage = usage_from(raw_usage)  # cumulative: the last one wins
-            for choice in chunk.choices or ():
-                delta = choice.delta
-                if delta is not None:
-                    reasoning = dialect.reasoning_of(delta)
-                    if reasoning:
-                        saw_reasoning_field = True
-                        yield ReasoningDelta(strip_control(reasoning))
-                    if delta.content:
-                        if not split:
-                            splitter = dialect.think_splitter(model, saw_reasoning_field)
-                            split = True
-                        text = delta.content
-                        if splitter is not None:
-                            inline_reasoning, text = splitter.feed(text)
-                            if inline_reasoning:
-                                assumed.append(strip_control(inline_reasoning))
-                                yield ReasoningDelta(assumed[-1])
-                        if text and text_calls is not None:
-                            text, found = text_calls.feed(text)
-                            for event in self._printed(found, tool_calls, printed_calls):
+        try:
+            async for chunk in stream:
+                served_model = getattr(chunk, "model", None) or served_model
+                raw_usage = usage_of(chunk)
+                if raw_usage is not None:
+                    usage = usage_from(raw_usage)  # cumulative: the last one wins
+                for choice in chunk.choices or ():
+                    delta = choice.delta
+                    if delta is not None:
+                        reasoning = dialect.reasoning_of(delta)
+                        if reasoning:
+                            saw_reasoning_field = True
+                            yield ReasoningDelta(strip_control(reasoning))
+                        if delta.content:
+                            if not split:
+                                splitter = dialect.think_splitter(model, saw_reasoning_field)
+                                split = True
+                            text = delta.content
+                            if splitter is not None:
+                                inline_reasoning, text = splitter.feed(text)
+                                if inline_reasoning:
+                                    assumed.append(strip_control(inline_reasoning))
+                                    yield ReasoningDelta(assumed[-1])
+                            if text and text_calls is not None:
+                                text, found = text_calls.feed(text)
+                                for event in self._printed(found, tool_calls, printed_calls):
+                                    yield event
+                            if text:
+                                yield TextDelta(strip_control(text))
+                        pieces = getattr(delta, "tool_calls", None)
+                        if pieces:
+                            for event in tool_calls.feed(pieces):
                                 yield event
-                        if text:
-                            yield TextDelta(strip_control(text))
-                    pieces = getattr(delta, "tool_calls", None)
-                    if pieces:
-                        for event in tool_calls.feed(pieces):
-                            yield event
-                if choice.finish_reason:
-                    finish_reason = choice.finish_reason
+                    if choice.finish_reason:
+                        finish_reason = choice.finish_reason
+        except Exception:
+            # Cut off mid-stream (the caller says so and keeps the reply): the text held
+            # back in case a <tool_call> tag followed is part of what arrived.
+            if text_calls is not None:
+                held, _ = text_calls.flush()
+                if held:
+                    yield TextDelta(strip_control(held))
+            raise
         if splitter is not None:
             complete = finish_reason is not None and finish_reason != "length"
             inline_reasoning, text = splitter.flush(complete=complete)

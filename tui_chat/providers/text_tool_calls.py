@@ -35,12 +35,10 @@ class TextToolCallSplitter:
 
     def feed(self, chunk: str) -> tuple[str, list[ToolCall]]:
         if not self._inside and "<" not in chunk and "<" not in self._pending:
-            # The common case: no tag near. Only trailing whitespace is held back (it is
-            # left out if a call follows).
-            text = self._pending + chunk
-            kept = text.rstrip()
-            self._pending = text[len(kept) :]
-            return self._plain(kept), []
+            # The common case: no tag near, nothing held back (text held back would be
+            # lost when the user stops the reply, and late on screen).
+            text, self._pending = self._pending + chunk, ""
+            return self._plain(text), []
         self._pending += chunk
         shown: list[str] = []
         calls: list[ToolCall] = []
@@ -68,12 +66,9 @@ class TextToolCallSplitter:
                 continue
             keep = _partial_suffix(self._pending, OPEN_TAG)
             text = self._pending[: len(self._pending) - keep]
-            rest = self._pending[len(self._pending) - keep :]
-            trimmed = text.rstrip()
-            rest = text[len(trimmed) :] + rest
-            self._pending = rest
-            if trimmed:
-                shown.append(self._plain(trimmed))
+            self._pending = self._pending[len(self._pending) - keep :]
+            if text:
+                shown.append(self._plain(text))
             return "".join(shown), calls
 
     def flush(self) -> tuple[str, list[ToolCall]]:
