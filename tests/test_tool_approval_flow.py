@@ -128,3 +128,5 @@ async def test_the_demo_shows_a_current_time_card(tmp_path: Path) -> None:
         text = screen_text(app)
         assert "⚙ current_time() ✓" in text
         assert text.index("⚙ current_time()") < text.index("the current_time tool told me")
+        # The question went with the request (the reply being written is no canned one).
+        assert "You asked: *What time is it?*" in app.screen.session.messages[-1].content

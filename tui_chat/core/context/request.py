@@ -159,7 +159,8 @@ def demo_exchanges(messages: list[Message]) -> set[str]:
     ids: set[str] = set()
     for index, message in enumerate(messages):
         canned = message.provider == "demo" or (not message.provider and message.model == "demo")
-        if message.role == "assistant" and canned:
+        # The reply being written is not a canned one yet: its question is the one asked.
+        if message.role == "assistant" and canned and message.status != "streaming":
             ids.add(message.id)
             if index and messages[index - 1].role == "user":
                 ids.add(messages[index - 1].id)
