@@ -15,8 +15,8 @@ import tomli_w
 from tui_chat.config.model import ConfigError
 from tui_chat.config.tools_config import McpServerConfig
 from tui_chat.config.tools_writer import mcp_server_table
-from tui_chat.config.writer import FILE_MODE, HEADER, backup_path
-from tui_chat.core.atomic import private_dir, write_atomic
+from tui_chat.config.writer import HEADER, replace_file
+from tui_chat.core.atomic import private_dir
 
 
 def add_mcp_servers(path: Path, servers: Sequence[McpServerConfig]) -> None:
@@ -52,11 +52,9 @@ def add_mcp_servers(path: Path, servers: Sequence[McpServerConfig]) -> None:
             raise ConfigError(path, "the MCP servers would not read back the same; not saved")
     try:
         private_dir(target.parent)
-        if text:
-            write_atomic(backup_path(target), text, mode=FILE_MODE)
-        write_atomic(target, new_text, mode=FILE_MODE)
     except OSError as exc:
         raise ConfigError(path, f"cannot write the file: {exc}") from None
+    replace_file(target, text or None, new_text, path)
 
 
 def _appended(text: str, tables: dict[str, dict[str, Any]]) -> str:

@@ -9,7 +9,7 @@ would start with the wrong command is worse than none); an unknown key is a warn
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -99,14 +99,7 @@ def parse_tools(raw: Any, index: LineIndex, problems: list[Problem]) -> ToolsCon
             fail(key, f"{key} must be a positive whole number of bytes")
         else:
             values[key] = value
-    for key in _SECONDS_KEYS:
-        value = raw.get(key)
-        if value is None:
-            continue
-        if not _is_number(value) or value <= 0:
-            fail(key, f"{key} must be a positive number of seconds")
-        else:
-            values[key] = float(value)
+    values.update(_positive_seconds(raw, _SECONDS_KEYS, fail))
     problems.extend(found)
     if any(not problem.warning for problem in found):
         return ToolsConfig()
@@ -179,15 +172,7 @@ def parse_mcp_server(
         fail("enabled", "enabled must be true or false")
     allow = _names(table.get("allow", []), "allow", "tool names", fail)
     deny = _names(table.get("deny", []), "deny", "tool names", fail)
-    seconds: dict[str, float] = {}
-    for key in ("timeout", "startup_timeout"):
-        value = table.get(key)
-        if value is None:
-            continue
-        if not _is_number(value) or value <= 0:
-            fail(key, f"{key} must be a positive number of seconds")
-        else:
-            seconds[key] = float(value)
+    seconds = _positive_seconds(table, ("timeout", "startup_timeout"), fail)
     problems.extend(found)
     if any(not problem.warning for problem in found):
         return None
@@ -282,3 +267,19 @@ def _is_number(value: Any) -> bool:
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive_seconds(
+    table: Mapping[str, Any], keys: Iterable[str], fail: Fail
+) -> dict[str, float]:
+    """The `keys` of `table` that hold a positive number of seconds; `fail` for the rest."""
+    seconds: dict[str, float] = {}
+    for key in keys:
+        value = table.get(key)
+        if value is None:
+            continue
+        if not _is_number(value) or value <= 0:
+            fail(key, f"{key} must be a positive number of seconds")
+        else:
+            seconds[key] = float(value)
+    return seconds

@@ -90,16 +90,10 @@ def text_allowing(text: str | None, label: str, path: Path) -> tuple[str, Config
     return new_text, new
 
 
-def _without_tools(config: Config) -> tuple[Any, ...]:
-    return (
-        config.default_provider,
-        dict(config.providers),
-        config.theme,
-        config.defaults,
-        dict(config.personas),
-        dict(config.keymap),
-        dict(config.mcp_servers),
-    )
+def _without_tools(config: Config) -> Config:
+    """The config with `[tools]` as the defaults and no warnings: what an "always allow"
+    edit must leave as it was."""
+    return dataclasses.replace(config, tools=_DEFAULT_TOOLS, warnings=(), exists=True)
 
 
 def _inserted(text: str, label: str) -> str:

@@ -223,12 +223,7 @@ def save_config(
         old = None
     except OSError as exc:
         raise ConfigError(path, f"cannot read the file to back it up: {exc}") from None
-    try:
-        if old is not None:
-            write_atomic(backup_path(target), old, mode=FILE_MODE)
-        write_atomic(target, text, mode=FILE_MODE)
-    except OSError as exc:
-        raise ConfigError(path, f"cannot write the file: {exc}") from None
+    replace_file(target, old, text, path)
     return Saved(parse_config(text, path), file_stamp(target))
 
 
@@ -427,10 +422,17 @@ def allow_tool_always(path: Path, label: str) -> Config:
     if edit is None:
         return parse_config(old or "", path)
     text, config = edit
+    replace_file(target, old, text, path)
+    return config
+
+
+def replace_file(target: Path, old: str | bytes | None, text: str, path: Path) -> None:
+    """Write `text` over the config file `target` (the real file behind `path`):
+    atomically, private (it may hold keys), the old contents kept as `.bak`. ConfigError
+    naming `path` when it cannot be written."""
     try:
         if old is not None:
             write_atomic(backup_path(target), old, mode=FILE_MODE)
         write_atomic(target, text, mode=FILE_MODE)
     except OSError as exc:
         raise ConfigError(path, f"cannot write the file: {exc}") from None
-    return config
