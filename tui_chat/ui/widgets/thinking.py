@@ -177,7 +177,7 @@ class ThinkingPane(Vertical):
         chars = (
             self._live_chars
             if self.is_live
-            else len(self.message.reasoning if self.message else "")
+            else len(all_reasoning(self.message) if self.message else "")
         )
         state = "thinking…" if self.is_live and not self.answer_started else "thought"
         who = (self.message.model or "") if self.message else ""
