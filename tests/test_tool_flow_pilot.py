@@ -151,9 +151,7 @@ def current_time_round(number: int) -> Script:
 async def test_the_round_cap_shows_its_sentence_and_alt_g_goes_on(
     tmp_path: Path, server: FakeOpenAIServer
 ) -> None:
-    write_config(
-        tmp_path / "config" / "config.toml", server.base_url, "[tools]\nmax_rounds = 2\n"
-    )
+    write_config(tmp_path / "config" / "config.toml", server.base_url, "[tools]\nmax_rounds = 2\n")
     # The model keeps calling current_time (safe: it runs unasked).
     server.enqueue(*(current_time_round(n) for n in range(3)), Script(content=["At last."]))
     app = make_app(tmp_path, server)
