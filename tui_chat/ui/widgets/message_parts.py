@@ -34,6 +34,8 @@ def reply_note(message: Message) -> tuple[str, str] | None:
     if message.status == "error":
         return "-error", f"⚠ {message.error or 'The reply failed.'}"
     if message.status == "stopped":
+        if message.error:  # stopped by the app, which says why (the tool round cap)
+            return "-stopped", f"■ {message.error}"
         if not can_continue(message):  # nothing to continue from
             return "-stopped", "■ Stopped before any answer arrived. Ctrl+R asks again."
         return "-stopped", "■ Stopped — partial reply. Alt+G continues it, Ctrl+R writes a new one."
