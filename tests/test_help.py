@@ -72,6 +72,9 @@ async def test_f1_groups_bindings_and_lists_slash_commands(tmp_path: Path, serve
         assert headings[: len(groups)] == [GROUP_TITLES.get(g, g.capitalize()) for g in groups]
         assert {"Sessions", "Replies", "Prompt", "View", "App"} <= set(headings)
         assert "Slash commands" in headings
+        # The approval modal's keys are listed too (a user meets them mid-reply).
+        assert "When a tool asks to run" in headings
+        assert any(said.startswith("Always allow this tool") for _, said in rows)
         keys = [key for key, _ in rows]
         for command in app.screen_stack[0].prompt_area.available_commands():
             assert command.usage in keys

@@ -56,6 +56,7 @@ GC_TICK_SECONDS = 0.5
 """How often the app checks whether a full garbage collection is due (see gc_pacing)."""
 PROVIDERS_SCREEN_KEYS = "On the providers screen (F5)"
 SIDEBAR_KEYS = "In the session list (Ctrl+S)"
+APPROVAL_KEYS = "When a tool asks to run"
 
 
 class TuiChatApp(App[None]):
@@ -355,38 +356,42 @@ class TuiChatApp(App[None]):
         bound now), then those of the providers screen."""
         rows: list[tuple[str, str]] = []
         for section in self.help_sections():
-            prefix = {PROVIDERS_SCREEN_KEYS: "Providers screen: ", SIDEBAR_KEYS: "Sidebar: "}.get(
-                section.title, ""
-            )
+            prefix = {
+                PROVIDERS_SCREEN_KEYS: "Providers screen: ",
+                SIDEBAR_KEYS: "Sidebar: ",
+                APPROVAL_KEYS: "Tool approval: ",
+            }.get(section.title, "")
             rows += [(keys, prefix + said) for keys, said in section.rows]
         return rows
 
     def help_sections(self) -> list[HelpSection]:
         """What F1 shows: bindings by group, prompt keys, slash commands, other screens."""
         from tui_chat.ui.screens.config_editor import ConfigEditorScreen
+        from tui_chat.ui.screens.tool_approval import ToolApprovalScreen
 
-        providers_screen = [
-            (
-                " / ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(",")),
-                binding.tooltip or binding.description or binding.action,
-            )
-            for binding in ConfigEditorScreen.BINDINGS
-            if isinstance(binding, Binding)
-        ]
-        sidebar = [
-            (
-                " / ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(",")),
-                binding.tooltip or binding.description or binding.action,
-            )
-            for binding in SessionList.BINDINGS
-            if isinstance(binding, Binding) and binding.id
-        ]
+        def rows(bindings: Iterable[Any], with_id_only: bool) -> list[tuple[str, str]]:
+            return [
+                (
+                    " / ".join(self.get_key_display(Binding(k, "")) for k in b.key.split(",")),
+                    b.tooltip or b.description or b.action,
+                )
+                for b in bindings
+                if isinstance(b, Binding) and (b.id or not with_id_only)
+            ]
+
+        providers_screen = rows(ConfigEditorScreen.BINDINGS, with_id_only=False)
+        sidebar = rows(SessionList.BINDINGS, with_id_only=True)
+        approval = rows(ToolApprovalScreen.BINDINGS, with_id_only=False)
         chat = self.chat_screen
         commands = chat.prompt_area.available_commands() if chat is not None else None
         return help_sections(
             self,
             self.key_entries(),
-            [(SIDEBAR_KEYS, sidebar), (PROVIDERS_SCREEN_KEYS, providers_screen)],
+            [
+                (SIDEBAR_KEYS, sidebar),
+                (PROVIDERS_SCREEN_KEYS, providers_screen),
+                (APPROVAL_KEYS, approval),
+            ],
             *([commands] if commands is not None else []),
         )
 
