@@ -36,7 +36,13 @@ def domain_modules() -> list[str]:
 
 
 DOMAIN_MODULES = domain_modules()
-DOMAIN_PACKAGES = ("tui_chat.core", "tui_chat.config", "tui_chat.providers", "tui_chat.services")
+DOMAIN_PACKAGES = (
+    "tui_chat.core",
+    "tui_chat.config",
+    "tui_chat.providers",
+    "tui_chat.services",
+    "tui_chat.tools",
+)
 UI_LIBRARIES = ["textual", "rich"]
 
 
@@ -169,6 +175,16 @@ FIRST_USE_MODULES = [
     "tui_chat.core.titles",
     "tui_chat.core.side_requests",
     "tui_chat.core.context.embeddings",
+    # Tools: the built-ins are built on the first request that offers them, MCP servers
+    # (and the SDK, 0.5 s of imports) on the first send of a session that uses one.
+    "tui_chat.tools.builtin.current_time",
+    "tui_chat.tools.builtin.read_file",
+    "tui_chat.tools.builtin.fetch_url",
+    "tui_chat.tools.builtin.run_shell",
+    "tui_chat.tools.mcp_server_owner",
+    "mcp",
+    "tui_chat.ui.screens.tool_approval",
+    "tui_chat.ui.screens.mcp_servers",
 ]
 """Modules the first screen does not need: imported where they are first used."""
 

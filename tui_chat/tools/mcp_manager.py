@@ -19,10 +19,13 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tui_chat.config.tools_config import McpServerConfig
 from tui_chat.tools.base import Tool
-from tui_chat.tools.mcp_server_owner import ServerOwner
+
+if TYPE_CHECKING:  # imported on first use (see `ensure`): not at start-up
+    from tui_chat.tools.mcp_server_owner import ServerOwner
 
 SDK_MODULES = (
     "mcp",
@@ -77,6 +80,8 @@ class McpManager:
             if owner is None or owner.state not in ("starting", "ready"):
                 if owner is not None:
                     self._stop_in_background(owner)
+                from tui_chat.tools.mcp_server_owner import ServerOwner  # first use only
+
                 owner = ServerOwner(config, self._log, self._environ)
                 self._owners[name] = owner
             wanted.append(owner)

@@ -16,10 +16,6 @@ from typing import Any, Protocol
 from tui_chat.config.model import Config
 from tui_chat.config.tools_config import BUILTIN_TOOLS
 from tui_chat.tools.base import OfferedTools, Tool, ToolOutcome, ToolSpec
-from tui_chat.tools.builtin.current_time import CurrentTime
-from tui_chat.tools.builtin.fetch_url import FetchUrl
-from tui_chat.tools.builtin.read_file import ReadFile
-from tui_chat.tools.builtin.run_shell import RunShell
 from tui_chat.tools.naming import label_of, unique_wire_name
 
 MCP_PREFIX = "mcp:"
@@ -44,26 +40,39 @@ class ToolRegistry:
     def __init__(self, config: Config, mcp: McpTools | None = None) -> None:
         self.mcp = mcp
         self.config = config
-        self._builtins: dict[str, Tool] = {}
+        self._builtins: dict[str, Tool] | None = None
         self.reconfigure(config)
 
     def reconfigure(self, config: Config) -> None:
         """Use a reloaded config from the next request on (the caller reconfigures the MCP
         manager itself)."""
         self.config = config
-        tools = config.tools
-        builtins: dict[str, Tool] = {
-            "current_time": CurrentTime(),
-            "read_file": ReadFile(tools.read_file_max_bytes),
-            "fetch_url": FetchUrl(tools.fetch_timeout, tools.fetch_max_bytes),
-        }
-        if tools.run_shell:
-            builtins["run_shell"] = RunShell(tools.shell_timeout, config.key_variables())
-        self._builtins = builtins
+        self._builtins = None  # built again, with the new caps, on the next request
+
+    def _builtin_tools(self) -> dict[str, Tool]:
+        """The built-in tools with this config's caps. Imported on the first request that
+        offers tools, not at start-up (html.parser, zoneinfo and the rest cost ~20 ms)."""
+        if self._builtins is None:
+            from tui_chat.tools.builtin.current_time import CurrentTime
+            from tui_chat.tools.builtin.fetch_url import FetchUrl
+            from tui_chat.tools.builtin.read_file import ReadFile
+            from tui_chat.tools.builtin.run_shell import RunShell
+
+            tools = self.config.tools
+            builtins: dict[str, Tool] = {
+                "current_time": CurrentTime(),
+                "read_file": ReadFile(tools.read_file_max_bytes),
+                "fetch_url": FetchUrl(tools.fetch_timeout, tools.fetch_max_bytes),
+            }
+            if tools.run_shell:
+                builtins["run_shell"] = RunShell(tools.shell_timeout, self.config.key_variables())
+            self._builtins = builtins
+        return self._builtins
 
     def builtin_names(self) -> tuple[str, ...]:
         """The built-ins that exist with this config (run_shell only when turned on)."""
-        return tuple(name for name in BUILTIN_TOOLS if name in self._builtins)
+        shell = self.config.tools.run_shell
+        return tuple(name for name in BUILTIN_TOOLS if name != "run_shell" or shell)
 
     def always_allowed(self) -> tuple[str, ...]:
         """Labels that run without asking (`[tools] allow`)."""
@@ -78,8 +87,9 @@ class ToolRegistry:
         chosen: list[Tool] = []
         wanted: list[tuple[str, str | None]] = []  # (server, tool or None for all)
         for name in dict.fromkeys(selection):
-            if name in self._builtins:
-                chosen.append(self._builtins[name])
+            builtins = self._builtin_tools()
+            if name in builtins:
+                chosen.append(builtins[name])
             elif name == "run_shell":
                 problems.append("run_shell is off: [tools] run_shell = true turns it on")
             elif name.startswith(MCP_PREFIX):
