@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker
 
-from tui_chat.core.sanitize import single_line
+from tui_chat.core.sanitize import single_line, strip_control
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class McpServersScreen(ModalScreen[None]):
         }
         #mcp-heading { text-style: bold; margin: 0 0 1 0; }
         DataTable { height: auto; max-height: 20; }
+        #mcp-problem { color: $error; margin: 1 0 0 0; }
         #mcp-hint { color: $text-muted; margin: 1 0 0 0; }
     }
     """
@@ -62,6 +63,8 @@ class McpServersScreen(ModalScreen[None]):
         with Vertical(id="dialog"):
             yield Static("MCP servers", id="mcp-heading")
             yield DataTable(cursor_type="row", zebra_stripes=True, id="mcp-table")
+            # The selected server's problem, whole: the table's column is cut at 80 columns.
+            yield Static("", id="mcp-problem", markup=False)
             yield Static(
                 "r starts or restarts the selected server · Esc closes. Servers start when a "
                 "session first uses their tools.",
@@ -104,6 +107,19 @@ class McpServersScreen(ModalScreen[None]):
             table.add_row(*row, key=state.name)
         if rows:
             table.move_cursor(row=min(cursor, len(rows) - 1))
+        self.show_problem()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_problem()
+
+    def show_problem(self) -> None:
+        """The selected server's last problem in full, under the table."""
+        name = self.selected_name()
+        state = next((s for s in self._states() if s.name == name), None)
+        problem = state.problem if state is not None and state.problem else ""
+        label = self.query_one("#mcp-problem", Static)
+        label.update(Text(strip_control(problem)))  # it names its server
+        label.display = bool(problem)
 
     def selected_name(self) -> str | None:
         table = self.query_one(DataTable)

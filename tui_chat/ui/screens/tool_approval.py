@@ -40,15 +40,22 @@ class ToolApprovalScreen(ModalScreen[ApprovalAnswer]):
         .approval-info { color: $text-muted; }
         #approval-arguments {
             height: auto;
-            max-height: 16;
+            max-height: 10;
             margin: 1 0;
             padding: 0 1;
             background: $panel;
         }
         #approval-reason { display: none; margin: 0 0 1 0; }
         #approval-reason.-shown { display: block; }
-        #approval-buttons { height: auto; width: auto; }
-        #approval-buttons Button { margin: 0 1 0 0; }
+        /* Two by two: four buttons in a row do not fit 80 columns (Deny was cut off). */
+        #approval-buttons {
+            layout: grid;
+            grid-size: 2;
+            grid-columns: 1fr 1fr;
+            grid-gutter: 0 1;
+            height: auto;
+        }
+        #approval-buttons Button { width: 100%; }
         #approval-hint { color: $text-muted; margin: 1 0 0 0; }
     }
     """
