@@ -8,7 +8,6 @@ import asyncio
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tools_e2e_parts import http_mcp_server
 
 from tui_chat.config.tools_config import McpServerConfig
 from tui_chat.tools.base import Tool
@@ -314,25 +314,8 @@ async def test_reconfigure_stops_changed_servers_and_keeps_the_rest(log_lines) -
 
 @pytest.fixture
 def http_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, str(SERVER), "http", str(port)],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stderr is not None
-    for line in process.stderr:  # wait for the condition: uvicorn says it listens
-        if "Uvicorn running" in line:
-            break
-    threading.Thread(target=process.stderr.read, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{port}/mcp", process
-    finally:
-        process.terminate()
-        process.wait(10)
+    with http_mcp_server() as running:
+        yield running
 
 
 async def test_a_streamable_http_server(

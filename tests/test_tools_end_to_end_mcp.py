@@ -278,7 +278,7 @@ async def test_esc_while_the_server_starts(make: Make, server: FakeOpenAIServer)
 
 
 async def test_a_streamable_http_server(make: Make, server: FakeOpenAIServer) -> None:
-    with http_mcp_server() as url:
+    with http_mcp_server() as (url, _process):
         extra = f'[mcp_servers.web]\nurl = "{url}"\nheaders = {{ X-Test = "1" }}\n'
         e = await make(tools=("web.lookup",), extra=extra)
         server.enqueue(

@@ -37,7 +37,7 @@ from tui_chat.providers.events import (
 from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.replies import LiveReply, ReplyManager
 from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest
-from tui_chat.tools.base import OfferedTools, Tool, ToolOutcome, ToolSpec, pretty_arguments
+from tui_chat.tools.base import OfferedTools, Tool, ToolDefaults, ToolOutcome, ToolSpec
 
 
 class ScriptedProvider:
@@ -97,7 +97,7 @@ def refusal_round(kind: str = "tools_unsupported") -> list[Any]:
     return [Failed(error)]
 
 
-class FakeTool:
+class FakeTool(ToolDefaults):
     """A tool with a canned outcome; `gate` holds its run until the test sets it."""
 
     def __init__(
@@ -110,20 +110,10 @@ class FakeTool:
         gate: asyncio.Event | None = None,
         raises: Exception | None = None,
     ) -> None:
-        self._spec = ToolSpec(name=name, label=name.replace("__", "."), description=name, safe=safe)
+        self.spec = ToolSpec(name=name, label=name.replace("__", "."), description=name, safe=safe)
         self.result, self.ok, self.gate, self.raises = result, ok, gate, raises
         self.started = asyncio.Event()
         self.runs: list[dict[str, Any]] = []
-
-    @property
-    def spec(self) -> ToolSpec:
-        return self._spec
-
-    def approval_text(self, arguments: dict[str, Any]) -> str:
-        return pretty_arguments(arguments)
-
-    def scope(self, arguments: dict[str, Any]) -> str:
-        return self._spec.label
 
     async def run(self, arguments: dict[str, Any]) -> ToolOutcome:
         self.runs.append(arguments)

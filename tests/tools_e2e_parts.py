@@ -206,8 +206,8 @@ def build(
 
 
 @contextlib.contextmanager
-def http_mcp_server() -> Iterator[str]:
-    """tests/mcp_server.py serving streamable HTTP on a free port; its URL."""
+def http_mcp_server() -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """tests/mcp_server.py serving streamable HTTP on a free port: its URL and process."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -223,7 +223,7 @@ def http_mcp_server() -> Iterator[str]:
             break
     threading.Thread(target=process.stderr.read, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{port}/mcp", process
     finally:
         process.terminate()
         process.wait(10)

@@ -81,6 +81,21 @@ def pretty_arguments(arguments: dict[str, Any]) -> str:
     return json.dumps(arguments, ensure_ascii=False, indent=2, sort_keys=False)
 
 
+class ToolDefaults:
+    """What most tools share: the approval modal shows the arguments as JSON, and "allow
+    for this session" covers the tool as a whole (its label). A tool whose arguments read
+    better another way (a path, a URL) or that needs a narrower scope (run_shell: the
+    exact command) overrides these."""
+
+    spec: ToolSpec
+
+    def approval_text(self, arguments: dict[str, Any]) -> str:
+        return pretty_arguments(arguments)
+
+    def scope(self, arguments: dict[str, Any]) -> str:
+        return self.spec.label
+
+
 @dataclass(frozen=True)
 class OfferedTools:
     """The tools one request offers, by wire name, and why some could not be offered

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from tui_chat.config.keys import redact_secrets
 from tui_chat.config.tools_config import McpServerConfig
 from tui_chat.core.sanitize import one_line, single_line, strip_control
-from tui_chat.tools.base import ToolOutcome, ToolSpec, pretty_arguments
+from tui_chat.tools.base import ToolDefaults, ToolOutcome, ToolSpec
 from tui_chat.tools.mcp_config import MissingVariable, expanded
 from tui_chat.tools.mcp_results import result_text
 from tui_chat.tools.naming import label_of, wire_name
@@ -80,7 +80,7 @@ def secrets_of(config: McpServerConfig) -> tuple[str, ...]:
     return (*env, *config.headers.values())
 
 
-class McpTool:
+class McpTool(ToolDefaults):
     """A tool of a ready server, as the reply loop sees it (the `Tool` protocol)."""
 
     def __init__(self, owner: ServerOwner, tool: str, description: str, schema: Any) -> None:
@@ -88,7 +88,7 @@ class McpTool:
         parameters = schema if isinstance(schema, dict) else {"type": "object"}
         self._owner = owner
         self._tool = tool
-        self._spec = ToolSpec(
+        self.spec = ToolSpec(
             name=wire_name(server, tool),
             label=label_of(server, single_line(tool)),
             description=strip_control(description),
@@ -97,18 +97,8 @@ class McpTool:
             safe=False,
         )
 
-    @property
-    def spec(self) -> ToolSpec:
-        return self._spec
-
-    def approval_text(self, arguments: dict[str, Any]) -> str:
-        return pretty_arguments(arguments)
-
-    def scope(self, arguments: dict[str, Any]) -> str:
-        return self._spec.label
-
     async def run(self, arguments: dict[str, Any]) -> ToolOutcome:
-        return await self._owner.call(self._tool, self._spec.label, arguments)
+        return await self._owner.call(self._tool, self.spec.label, arguments)
 
 
 class ServerOwner:

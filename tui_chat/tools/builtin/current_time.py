@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tui_chat.tools.base import ToolOutcome, ToolSpec, pretty_arguments
+from tui_chat.tools.base import ToolDefaults, ToolOutcome, ToolSpec
 
 SPEC = ToolSpec(
     name="current_time",
@@ -76,18 +76,10 @@ def describe_now(now: datetime | None = None, zone: str | None = None) -> dict[s
     }
 
 
-class CurrentTime:
+class CurrentTime(ToolDefaults):
     """The current_time tool."""
 
-    @property
-    def spec(self) -> ToolSpec:
-        return SPEC
-
-    def approval_text(self, arguments: dict[str, Any]) -> str:
-        return pretty_arguments(arguments)
-
-    def scope(self, arguments: dict[str, Any]) -> str:
-        return SPEC.label
+    spec = SPEC
 
     async def run(self, arguments: dict[str, Any]) -> ToolOutcome:
         return ToolOutcome(json.dumps(describe_now(zone=zone_name()), ensure_ascii=False))

@@ -16,7 +16,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from tui_chat.tools.base import ToolOutcome, ToolSpec
+from tui_chat.tools.base import ToolDefaults, ToolOutcome, ToolSpec
 from tui_chat.tools.builtin.html_text import html_to_text
 
 if TYPE_CHECKING:
@@ -115,23 +115,18 @@ def decode(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-class FetchUrl:
+class FetchUrl(ToolDefaults):
     """The fetch_url tool; caps from `[tools]`."""
 
     def __init__(self, timeout: float, max_bytes: int) -> None:
         self.timeout = max(0.1, timeout)
         self.max_bytes = max(1, max_bytes)
 
-    @property
-    def spec(self) -> ToolSpec:
-        return SPEC
+    spec = SPEC
 
     def approval_text(self, arguments: dict[str, Any]) -> str:
         url = checked_url(arguments)
         return f"GET {url}" if url else f"GET {arguments.get('url')!r} (not an http(s) URL)"
-
-    def scope(self, arguments: dict[str, Any]) -> str:
-        return SPEC.label
 
     async def run(self, arguments: dict[str, Any]) -> ToolOutcome:
         url = checked_url(arguments)

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import json
 import os
 import stat
 from pathlib import Path
 from typing import Any
 
-from tui_chat.tools.base import ToolOutcome, ToolSpec
+from tui_chat.tools.base import ToolDefaults, ToolOutcome, ToolSpec, pretty_arguments
 
 SPEC = ToolSpec(
     name="read_file",
@@ -96,24 +95,19 @@ def read_text(path: Path, max_bytes: int) -> ToolOutcome:
     return ToolOutcome(text)
 
 
-class ReadFile:
+class ReadFile(ToolDefaults):
     """The read_file tool; `max_bytes` is `[tools] read_file_max_bytes`."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max(1, max_bytes)
 
-    @property
-    def spec(self) -> ToolSpec:
-        return SPEC
+    spec = SPEC
 
     def approval_text(self, arguments: dict[str, Any]) -> str:
         path = resolved_path(arguments)
         if path is None:
-            return json.dumps(arguments, ensure_ascii=False, indent=2)
+            return pretty_arguments(arguments)
         return f"read {path}"
-
-    def scope(self, arguments: dict[str, Any]) -> str:
-        return SPEC.label
 
     async def run(self, arguments: dict[str, Any]) -> ToolOutcome:
         path = resolved_path(arguments)
