@@ -8,33 +8,31 @@ session file. The MCP half is in test_tools_end_to_end_mcp.py."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sse_server import FakeOpenAIServer, Script, ToolCallScript
-from tools_e2e_parts import EndToEnd, build, calls_of, calls_script, tool_messages
+from tools_e2e_parts import (
+    EndToEnd,
+    Make,
+    calls_of,
+    calls_script,
+    end_to_end_maker,
+    tool_messages,
+)
 
 from tui_chat.core.settings import ChatSettings
 from tui_chat.services.tool_loop import capped_sentence, tools_off_sentence
 from tui_chat.tools.approval import ApprovalAnswer
 
-Make = Callable[..., Awaitable[EndToEnd]]
-
 
 @pytest.fixture
 async def make(tmp_path: Path, server: FakeOpenAIServer) -> AsyncIterator[Make]:
-    made: list[EndToEnd] = []
-
-    async def make_one(**kw: Any) -> EndToEnd:
-        made.append(build(tmp_path, server, **kw))
-        return made[-1]
-
-    yield make_one
-    for e in made:
-        await e.close()
+    async with end_to_end_maker(tmp_path, server) as make_one:
+        yield make_one
 
 
 def saved_reply(e: EndToEnd) -> dict[str, Any]:

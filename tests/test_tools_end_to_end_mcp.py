@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,10 @@ from sse_server import FakeOpenAIServer, Script, ToolCallScript
 from tools_e2e_parts import (
     MCP_SERVER,
     EndToEnd,
-    build,
+    Make,
     calls_of,
     calls_script,
+    end_to_end_maker,
     http_mcp_server,
     tool_messages,
     until,
@@ -32,21 +33,13 @@ from tui_chat.core.settings import ChatSettings
 from tui_chat.core.tool_turns import NOT_RUN
 from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest
 
-Make = Callable[..., Awaitable[EndToEnd]]
 DOCS = ("current_time", "mcp:docs")
 
 
 @pytest.fixture
 async def make(tmp_path: Path, server: FakeOpenAIServer) -> AsyncIterator[Make]:
-    made: list[EndToEnd] = []
-
-    async def make_one(**kw: Any) -> EndToEnd:
-        made.append(build(tmp_path, server, **kw))
-        return made[-1]
-
-    yield make_one
-    for e in made:
-        await e.close()
+    async with end_to_end_maker(tmp_path, server) as make_one:
+        yield make_one
 
 
 def offered(body: dict[str, Any]) -> list[str]:

@@ -152,6 +152,11 @@ class Approver:
         self.asked: list[ApprovalRequest] = []
         self.waiting = asyncio.Event()
 
+    def will(self, *answers: ApprovalAnswer) -> None:
+        """Queue more answers, given in order."""
+        for answer in answers:
+            self.answers.put_nowait(answer)
+
     async def __call__(self, request: ApprovalRequest) -> ApprovalAnswer:
         self.asked.append(request)
         self.waiting.set()

@@ -18,12 +18,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sse_server import FakeOpenAIServer, Script, ToolCallScript
+from tool_loop_parts import Approver, TaskWorker
 
 from tui_chat.config.parse import load_config
 from tui_chat.core.session import Message, Session
@@ -33,7 +34,6 @@ from tui_chat.core.tool_turns import ToolCall
 from tui_chat.providers import NO_RETRY, ProviderRegistry
 from tui_chat.services.changes import SessionChanges
 from tui_chat.services.replies import LiveReply, ReplyManager
-from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest
 from tui_chat.tools.mcp_manager import McpManager, ServerState
 from tui_chat.tools.registry import ToolRegistry
 
@@ -72,28 +72,24 @@ def calls_script(*calls: ToolCallScript, **fields: Any) -> Script:
     return Script(tool_calls=list(calls), finish_reason="tool_calls", **fields)
 
 
-class Approver:
-    """Answers approval requests from a queue, in order; records what was asked."""
-
-    def __init__(self) -> None:
-        self.answers: asyncio.Queue[ApprovalAnswer] = asyncio.Queue()
-        self.asked: list[ApprovalRequest] = []
-
-    def will(self, *answers: ApprovalAnswer) -> None:
-        for answer in answers:
-            self.answers.put_nowait(answer)
-
-    async def __call__(self, request: ApprovalRequest) -> ApprovalAnswer:
-        self.asked.append(request)
-        return await self.answers.get()
+Make = Callable[..., Awaitable["EndToEnd"]]
+"""Builds an EndToEnd with `build`'s keyword arguments (the tests' `make` fixture)."""
 
 
-class TaskWorker:
-    def __init__(self, task: asyncio.Task[None]) -> None:
-        self.task = task
+@contextlib.asynccontextmanager
+async def end_to_end_maker(tmp_path: Path, server: FakeOpenAIServer) -> AsyncIterator[Make]:
+    """`make` for one test: every EndToEnd it built is closed (servers stopped) after."""
+    made: list[EndToEnd] = []
 
-    def cancel(self) -> None:
-        self.task.cancel()
+    async def make_one(**kw: Any) -> EndToEnd:
+        made.append(build(tmp_path, server, **kw))
+        return made[-1]
+
+    try:
+        yield make_one
+    finally:
+        for e in made:
+            await e.close()
 
 
 async def until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
