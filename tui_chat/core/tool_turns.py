@@ -200,3 +200,12 @@ def round_messages(
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def rounds_reasoning(rounds: Sequence[ToolRound], final: str) -> str:
+    """All the reasoning of a turn, in order: each round's, then the final answer's (what
+    the thinking pane shows and the meta line counts)."""
+    parts = [r.reasoning.strip() for r in rounds if r.reasoning.strip()]
+    if final.strip():
+        parts.append(final)
+    return "\n\n".join(parts)

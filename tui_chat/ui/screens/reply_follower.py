@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from textual.timer import Timer
 
 from tui_chat.core.session import Message
+from tui_chat.core.tool_turns import rounds_reasoning
 from tui_chat.services.replies import LiveReply
 from tui_chat.ui.messages import ReplyEnded
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.status import StatusLine
 from tui_chat.ui.widgets.thinking import ThinkingPane
-from tui_chat.ui.widgets.tool_cards import rounds_reasoning
 
 if TYPE_CHECKING:
     from tui_chat.ui.screens.chat import ChatScreen

@@ -13,6 +13,7 @@ from textual.message import Message as TextualMessage
 from tui_chat.core.continuation import can_continue
 from tui_chat.core.session import Message
 from tui_chat.core.timefmt import message_time, short_count
+from tui_chat.core.tool_turns import rounds_reasoning
 from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
 
 
@@ -23,7 +24,7 @@ def reply_meta(message: Message) -> Content:
     if message.usage and message.usage.completion_tokens:
         parts.append(f"{short_count(message.usage.completion_tokens)} tokens")
     text = " · ".join(parts)
-    thought = len(message.reasoning) + sum(len(r.reasoning) for r in message.tool_rounds)
+    thought = len(rounds_reasoning(message.tool_rounds, message.reasoning))
     if thought:
         text += f" · 💭 thought {short_count(thought)} chars"
     return Content(text)

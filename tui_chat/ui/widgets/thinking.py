@@ -11,9 +11,9 @@ from textual.worker import Worker
 
 from tui_chat.core.session import Message
 from tui_chat.core.timefmt import short_count
+from tui_chat.core.tool_turns import rounds_reasoning
 from tui_chat.ui.render.folding import FollowingScroll
 from tui_chat.ui.render.stream_markdown import StreamingMarkdown, finish_streamed, mount_pending
-from tui_chat.ui.widgets.tool_cards import rounds_reasoning
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 KEEP_MIN = 24

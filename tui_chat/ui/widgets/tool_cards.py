@@ -320,11 +320,3 @@ class ToolRoundsView(Vertical):
         self._streaming.update(Text("\n".join(f"⚙ {name} …" for name in names)))
         self._streaming.display = bool(names)
         self.display = bool(rounds) or bool(names)
-
-
-def rounds_reasoning(rounds: Sequence[ToolRound], final: str) -> str:
-    """All the reasoning of a turn, in order: each round's, then the final answer's."""
-    parts = [r.reasoning.strip() for r in rounds if r.reasoning.strip()]
-    if final.strip():
-        parts.append(final)
-    return "\n\n".join(parts)
