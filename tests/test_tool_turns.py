@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from tui_chat.core.session import PLAIN_FORMAT_VERSION, SESSION_FORMAT_VERSION, Message, Session
+from tui_chat.core.session import (
+    PLAIN_FORMAT_VERSION,
+    SESSION_FORMAT_VERSION,
+    TOOLS_FORMAT_VERSION,
+    Message,
+    Session,
+)
 from tui_chat.core.store.merge import merge_snapshots
 from tui_chat.core.store.peek import PEEK_MIN_BYTES, peek_session
 from tui_chat.core.store.session_store import SessionStore
@@ -202,7 +208,7 @@ def test_plain_sessions_stay_version_2_and_tool_sessions_are_version_3() -> None
 
     reply.tool_rounds = tool_turn().tool_rounds
     data = json.loads(json.dumps(session.to_dict()))
-    assert data["version"] == SESSION_FORMAT_VERSION == 3
+    assert data["version"] == TOOLS_FORMAT_VERSION == 3
     loaded = Session.from_dict(data)
     assert loaded.messages[-1].tool_rounds == reply.tool_rounds
     assert loaded == session
@@ -229,9 +235,9 @@ def test_rounds_in_a_version_2_file_are_kept_and_saved_as_version_3() -> None:
     assert loaded.to_dict()["version"] == 3
 
 
-def test_a_version_newer_than_3_is_refused() -> None:
+def test_a_version_newer_than_the_newest_is_refused() -> None:
     with pytest.raises(ValueError, match="newer"):
-        Session.from_dict({"id": "s", "version": 4})
+        Session.from_dict({"id": "s", "version": SESSION_FORMAT_VERSION + 1})
 
 
 def test_tool_approvals_round_trip_cleaned() -> None:

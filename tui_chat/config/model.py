@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui_chat.config.images_config import ImagesConfig
 from tui_chat.config.lines import Problem
 from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider import ProviderConfig
@@ -60,6 +61,8 @@ class Config:
     """`[tools]`: round cap, tools that run without asking, run_shell, caps."""
     mcp_servers: Mapping[str, McpServerConfig] = field(default_factory=dict)
     """`[mcp_servers.NAME]` tables, by name."""
+    images: ImagesConfig = field(default_factory=ImagesConfig)
+    """`[images]`: display mode and `/image` defaults."""
 
     @property
     def system_prompt(self) -> str:

@@ -31,6 +31,10 @@ DIALECTS = (
     "ollama",
     "vllm",
 )
+IMAGE_APIS = ("openai", "siliconflow", "modelscope", "dashscope")
+"""Image generation endpoint shapes: OpenAI's `/images/generations` answering `data[]`
+(OpenAI, Zhipu and most others), SiliconFlow's `images[]`, ModelScope's asynchronous task,
+and DashScope's native API (tui_chat.providers.images)."""
 DEMO_PROVIDER = "demo"
 # Sent to servers that need no key (local Ollama / vLLM); the SDK refuses to run without one.
 PLACEHOLDER_KEY = "not-needed"
@@ -116,6 +120,21 @@ class ProviderConfig:
     """Per-model extra_body, context window and prices, by model name."""
     embedding_model: str | None = None
     """Model for `/embeddings` (the "recall" context strategy); None: recall is off."""
+    image_model: str | None = None
+    """Model `/image` uses ("cogview-4", "Kwai-Kolors/Kolors"); None: `/image` says how
+    to set one."""
+    image_api: str | None = None
+    """Which image endpoint shape applies (IMAGE_APIS); None: the dialect's
+    (`image_api_for`)."""
+
+    @property
+    def image_api_name(self) -> str:
+        """The image endpoint shape: `image_api` when set, else the dialect's."""
+        if self.image_api in IMAGE_APIS:
+            return self.image_api
+        if self.dialect in ("siliconflow", "modelscope", "dashscope"):
+            return self.dialect
+        return "openai"
 
     @property
     def display_name(self) -> str:

@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tui_chat.core.images import GeneratedImage, ImageRequest, ImageTask
 from tui_chat.core.sanitize import single_line, strip_control
 from tui_chat.core.tool_turns import ToolRound, rounds_from_json
 
@@ -97,6 +98,18 @@ class Message:
     tool_rounds: list[ToolRound] = field(default_factory=list)
     """The requests of this turn that ended in tool calls, in order (assistant only):
     `content` and `reasoning` above are the final answer's (tui_chat.core.tool_turns)."""
+    image_request: ImageRequest | None = None
+    """Set on the user message of an `/image` turn (its `content` is the prompt). Such a
+    turn, question and reply, is never sent to the chat model (tui_chat.core.images)."""
+    images: list[GeneratedImage] = field(default_factory=list)
+    """The images an `/image` reply produced (assistant only)."""
+    image_task: ImageTask | None = None
+    """A provider task this `/image` reply is still waiting on (assistant only)."""
+
+    @property
+    def is_image_turn(self) -> bool:
+        """Part of an `/image` turn: its request, or a reply holding images or a task."""
+        return self.image_request is not None or bool(self.images) or self.image_task is not None
 
     @property
     def is_reply(self) -> bool:
@@ -112,6 +125,8 @@ class Message:
         }
         if self.attachments:
             data["attachments"] = list(self.attachments)
+        if self.image_request is not None:
+            data["image_request"] = self.image_request.to_dict()
         if self.role == "assistant":
             data.update(
                 reasoning=self.reasoning,
@@ -128,6 +143,10 @@ class Message:
                 data["json_mode"] = True
             if self.tool_rounds:
                 data["tool_rounds"] = [r.to_dict() for r in self.tool_rounds]
+            if self.images:
+                data["images"] = [image.to_dict() for image in self.images]
+            if self.image_task is not None:
+                data["image_task"] = self.image_task.to_dict()
         return data
 
     @classmethod
@@ -159,6 +178,13 @@ class Message:
             parent_id=text_field(data.get("parent_id")) or None,
             attachments=attachments_field(data.get("attachments")),
             tool_rounds=rounds_from_json(data.get("tool_rounds")) if role == "assistant" else [],
+            image_request=ImageRequest.from_dict(data.get("image_request"))
+            if role == "user"
+            else None,
+            images=images_field(data.get("images")) if role == "assistant" else [],
+            image_task=ImageTask.from_dict(data.get("image_task"))
+            if role == "assistant"
+            else None,
         )
 
 
@@ -171,6 +197,13 @@ def attachments_field(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
     return [strip_control(v) for v in value if isinstance(v, str) and v.strip()]
+
+
+def images_field(value: Any) -> list[GeneratedImage]:
+    if not isinstance(value, list):
+        return []
+    images = (GeneratedImage.from_dict(item) for item in value)
+    return [image for image in images if image is not None]
 
 
 def number_field(value: Any) -> float | None:

@@ -19,6 +19,7 @@ __all__ = [
     "PLAIN_FORMAT_VERSION",
     "SESSION_FORMAT_VERSION",
     "TITLE_LENGTH",
+    "TOOLS_FORMAT_VERSION",
     "Message",
     "Session",
     "Usage",
@@ -27,16 +28,20 @@ __all__ = [
 """`Message` and `Usage` are defined in message.py; most callers take them from here,
 with `Session`."""
 
-SESSION_FORMAT_VERSION = 3
+SESSION_FORMAT_VERSION = 4
 """The newest format this tui-chat reads and writes. 1: a linear list of messages.
 2: every message of every branch, each with its parent, and the current leaf ("current").
 3: as 2, and some assistant message has "tool_rounds" (the tool calls of that turn).
+4: as 3, and some message is part of an `/image` turn ("image_request", "images",
+"image_task"): an older tui-chat would show it as a chat turn and send it to the model.
 
 A file is written as the lowest version that holds it (`Session.to_dict`): a session without
 tool calls stays version 2, so an older tui-chat still opens it; one with calls is version 3,
 which an older tui-chat refuses rather than re-saving it without the calls."""
 PLAIN_FORMAT_VERSION = 2
-"""The version written for a session no message of which has tool rounds."""
+"""The version written for a session no message of which has tool rounds or images."""
+TOOLS_FORMAT_VERSION = 3
+"""The version written for a session with tool rounds and no `/image` turn."""
 TITLE_LENGTH = 60
 NEW_SESSION_TITLE = "New chat"
 # Settings a session file keeps as top-level keys (format version 1 had them there).
@@ -271,8 +276,11 @@ class Session(MessageTree):
 
 def format_version(messages: Iterable[Message]) -> int:
     """The lowest format version that holds these messages (see SESSION_FORMAT_VERSION)."""
-    if any(m.tool_rounds for m in messages):
+    listed = list(messages)
+    if any(m.is_image_turn for m in listed):
         return SESSION_FORMAT_VERSION
+    if any(m.tool_rounds for m in listed):
+        return TOOLS_FORMAT_VERSION
     return PLAIN_FORMAT_VERSION
 
 
