@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui_chat.config.provider import ProviderConfig
-from tui_chat.providers.errors import ProviderError
+from tui_chat.providers.events import ProviderError
 
 
 @dataclass(frozen=True)
