@@ -183,6 +183,35 @@ def classify(
     )
 
 
+def kind_from_body(body: Any, said: str, codes: Mapping[str, str] | None = None) -> str | None:
+    """The kind of a failure a server reports inside a successful answer (an asynchronous
+    image task that ended FAILED): by its codes first, else by its words (a content filter,
+    quota); None when neither says."""
+    kind = _kind_from_codes(body, codes or {})
+    if kind:
+        return kind
+    if _CONTENT_FILTER.search(said):
+        return "content_filter"
+    if _QUOTA.search(said):
+        return "quota"
+    return None
+
+
+def explain(
+    kind: str, said: str, key_hint: str, model: str, base_url: str, status: int | None = None
+) -> ProviderError:
+    """A ProviderError of `kind` in the words `classify` uses, for a failure that came
+    without an HTTP error (an asynchronous task that failed); `said` is the server's own."""
+    title, advice = _words(kind, status, key_hint, model, base_url, None, said)
+    return ProviderError(
+        kind,
+        title,
+        join_sentences(advice, f"The server said: {said}" if said else ""),
+        status,
+        retryable=kind in RETRYABLE_KINDS,
+    )
+
+
 def _kind_from_codes(body: Any, codes: Mapping[str, str]) -> str | None:
     for code in body_codes(body):
         kind = codes.get(code) or COMMON_CODES.get(code)

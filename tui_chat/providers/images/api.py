@@ -3,11 +3,16 @@ back (the dialect modules beside this one do the talking)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tui_chat.config.provider import ProviderConfig
 from tui_chat.providers.events import ProviderError
+
+if TYPE_CHECKING:
+    from tui_chat.providers.images.wire import Job
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,15 @@ class ImageGenerator:
         poll_interval: float = 2.0,
         key_source: str | None = None,
     ) -> None:
-        raise NotImplementedError  # built by the image API helper
+        from tui_chat.providers.images.download import Downloader
+        from tui_chat.providers.images.wire import Wire
+
+        self.config = config
+        self.timeout = timeout
+        """Seconds the whole job may take: submitting, polling and downloading."""
+        self.poll_interval = poll_interval
+        self._wire = Wire(config, api_key, key_source or config.key_source())
+        self._downloader = Downloader(min(timeout, config.timeout))
 
     async def generate(
         self,
@@ -86,7 +99,35 @@ class ImageGenerator:
     ) -> list[ImageResult]:
         """The images of `job`. With `resume_task_id` (an asynchronous API's task saved
         before a restart) no new task is submitted: that one is polled."""
-        raise NotImplementedError
+        from tui_chat.providers.images.wire import Job, Progress
+
+        run = Job(self._wire, job, Progress(on_progress), self.poll_interval)
+        try:
+            async with asyncio.timeout(self.timeout):
+                return await self._run(run, resume_task_id)
+        except TimeoutError:  # only the deadline's: _run turns every other error into ours
+            raise ImageGenerationError(self._too_late()) from None
+
+    async def _run(self, run: Job, resume_task_id: str | None) -> list[ImageResult]:
+        from tui_chat.providers.images.shapes import shape_for
+
+        try:
+            found = await shape_for(self.config.image_api_name)(run, resume_task_id)
+            run.progress("downloading", task_id=resume_task_id)
+            return await self._downloader.fetch_all(found)
+        except ImageGenerationError:
+            raise
+        except Exception as exc:
+            raise ImageGenerationError(self._wire.classify(exc, run.job.model)) from None
+
+    def _too_late(self) -> ProviderError:
+        return ProviderError(
+            "timeout",
+            "The image did not come in time",
+            f"No image arrived within {self.timeout:.0f} s ([images] timeout). The provider "
+            "may be busy: try again later, or allow more time.",
+        )
 
     async def aclose(self) -> None:
-        raise NotImplementedError
+        await self._wire.aclose()
+        await self._downloader.aclose()
