@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from image_server import FakeImageServer
 from sse_server import FakeOpenAIServer
 
 from tui_chat.config.presets import PRESETS
@@ -47,4 +48,11 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 def server() -> Iterator[FakeOpenAIServer]:
     """A fresh OpenAI-compatible streaming server on 127.0.0.1."""
     with FakeOpenAIServer() as fake:
+        yield fake
+
+
+@pytest.fixture
+def image_server() -> Iterator[FakeImageServer]:
+    """A fresh server answering every image generation shape (and chat) on 127.0.0.1."""
+    with FakeImageServer() as fake:
         yield fake

@@ -205,7 +205,7 @@ class _HTTPServer(ThreadingHTTPServer):
 
     def __init__(self, owner: FakeOpenAIServer) -> None:
         self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", owner.bind_port), owner.handler_class)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Ignore socket errors (client went away, server stopping); report real bugs."""
@@ -624,7 +624,12 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeOpenAIServer:
     """OpenAI-compatible server on 127.0.0.1 with a random free port, in a background thread."""
 
+    handler_class: type[BaseHTTPRequestHandler] = _Handler
+    """Serves each connection; a subclass adds endpoints (tests/image_server.py)."""
+
     def __init__(self, models: list[str] | None = None) -> None:
+        # The port to bind; 0: a free one (tests). Set before start() to run standalone.
+        self.bind_port: int = 0
         self.models: list[str] = list(models) if models is not None else ["gpt-4o-mini", "gpt-4o"]
         # != 200: GET /v1/models answers with this status (404 = a provider without a list).
         self.models_status: int = 200
