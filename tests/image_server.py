@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import collections
+import contextlib
 import itertools
 import json
 import struct
@@ -116,18 +117,26 @@ class ImagePlan:
     """Sent as ``revised_prompt`` (OpenAI) or ``actual_prompt`` (DashScope tasks)."""
     seed: int = 42
     """The seed SiliconFlow's answer reports."""
+    empty: bool = False
+    """Answer at once without any image (``data: []``, ``images: []``)."""
 
 
 def content_filter_zhipu() -> ImagePlan:
     """Zhipu's content filter: HTTP 400 with code "1301"."""
-    message = "系统检测到输入或生成内容可能包含不安全或敏感内容，请您避免输入易产生敏感内容的提示语。"
+    message = (
+        "系统检测到输入或生成内容可能包含不安全或敏感内容，请您避免输入易产生敏感内容的提示语。"
+    )
     return ImagePlan(status=400, error_body={"error": {"code": "1301", "message": message}})
 
 
 def content_filter_openai() -> ImagePlan:
     """OpenAI's safety system: HTTP 400 with code content_policy_violation."""
     message = "Your request was rejected as a result of our safety system."
-    error = {"message": message, "type": "invalid_request_error", "code": "content_policy_violation"}
+    error = {
+        "message": message,
+        "type": "invalid_request_error",
+        "code": "content_policy_violation",
+    }
     return ImagePlan(status=400, error_body={"error": error})
 
 
@@ -211,7 +220,7 @@ class _ImageHandler(_Handler):
             return
         url = self.owner.file_url(plan.file)
         if "image_size" in body or "batch_size" in body:  # SiliconFlow
-            count = int(body.get("batch_size") or 1)
+            count = 0 if plan.empty else int(body.get("batch_size") or 1)
             images = [{"url": url} for _ in range(count)]
             answer = {"images": images, "timings": {"inference": 0.1}, "seed": plan.seed}
             self._json(200, answer)
@@ -223,7 +232,7 @@ class _ImageHandler(_Handler):
         )
         if plan.revised_prompt:
             item["revised_prompt"] = plan.revised_prompt
-        count = int(body.get("n") or 1)
+        count = 0 if plan.empty else int(body.get("n") or 1)
         self._json(200, {"created": int(time.time()), "data": [dict(item) for _ in range(count)]})
 
     def _dashscope_at_once(self, body: Any) -> None:
@@ -369,10 +378,8 @@ def main(argv: list[str]) -> int:
         print(f"OpenAI, Zhipu, SiliconFlow, ModelScope base_url: {server.base_url}")
         print(f"DashScope base_url: {server.dashscope_base_url}")
         print("Any key works. Ctrl+C stops.", flush=True)
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

@@ -170,6 +170,9 @@ FIRST_USE_MODULES = [
     "tui_chat.core.export",
     "tui_chat.core.find_matches",
     "tui_chat.providers.models",
+    # Image generation (and Pillow, which it reads image sizes with): on the first /image.
+    "tui_chat.providers.images",
+    "PIL",
     # What a reply needs (the warm-up imports these after the first screen).
     "tui_chat.ui.widgets.json_view",
     "tui_chat.core.titles",

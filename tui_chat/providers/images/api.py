@@ -124,7 +124,7 @@ class ImageGenerator:
         return ProviderError(
             "timeout",
             "The image did not come in time",
-            f"No image arrived within {self.timeout:.0f} s ([images] timeout). The provider "
+            f"No image arrived within {self.timeout:g} s ([images] timeout). The provider "
             "may be busy: try again later, or allow more time.",
         )
 
