@@ -1,0 +1,318 @@
+"""`/image` turns in flight: one worker per session generates, downloads and keeps the images
+of a reply, owned by the app so it goes on when the user switches sessions.
+
+Like services/replies.py, no Textual: the app hands in how to run a coroutine as a worker,
+how to show a line, and what to call when a turn starts, moves on and ends. Every change of
+the reply reaches the disk through `SessionChanges`, announced once. A provider task (an
+asynchronous API) is saved on the reply as soon as it is known (`Message.image_task`), so a
+restart polls that task again instead of paying for a second one (`resume`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tui_chat.config.images_config import ImagesConfig
+from tui_chat.config.keys import redact_secrets
+from tui_chat.config.provider import DEMO_PROVIDER, ProviderConfig
+from tui_chat.core.images import GeneratedImage, ImageRequest, ImageTask
+from tui_chat.core.message import new_id
+from tui_chat.core.session import Message, Session
+from tui_chat.core.store.image_files import ImageFiles
+from tui_chat.providers import ProviderRegistry
+from tui_chat.services.changes import SessionChanges
+from tui_chat.services.replies import Notify, ReplyWorker, RunInWorker
+
+if TYPE_CHECKING:
+    from tui_chat.providers.images import ImageGenerator, ImageJob, ImageProgress, ImageResult
+
+TurnCallback = Callable[[str, str], None]
+"""Called with the session id and the reply's message id."""
+
+
+class ImageTurnRefused(Exception):
+    """No image can be generated now; the message says why and how to fix it."""
+
+
+@dataclass
+class LiveImage:
+    """An `/image` reply being generated."""
+
+    session: Session
+    request: ImageRequest
+    reply: Message
+    provider: ProviderConfig
+    model: str
+    started: float = field(default_factory=time.monotonic)
+    stage: str = "submitting"
+    status: str = ""
+    polls: int = 0
+    worker: ReplyWorker | None = None
+    keep_task: bool = False
+    """Stopped because the app is closing: the provider's task stays on the reply, to be
+    polled again after the restart (an Esc drops it)."""
+
+    def progress_line(self, now: float | None = None) -> str:
+        """What the reply's card says while it runs."""
+        seconds = (time.monotonic() if now is None else now) - self.started
+        count = self.request.count
+        what = f"Generating {count} images" if count > 1 else "Generating an image"
+        parts = [what, self.model, self.request.size or "default size", f"{seconds:.0f} s"]
+        if self.stage == "queued" or self.stage == "polling":
+            state = self.status or "queued"
+            parts.append(f"{state} (poll {self.polls})" if self.polls else state)
+        elif self.stage == "downloading":
+            parts.append("downloading")
+        return " · ".join(parts) + " · Esc stops"
+
+
+class ImageTurns:
+    """Starts, tracks, stops and resumes the `/image` turns of all sessions."""
+
+    def __init__(
+        self,
+        registry: ProviderRegistry,
+        changes: SessionChanges,
+        files: ImageFiles,
+        settings: Callable[[], ImagesConfig],
+        *,
+        run_in_worker: RunInWorker,
+        notify: Notify,
+        on_started: TurnCallback,
+        on_progress: TurnCallback,
+        on_ended: TurnCallback,
+        poll_interval: float = 2.0,
+    ) -> None:
+        self.registry = registry
+        self.changes = changes
+        self.files = files
+        self._settings = settings
+        self._run_in_worker = run_in_worker
+        self._notify = notify
+        self._on_started = on_started
+        self._on_progress = on_progress
+        self._on_ended = on_ended
+        self.poll_interval = poll_interval
+        self.live: dict[str, LiveImage] = {}
+
+    def is_running(self, session_id: str) -> bool:
+        return session_id in self.live
+
+    def provider_for(self, session: Session) -> ProviderConfig:
+        """The provider an `/image` of `session` goes to: the session's own when it has an
+        `image_model`, else the first that has one and a usable key (the default provider
+        first). Raises ImageTurnRefused saying what to set when there is none."""
+        config = self.registry.config
+        names = [session.provider, config.default_provider]
+        names += [name for name in config.providers if name not in names]
+        with_model = [
+            provider
+            for name in names
+            if name != DEMO_PROVIDER
+            and (provider := config.provider(name)) is not None
+            and provider.image_model
+        ]
+        for provider in with_model:
+            if self.registry.describe(provider.name).problem is None:
+                return provider
+        if with_model:
+            first = with_model[0]
+            problem = self.registry.describe(first.name).problem or ""
+            raise ImageTurnRefused(
+                f"{first.display_name} makes images with {first.image_model}, but it cannot "
+                f"be used now. {problem}".strip()
+            )
+        raise ImageTurnRefused(
+            "No provider has an image model. Set `image_model` in a provider's table of the "
+            "config (Zhipu cogview-4, SiliconFlow Kwai-Kolors/Kolors, OpenAI gpt-image-1, "
+            "DashScope qwen-image, ModelScope Qwen/Qwen-Image) and give it a key."
+        )
+
+    def start(self, session: Session, question: Message) -> LiveImage:
+        """Add a reply under `question` (the current leaf, holding `image_request`) and
+        generate its images in a worker. Raises ImageTurnRefused (nothing changed)."""
+        request = question.image_request
+        if request is None:
+            raise ImageTurnRefused("That message is not an /image request.")
+        if self.is_running(session.id):
+            raise ImageTurnRefused("An image is being generated in this session: wait or Esc.")
+        provider = self.provider_for(session)
+        model = request.model or provider.image_model or ""
+        reply = Message(role="assistant", status="streaming", model=model, provider=provider.name)
+        session.add(reply)
+        return self._launch(session, request, reply, provider, model, None)
+
+    def resume(self, session: Session) -> LiveImage | None:
+        """Poll again the provider task of an `/image` reply interrupted by a restart (the
+        last such reply of the current path); None when there is none or it cannot be."""
+        if self.is_running(session.id):
+            return None
+        path_ids = {message.id for message in session.messages}
+        waiting = [m for m in session.all_messages() if m.image_task is not None]
+        waiting.sort(key=lambda m: m.id not in path_ids)  # the shown branch's first
+        for message in waiting:
+            task = message.image_task
+            question = session.get(message.parent_id) if message.parent_id else None
+            provider = self.registry.config.provider(task.provider) if task else None
+            if task is None or question is None or question.image_request is None:
+                continue
+            if provider is None:
+                continue
+            message.status, message.error = "streaming", None
+            request = question.image_request
+            return self._launch(session, request, message, provider, task.model, task)
+        return None
+
+    def stop(self, session_id: str) -> bool:
+        live = self.live.get(session_id)
+        if live is None or live.worker is None:
+            return False
+        live.worker.cancel()
+        return True
+
+    async def stop_all(self, timeout: float = 2.0) -> None:
+        """Stop every turn because the app is closing (provider tasks are kept for the
+        next start), and wait until each has saved."""
+        for live in list(self.live.values()):
+            live.keep_task = True
+            if live.worker is not None:
+                live.worker.cancel()
+        deadline = time.monotonic() + timeout
+        while self.live and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+
+    def _launch(
+        self,
+        session: Session,
+        request: ImageRequest,
+        reply: Message,
+        provider: ProviderConfig,
+        model: str,
+        task: ImageTask | None,
+    ) -> LiveImage:
+        live = LiveImage(session, request, reply, provider, model)
+        if task is not None:
+            live.stage, live.status = "queued", task.status
+            live.started -= max(0.0, time.time() - task.started_at)
+        self.live[session.id] = live
+        live.worker = self._run_in_worker(self._run(live, task), f"image {session.id}")
+        self._on_started(session.id, reply.id)
+        return live
+
+    async def _run(self, live: LiveImage, task: ImageTask | None) -> None:
+        session, reply = live.session, live.reply
+        generator: ImageGenerator | None = None
+        try:
+            generator = await self._generator(live)
+            results = await generator.generate(
+                self._job(live),
+                lambda progress: self._progressed(live, progress),
+                resume_task_id=task.task_id if task is not None else None,
+            )
+            reply.images = await asyncio.to_thread(self._keep, live, results)
+            reply.status, reply.image_task = "complete", None
+        except asyncio.CancelledError:
+            reply.status = "stopped"
+            if not live.keep_task:
+                reply.image_task = None
+            self._end(live)
+            self.changes.commit_now(session, "image stopped")
+            await _close(generator)
+            raise
+        except Exception as exc:
+            reply.status, reply.image_task = "error", None
+            reply.error = self._error_text(live, exc)
+        reply.duration_seconds = time.monotonic() - live.started
+        self._end(live)
+        await self.changes.commit(session, "image")
+        await _close(generator)
+
+    async def _generator(self, live: LiveImage) -> ImageGenerator:
+        from tui_chat.providers.images import ImageGenerator  # first use only
+
+        provider = live.provider
+        lookup = await asyncio.to_thread(self.registry.prepare_key, provider.name)
+        if lookup is None or not lookup.found or lookup.key is None:
+            lookup = lookup or self.registry.peek_key(provider)
+            problem = self.registry.key_problem(provider, lookup)
+            raise ImageTurnRefused(problem or f"{provider.display_name} has no key.")
+        return ImageGenerator(
+            provider,
+            lookup.key,
+            timeout=self._settings().timeout,
+            poll_interval=self.poll_interval,
+            key_source=lookup.source,
+        )
+
+    def _job(self, live: LiveImage) -> ImageJob:
+        from tui_chat.providers.images import ImageJob
+
+        request = live.request
+        return ImageJob(
+            prompt=request.prompt,
+            model=live.model,
+            size=request.size,
+            count=request.count,
+            seed=request.seed,
+            negative_prompt=request.negative_prompt,
+        )
+
+    def _progressed(self, live: LiveImage, progress: ImageProgress) -> None:
+        live.stage, live.status, live.polls = progress.stage, progress.status, progress.polls
+        reply = live.reply
+        task = reply.image_task
+        if progress.task_id and (task is None or task.task_id != progress.task_id):
+            started = time.time() - (time.monotonic() - live.started)
+            reply.image_task = ImageTask(
+                progress.task_id, live.provider.name, live.model, started, progress.status
+            )
+            # Saved at once: a restart from here on polls this task instead of a new one.
+            self.changes.commit_now(live.session, "image task")
+        self._on_progress(live.session.id, reply.id)
+
+    def _keep(self, live: LiveImage, results: list[ImageResult]) -> list[GeneratedImage]:
+        """Write each image under the data dir (in a thread: files may be megabytes)."""
+        kept: list[GeneratedImage] = []
+        for result in results:
+            image_id = new_id()
+            file = self.files.write(live.session.id, image_id, result.data, result.mime)
+            size = f"{result.width}x{result.height}" if result.width and result.height else None
+            kept.append(
+                GeneratedImage(
+                    id=image_id,
+                    file=file,
+                    model=live.model,
+                    prompt=live.request.prompt,
+                    size=size or live.request.size,
+                    seed=result.seed if result.seed is not None else live.request.seed,
+                    revised_prompt=result.revised_prompt,
+                    mime=result.mime,
+                )
+            )
+        return kept
+
+    def _error_text(self, live: LiveImage, exc: Exception) -> str:
+        from tui_chat.providers.images import ImageGenerationError
+
+        label = live.provider.display_name
+        if isinstance(exc, ImageGenerationError):
+            return exc.error.one_line(label)
+        if isinstance(exc, ImageTurnRefused):
+            return f"{label}: {exc}"
+        if isinstance(exc, OSError):
+            return f"{label}: the image could not be saved ({exc.strerror or exc})."
+        return f"{label}: unexpected {type(exc).__name__}: {redact_secrets(str(exc))}"
+
+    def _end(self, live: LiveImage) -> None:
+        live.session.touch()
+        self.live.pop(live.session.id, None)
+        self._on_ended(live.session.id, live.reply.id)
+
+
+async def _close(generator: ImageGenerator | None) -> None:
+    if generator is not None:
+        await generator.aclose()
