@@ -204,6 +204,8 @@ def config_check(
             state = f"key found in {lookup.source}: {lookup.masked}"
         else:
             state = f"no key: {lookup.problem}"
+        if provider.image_model:
+            state += f"; /image: {provider.image_model} ({provider.image_api_name} API)"
         print(f"  {name:<{width}}  {state}")
     return 0
 

@@ -16,6 +16,7 @@ from typing import Any
 from tui_chat.config.keymap import parse_keymap
 from tui_chat.config.lines import LineIndex, Problem, in_line_order
 from tui_chat.config.model import Config, ConfigError
+from tui_chat.config.parse_images import parse_images
 from tui_chat.config.parse_provider import parse_provider
 from tui_chat.config.parse_tools import check_tool_names, parse_mcp_servers, parse_tools
 from tui_chat.config.presets import PRESETS
@@ -27,6 +28,7 @@ _DEFAULTS_KEYS = {setting.toml_key for setting in DEFAULTS_FIELDS}
 _TOP_KEYS = {"default_provider", "system_prompt", "theme", "defaults", "personas", "providers"}
 _TOP_KEYS.add("keymap")  # key bindings by id; checked in tui_chat.config.keymap
 _TOP_KEYS.update(("tools", "mcp_servers"))  # checked in tui_chat.config.parse_tools
+_TOP_KEYS.add("images")  # checked in tui_chat.config.parse_images
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 
 
@@ -111,6 +113,7 @@ def parse_config(text: str, path: Path) -> Config:
     mcp_servers = parse_mcp_servers(data.get("mcp_servers"), index, problems)
     tools_line = index.line("defaults", "tools")
     check_tool_names(defaults.tools, tools, mcp_servers, tools_line, problems)
+    images = parse_images(data.get("images"), index, problems)
     if inline_keys and _readable_by_others(path):
         problems.append(
             Problem(
@@ -135,6 +138,7 @@ def parse_config(text: str, path: Path) -> Config:
         keymap=keymap,
         tools=tools,
         mcp_servers=mcp_servers,
+        images=images,
     )
 
 

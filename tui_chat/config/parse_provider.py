@@ -14,6 +14,7 @@ from tui_chat.config.provider import (
     DEFAULT_TIMEOUT,
     DEMO_PROVIDER,
     DIALECTS,
+    IMAGE_APIS,
     ModelSettings,
     Prices,
     ProviderConfig,
@@ -33,6 +34,8 @@ _PROVIDER_KEYS = {
     "label",
     "model_settings",
     "embedding_model",
+    "image_model",
+    "image_api",
 }
 _MODEL_KEYS = {"extra_body", "context_window", "prices"}
 _PRICE_KEYS = {"input", "output", "cached_input", "currency"}
@@ -78,8 +81,12 @@ def parse_provider(
     extra_body = table.get("extra_body", {})
     if not isinstance(extra_body, dict):
         fail("extra_body", "extra_body must be a table")
+    image_api = table.get("image_api")
+    if image_api is not None and image_api not in IMAGE_APIS:
+        fail("image_api", f"image_api must be one of: {', '.join(IMAGE_APIS)}")
     strings = {}
-    for key in ("api_key_env", "api_key", "default_model", "label", "embedding_model"):
+    names = ("api_key_env", "api_key", "default_model", "label", "embedding_model", "image_model")
+    for key in names:
         value = table.get(key)
         if value is not None and not isinstance(value, str):
             fail(key, f"{key} must be a string")
@@ -98,6 +105,7 @@ def parse_provider(
         extra_body=extra_body,
         api_key_cmd=key_command,
         model_settings=model_settings,
+        image_api=image_api,
         **strings,
     )
 

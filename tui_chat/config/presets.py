@@ -7,7 +7,13 @@ from tui_chat.config.provider import ProviderConfig
 
 
 def _preset(
-    name: str, label: str, base_url: str, env: str | None, models: tuple[str, ...], dialect: str
+    name: str,
+    label: str,
+    base_url: str,
+    env: str | None,
+    models: tuple[str, ...],
+    dialect: str,
+    image_model: str | None = None,
 ) -> ProviderConfig:
     return ProviderConfig(
         name=name,
@@ -17,9 +23,11 @@ def _preset(
         models=models,
         default_model=models[0],
         dialect=dialect,
+        image_model=image_model,
     )
 
 
+# `image_model` is what `/image` uses (DashScope's through its native API: image_api_name).
 # Mirrored, with comments, by config.example.toml (a test keeps the two in step).
 PRESETS: dict[str, ProviderConfig] = {
     p.name: p
@@ -31,6 +39,7 @@ PRESETS: dict[str, ProviderConfig] = {
             "DASHSCOPE_API_KEY",
             ("qwen-plus", "qwen3-max", "qwen-flash", "qwq-plus"),
             "dashscope",
+            "qwen-image",
         ),
         _preset(
             "deepseek",
@@ -47,6 +56,7 @@ PRESETS: dict[str, ProviderConfig] = {
             "SILICONFLOW_API_KEY",
             ("deepseek-ai/DeepSeek-V3.2", "Qwen/Qwen3-235B-A22B-Instruct-2507"),
             "siliconflow",
+            "Kwai-Kolors/Kolors",
         ),
         _preset(
             "modelscope",
@@ -55,6 +65,7 @@ PRESETS: dict[str, ProviderConfig] = {
             "MODELSCOPE_API_KEY",
             ("Qwen/Qwen3-235B-A22B-Instruct-2507",),
             "modelscope",
+            "Qwen/Qwen-Image",
         ),
         _preset(
             "zhipu",
@@ -63,6 +74,7 @@ PRESETS: dict[str, ProviderConfig] = {
             "ZHIPUAI_API_KEY",
             ("glm-4.6", "glm-4.5-air"),
             "zhipu",
+            "cogview-4",
         ),
         _preset(
             "lkeap",
@@ -79,6 +91,7 @@ PRESETS: dict[str, ProviderConfig] = {
             "OPENAI_API_KEY",
             ("gpt-4.1-mini", "gpt-4.1"),
             "openai",
+            "gpt-image-1",
         ),
         _preset(
             "openrouter",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tui_chat.config.provider import DEFAULT_TIMEOUT, DIALECTS, ProviderConfig
+from tui_chat.config.provider import DEFAULT_TIMEOUT, DIALECTS, IMAGE_APIS, ProviderConfig
 from tui_chat.core.setting_kinds import SettingError, parse_table, table_text
 
 Control = Literal["text", "secret", "choice", "table"]
@@ -68,6 +68,14 @@ def _timeout(text: str, before: ProviderConfig | None) -> float:
         return float(text or DEFAULT_TIMEOUT)
     except ValueError:
         raise SettingError("Timeout must be a number of seconds, like 60.") from None
+
+
+IMAGE_API_AUTO = "auto"
+"""The Image API choice for "the dialect's" (`image_api` left out of the file)."""
+
+
+def _image_api(text: str, before: ProviderConfig | None) -> str | None:
+    return None if text in ("", IMAGE_API_AUTO) else text
 
 
 def _extra_body(text: str, before: ProviderConfig | None) -> dict[str, Any]:
@@ -133,6 +141,23 @@ PROVIDER_FIELDS: tuple[ProviderField, ...] = (
         lambda p: p.default_model or "",
         _optional,
         "blank: the first of Models",
+        from_preset=True,
+    ),
+    ProviderField(
+        "image_model",
+        "Image model",
+        lambda p: p.image_model or "",
+        _optional,
+        "for /image, e.g. cogview-4 (blank: none)",
+        from_preset=True,
+    ),
+    ProviderField(
+        "image_api",
+        "Image API",
+        lambda p: p.image_api or IMAGE_API_AUTO,
+        _image_api,
+        control="choice",
+        choices=(IMAGE_API_AUTO, *IMAGE_APIS),
         from_preset=True,
     ),
     ProviderField("timeout", "Timeout (s)", lambda p: f"{p.timeout:g}", _timeout),

@@ -20,6 +20,7 @@ import tomli_w
 
 from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse import defaults_from_table, parse_config, provider_from_table
+from tui_chat.config.parse_images import images_table
 from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider import DEFAULT_TIMEOUT, DEMO_PROVIDER, Prices, ProviderConfig
 from tui_chat.config.tools_writer import text_allowing, tools_tables
@@ -95,6 +96,10 @@ def provider_table(provider: ProviderConfig) -> dict[str, Any]:
         table["extra_body"] = _plain(provider.extra_body)
     if provider.embedding_model:
         table["embedding_model"] = provider.embedding_model
+    if provider.image_model:
+        table["image_model"] = provider.image_model
+    if provider.image_api:
+        table["image_api"] = provider.image_api
     if provider.model_settings:
         models: dict[str, Any] = {}
         for model, settings in provider.model_settings.items():
@@ -146,6 +151,9 @@ def config_to_toml(config: Config) -> str:
     if config.keymap:
         data["keymap"] = dict(config.keymap)
     data.update(tools_tables(config))  # [tools], [mcp_servers.*]: appended at the end
+    images = images_table(config.images)
+    if images:
+        data["images"] = images
     try:
         return HEADER + tomli_w.dumps(data, multiline_strings=True)
     except TypeError as exc:  # a value TOML has no type for (None in extra_body, ...)
@@ -172,6 +180,7 @@ def _settings(config: Config) -> tuple[Any, ...]:
         dict(config.keymap),
         config.tools,
         dict(config.mcp_servers),
+        config.images,
     )
 
 

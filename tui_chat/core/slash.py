@@ -104,6 +104,14 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "[PATH|URL]",
         "optional",
     ),
+    SlashCommand(
+        "image",
+        "slash_image",
+        "Generate images from PROMPT with the provider's image model; options first: "
+        "-s WxH, -n N (1-4), --seed N, --model NAME, --no TEXT (what to leave out)",
+        "[OPTIONS] PROMPT",
+        "optional",  # `/image` alone answers with the usage and an example
+    ),
     SlashCommand("settings", "session_settings", "Open this session's settings"),
     SlashCommand("inspect", "inspect_context", "Show what the next request will send"),
     SlashCommand("context", "context_strategy", "Choose how long conversations are cut"),

@@ -215,6 +215,13 @@ class TuiChatApp(App[None]):
                 for entry in self.key_entries(screen)
                 if not entry.on_app
             ]
+            commands.append(
+                SystemCommand(
+                    "Image: generate…",
+                    "Put /image in the prompt, then say what to draw (options: F1)",
+                    screen.prompt_area.action_start_image,
+                )
+            )
         if isinstance(screen, ConfigEditorScreen):
             # Its own actions: they ask before dropping unsaved edits.
             commands.append(

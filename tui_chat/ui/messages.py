@@ -1,4 +1,5 @@
-"""The Textual messages the chat screen routes: what services announce, as messages.
+"""The Textual messages the chat screen routes: what services announce, as messages, and
+what the user asked for that another part of the screen carries out (`ImageRequested`).
 
 Services know nothing of Textual; the app turns their callbacks into these and posts them
 to the chat screen, whose one handler for each refreshes what depends on it.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from tui_chat.core.images import ImageRequest
 from tui_chat.services.changes import SessionChange
 
 
@@ -39,3 +41,14 @@ class ReplyEnded(Message):
         super().__init__()
         self.session_id = session_id
         self.message_id = message_id
+
+
+class ImageRequested(Message):
+    """The user asked for images: `/image [options] PROMPT` parsed without a problem (the
+    prompt area posts it and clears the prompt; it bubbles to the chat screen and the app).
+    Posted whatever the session's provider is, with or without an `image_model`, and for
+    the offline demo too: the handler decides what to do and says why not."""
+
+    def __init__(self, request: ImageRequest) -> None:
+        super().__init__()
+        self.request = request

@@ -28,9 +28,12 @@ from textual.worker import Worker
 
 from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core import slash
+from tui_chat.core.image_command import parse_image_command
+from tui_chat.core.images import ImageRequest
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.sentences import join_sentences
 from tui_chat.core.slash import SlashCommand
+from tui_chat.ui.messages import ImageRequested
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.slash_popup import SlashPopup
 from tui_chat.ui.worker_errors import pass_failure_to_app
@@ -112,6 +115,11 @@ class PromptArea(VerticalGroup):
             # Nothing is sent and the text stays, so a typo can be fixed.
             self.notify(parsed, title="Command", severity="warning", timeout=8)
             return None
+        if parsed.command.action == "slash_image":
+            request = self.image_request(parsed.arg)
+            if isinstance(request, str):  # checked before the prompt is cleared: text kept
+                self.notify(request, title="Command", severity="warning", timeout=12, markup=False)
+                return None
         await self.run_command(parsed.command, parsed.arg, from_prompt=True)
         return None
 
@@ -276,6 +284,29 @@ class PromptArea(VerticalGroup):
             "off": "Thinking off for this session.",
         }.get(mode, "Thinking left to the model.")
         chat.settings_flow.apply(session, session.settings.replace(thinking=mode), said)
+
+    def image_request(self, arg: str) -> ImageRequest | str:
+        """`/image`'s argument as a request, with `[images]` size and count as defaults;
+        or what is wrong with it, with the usage."""
+        return parse_image_command(arg, self.app.config.images)
+
+    def action_slash_image(self, arg: str = "") -> None:
+        """`/image [options] PROMPT`: post `ImageRequested` (the chat screen generates the
+        images); a problem is said instead."""
+        request = self.image_request(arg)
+        if isinstance(request, str):
+            self.notify(request, title="Command", severity="warning", timeout=12, markup=False)
+            return
+        self.post_message(ImageRequested(request))
+
+    def action_start_image(self) -> None:
+        """The palette's "Image: generate…": `/image ` in the prompt, focused, for the
+        prompt to be typed. A draft already there becomes the prompt (nothing is lost)."""
+        prompt = self.prompt
+        text = prompt.text.lstrip()
+        if text.split(maxsplit=1)[:1] != ["/image"]:
+            prompt.set_prompt_text(f"/image {text}")
+        prompt.focus()
 
     def action_slash_tools(self, arg: str = "") -> None:
         """`/tools`: say the session's tools; `on`/`off`, `+NAME -NAME` change them."""
