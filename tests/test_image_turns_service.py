@@ -99,7 +99,7 @@ async def test_an_image_is_downloaded_kept_private_and_referenced(
     image_question(session, "一只在竹林里喝茶的熊猫", size="1024x1024")
     live = rig.turns.start(session, session.messages[-1])
     await wait_until(lambda: live.reply.id in rig.ended)
-    await wait_until(lambda: any(c.session_id == session.id for c in rig.changes))
+    await wait_until(lambda: any(c.what == "image" for c in rig.changes))
     reply = session.messages[-1]
     assert reply.status == "complete" and reply.image_task is None
     assert reply.provider == "img" and reply.model == "cogview-4"
@@ -111,8 +111,8 @@ async def test_an_image_is_downloaded_kept_private_and_referenced(
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert image.size == "48x32" and image.prompt == "一只在竹林里喝茶的熊猫"
     [sent] = image_server.requests_to("/images/generations")
-    assert sent["body"]["prompt"] == "一只在竹林里喝茶的熊猫"
-    assert sent["body"]["size"] == "1024x1024"
+    assert sent["json"]["prompt"] == "一只在竹林里喝茶的熊猫"
+    assert sent["json"]["size"] == "1024x1024"
     data = saved(rig, session)
     assert data["version"] == 4
     text = json.dumps(data)
