@@ -16,8 +16,8 @@ from tui_chat.core.image_turns import (
 )
 from tui_chat.core.images import GeneratedImage, ImageRequest, ImageTask
 from tui_chat.core.session import Message, Session, Usage
-from tui_chat.core.tokens import calibration_ratio, reply_text_tokens
 from tui_chat.core.titles import wants_title
+from tui_chat.core.tokens import calibration_ratio, reply_text_tokens
 
 
 def picture(image_id: str = "i1", session_id: str = "s") -> GeneratedImage:
@@ -139,7 +139,7 @@ def test_a_session_started_with_image_is_titled_from_the_prompt_and_not_auto_tit
 
 def test_image_turn_helpers() -> None:
     session = Session(provider="p", model="m")
-    chat_q, chat_a = chat(session, "q", "a")
+    _, chat_a = chat(session, "q", "a")
     asked, answered = image_turn(session, images=[], status="error", error="quota")
     assert image_turn_ids(session.messages) == {asked.id, answered.id}
     assert is_image_reply(session, answered) and not is_image_reply(session, chat_a)
