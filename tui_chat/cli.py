@@ -302,7 +302,7 @@ def export_session(
         config: Config | None = load_config(paths.config_file)
     except ConfigError:
         config = None  # the export works without; only the cost line needs the prices
-    text = render(session, data, fmt, reasoning, config)
+    text = render(session, data, fmt, reasoning, config, paths.data_dir)
     if output is None:
         sys.stdout.write(text)
         return 0

@@ -1,4 +1,11 @@
-"""A session as Markdown (for reading and sharing) or as JSON (the session dict)."""
+"""A session as Markdown (for reading and sharing) or as JSON (the session dict).
+
+Generated images are never inlined (no base64): Markdown links each file by an absolute
+`file://` URL resolved from the data directory, because an export is written anywhere
+(the home folder by default) and a path relative to the data directory would not resolve
+from there; the JSON export is the session dict, whose image records keep their metadata
+and relative `file`, plus the absolute `path` for readers outside tui-chat.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,10 @@ import time
 import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from tui_chat.config.model import Config
+from tui_chat.core.images import GeneratedImage, ImageRequest, is_safe_image_path
 from tui_chat.core.pricing import currency_of, format_cost, session_cost
 from tui_chat.core.session import Message, Session
 from tui_chat.core.tool_turns import ToolCall, ToolRound
@@ -44,17 +53,56 @@ def header_lines(session: Session, config: Config | None = None) -> list[str]:
 
 
 def session_markdown(
-    session: Session, include_reasoning: bool = True, config: Config | None = None
+    session: Session,
+    include_reasoning: bool = True,
+    config: Config | None = None,
+    data_dir: Path | None = None,
 ) -> str:
     """Every message of the current path, oldest first, under a header; reasoning in a
-    collapsed `<details>` block when asked for, attachments by name."""
+    collapsed `<details>` block when asked for, attachments by name, generated images
+    linked (`image_link`: absolute under `data_dir`, else relative to the data dir)."""
     out = [f"# {_escape_heading(session.title)}", "", *header_lines(session, config), ""]
     for message in session.messages:
-        out.extend(_message_lines(message, include_reasoning))
+        out.extend(_message_lines(message, include_reasoning, data_dir))
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def _message_lines(message: Message, include_reasoning: bool) -> list[str]:
+def image_link(file: str, data_dir: Path | None) -> str:
+    """A Markdown link target for a generated image: its `file://` URL under `data_dir`,
+    or (no data dir) its path relative to the data directory, percent-encoded."""
+    if data_dir is not None:
+        return (data_dir.expanduser().absolute() / file).as_uri()
+    return quote(file)
+
+
+def _request_lines(request: ImageRequest) -> list[str]:
+    facts = [f"{request.count} image{'s' if request.count != 1 else ''}"]
+    facts.extend(str(v) for v in (request.size, request.model) if v)
+    if request.seed is not None:
+        facts.append(f"seed {request.seed}")
+    lines = [f"*/image · {' · '.join(facts)}*", ""]
+    if request.negative_prompt:
+        lines.extend([f"Negative prompt: {_one_line(request.negative_prompt)}", ""])
+    return lines
+
+
+def _image_lines(image: GeneratedImage, data_dir: Path | None) -> list[str]:
+    """The image, then its metadata on one line, then the prompt the provider used."""
+    alt = _one_line(image.prompt, 80).replace("[", "(").replace("]", ")") or "image"
+    lines = [f"![{alt}]({image_link(image.file, data_dir)})", ""]
+    facts = [v for v in (image.model, image.size) if v]
+    if image.seed is not None:
+        facts.append(f"seed {image.seed}")
+    facts.append(f"`{image.file}`")
+    lines.extend([f"*{' · '.join(facts)}*", ""])
+    if image.revised_prompt:
+        lines.extend([f"Revised prompt: {_one_line(image.revised_prompt, 1000)}", ""])
+    return lines
+
+
+def _message_lines(
+    message: Message, include_reasoning: bool, data_dir: Path | None = None
+) -> list[str]:
     heading = ROLE_HEADINGS.get(message.role, message.role.title())
     facts = [format_time(message.created_at)]
     if message.role == "assistant" and message.model:
@@ -69,6 +117,12 @@ def _message_lines(message: Message, include_reasoning: bool) -> list[str]:
         lines.extend(_reasoning_lines(message.reasoning))
     if message.content:
         lines.extend([message.content.rstrip("\n"), ""])
+    if message.image_request is not None:
+        lines.extend(_request_lines(message.image_request))
+    for image in message.images:
+        lines.extend(_image_lines(image, data_dir))
+    if message.image_task is not None:
+        lines.extend([f"*(image task {message.image_task.task_id} still running)*", ""])
     if message.status == "stopped":
         lines.extend(["*(stopped: the reply above is partial)*", ""])
     elif message.status == "error":
@@ -173,9 +227,34 @@ def attachment_names(message: Message) -> list[str]:
     return names
 
 
-def session_json(data: dict[str, Any]) -> str:
-    """The session dict as the file keeps it, indented."""
+def session_json(data: dict[str, Any], data_dir: Path | None = None) -> str:
+    """The session dict as the file keeps it, indented; with `data_dir`, each generated
+    image's record also says its absolute `path` (the file is never inlined)."""
+    if data_dir is not None:
+        data = with_image_paths(data, data_dir)
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def with_image_paths(data: dict[str, Any], data_dir: Path) -> dict[str, Any]:
+    """A copy of the session dict whose image records carry `path`, absolute (the
+    session's own dict is left as it is)."""
+    messages = data.get("messages")
+    if not isinstance(messages, list):
+        return data
+    out: list[Any] = []
+    for message in messages:
+        images = message.get("images") if isinstance(message, dict) else None
+        if isinstance(images, list):
+            message = dict(message, images=[_with_path(i, data_dir) for i in images])
+        out.append(message)
+    return dict(data, messages=out)
+
+
+def _with_path(image: Any, data_dir: Path) -> Any:
+    file = image.get("file") if isinstance(image, dict) else None
+    if not isinstance(file, str) or not is_safe_image_path(file):
+        return image
+    return dict(image, path=str(data_dir.expanduser().absolute() / file))
 
 
 def render(
@@ -184,11 +263,14 @@ def render(
     fmt: str,
     include_reasoning: bool,
     config: Config | None = None,
+    data_dir: Path | None = None,
 ) -> str:
+    """The export of `session` (`data`: its dict as the store writes it). `data_dir`
+    resolves generated images' files (module docstring)."""
     if fmt == "json":
-        return session_json(data)
+        return session_json(data, data_dir)
     if fmt == "md":
-        return session_markdown(session, include_reasoning, config)
+        return session_markdown(session, include_reasoning, config, data_dir)
     raise ValueError(f"unknown format {fmt!r} (md or json)")
 
 

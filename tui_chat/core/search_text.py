@@ -172,7 +172,9 @@ class SearchDoc:
 
 def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
     """(id, searchable text) of every message in a session dict (all branches): the
-    content, after the turn's tool rounds (`tool_rounds_text`)."""
+    content, after the turn's tool rounds (`tool_rounds_text`), before the prompts an
+    image model actually used (`revised_prompts_text`; an `/image` question's content
+    is its prompt)."""
     out: list[tuple[str, str]] = []
     raw = data.get("messages")
     if not isinstance(raw, list):
@@ -190,8 +192,19 @@ def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
                 p.get("text", "") for p in content if isinstance(p, dict) and "text" in p
             )
         rounds = tool_rounds_text(message.get("tool_rounds"))
-        out.append((message_id, f"{rounds}\n{text}" if rounds else text))
+        revised = revised_prompts_text(message.get("images"))
+        text = f"{rounds}\n{text}" if rounds else text
+        out.append((message_id, f"{text}\n{revised}" if revised else text))
     return out
+
+
+def revised_prompts_text(images: Any) -> str:
+    """The revised prompts of an `/image` reply's images, as the session file has them
+    (each once: several images of one request often share it)."""
+    if not isinstance(images, list):
+        return ""
+    prompts = (_text(i.get("revised_prompt")) for i in images if isinstance(i, dict))
+    return "\n".join(dict.fromkeys(p for p in prompts if p))
 
 
 def tool_rounds_text(rounds: Any) -> str:

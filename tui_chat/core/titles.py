@@ -27,8 +27,10 @@ _WRAPPERS = "\"'“”‘’«»「」『』《》*_`#"
 
 
 def wants_title(session: Session) -> bool:
-    """The session just got its first complete reply and still has the automatic title."""
-    if session.title_is_custom:
+    """The session just got its first complete reply and still has the automatic title.
+    Not after an `/image` turn: it keeps the prompt as its title, and the prompt is not
+    sent to the chat model (core/image_turns.py)."""
+    if session.title_is_custom or any(m.is_image_turn for m in session.messages):
         return False
     users = [m for m in session.messages if m.role == "user"]
     replies = [m for m in session.messages if m.role == "assistant"]

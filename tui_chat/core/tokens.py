@@ -55,6 +55,8 @@ def reply_text_tokens(message: Message) -> int | None:
     usage = message.usage
     if message.role != "assistant" or usage is None or usage.completion_tokens <= 0:
         return None
+    if message.is_image_turn:
+        return None  # an image model's usage says nothing about the reply's text
     if message.tool_rounds:
         return None  # the rounds' text and calls may be counted in too, in an unknown share
     if usage.reasoning_tokens is not None:

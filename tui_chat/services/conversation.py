@@ -14,9 +14,11 @@ return and says what they refuse.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from tui_chat.core.continuation import can_continue
+from tui_chat.core.image_turns import CONTINUE_REFUSAL, is_image_reply, orphaned_files
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.session import Message, Session
 from tui_chat.services.changes import SessionChanges
@@ -115,7 +117,7 @@ class Conversation:
         (a question). Returns the message the path ended with, for `rewind_back`."""
         before = session.messages[-1]
         if target.role == "assistant":
-            if not target.content.strip() and target.status != "complete":
+            if not target.content.strip() and target.status != "complete" and not target.images:
                 session.delete(target)  # a failed reply without text: nothing to keep
             else:
                 session.rewind_to(target.parent_id)
@@ -133,7 +135,10 @@ class Conversation:
 
     @staticmethod
     def continuable(session: Session, reply: Message | None) -> Message | Refusal:
-        """`reply`, when it can be continued now; else why not."""
+        """`reply`, when it can be continued now; else why not. An `/image` reply never
+        can: there is no text to go on with (regenerate asks for the images again)."""
+        if reply is not None and is_image_reply(session, reply):
+            return Refusal(CONTINUE_REFUSAL)
         if reply is None or not can_continue(reply):
             return Refusal("Only a stopped or cut-off reply with some text can be continued.")
         if session.messages[-1] is not reply:
@@ -155,7 +160,14 @@ class Conversation:
         return shown
 
     async def delete(self, session: Session, message: Message) -> list[Message]:
-        """Delete `message` and what follows it in every branch; save. Returns what went."""
+        """Delete `message` and what follows it in every branch; save. Returns what went.
+
+        The image files of deleted `/image` turns are removed once the session is saved
+        without them (deletes cannot be undone). While the save is owed, the file on disk
+        still refers to them, so they stay."""
         removed = session.delete(message)
-        await self.changes.commit(session, "deleted")
+        if await self.changes.commit(session, "deleted"):
+            files = orphaned_files(removed, session.all_messages())
+            if files:
+                await asyncio.to_thread(self.changes.store.images.remove, files)
         return removed

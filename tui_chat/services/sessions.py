@@ -215,7 +215,8 @@ class SessionService:
             live.sync()
         from tui_chat.core.export import render
 
-        text = render(session, self.store.snapshot(session), fmt, True, self.config())
+        data_dir = self.store.images.data_dir  # generated images are linked from there
+        text = render(session, self.store.snapshot(session), fmt, True, self.config(), data_dir)
         try:
             await asyncio.to_thread(write_atomic, path, text)
         except OSError as exc:

@@ -15,7 +15,9 @@ Strategies (ChatSettings.context_strategy):
 - recall: the last turns, plus older turns relevant to the new question (scores from
   embeddings); without scores it falls back to budget.
 
-Whatever the strategy, a request is one providers accept: failed exchanges (a question whose
+`/image` turns (a question with `image_request` and its reply) are never sent: they are left
+out before any strategy counts turns (core/image_turns.py). Whatever the strategy, a
+request is one providers accept: failed exchanges (a question whose
 reply failed or was stopped before any text, with that reply) are left out, the first
 message after the system prompt is a question, and no two questions or two answers follow
 each other.
@@ -42,6 +44,7 @@ from tui_chat.core.context.summary import (
     system_text_with,
 )
 from tui_chat.core.context.windows import UNKNOWN_WINDOW, reply_room
+from tui_chat.core.image_turns import LEFT_OUT_REASON, image_turn_ids
 from tui_chat.core.session import Message, Session
 from tui_chat.core.tokens import calibration_ratio, message_tokens, text_tokens
 from tui_chat.core.tool_turns import ToolRound, round_messages
@@ -189,8 +192,10 @@ def failed_reply(message: Message) -> str | None:
 
 
 def answered_exchanges(messages: list[Message]) -> list[Message]:
-    """`messages` without system messages and without failed exchanges (a question whose
-    reply ended without text, with that reply): what a summary or recall may draw on."""
+    """`messages` without system messages, `/image` turns and failed exchanges (a question
+    whose reply ended without text, with that reply): what a summary or recall may draw on."""
+    images = image_turn_ids(messages)
+    messages = [m for m in messages if m.id not in images]
     left_out: set[int] = set()
     for index, message in enumerate(messages):
         if failed_reply(message) is not None:
@@ -283,10 +288,18 @@ def summary_due(plan: ContextPlan, threshold: float | None) -> bool:
 
 def _entries(messages: list[Message], covered: int, ratio: float) -> list[Planned]:
     """A Planned per message of the path (system messages and the reply being written
-    aside): summarized, kept, or left out with its failed exchange."""
+    aside): summarized, kept, or left out (an `/image` turn, a failed exchange)."""
     entries: list[Planned] = []
     canned = demo_exchanges(messages)
+    images = image_turn_ids(messages)
     for index, message in enumerate(messages):
+        if message.id in images:
+            entries.append(
+                Planned(
+                    message.role, message.content, 0, "left_out", message.id, reason=LEFT_OUT_REASON
+                )
+            )
+            continue
         if message.id in canned:
             left_out = Planned(message.role, message.content, 0, "left_out", message.id)
             entries.append(with_state(left_out, "left_out", reason=DEMO_REASON))

@@ -8,13 +8,19 @@ outside the images folder (`is_safe_image_path`).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from tui_chat.core.atomic import private_dir, write_atomic
-from tui_chat.core.images import IMAGES_DIR, image_relative_path, is_safe_image_path
+from tui_chat.core.images import (
+    IMAGES_DIR,
+    GeneratedImage,
+    image_relative_path,
+    is_safe_image_path,
+)
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/webp": ".webp", "image/gif": ".gif"}
 """The file extension of each image type a provider sends (kept as sent: no re-encoding)."""
@@ -65,3 +71,24 @@ class ImageFiles:
     def remove_session(self, session_id: str) -> None:
         """Delete a session's whole images folder (the session is gone for good)."""
         shutil.rmtree(self.session_dir(session_id), ignore_errors=True)
+
+    def copy_to(self, images: list[GeneratedImage], session_id: str) -> list[GeneratedImage]:
+        """`images` copied into the folder of session `session_id` (a duplicated session
+        owns its files, so deleting either session leaves the other's images). An image
+        whose file is gone keeps its record, pointing where the copy would be."""
+        copies: list[GeneratedImage] = []
+        for image in images:
+            suffix = PurePosixPath(image.file).suffix or ".png"
+            relative = image_relative_path(session_id, image.id, suffix)
+            source = self.path(image.file)
+            if not is_safe_image_path(relative):
+                relative = image.file  # an id no file can be named after (hand-edited)
+            elif source is not None and source.is_file():
+                target = self.data_dir / relative
+                try:
+                    private_dir(target.parent)
+                    write_atomic(target, source.read_bytes())
+                except OSError:
+                    relative = image.file  # not copied: the copy shows the original's file
+            copies.append(dataclasses.replace(image, file=relative))
+        return copies

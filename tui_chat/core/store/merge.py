@@ -5,7 +5,10 @@ window's turns are silently dropped. Messages form a tree with ids, so the two s
 well: a message only one side has was added by that side (or deleted by the other, which
 the common base tells apart), and a message both sides changed differently is kept twice,
 the other side's copy as an alternative beside ours, so nothing is ever thrown away.
-A message is merged whole, so a turn's tool calls ("tool_rounds") travel with it.
+A message is merged whole, so a turn's tool calls ("tool_rounds") travel with it, and an
+`/image` reply's images and task with it. Two versions of an `/image` reply are one task
+seen by two windows: the one whose task finished wins over one still running, which is
+never kept twice (a restart would poll the copied task again and pay for it twice).
 
 `base` is what this window last wrote (or read): what both sides started from.
 `ours` is what it is about to write; `theirs` is what is on disk now.
@@ -74,6 +77,10 @@ def merge_snapshots(
         elif message == before:
             merged.append(their)  # only they changed it (a reply that went on streaming)
             report.added.append(message_id)
+        elif (winner := _image_winner(message, their)) is not None:
+            merged.append(winner)
+            if winner is their:
+                report.added.append(message_id)
         else:  # both changed it: keep ours, and theirs beside it as an alternative
             merged.append(message)
             copy = dict(their, id=new_id())
@@ -103,9 +110,9 @@ def merge_snapshots(
         # What either window allowed for this session stays allowed: dropping a scope would
         # only ask again, but the user answered "for this session" once already.
         result["tool_approvals"] = approvals
-    if any(isinstance(m, dict) and m.get("tool_rounds") for m in merged):
-        # Their turn with tool calls in a file we wrote as a plain one: the file must say
-        # the newer version, or an older tui-chat would open it and re-save it without them.
+    if any(isinstance(m, dict) and any(m.get(k) for k in _NEWER_KEYS) for m in merged):
+        # Their turn with tool calls or images in a file we wrote as a plain one: the file
+        # must say the newer version, or an older tui-chat would re-save it without them.
         versions = [v for v in map(_version, (ours, theirs)) if v is not None]
         if versions:
             result["version"] = max(versions)
@@ -113,6 +120,29 @@ def merge_snapshots(
     if any(v is not None for v in updated):
         result["updated_at"] = max(v for v in updated if v is not None)
     return result, report
+
+
+_NEWER_KEYS = ("tool_rounds", "image_request", "images", "image_task")
+"""Message keys that only a newer format version holds (core/session.py format_version)."""
+
+
+def _is_image_reply(message: dict[str, Any]) -> bool:
+    return bool(message.get("images") or message.get("image_task"))
+
+
+def _image_winner(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any] | None:
+    """Of two versions of an `/image` reply, the one whose task finished (images, or an
+    end without a task) when the other still runs; ours when both still run. None when
+    both finished (or it is no image reply): both are kept, like any two versions."""
+    if not (_is_image_reply(ours) or _is_image_reply(theirs)):
+        return None
+    if _running(ours) != _running(theirs):
+        return ours if _running(theirs) else theirs
+    return ours if _running(ours) else None
+
+
+def _running(message: dict[str, Any]) -> bool:
+    return bool(message.get("image_task")) or message.get("status") == "streaming"
 
 
 def _by_id(messages: Any) -> dict[str, dict[str, Any]]:

@@ -27,6 +27,7 @@ from tui_chat.core.message import now
 from tui_chat.core.search import SearchIndex
 from tui_chat.core.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session
 from tui_chat.core.store.files import resolve_session_id, scan_session_files
+from tui_chat.core.store.image_files import ImageFiles
 from tui_chat.core.store.json_files import (
     SHAPE_ERRORS,
     UnreadableFile,
@@ -89,7 +90,9 @@ class SessionStore:
         self.search = SearchIndex(
             search_file or sessions_dir.parent / "search-index.jsonl", sessions_dir
         )
-        self.trash = Trash(trash_dir or sessions_dir.parent / "trash", sessions_dir)
+        self.images = ImageFiles(sessions_dir.parent)
+        """Generated images (`<data>/images/<id>/`): trashed and restored with their session."""
+        self.trash = Trash(trash_dir or sessions_dir.parent / "trash", sessions_dir, self.images)
         self.store_keys = StoreKeys()
         self.own_changes = 0
         """Counts the changes this store made to the sessions folder (writes, moves to and
@@ -295,6 +298,9 @@ class SessionStore:
         copy.title = base[: TITLE_LENGTH - len(COPY_SUFFIX)].rstrip() + COPY_SUFFIX
         copy.title_is_custom = True
         copy.created_at = copy.updated_at = now()
+        for message in copy.all_messages():
+            if message.images:
+                message.images = self.images.copy_to(message.images, copy.id)
         self.save(copy)
         return copy
 
