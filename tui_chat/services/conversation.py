@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from tui_chat.core.continuation import can_continue
 from tui_chat.core.image_turns import CONTINUE_REFUSAL, is_image_reply, orphaned_files
+from tui_chat.core.images import ImageRequest
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.session import Message, Session
 from tui_chat.services.changes import SessionChanges
@@ -90,6 +91,18 @@ class Conversation:
             return Added(session.fork(editing, text, attachments=images), forked=True)
         message = session.add(Message(role="user", content=text, attachments=images))
         return Added(message, forked=False)
+
+    def add_image_request(
+        self, session: Session, request: ImageRequest, editing: Message | None
+    ) -> Added:
+        """Add the question of an `/image` turn (its prompt as the text); while `editing`
+        an earlier message of this session, a new branch beside it."""
+        if editing is not None and session.get(editing.id) is editing:
+            forked = session.fork(editing, request.prompt, attachments=[])
+            forked.image_request = request
+            return Added(forked, forked=True)
+        message = Message(role="user", content=request.prompt, image_request=request)
+        return Added(session.add(message), forked=False)
 
     def take_back(self, session: Session, message: Message, editing: Message | None) -> None:
         """Take back a user message whose reply could not start (nothing was sent); while

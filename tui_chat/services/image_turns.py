@@ -134,13 +134,17 @@ class ImageTurns:
 
     def start(self, session: Session, question: Message) -> LiveImage:
         """Add a reply under `question` (the current leaf, holding `image_request`) and
-        generate its images in a worker. Raises ImageTurnRefused (nothing changed)."""
+        generate its images in a worker. Raises ImageTurnRefused, or OSError when the
+        session cannot be saved first (nothing changed, nothing sent)."""
         request = question.image_request
         if request is None:
             raise ImageTurnRefused("That message is not an /image request.")
         if self.is_running(session.id):
             raise ImageTurnRefused("An image is being generated in this session: wait or Esc.")
         provider = self.provider_for(session)
+        # The user's words reach the disk before the request goes out; a failure raises
+        # (OSError) with nothing sent, and the caller takes the question back.
+        self.changes.store.save(session)
         model = request.model or provider.image_model or ""
         reply = Message(role="assistant", status="streaming", model=model, provider=provider.name)
         session.add(reply)

@@ -31,6 +31,7 @@ from tui_chat.services.sessions import SessionService
 from tui_chat.tools.mcp_manager import McpManager
 from tui_chat.tools.registry import ToolRegistry
 from tui_chat.ui.config_file import ConfigFile
+from tui_chat.ui.image_turn_events import image_turns_for
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.keymap_report import keymap_in_force
@@ -129,15 +130,17 @@ class TuiChatApp(App[None]):
             tools=self.tools,
             always_allowed=self.tools.always_allowed,
             ask_approval=self.ask_approval,
-            run_in_worker=self._run_reply_worker,
+            run_in_worker=self.run_reply_worker,
             notify=lambda *args, **kwargs: self.notify(*args, **kwargs),  # looked up per call
-            on_started=lambda session_id, notice: self._post_to_chat(
+            on_started=lambda session_id, notice: self.post_to_chat(
                 ReplyStarted(session_id, notice)
             ),
-            on_ended=lambda session_id, message_id: self._post_to_chat(
+            on_ended=lambda session_id, message_id: self.post_to_chat(
                 ReplyEnded(session_id, message_id)
             ),
         )
+        self.images = image_turns_for(self)
+        """`/image` turns in flight (services/image_turns.py)."""
         self.session_service = SessionService(
             store, self.changes, self.replies, registry, lambda: self.config
         )
@@ -153,14 +156,14 @@ class TuiChatApp(App[None]):
         self.chat_screen = ChatScreen()
         return self.chat_screen
 
-    def _post_to_chat(self, message: Message) -> None:
+    def post_to_chat(self, message: Message) -> None:
         if self.chat_screen is not None:
             self.chat_screen.post_message(message)
 
     def _announce_change(self, change: SessionChange) -> None:
-        self._post_to_chat(SessionChanged(change))
+        self.post_to_chat(SessionChanged(change))
 
-    def _run_reply_worker(self, work: Coroutine[Any, Any, None], name: str) -> ReplyWorker:
+    def run_reply_worker(self, work: Coroutine[Any, Any, None], name: str) -> ReplyWorker:
         """Each reply streams in a worker of the app: it goes on when the user switches
         sessions, and a bug in it cannot close the app."""
         return self.run_worker(work, name=name, group="completion", exit_on_error=False)
@@ -493,6 +496,7 @@ class TuiChatApp(App[None]):
         self.save_guard.stop()
         self.gc_pacer.stop()
         await self.replies.stop_all()
+        await self.images.stop_all()  # provider tasks stay on their replies: polled again
         await self.mcp.stop_all()
         close_server_log(self.mcp_log)
         await self.registry.aclose()

@@ -45,10 +45,12 @@ class ReplyEnded(Message):
 
 class ImageRequested(Message):
     """The user asked for images: `/image [options] PROMPT` parsed without a problem (the
-    prompt area posts it and clears the prompt; it bubbles to the chat screen and the app).
+    prompt area posts it; it bubbles to the chat screen and the app).
     Posted whatever the session's provider is, with or without an `image_model`, and for
     the offline demo too: the handler decides what to do and says why not."""
 
-    def __init__(self, request: ImageRequest) -> None:
+    def __init__(self, request: ImageRequest, typed: bool = False) -> None:
         super().__init__()
         self.request = request
+        self.typed = typed
+        """Typed in the prompt, which keeps it until the turn has started."""

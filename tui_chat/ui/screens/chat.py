@@ -16,6 +16,7 @@ from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError
 from tui_chat.services.replies import LiveReply
 from tui_chat.ui.context_guard import CONTEXT_BINDINGS, ContextGuard
+from tui_chat.ui.image_turn_events import ImageTurnEvent
 from tui_chat.ui.key_wait import KeyWait
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render.footer import ChatFooter
@@ -233,6 +234,7 @@ class ChatScreen(LeanScreen):
             self.follower.pause()
         self.sessions.set_current(session.id)
         self.refresh_lines()
+        await self.conversation_pane.images.resume(session)  # a task waiting since a restart
 
     async def follow_live(self, live: LiveReply) -> None:
         """Follow a streaming reply of the shown session (see ReplyFollower)."""
@@ -259,8 +261,17 @@ class ChatScreen(LeanScreen):
         if raw is not None:
             await self.conversation_pane.send(raw)
 
+    def live_sessions(self) -> set[str]:
+        """Sessions with a reply streaming or an image being made (marked in the list)."""
+        return set(self.app.replies.live) | set(self.app.images.live)
+
+    @on(ImageTurnEvent)
+    async def _image_turn_event(self, event: ImageTurnEvent) -> None:
+        self.sessions.set_live(self.live_sessions())
+        await self.conversation_pane.images.turn_event(event)
+
     def on_reply_started(self, event: ReplyStarted) -> None:
-        self.sessions.set_live(set(self.app.replies.live))
+        self.sessions.set_live(self.live_sessions())
         if event.notice:
             self.notify(event.notice, timeout=8)
 
@@ -268,7 +279,7 @@ class ChatScreen(LeanScreen):
         if self.app.session_service.auto_title_on:
             title = self.app.session_service.auto_title(event.session_id, lambda: self.session)
             self.run_worker(title, group="auto-title", exit_on_error=False)
-        self.sessions.set_live(set(self.app.replies.live))
+        self.sessions.set_live(self.live_sessions())
         await self.follower.reply_ended(event)
 
     def _followed_reply_ended(self, live: LiveReply, reply: Message | None) -> None:
@@ -295,6 +306,8 @@ class ChatScreen(LeanScreen):
         if self.session is not None and await self.key_wait.cancel(self.session):
             return
         if self.session is not None and self.app.replies.stop(self.session.id):
+            return
+        if self.session is not None and self.app.images.stop(self.session.id):
             return
         if self.conversation_pane.cancel_message_state():  # an edit, a selected message
             return

@@ -22,7 +22,9 @@ from textual.worker import Worker
 
 from tui_chat.core.session import Message, Session
 from tui_chat.services.conversation import Conversation, Refusal, delete_question
+from tui_chat.ui.messages import ImageRequested
 from tui_chat.ui.widgets.find_bar import FindBar
+from tui_chat.ui.widgets.image_sending import ImageSender
 from tui_chat.ui.widgets.message_draft import Draft
 from tui_chat.ui.widgets.message_parts import DeleteRequested, FlipRequested, MessageFocused
 from tui_chat.ui.widgets.message_selection import MessageSelection
@@ -136,6 +138,8 @@ class ConversationPane(Vertical):
         self.draft = Draft(self)
         self._finder: MessageFinder | None = None
         self.sender = ReplySender(self)
+        self.images = ImageSender(self)
+        """`/image` turns: started here, their cards kept current (image_sending.py)."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
@@ -283,8 +287,15 @@ class ConversationPane(Vertical):
         if target is None:
             self.notify("Nothing to regenerate yet.")
             return
+        if await self.images.regenerate(session, target):  # an /image turn: a new image
+            return
         wait = self.chat.key_wait
         await wait.when_ready(session, lambda: self.sender.regenerate(session, target))
+
+    @on(ImageRequested)
+    async def _image_requested(self, event: ImageRequested) -> None:
+        event.stop()
+        await self.images.send(event.request, event.typed)
 
     async def action_continue_reply(self) -> None:
         """Ask the model to go on with a stopped or cut-off reply; the rest is appended to the

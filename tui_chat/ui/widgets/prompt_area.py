@@ -119,7 +119,9 @@ class PromptArea(VerticalGroup):
             request = self.image_request(parsed.arg)
             if isinstance(request, str):  # checked before the prompt is cleared: text kept
                 self.notify(request, title="Command", severity="warning", timeout=12, markup=False)
-                return None
+            else:  # the prompt is cleared once the question is on disk and the turn started
+                self.post_message(ImageRequested(request, typed=True))
+            return None
         await self.run_command(parsed.command, parsed.arg, from_prompt=True)
         return None
 
