@@ -201,3 +201,23 @@ def _str(value: object) -> str | None:
 
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) else None
+
+
+def image_command_text(request: ImageRequest) -> str:
+    """The `/image …` line that asks for `request` again (to edit a sent one, or after a
+    failure): its options, then the prompt as it was. `parse_image_command` reads it back
+    to the same request (with no `[images]` defaults in between)."""
+    words = ["/image"]
+    if request.size:
+        words += ["-s", request.size]
+    if request.count != 1:
+        words += ["-n", str(request.count)]
+    if request.seed is not None:
+        words += ["--seed", str(request.seed)]
+    if request.model:
+        words += ["--model", request.model]
+    if request.negative_prompt:
+        words += ["--no", f"“{request.negative_prompt}”"]
+    if request.prompt.startswith("-"):
+        words.append("--")
+    return " ".join([*words, request.prompt])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tui_chat.core.message import Message, Usage, new_id, now, number_field, text_field
@@ -139,14 +139,11 @@ class Session(MessageTree):
         the current path's last message. The old one and everything below it stay."""
         self.rewind_to(message.parent_id)
         title = self.title
-        request = message.image_request
         edited = self.add(
             Message(
                 role="user",
                 content=content,
                 attachments=list(message.attachments if attachments is None else attachments),
-                # An edited /image prompt asks for a new image with the same options.
-                image_request=replace(request, prompt=content) if request else None,
             )
         )
         self.title = title  # an edit does not rename the session

@@ -158,9 +158,25 @@ class ImageSender:
             widget.refresh_meta()
         reply = chat.session.get(event.reply_id)
         if reply is not None and reply.status == "error":
-            self.pane.notify(
-                reply.error or "The image failed.", severity="error", timeout=10, markup=False
-            )
+            self._failed(chat.session, reply)
+
+    def _failed(self, session: Session, reply: Message) -> None:
+        """Say why, and give the request back to be changed: a content filter or a bad
+        size is fixed by editing it. Enter then sends it as a new branch beside the failed
+        one; Esc leaves it. Only into an empty prompt: nothing typed meanwhile is lost."""
+        pane = self.pane
+        question = session.get(reply.parent_id) if reply.parent_id else None
+        back = question is not None and not pane.prompt.text.strip()
+        if back and question is not None:
+            pane.draft.edit(question)
+        more = " Your request is back in the prompt: change it and press Enter." if back else ""
+        pane.notify(
+            (reply.error or "The image failed.") + more,
+            title="No image",
+            severity="error",
+            timeout=12,
+            markup=False,
+        )
 
     def _tick(self) -> None:
         """While the shown session makes an image, move its card's seconds once a second."""

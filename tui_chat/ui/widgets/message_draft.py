@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from tui_chat.core.attachments import AttachmentError, display_name, read_image
+from tui_chat.core.image_command import image_command_text
 from tui_chat.core.session import Message
 from tui_chat.services.conversation import preview
 from tui_chat.ui.widgets.prompt import PromptInput
@@ -94,7 +95,8 @@ class Draft:
             saved_text, saved_images = self.editing.saved_text, self.editing.saved_images
         self.editing = Editing(message, saved_text, saved_images)
         self.images = list(message.attachments)
-        prompt.load_text(message.content)
+        request = message.image_request  # an /image question comes back as its command
+        prompt.load_text(image_command_text(request) if request else message.content)
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
         self.refresh_info()
