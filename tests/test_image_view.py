@@ -69,6 +69,18 @@ async def test_a_missing_file_is_one_line(tmp_path: Path) -> None:
             assert views(app)[0].picture is None
 
 
+async def test_a_file_that_is_not_an_image_is_one_line(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        _, image = seed_image_session(tmp_path)
+        (tmp_path / "data" / image.file).write_bytes(b"\x89PNG\r\n\x1a\n not really")
+        app = app_for(tmp_path, server)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(
+                pilot, lambda: bool(views(app)) and "unreadable" in line_of(views(app)[0])
+            )
+            assert line_of(views(app)[0]) == f"[image: {image.file}] (unreadable)"
+
+
 async def test_display_off_shows_a_line(tmp_path: Path) -> None:
     with FakeOpenAIServer() as server:
         _, image = seed_image_session(tmp_path)

@@ -26,6 +26,8 @@ from textual.widget import Widget
 if TYPE_CHECKING:
     from PIL.Image import Image as PILImage
 
+MAX_FILE_BYTES = 64 * 2**20
+"""Larger files are not decoded (a hostile session file may name any file)."""
 PREVIEW_SIDE = 768
 """Images are decoded once and downscaled to at most this many pixels a side: enough for
 the conversation's width in kitty or sixel, and each render copies only that."""
@@ -85,7 +87,13 @@ def load_preview(file: Path, side: int = PREVIEW_SIDE) -> PILImage:
     OSError or ValueError) for a file that is not an image. Runs in a thread."""
     from PIL import Image
 
-    with Image.open(file) as opened:
+    if file.stat().st_size > MAX_FILE_BYTES:
+        raise ValueError(f"{file.name}: larger than {MAX_FILE_BYTES // 2**20} MB")
+    try:
+        opened_file = Image.open(file)
+    except Image.DecompressionBombError as error:  # not an OSError: a hostile header
+        raise ValueError(str(error)) from error
+    with opened_file as opened:
         opened.draft("RGB", (side, side))  # JPEG: decode at a smaller scale directly
         has_alpha = opened.mode in ("RGBA", "LA", "PA") or "transparency" in opened.info
         preview = opened.convert("RGBA" if has_alpha else "RGB")

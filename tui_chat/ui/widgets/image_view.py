@@ -121,7 +121,7 @@ class ImageView(Vertical, can_focus=True):
 
         try:
             preview = load_preview(self.file, side or PREVIEW_SIDE)
-        except (OSError, ValueError):
+        except (OSError, ValueError, SyntaxError, EOFError):  # PIL's ways to say "not an image"
             self.app.call_from_thread(self.show_line, f"[image: {self.shown_name}] (unreadable)")
             return
         self.app.call_from_thread(self.show_picture, graphics, preview)
