@@ -161,7 +161,7 @@ async def test_edit_forks_and_old_branch_survives_restart(tmp_path: Path, server
         await wait_for_replies(pilot, app)
         assert users_shown(app) == ["Q1", "Q2 edited"]
         assert replies_shown(app) == ["A1", "A2 edited"]
-        assert "‹ 2/2 ›  edited" in str(app.screen.query(UserMessage)[-1].render())
+        assert "‹ 2/2 ›  edited" in str(app.screen.query(UserMessage)[-1].text.render())
         assert prompt.text == ""
     assert server.requests[-1]["json"]["messages"] == [
         {"role": "user", "content": "Q1"},
@@ -182,7 +182,7 @@ async def test_edit_forks_and_old_branch_survives_restart(tmp_path: Path, server
         await pilot.press("alt+left")
         await wait_until(pilot, lambda: users_shown(app) == ["Q1", "Q2"])
         assert replies_shown(app) == ["A1", "A2"]
-        assert "‹ 1/2 ›  edited" in str(app.screen.query(UserMessage)[-1].render())
+        assert "‹ 1/2 ›  edited" in str(app.screen.query(UserMessage)[-1].text.render())
         # Clicking › on the message brings the edited branch back.
         await pilot.click(app.screen.query(UserMessage)[-1], offset=(8, 0))  # border, padding
         await wait_until(pilot, lambda: users_shown(app) == ["Q1", "Q2 edited"])
@@ -337,7 +337,7 @@ async def test_attach_image_shows_chip_and_file_keeps_path(tmp_path: Path, serve
         await pilot.press("enter")
         await wait_for_replies(pilot, app)
         assert not app.screen.query_one("#prompt-info").display
-        assert "[image: cat.png]" in str(app.screen.query_one(UserMessage).render())
+        assert "[image: cat.png]" in str(app.screen.query_one(UserMessage).text.render())
     data = read_only_session(tmp_path)
     assert data["messages"][0]["attachments"] == [str(picture)]
     assert "base64" not in json.dumps(data)

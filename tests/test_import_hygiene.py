@@ -188,6 +188,12 @@ FIRST_USE_MODULES = [
     "mcp",
     "tui_chat.ui.screens.tool_approval",
     "tui_chat.ui.screens.mcp_servers",
+    # Images: textual-image (and PIL, ~60 ms) on the first image shown; its import-time
+    # terminal queries are neutralised there (ui/render/image_backend).
+    "textual_image",
+    "PIL.Image",
+    "tui_chat.ui.render.image_backend",
+    "tui_chat.services.image_viewer",
 ]
 """Modules the first screen does not need: imported where they are first used."""
 

@@ -13,6 +13,7 @@ from types import ModuleType
 
 import pytest
 import textual
+import textual_image
 
 from tui_chat.ui.render.private_names import PRIVATE_NAMES, PrivateName, private_attribute_names
 
@@ -143,18 +144,24 @@ def imports_textual(tree: ast.AST) -> bool:
     return False
 
 
+QUARANTINED = ("textual", "textual_image")
+"""Packages whose private names stay in the render folder (textual-image's too: its
+import-time terminal queries are handled in ui/render/image_backend)."""
+
+
 @cache
 def textual_private_names() -> frozenset[str]:
-    """Underscore names Textual defines anywhere in its package."""
+    """Underscore names Textual (and textual-image) define anywhere in their packages."""
     names: set[str] = set()
-    for path in sorted(Path(textual.__file__).parent.rglob("*.py")):
-        names |= defined_names(ast.parse(path.read_text(encoding="utf-8")))
+    for package in (textual, textual_image):
+        for path in sorted(Path(package.__file__).parent.rglob("*.py")):
+            names |= defined_names(ast.parse(path.read_text(encoding="utf-8")))
     return frozenset(names)
 
 
 def is_private_textual_module(module: str) -> bool:
     parts = module.split(".")
-    return parts[0] == "textual" and any(part.startswith("_") for part in parts[1:])
+    return parts[0] in QUARANTINED and any(part.startswith("_") for part in parts[1:])
 
 
 def violations(
@@ -216,6 +223,7 @@ def test_the_scan_catches_what_it_should(tmp_path: Path) -> None:
     sample.write_text(
         "from textual._compositor import Compositor\n"
         "import textual.widgets._markdown\n"
+        "from textual_image._terminal import get_cell_size\n"
         "def f(app, screen, node):\n"
         "    node._merged_bindings\n"
         "    getattr(screen, '_compositor')\n"
@@ -232,6 +240,7 @@ def test_the_scan_catches_what_it_should(tmp_path: Path) -> None:
         [
             "import from textual._compositor",
             "import textual.widgets._markdown",
+            "import from textual_image._terminal",
             "._merged_bindings",
             "getattr(..., '_compositor')",
             "._notifications",

@@ -124,6 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     pause_gc()  # resumed once the first screen is up and warmed up (tui_chat.services.gc_pacing)
     try:
         app = build_app(args.config, args.data_dir)
+        # Before the screen starts: once Textual runs, its input thread owns stdin.
+        from tui_chat.services.terminal_graphics import detect_graphics
+
+        app.graphics = detect_graphics(
+            app.config.images.display, os.environ, sys.stdin, sys.stdout
+        )
         app.run()
     finally:
         resume_gc()

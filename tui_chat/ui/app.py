@@ -28,6 +28,7 @@ from tui_chat.services.error_log import close_server_log, server_log
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.services.sessions import SessionService
+from tui_chat.services.terminal_graphics import TerminalGraphics
 from tui_chat.tools.mcp_manager import McpManager
 from tui_chat.tools.registry import ToolRegistry
 from tui_chat.ui.config_file import ConfigFile
@@ -149,6 +150,13 @@ class TuiChatApp(App[None]):
         self.config_file = ConfigFile(self)
         """Applies, watches, reloads and edits config.toml; `config_file.changed` tells
         the screens."""
+        self.graphics = TerminalGraphics(
+            "off" if config.images.display == "off" else "halfblock"
+        )
+        """How images are drawn: the CLI sets what it detected before the screen starts
+        (services/terminal_graphics); half-block cells when nothing was probed (tests)."""
+        self.graphics_advised = False
+        """The tmux advice on images was given (once per run; see image_view)."""
         self._warmed_up = False
         self._requested_theme: str | None = config.theme or None
 

@@ -47,7 +47,7 @@ def reply_note(message: Message) -> tuple[str, str] | None:
         description = description.replace(CONTINUE_HINT, "")
     if description:
         return "-warning", f"✂ {description} (finish_reason: {message.finish_reason})"
-    if not message.content.strip():
+    if not message.content.strip() and not message.images:
         return "-warning", "∅ The model sent no answer. Ctrl+R asks again."
     return None
 

@@ -26,6 +26,7 @@ from tui_chat.ui.render.stream_markdown import (
     mount_pending,
 )
 from tui_chat.ui.widgets.huge_text import ShowAllLine, shown_part
+from tui_chat.ui.widgets.image_reply import ImageReply
 from tui_chat.ui.widgets.message_parts import (
     DELETE_BINDING,
     Alternatives,
@@ -81,7 +82,8 @@ class ReplyBody(StreamingMarkdown):
 
 
 class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
-    """A reply: a meta line, the Markdown body, and a note on how it ended."""
+    """A reply: a meta line, its tool rounds, the images of an `/image` reply, the
+    Markdown body, and a note on how it ended."""
 
     BINDINGS = [DELETE_BINDING]
 
@@ -98,6 +100,7 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
         self.rounds = ToolRoundsView(message.tool_rounds)
         self.rounds_shown = len(message.tool_rounds)
         """How many tool rounds the body has moved past (see restart_body)."""
+        self.images = ImageReply(message)
         self._body = ReplyBody(shown_markdown(message) or None, classes="body")
         self._more = ShowAllLine(message)
         self._note = Static("", classes="note")
@@ -117,6 +120,7 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         yield self._meta
         yield self.rounds
+        yield self.images
         yield self._body
         yield self._more
         yield self._note
@@ -258,7 +262,18 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
             meta = Content.from_markup(alternatives_markup(index, count) + "  ") + meta
         self._meta.update(meta)
 
+    def show_image_progress(self, text: str) -> None:
+        """The progress line of an `/image` reply (see image_reply.progress_line); ""
+        hides it. It is hidden anyway once the reply is no longer streaming."""
+        self.images.show_progress(text if self.message.status == "streaming" else "")
+
+    def refresh_images(self) -> None:
+        """Show the images `message.images` gained since (each once)."""
+        self.images.refresh_images()
+
     def refresh_note(self) -> None:
+        if self.message.status != "streaming":
+            self.images.show_progress("")
         note = reply_note(self.message)
         self._note.remove_class("-error", "-stopped", "-warning")
         if note is None:
