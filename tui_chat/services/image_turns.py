@@ -56,18 +56,10 @@ class LiveImage:
     """Stopped because the app is closing: the provider's task stays on the reply, to be
     polled again after the restart (an Esc drops it)."""
 
-    def progress_line(self, now: float | None = None) -> str:
-        """What the reply's card says while it runs."""
-        seconds = (time.monotonic() if now is None else now) - self.started
-        count = self.request.count
-        what = f"Generating {count} images" if count > 1 else "Generating an image"
-        parts = [what, self.model, self.request.size or "default size", f"{seconds:.0f} s"]
-        if self.stage == "queued" or self.stage == "polling":
-            state = self.status or "queued"
-            parts.append(f"{state} (poll {self.polls})" if self.polls else state)
-        elif self.stage == "downloading":
-            parts.append("downloading")
-        return " · ".join(parts) + " · Esc stops"
+    @property
+    def seconds(self) -> float:
+        """Since the turn (or the task it polls again) started."""
+        return time.monotonic() - self.started
 
 
 class ImageTurns:

@@ -15,6 +15,7 @@ from tui_chat.core.images import ImageRequest
 from tui_chat.core.session import Message, Session
 from tui_chat.services.image_turns import ImageTurnRefused, LiveImage
 from tui_chat.ui.image_turn_events import ImageTurnEnded, ImageTurnEvent
+from tui_chat.ui.widgets.image_reply import progress_line
 
 if TYPE_CHECKING:
     from tui_chat.ui.widgets.conversation_pane import ConversationPane
@@ -138,10 +139,20 @@ class ImageSender:
         live = self.pane.chat.app.images.live.get(session_id)
         if widget is None:
             return
-        if live is not None and live.reply.id == reply_id:
-            widget.show_image_progress(live.progress_line())
-        else:
-            widget.show_image_progress(None)
+        if live is None or live.reply.id != reply_id:
+            widget.show_image_progress("")
+            return
+        stage = "downloading" if live.stage == "downloading" else live.status
+        widget.show_image_progress(
+            progress_line(
+                count=live.request.count,
+                model=live.model,
+                size=live.request.size,
+                seconds=live.seconds,
+                status=stage,
+                polls=live.polls,
+            )
+        )
 
     async def turn_event(self, event: ImageTurnEvent) -> None:
         """Started, moved on or ended (services/image_turns.py via the app)."""
@@ -153,7 +164,7 @@ class ImageSender:
             return
         widget = self.pane.view.reply_widget(event.reply_id)
         if widget is not None:
-            await widget.refresh_images()
+            widget.refresh_images()
             widget.refresh_note()
             widget.refresh_meta()
         reply = chat.session.get(event.reply_id)
