@@ -11,7 +11,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from app_harness import make_app, notices, read_only_session, type_and_send, wait_until, write_config
+from app_harness import (
+    make_app,
+    notices,
+    read_only_session,
+    type_and_send,
+    wait_until,
+    write_config,
+)
 from image_server import FakeImageServer, ImagePlan, content_filter_zhipu
 
 from tui_chat.ui.app import TuiChatApp
