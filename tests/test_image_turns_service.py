@@ -218,3 +218,33 @@ async def test_only_one_image_turn_runs_per_session(
     gate.set()
     await wait_until(lambda: live.reply.id in rig.ended)
     assert live.reply.status == "complete"
+
+
+@pytest.mark.parametrize(
+    ("variable", "chosen"), [("ZHIPUAI_API_KEY", "zhipu"), ("SILICONFLOW_API_KEY", "siliconflow")]
+)
+def test_a_newcomer_with_one_key_gets_that_providers_image_model(
+    tmp_path: Path, variable: str, chosen: str
+) -> None:
+    """No config file, only a Zhipu (or SiliconFlow) key: `/image` in the demo session goes
+    to that provider's preset image model."""
+    from tui_chat.config.presets import PRESETS
+
+    config = Config(path=tmp_path / "config.toml", providers=dict(PRESETS))
+    data_dir = tmp_path / "data"
+    store = SessionStore(data_dir / "sessions", data_dir / "session-index.json")
+    turns = ImageTurns(
+        ProviderRegistry(config, environ={variable: "sk-newcomer"}),
+        SessionChanges(store, lambda _: None),
+        ImageFiles(data_dir),
+        ImagesConfig,
+        run_in_worker=lambda *_: pytest.fail("nothing runs here"),
+        notify=lambda *_, **__: None,
+        on_started=lambda *_: None,
+        on_progress=lambda *_: None,
+        on_ended=lambda *_: None,
+    )
+    demo = Session(provider="demo", model="demo")
+    provider = turns.provider_for(demo)
+    assert provider.name == chosen
+    assert provider.image_model == PRESETS[chosen].image_model

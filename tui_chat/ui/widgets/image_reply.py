@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import HorizontalGroup, Vertical
 from textual.content import Content
 from textual.widgets import Static
 
@@ -89,10 +89,13 @@ class ImageReply(Vertical):
         self.message = message
         self.progress = Static("", classes="image-progress")
         self.progress.display = False
+        self.row = HorizontalGroup(classes="image-row")
+        """The images side by side: two 768x1024 pictures share the width, not the height."""
         self.shown_ids: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield self.progress
+        yield self.row
 
     def on_mount(self) -> None:
         message = self.message
@@ -128,7 +131,7 @@ class ImageReply(Vertical):
             views.append(ImageView(file, image.file, image_caption(image)))
         if views:
             self.display = True
-            self.mount_all(views)
+            self.row.mount_all(views)
 
 
 class AttachmentThumbnails(Vertical):

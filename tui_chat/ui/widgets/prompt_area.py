@@ -28,7 +28,7 @@ from textual.worker import Worker
 
 from tui_chat.config.provider import DEMO_PROVIDER
 from tui_chat.core import slash
-from tui_chat.core.image_command import parse_image_command
+from tui_chat.core.image_command import image_command_text, parse_image_command
 from tui_chat.core.images import ImageRequest
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.sentences import join_sentences
@@ -95,7 +95,10 @@ class PromptArea(VerticalGroup):
         if session is None:
             return None, []
         return session.id, [
-            m.content for m in session.messages if m.role == "user" and isinstance(m.content, str)
+            # an /image question comes back as the command that asked for it
+            image_command_text(m.image_request) if m.image_request else m.content
+            for m in session.messages
+            if m.role == "user" and isinstance(m.content, str)
         ]
 
     # -- slash commands --------------------------------------------------------------------

@@ -47,6 +47,8 @@ def reply_speed(message: Message) -> str | None:
     """Tokens per second of a finished reply, '~' when estimated."""
     if not message.duration_seconds or message.duration_seconds <= 0:
         return None
+    if message.is_image_turn:  # an /image reply has no tokens; it took this long
+        return f"{message.duration_seconds:.1f} s"
     if message.usage and message.usage.completion_tokens:
         return f"{message.usage.completion_tokens / message.duration_seconds:.0f} tok/s"
     tokens = estimate_tokens(message.content) + estimate_tokens(message.reasoning)
