@@ -56,8 +56,9 @@ def chats(server) -> list[dict]:
 
 
 async def test_a_good_image_command_posts_image_requested(tmp_path: Path, server) -> None:
-    # The provider has no image_model: the request is posted all the same (the owner
-    # decides what to say).
+    # The provider has no image_model: the request is posted all the same, and the
+    # conversation pane says what to set; the prompt keeps the text (it is cleared only
+    # once an image turn has started).
     write_config(tmp_path / "config" / "config.toml", server.base_url, "[images]\ncount = 2\n")
     app = make_app(tmp_path, server)
     hook = Requests()
@@ -72,7 +73,8 @@ async def test_a_good_image_command_posts_image_requested(tmp_path: Path, server
                 negative_prompt="文字",
             )
         ]
-        assert prompt_of(app).text == ""
+        await wait_until(pilot, lambda: any("image_model" in n for n in notices(app)))
+        assert prompt_of(app).text == "/image -s 768*1344 --no “文字” 一只在竹林里喝茶的熊猫"
         assert not app.screen.query(UserMessage)
     assert chats(server) == []  # never sent to the chat model
     assert session_files(tmp_path) == []

@@ -13,6 +13,7 @@ import pytest
 
 from tui_chat import cli
 from tui_chat.config.keys import forget_keys
+from tui_chat.config.model import Config
 from tui_chat.config.parse import example_config_text
 from tui_chat.ui.render.probes import notifications
 
@@ -289,6 +290,8 @@ def test_no_subcommand_starts_the_app(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
     class FakeApp:
         return_code = 0
+        config = Config(path=tmp_path / "c.toml")
+        graphics = None
 
         def run(self) -> None:
             pass

@@ -99,7 +99,7 @@ class ImageReply(Vertical):
 
     def on_mount(self) -> None:
         message = self.message
-        self.display = message.is_image_turn
+        self.display = message.is_image_turn or self.progress.display  # shown before mount
         task = message.image_task
         if message.status == "streaming" and task is not None:  # a task resumed after a restart
             self.show_progress(

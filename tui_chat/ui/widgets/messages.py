@@ -100,7 +100,9 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
         self.rounds = ToolRoundsView(message.tool_rounds)
         self.rounds_shown = len(message.tool_rounds)
         """How many tool rounds the body has moved past (see restart_body)."""
-        self.images = ImageReply(message)
+        self.images: ImageReply | None = ImageReply(message) if message.is_image_turn else None
+        """The images and progress line of an `/image` reply; made only for one (most
+        replies are not, and a long session mounts hundreds)."""
         self._body = ReplyBody(shown_markdown(message) or None, classes="body")
         self._more = ShowAllLine(message)
         self._note = Static("", classes="note")
@@ -120,7 +122,8 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         yield self._meta
         yield self.rounds
-        yield self.images
+        if self.images is not None:
+            yield self.images
         yield self._body
         yield self._more
         yield self._note
@@ -265,14 +268,28 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
     def show_image_progress(self, text: str) -> None:
         """The progress line of an `/image` reply (see image_reply.progress_line); ""
         hides it. It is hidden anyway once the reply is no longer streaming."""
-        self.images.show_progress(text if self.message.status == "streaming" else "")
+        shown = text if self.message.status == "streaming" else ""
+        if shown or self.images is not None:
+            self.image_part().show_progress(shown)
 
     def refresh_images(self) -> None:
         """Show the images `message.images` gained since (each once)."""
-        self.images.refresh_images()
+        if self.images is not None:
+            self.images.refresh_images()
+        elif self.message.images:
+            self.image_part()  # shows the images once mounted
+
+    def image_part(self) -> ImageReply:
+        """The `/image` part, mounted after the tool rounds the first time it is needed
+        (the reply of a new `/image` turn has neither images nor a task yet)."""
+        if self.images is None:
+            self.images = ImageReply(self.message)
+            if self.rounds.parent is self:  # composed already; else compose yields it
+                self.mount(self.images, after=self.rounds)
+        return self.images
 
     def refresh_note(self) -> None:
-        if self.message.status != "streaming":
+        if self.message.status != "streaming" and self.images is not None:
             self.images.show_progress("")
         note = reply_note(self.message)
         self._note.remove_class("-error", "-stopped", "-warning")
