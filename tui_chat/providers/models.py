@@ -139,19 +139,11 @@ async def _chat_test(provider: ProviderConfig, api_key: str, timeout: float | No
 
 
 def _client(provider: ProviderConfig, api_key: str, timeout: float | None) -> Any:
-    import openai  # deferred: the SDK is slow to import
+    # As for chats, a redirect is not followed: the Test says "base_url redirects to …"
+    # rather than passing through one that every chat request would then refuse.
+    from tui_chat.providers.openai_compat import sdk_client
 
-    seconds = timeout or provider.timeout
-    return openai.AsyncOpenAI(
-        # Explicit base_url and key: otherwise the SDK reads OPENAI_* variables.
-        base_url=provider.base_url,
-        api_key=api_key,
-        timeout=openai.Timeout(seconds, connect=min(10.0, seconds)),
-        max_retries=0,
-        # As for chats: the Test says "base_url redirects to …" rather than passing through
-        # a redirect that every chat request would then refuse.
-        http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
-    )
+    return sdk_client(provider, api_key, timeout)
 
 
 def _error(

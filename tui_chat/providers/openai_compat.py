@@ -89,19 +89,7 @@ class OpenAICompatibleProvider:
 
     def _get_client(self) -> Any:
         if self._client is None:
-            import openai  # deferred: importing the SDK takes longer than starting the app
-
-            timeout = self.config.timeout
-            self._client = openai.AsyncOpenAI(
-                # Explicit base_url and key: otherwise the SDK reads OPENAI_* variables.
-                base_url=self.config.base_url,
-                api_key=self._api_key,
-                timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
-                max_retries=0,  # retries are ours (see RetryPolicy): billing 429s must not repeat
-                # A 307/308 would re-send the whole conversation to wherever it points
-                # (httpx drops only the key); it becomes an error naming the new address.
-                http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
-            )
+            self._client = sdk_client(self.config, self._api_key)
         return self._client
 
     async def aclose(self) -> None:
@@ -312,6 +300,25 @@ _UNFINISHED_CALLS = (None, "length", "max_tokens")
 reply ends as cut off, with what arrived)."""
 _STARTED = (TextDelta, ReasoningDelta, ToolCallStreaming)
 """Events after which a failed request is not sent again (what arrived is shown)."""
+
+
+def sdk_client(config: ProviderConfig, api_key: str, timeout: float | None = None) -> Any:
+    """The openai SDK's async client for one provider and key, as every request of
+    tui-chat's to it goes out (chat, the models list and its Test, images); `timeout`
+    replaces the provider's."""
+    import openai  # deferred: importing the SDK takes longer than starting the app
+
+    timeout = timeout or config.timeout
+    return openai.AsyncOpenAI(
+        # Explicit base_url and key: otherwise the SDK reads OPENAI_* variables.
+        base_url=config.base_url,
+        api_key=api_key,
+        timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
+        max_retries=0,  # retries are ours (see RetryPolicy): billing 429s must not repeat
+        # A 307/308 would re-send the whole conversation to wherever it points (httpx
+        # drops only the key); it becomes an error naming the new address.
+        http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
+    )
 
 
 def usage_from(raw: Any) -> Usage:

@@ -25,7 +25,7 @@ from tui_chat.core.session import Message, Session
 from tui_chat.core.store.image_files import ImageFiles
 from tui_chat.providers import ProviderRegistry
 from tui_chat.services.changes import SessionChanges
-from tui_chat.services.replies import Notify, ReplyWorker, RunInWorker
+from tui_chat.services.replies import Notify, ReplyWorker, RunInWorker, cancel_and_wait
 
 if TYPE_CHECKING:
     from tui_chat.providers.images import ImageGenerator, ImageJob, ImageProgress, ImageResult
@@ -173,13 +173,9 @@ class ImageTurns:
     async def stop_all(self, timeout: float = 2.0) -> None:
         """Stop every turn because the app is closing (provider tasks are kept for the
         next start), and wait until each has saved."""
-        for live in list(self.live.values()):
+        for live in self.live.values():
             live.keep_task = True
-            if live.worker is not None:
-                live.worker.cancel()
-        deadline = time.monotonic() + timeout
-        while self.live and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await cancel_and_wait(self.live, timeout)
 
     def _launch(
         self,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Collection, Coroutine
+from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -42,6 +42,24 @@ class ReplyWorker(Protocol):
 RunInWorker = Callable[[Coroutine[Any, Any, None], str], ReplyWorker]
 """Start a coroutine as a worker named by the string, never closing the app on an error
 (the app's `run_worker(..., exit_on_error=False)`)."""
+
+
+class HasWorker(Protocol):
+    """Something running in a worker (a streaming reply, an `/image` turn)."""
+
+    @property
+    def worker(self) -> ReplyWorker | None: ...
+
+
+async def cancel_and_wait(live: Mapping[str, HasWorker], timeout: float) -> None:
+    """Cancel the worker of everything in `live` and wait (at most `timeout` seconds)
+    until each has left it: on the way out each saves what it has."""
+    for entry in list(live.values()):
+        if entry.worker is not None:
+            entry.worker.cancel()
+    deadline = time.monotonic() + timeout
+    while live and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
 
 
 class Notify(Protocol):
@@ -330,12 +348,7 @@ class ReplyManager:
 
     async def stop_all(self, timeout: float = 2.0) -> None:
         """Stop every reply and wait until each has saved what arrived."""
-        for live in list(self.live.values()):
-            if live.worker is not None:
-                live.worker.cancel()
-        deadline = time.monotonic() + timeout
-        while self.live and time.monotonic() < deadline:
-            await asyncio.sleep(0.01)
+        await cancel_and_wait(self.live, timeout)
 
     async def _run(self, live: LiveReply, provider: ChatProvider) -> None:
         session, reply = live.session, live.message

@@ -65,16 +65,9 @@ class Wire:
 
     def _get_client(self) -> Any:
         if self._client is None:
-            import openai  # deferred: the SDK takes long to import
+            from tui_chat.providers.openai_compat import sdk_client
 
-            timeout = self.config.timeout
-            self._client = openai.AsyncOpenAI(
-                base_url=self.config.base_url,
-                api_key=self._api_key,
-                timeout=openai.Timeout(timeout, connect=min(10.0, timeout)),
-                max_retries=0,
-                http_client=openai.DefaultAsyncHttpxClient(follow_redirects=False),
-            )
+            self._client = sdk_client(self.config, self._api_key)
         return self._client
 
     async def aclose(self) -> None:
