@@ -160,13 +160,20 @@ async def test_a_task_waiting_at_quit_is_polled_again_after_a_restart(tmp_path: 
         async with app.run_test(size=SIZE) as pilot:
             await type_and_send(pilot, f"/image {PANDA}")
             await wait_until(pilot, lambda: last_reply(app).image_task is not None)
+            await pilot.press("ctrl+q")  # as a user quits: however the worker ends, kept
+            await wait_until(pilot, lambda: app.return_code is not None)
         waiting = read_only_session(tmp_path)["messages"][-1]
         task_id = waiting["image_task"]["task_id"]
         assert waiting["status"] == "stopped"
 
-        gate.set()
         again = image_app(tmp_path, server, 'image_api = "modelscope"\n')
         async with again.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: bool(again.images.live))
+            reply = again.screen.query(AssistantMessage)[-1]
+            progress = reply.query_one(".image-progress")
+            await wait_until(pilot, lambda: progress.display)
+            assert not reply.query_one(".note").display  # no stale "stopped"
+            gate.set()
             await wait_until(pilot, lambda: len(shown_pictures(again)) == 1)
             await wait_until(pilot, lambda: not again.images.live)
         reply = read_only_session(tmp_path)["messages"][-1]

@@ -52,9 +52,10 @@ class LiveImage:
     status: str = ""
     polls: int = 0
     worker: ReplyWorker | None = None
-    keep_task: bool = False
-    """Stopped because the app is closing: the provider's task stays on the reply, to be
-    polled again after the restart (an Esc drops it)."""
+    stopped_by_user: bool = False
+    """Esc stopped it: the provider's task is dropped. Any other end of the worker (the
+    app closing, whoever cancels it first) keeps the task on the reply, to be polled
+    again after the restart."""
 
     @property
     def seconds(self) -> float:
@@ -167,14 +168,13 @@ class ImageTurns:
         live = self.live.get(session_id)
         if live is None or live.worker is None:
             return False
+        live.stopped_by_user = True
         live.worker.cancel()
         return True
 
     async def stop_all(self, timeout: float = 2.0) -> None:
         """Stop every turn because the app is closing (provider tasks are kept for the
         next start), and wait until each has saved."""
-        for live in self.live.values():
-            live.keep_task = True
         await cancel_and_wait(self.live, timeout)
 
     def _launch(
@@ -209,7 +209,7 @@ class ImageTurns:
             reply.status, reply.image_task = "complete", None
         except asyncio.CancelledError:
             reply.status = "stopped"
-            if not live.keep_task:
+            if live.stopped_by_user:
                 reply.image_task = None
             self._end(live)
             self.changes.commit_now(session, "image stopped")

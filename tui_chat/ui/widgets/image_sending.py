@@ -118,8 +118,11 @@ class ImageSender:
     async def show(self, live: LiveImage) -> None:
         """Put the turn's reply in the view (once) with its card, and follow it."""
         view = self.pane.view
-        if view.reply_widget(live.reply.id) is None:
+        widget = view.reply_widget(live.reply.id)
+        if widget is None:
             await view.add_message(live.reply)
+        else:  # resumed: "stopped" no longer holds
+            widget.refresh_note()
         self.refresh_card(live.session.id, live.reply.id)
         view.scroll_end(animate=False)
         self._tick()
