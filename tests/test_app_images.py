@@ -181,3 +181,31 @@ async def test_a_task_waiting_at_quit_is_polled_again_after_a_restart(tmp_path: 
         assert len(reply["images"]) == 1
         assert len(server.requests_to("/images/generations")) == 1  # paid for once
         assert any(task_id in r["path"] for r in server.requests_to("/tasks/"))
+
+
+async def test_a_generated_image_reaches_the_model_only_when_attached(tmp_path: Path) -> None:
+    from sse_server import Script
+
+    with FakeImageServer() as server:
+        server.enqueue(Script(content=["A panda."]), Script(content=["Still a panda."]))
+        app = image_app(tmp_path, server)
+        async with app.run_test(size=SIZE) as pilot:
+            await type_and_send(pilot, f"/image {PANDA}")
+            await wait_until(pilot, lambda: len(shown_pictures(app)) == 1 and not app.images.live)
+            await type_and_send(pilot, "What did you draw?")
+            await wait_until(pilot, lambda: len(server.requests_to("/chat/completions")) == 1)
+            [first] = server.requests_to("/chat/completions")
+            assert PANDA not in json.dumps(first["json"], ensure_ascii=False)
+            await wait_until(pilot, lambda: not app.replies.live)
+
+            [view] = shown_pictures(app)
+            view.focus()
+            await pilot.press("a")  # attach it to the next message
+            await wait_until(pilot, lambda: any("goes with your next" in n for n in notices(app)))
+            await type_and_send(pilot, "And now?")
+            await wait_until(pilot, lambda: len(server.requests_to("/chat/completions")) == 2)
+            second = server.requests_to("/chat/completions")[1]["json"]
+            parts = second["messages"][-1]["content"]
+            assert parts[0] == {"type": "text", "text": "And now?"}
+            assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
+            await wait_until(pilot, lambda: not app.replies.live)

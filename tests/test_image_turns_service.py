@@ -19,6 +19,7 @@ from tool_loop_parts import TaskWorker
 
 from tui_chat.config.images_config import ImagesConfig
 from tui_chat.config.model import Config
+from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.images import ImageRequest
 from tui_chat.core.session import Message, Session
@@ -72,6 +73,24 @@ def make_rig(tmp_path: Path, *providers: ProviderConfig, default: str | None = N
         poll_interval=0.01,
     )
     return Rig(turns, store, data_dir, ended, progressed, changes)
+
+
+def preset_turns(tmp_path: Path, environ: dict[str, str]) -> ImageTurns:
+    """ImageTurns over the built-in presets (no config file) with these variables set."""
+    config = Config(path=tmp_path / "config.toml", providers=dict(PRESETS))
+    data_dir = tmp_path / "data"
+    store = SessionStore(data_dir / "sessions", data_dir / "session-index.json")
+    return ImageTurns(
+        ProviderRegistry(config, environ=environ),
+        SessionChanges(store, lambda _: None),
+        ImageFiles(data_dir),
+        ImagesConfig,
+        run_in_worker=lambda *_: pytest.fail("nothing runs here"),
+        notify=lambda *_, **__: None,
+        on_started=lambda *_: None,
+        on_progress=lambda *_: None,
+        on_ended=lambda *_: None,
+    )
 
 
 def image_question(session: Session, prompt: str, **options: Any) -> Message:
@@ -228,23 +247,17 @@ def test_a_newcomer_with_one_key_gets_that_providers_image_model(
 ) -> None:
     """No config file, only a Zhipu (or SiliconFlow) key: `/image` in the demo session goes
     to that provider's preset image model."""
-    from tui_chat.config.presets import PRESETS
-
-    config = Config(path=tmp_path / "config.toml", providers=dict(PRESETS))
-    data_dir = tmp_path / "data"
-    store = SessionStore(data_dir / "sessions", data_dir / "session-index.json")
-    turns = ImageTurns(
-        ProviderRegistry(config, environ={variable: "sk-newcomer"}),
-        SessionChanges(store, lambda _: None),
-        ImageFiles(data_dir),
-        ImagesConfig,
-        run_in_worker=lambda *_: pytest.fail("nothing runs here"),
-        notify=lambda *_, **__: None,
-        on_started=lambda *_: None,
-        on_progress=lambda *_: None,
-        on_ended=lambda *_: None,
-    )
+    turns = preset_turns(tmp_path, {variable: "sk-newcomer"})
     demo = Session(provider="demo", model="demo")
     provider = turns.provider_for(demo)
     assert provider.name == chosen
     assert provider.image_model == PRESETS[chosen].image_model
+
+
+def test_with_no_key_at_all_it_lists_every_way_in(tmp_path: Path) -> None:
+    turns = preset_turns(tmp_path, {})
+    with pytest.raises(ImageTurnRefused) as refused:
+        turns.provider_for(Session(provider="demo", model="demo"))
+    said = str(refused.value)
+    assert "ZHIPUAI_API_KEY" in said and "SILICONFLOW_API_KEY" in said
+    assert "cogview-4" in said and "Kwai-Kolors/Kolors" in said

@@ -112,12 +112,21 @@ class ImageTurns:
         for provider in with_model:
             if self.registry.describe(provider.name).problem is None:
                 return provider
-        if with_model:
-            first = with_model[0]
-            problem = self.registry.describe(first.name).problem or ""
+        if len(with_model) == 1:
+            only = with_model[0]
+            problem = self.registry.describe(only.name).problem or ""
             raise ImageTurnRefused(
-                f"{first.display_name} makes images with {first.image_model}, but it cannot "
+                f"{only.display_name} makes images with {only.image_model}, but it cannot "
                 f"be used now. {problem}".strip()
+            )
+        if with_model:  # a newcomer: say every way in
+            ways = "; ".join(
+                f"{p.display_name} ({p.image_model}): {p.api_key_env or 'a key'}"
+                for p in with_model
+            )
+            raise ImageTurnRefused(
+                f"No provider that makes images has a key. Set one of these variables and "
+                f"start tui-chat again: {ways}."
             )
         raise ImageTurnRefused(
             "No provider has an image model. Set `image_model` in a provider's table of the "

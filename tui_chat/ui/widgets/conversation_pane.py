@@ -25,6 +25,7 @@ from tui_chat.services.conversation import Conversation, Refusal, delete_questio
 from tui_chat.ui.messages import ImageRequested
 from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.image_sending import ImageSender
+from tui_chat.ui.widgets.image_view import ImageView
 from tui_chat.ui.widgets.message_draft import Draft
 from tui_chat.ui.widgets.message_parts import DeleteRequested, FlipRequested, MessageFocused
 from tui_chat.ui.widgets.message_selection import MessageSelection
@@ -291,6 +292,12 @@ class ConversationPane(Vertical):
             return
         wait = self.chat.key_wait
         await wait.when_ready(session, lambda: self.sender.regenerate(session, target))
+
+    @on(ImageView.AttachRequested)
+    def _attach_image(self, event: ImageView.AttachRequested) -> None:
+        event.stop()
+        self.draft.attach(str(event.file))
+        self.prompt.focus()
 
     @on(ImageRequested)
     async def _image_requested(self, event: ImageRequested) -> None:

@@ -12,7 +12,7 @@ where it is when there is none.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import ScrollableContainer, Vertical
 from textual.content import Content
+from textual.message import Message as TextualMessage
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -68,7 +69,18 @@ def advise_tmux(widget: Widget) -> None:
 class ImageView(Vertical, can_focus=True):
     """An image file with a dim caption; Enter opens it in the system viewer."""
 
-    BINDINGS = [Binding("enter", "open_image", "Open image", show=False)]
+    BINDINGS = [
+        Binding("enter", "open_image", "Open image", show=False),
+        Binding("a", "attach_image", "Attach it to your next message", show=False),
+        Binding("c", "copy_path", "Copy the file's path", show=False),
+    ]
+
+    @dataclass
+    class AttachRequested(TextualMessage):
+        """`a` on an image: attach its file to the next message (a generated image
+        reaches a model only this way)."""
+
+        file: Path
 
     def __init__(
         self,
@@ -163,6 +175,14 @@ class ImageView(Vertical, can_focus=True):
 
     def on_click(self, event: Click) -> None:
         self.action_open_image()
+
+    def action_attach_image(self) -> None:
+        self.post_message(self.AttachRequested(self.file.resolve()))
+
+    def action_copy_path(self) -> None:
+        from tui_chat.services.clipboard import copy_text
+
+        copy_text(self.app, str(self.file.resolve()), "the image's path")
 
     def action_open_image(self) -> None:
         from tui_chat.services.image_viewer import open_in_viewer

@@ -112,6 +112,17 @@ class Draft:
         self.prompt.move_cursor(self.prompt.document.end)
         self.refresh_info()
 
+    def attach(self, reference: str) -> None:
+        """Attach an image file (`a` on an image in the conversation) to the next message."""
+        if reference not in self.images:
+            self.images = [*self.images, reference]
+        self.refresh_info()
+        self.owner.notify(
+            f"{display_name(reference)} goes with your next message (Ctrl+O to change).",
+            title="Attached",
+            markup=False,
+        )
+
     def sent(self) -> None:
         """The message went out: the edit and the attachments are done with."""
         self.editing = None
