@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Input, OptionList, Select, Static, Switch
 from tui_chat.config.parse import load_config
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.confirm import ConfirmScreen
+from tui_chat.ui.screens.key_help import key_rows
 from tui_chat.ui.screens.keys import KeysScreen
 from tui_chat.ui.screens.model_picker import ModelPickerScreen, ProviderPickerScreen
 from tui_chat.ui.screens.settings import SessionSettingsScreen
@@ -352,7 +353,7 @@ async def test_session_commands_are_in_the_palette_and_the_keys_screen(
             "config: Reload",
         ):
             assert title in titles
-        rows = dict((description, key) for key, description in app.key_rows())
+        rows = dict((description, key) for key, description in key_rows(app))
         assert rows["Session settings"] == "f2"
         assert rows["Choose model"] == "f3"
         assert rows["Switch provider"] == "f4"

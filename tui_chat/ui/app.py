@@ -37,28 +37,22 @@ from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.keymap_report import keymap_in_force
 from tui_chat.ui.screens.keys import (
-    HelpSection,
     KeyEntry,
     KeysScreen,
     bindings_of,
     catalogue,
     claimed_keys,
     give_way,
-    help_sections,
     merged_bindings,
 )
 from tui_chat.ui.screens.unsaved import SaveGuard, StoreNotice
 from tui_chat.ui.tool_runtime import ApprovalAsker
-from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.worker_errors import report_worker_error
 
 # How often the config file is checked for changes (one stat call).
 CONFIG_POLL_SECONDS = 2.0
 GC_TICK_SECONDS = 0.5
 """How often the app checks whether a full garbage collection is due (see gc_pacing)."""
-PROVIDERS_SCREEN_KEYS = "On the providers screen (F5)"
-SIDEBAR_KEYS = "In the session list (Ctrl+S)"
-APPROVAL_KEYS = "When a tool asks to run"
 
 
 class TuiChatApp(App[None]):
@@ -369,50 +363,6 @@ class TuiChatApp(App[None]):
         session.demo = demo
         return session
 
-    def key_rows(self) -> list[tuple[str, str]]:
-        """(keys, description) for every binding of the chat screen and the app (keys as
-        bound now), then those of the providers screen."""
-        rows: list[tuple[str, str]] = []
-        for section in self.help_sections():
-            prefix = {
-                PROVIDERS_SCREEN_KEYS: "Providers screen: ",
-                SIDEBAR_KEYS: "Sidebar: ",
-                APPROVAL_KEYS: "Tool approval: ",
-            }.get(section.title, "")
-            rows += [(keys, prefix + said) for keys, said in section.rows]
-        return rows
-
-    def help_sections(self) -> list[HelpSection]:
-        """What F1 shows: bindings by group, prompt keys, slash commands, other screens."""
-        from tui_chat.ui.screens.config_editor import ConfigEditorScreen
-        from tui_chat.ui.screens.tool_approval import ToolApprovalScreen
-
-        def rows(bindings: Iterable[Any], with_id_only: bool) -> list[tuple[str, str]]:
-            return [
-                (
-                    " / ".join(self.get_key_display(Binding(k, "")) for k in b.key.split(",")),
-                    b.tooltip or b.description or b.action,
-                )
-                for b in bindings
-                if isinstance(b, Binding) and (b.id or not with_id_only)
-            ]
-
-        providers_screen = rows(ConfigEditorScreen.BINDINGS, with_id_only=False)
-        sidebar = rows(SessionList.BINDINGS, with_id_only=True)
-        approval = rows(ToolApprovalScreen.BINDINGS, with_id_only=False)
-        chat = self.chat_screen
-        commands = chat.prompt_area.available_commands() if chat is not None else None
-        return help_sections(
-            self,
-            self.key_entries(),
-            [
-                (SIDEBAR_KEYS, sidebar),
-                (PROVIDERS_SCREEN_KEYS, providers_screen),
-                (APPROVAL_KEYS, approval),
-            ],
-            *([commands] if commands is not None else []),
-        )
-
     def action_edit_config(self) -> None:
         self.config_file.open_providers_screen()
 
@@ -432,7 +382,9 @@ class TuiChatApp(App[None]):
         if isinstance(self.screen, KeysScreen):
             self.screen.dismiss()
             return
-        self.push_screen(KeysScreen(self.help_sections()))
+        from tui_chat.ui.screens.key_help import app_help_sections
+
+        self.push_screen(KeysScreen(app_help_sections(self)))
 
     async def action_quit(self) -> None:
         if self.store.unsaved():
