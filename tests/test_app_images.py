@@ -209,3 +209,30 @@ async def test_a_generated_image_reaches_the_model_only_when_attached(tmp_path: 
             assert parts[0] == {"type": "text", "text": "And now?"}
             assert parts[1]["image_url"]["url"].startswith("data:image/png;base64,")
             await wait_until(pilot, lambda: not app.replies.live)
+
+
+async def test_the_card_is_followed_again_after_switching_sessions(tmp_path: Path) -> None:
+    gate = threading.Event()
+    with FakeImageServer() as server:
+        server.plan(ImagePlan(gate=gate))
+        app = image_app(tmp_path, server)
+        try:
+            async with app.run_test(size=SIZE) as pilot:
+                await type_and_send(pilot, f"/image {PANDA}")
+                await wait_until(pilot, lambda: bool(app.images.live))
+                chat = app.chat_screen
+                assert chat is not None and chat.session is not None
+                first = chat.session.id
+                await pilot.press("ctrl+n")
+                await wait_until(pilot, lambda: getattr(chat.session, "id", first) != first)
+                assert await chat.open_session(first)
+
+                def progress_line() -> str:
+                    shown = [w for w in chat.query(".image-progress") if w.display]
+                    return str(shown[0].render()) if shown else ""
+
+                await wait_until(pilot, lambda: "Generating an image" in progress_line())
+                gate.set()
+                await wait_until(pilot, lambda: len(shown_pictures(app)) == 1)
+        finally:
+            gate.set()

@@ -27,7 +27,7 @@ from tui_chat.core.store.image_files import ImageFiles
 from tui_chat.core.store.session_store import SessionStore
 from tui_chat.providers import ProviderRegistry
 from tui_chat.services.changes import SessionChange, SessionChanges
-from tui_chat.services.image_turns import ImageTurnRefused, ImageTurns
+from tui_chat.services.image_turns import ImageTurnRefused, ImageTurns, TurnsInFlight
 
 
 @dataclass
@@ -261,3 +261,37 @@ def test_with_no_key_at_all_it_lists_every_way_in(tmp_path: Path) -> None:
     said = str(refused.value)
     assert "ZHIPUAI_API_KEY" in said and "SILICONFLOW_API_KEY" in said
     assert "cogview-4" in said and "Kwai-Kolors/Kolors" in said
+
+
+async def test_deleting_a_session_stops_its_image_first(
+    tmp_path: Path, image_server: FakeImageServer
+) -> None:
+    from tui_chat.services.replies import ReplyManager
+    from tui_chat.services.sessions import SessionService
+
+    gate = threading.Event()
+    image_server.plan(ImagePlan(gate=gate))
+    rig = make_rig(tmp_path, provider(image_server))
+    turns = rig.turns
+    replies = ReplyManager(
+        rig.store,
+        turns.registry,
+        turns.changes,
+        run_in_worker=lambda *_: pytest.fail("no reply here"),
+        notify=lambda *_, **__: None,
+        on_started=lambda *_: None,
+        on_ended=lambda *_: None,
+    )
+    in_flight = TurnsInFlight(replies, turns)
+    service = SessionService(
+        rig.store, turns.changes, in_flight, turns.registry, lambda: turns.registry.config
+    )
+    session = Session(provider="img", model="m")
+    image_question(session, "a cat")
+    live = turns.start(session, session.messages[-1])
+    assert in_flight.is_streaming(session.id) and in_flight.live[session.id] is live
+    assert "still arriving" in service.delete_question(session.id, session.title)
+    await service.stop_reply(session.id)
+    assert not in_flight.is_streaming(session.id)
+    assert live.reply.status == "stopped"
+    gate.set()

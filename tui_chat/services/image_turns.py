@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -25,7 +25,14 @@ from tui_chat.core.session import Message, Session
 from tui_chat.core.store.image_files import ImageFiles
 from tui_chat.providers import ProviderRegistry
 from tui_chat.services.changes import SessionChanges
-from tui_chat.services.replies import Notify, ReplyWorker, RunInWorker, cancel_and_wait
+from tui_chat.services.replies import (
+    LiveReply,
+    Notify,
+    ReplyManager,
+    ReplyWorker,
+    RunInWorker,
+    cancel_and_wait,
+)
 
 if TYPE_CHECKING:
     from tui_chat.providers.images import ImageGenerator, ImageJob, ImageProgress, ImageResult
@@ -52,10 +59,16 @@ class LiveImage:
     status: str = ""
     polls: int = 0
     worker: ReplyWorker | None = None
+    running: bool = False
+    """Its worker has begun (see ImageTurns._cancel)."""
     stopped_by_user: bool = False
     """Esc stopped it: the provider's task is dropped. Any other end of the worker (the
     app closing, whoever cancels it first) keeps the task on the reply, to be polled
     again after the restart."""
+
+    def sync(self) -> None:
+        """Nothing is buffered: the reply is the message itself (as services/sessions.py
+        asks of a turn in flight before it copies or exports the session)."""
 
     @property
     def seconds(self) -> float:
@@ -92,7 +105,8 @@ class ImageTurns:
         self.poll_interval = poll_interval
         self.live: dict[str, LiveImage] = {}
 
-    def is_running(self, session_id: str) -> bool:
+    def is_streaming(self, session_id: str) -> bool:
+        """An image is being made in this session."""
         return session_id in self.live
 
     def provider_for(self, session: Session) -> ProviderConfig:
@@ -141,7 +155,7 @@ class ImageTurns:
         request = question.image_request
         if request is None:
             raise ImageTurnRefused("That message is not an /image request.")
-        if self.is_running(session.id):
+        if self.is_streaming(session.id):
             raise ImageTurnRefused("An image is being generated in this session: wait or Esc.")
         provider = self.provider_for(session)
         # The user's words reach the disk before the request goes out; a failure raises
@@ -155,7 +169,7 @@ class ImageTurns:
     def resume(self, session: Session) -> LiveImage | None:
         """Poll again the provider task of an `/image` reply interrupted by a restart (the
         last such reply of the current path); None when there is none or it cannot be."""
-        if self.is_running(session.id):
+        if self.is_streaming(session.id):
             return None
         path_ids = {message.id for message in session.messages}
         waiting = [m for m in session.all_messages() if m.image_task is not None]
@@ -178,13 +192,33 @@ class ImageTurns:
         if live is None or live.worker is None:
             return False
         live.stopped_by_user = True
-        live.worker.cancel()
+        self._cancel(live)
         return True
 
     async def stop_all(self, timeout: float = 2.0) -> None:
         """Stop every turn because the app is closing (provider tasks are kept for the
         next start), and wait until each has saved."""
+        for live in list(self.live.values()):
+            if not live.running:
+                self._cancel(live)
         await cancel_and_wait(self.live, timeout)
+
+    def _cancel(self, live: LiveImage) -> None:
+        """Cancel the turn's worker. One cancelled before its first step never runs a line
+        of `_run` (its `except` included), so it is ended here instead."""
+        if not live.running:
+            self._stopped(live)
+        if live.worker is not None:
+            live.worker.cancel()
+
+    def _stopped(self, live: LiveImage) -> None:
+        """The turn ended by a cancel: kept as it is, its provider task dropped only when
+        the user stopped it."""
+        live.reply.status = "stopped"
+        if live.stopped_by_user:
+            live.reply.image_task = None
+        self._end(live)
+        self.changes.commit_now(live.session, "image stopped")
 
     def _launch(
         self,
@@ -205,6 +239,7 @@ class ImageTurns:
         return live
 
     async def _run(self, live: LiveImage, task: ImageTask | None) -> None:
+        live.running = True
         session, reply = live.session, live.reply
         generator: ImageGenerator | None = None
         try:
@@ -217,11 +252,7 @@ class ImageTurns:
             reply.images = await asyncio.to_thread(self._keep, live, results)
             reply.status, reply.image_task = "complete", None
         except asyncio.CancelledError:
-            reply.status = "stopped"
-            if live.stopped_by_user:
-                reply.image_task = None
-            self._end(live)
-            self.changes.commit_now(session, "image stopped")
+            self._stopped(live)
             await _close(generator)
             raise
         except Exception as exc:
@@ -317,3 +348,24 @@ class ImageTurns:
 async def _close(generator: ImageGenerator | None) -> None:
     if generator is not None:
         await generator.aclose()
+
+
+class TurnsInFlight:
+    """Streaming replies and `/image` turns seen as one (what services/sessions.py asks
+    of the turns in flight): a session is busy when either runs in it, and stopping it
+    stops both."""
+
+    def __init__(self, replies: ReplyManager, images: ImageTurns) -> None:
+        self._replies = replies
+        self._images = images
+
+    @property
+    def live(self) -> Mapping[str, LiveReply | LiveImage]:
+        return {**self._images.live, **self._replies.live}
+
+    def is_streaming(self, session_id: str) -> bool:
+        return self._replies.is_streaming(session_id) or self._images.is_streaming(session_id)
+
+    def stop(self, session_id: str) -> bool:
+        stopped_reply = self._replies.stop(session_id)
+        return self._images.stop(session_id) or stopped_reply

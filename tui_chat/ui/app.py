@@ -26,6 +26,7 @@ from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.conversation import Conversation
 from tui_chat.services.error_log import close_server_log, server_log
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
+from tui_chat.services.image_turns import TurnsInFlight
 from tui_chat.services.replies import ReplyManager, ReplyWorker
 from tui_chat.services.sessions import SessionService
 from tui_chat.services.terminal_graphics import TerminalGraphics
@@ -137,16 +138,18 @@ class TuiChatApp(App[None]):
         self.images = image_turns_for(self)
         """`/image` turns in flight (services/image_turns.py)."""
         self.session_service = SessionService(
-            store, self.changes, self.replies, registry, lambda: self.config
+            store,
+            self.changes,
+            TurnsInFlight(self.replies, self.images),
+            registry,
+            lambda: self.config,
         )
         """Rename, duplicate, pin, trash, restore, export, auto-title (services/sessions.py)."""
         self.save_guard = SaveGuard(self)
         self.config_file = ConfigFile(self)
         """Applies, watches, reloads and edits config.toml; `config_file.changed` tells
         the screens."""
-        self.graphics = TerminalGraphics(
-            "off" if config.images.display == "off" else "halfblock"
-        )
+        self.graphics = TerminalGraphics("off" if config.images.display == "off" else "halfblock")
         """How images are drawn: the CLI sets what it detected before the screen starts
         (services/terminal_graphics); half-block cells when nothing was probed (tests)."""
         self.graphics_advised = False

@@ -198,10 +198,11 @@ class ChatScreen(LeanScreen):
     # -- showing sessions ------------------------------------------------------------------
 
     async def open_session(self, session_id: str, quiet: bool = False) -> bool:
-        """Show a saved session (or the live one, if its reply is still streaming)."""
+        """Show a saved session (or the live one, if its reply is still streaming or an
+        image is being made in it: that object is the one being changed)."""
         if self.session is not None and self.session.id == session_id:
             return True
-        live = self.app.replies.live.get(session_id)
+        live = self.app.replies.live.get(session_id) or self.app.images.live.get(session_id)
         if live is not None:
             session = live.session
         else:
@@ -234,7 +235,7 @@ class ChatScreen(LeanScreen):
             self.follower.pause()
         self.sessions.set_current(session.id)
         self.refresh_lines()
-        await self.conversation_pane.images.resume(session)  # a task waiting since a restart
+        await self.conversation_pane.images.session_shown(session)  # an /image turn in flight
 
     async def follow_live(self, live: LiveReply) -> None:
         """Follow a streaming reply of the shown session (see ReplyFollower)."""

@@ -33,7 +33,7 @@ class ImageSender:
 
     def busy(self, session: Session) -> bool:
         """True (and says so) when the session is streaming a reply or making an image."""
-        if self.pane.chat.app.images.is_running(session.id):
+        if self.pane.chat.app.images.is_streaming(session.id):
             self.pane.notify("An image is still being generated: Esc stops it.", severity="warning")
             return True
         return self.pane.sender.busy()
@@ -127,10 +127,12 @@ class ImageSender:
         view.scroll_end(animate=False)
         self._tick()
 
-    async def resume(self, session: Session) -> None:
-        """The shown session has an `/image` reply that was waiting on its provider when
-        the app closed: poll that task again (no second image is paid for)."""
-        live = self.pane.chat.app.images.resume(session)
+    async def session_shown(self, session: Session) -> None:
+        """Follow the shown session's `/image` turn: one still running (the user came
+        back to it), or one that was waiting on its provider when the app closed, whose
+        task is polled again (no second image is paid for)."""
+        images = self.pane.chat.app.images
+        live = images.live.get(session.id) or images.resume(session)
         if live is not None:
             await self.show(live)
 
