@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 PROVIDERS_SCREEN_KEYS = "On the providers screen (F5)"
 SIDEBAR_KEYS = "In the session list (Ctrl+S)"
 APPROVAL_KEYS = "When a tool asks to run"
-IMAGE_KEYS = "On an image (Tab to it, or click it)"
+IMAGE_KEYS = "On an image"
 PREFIXES = {
     PROVIDERS_SCREEN_KEYS: "Providers screen: ",
     SIDEBAR_KEYS: "Sidebar: ",

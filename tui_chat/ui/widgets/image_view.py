@@ -70,7 +70,7 @@ class ImageView(Vertical, can_focus=True):
     """An image file with a dim caption; Enter opens it in the system viewer."""
 
     BINDINGS = [
-        Binding("enter", "open_image", "Open image", show=False),
+        Binding("enter", "open_image", "Open it in the image viewer (Tab to it)", show=False),
         Binding("a", "attach_image", "Attach it to your next message", show=False),
         Binding("c", "copy_path", "Copy the file's path", show=False),
     ]
