@@ -10,8 +10,8 @@ wait after PROBE_SECONDS. The cell size in pixels comes from TIOCGWINSZ (no quer
 Inside tmux the kitty query is wrapped for passthrough (it comes back only when
 `allow-passthrough` is on) while tmux answers DA1 itself: `4` there means tmux draws sixel
 (3.4+ built with sixel). textual-image sends kitty graphics unwrapped, so inside tmux they
-cannot be used: half-blocks (or tmux's sixel) are shown, and `tmux_advice` says what to put
-in ~/.tmux.conf.
+cannot be used: half-blocks (or tmux's sixel) are shown, and `tmux_advice` says what would
+draw sharper ones.
 """
 
 from __future__ import annotations
@@ -172,28 +172,32 @@ def _tty_fd(stream: IO[str] | None) -> int | None:
 
 
 PASSTHROUGH_LINE = "set -g allow-passthrough on"
+SIXEL_TMUX = "tmux 3.4 or later built with sixel (`tmux -V`; ./configure --enable-sixel)"
 
 
 def tmux_advice(graphics: TerminalGraphics) -> str | None:
     """What to do inside tmux for sharper images, or None when nothing helps (outside
-    tmux, images off, or tmux already draws sixel)."""
+    tmux, images off, or tmux already draws sixel).
+
+    tmux hands kitty graphics to the terminal only inside its passthrough envelope (with
+    `allow-passthrough on`), and textual-image sends them without it, so kitty graphics
+    are never drawn inside tmux: tmux's own sixel or half-block cells are."""
     if not graphics.tmux or graphics.mode == "off":
         return None
     if graphics.mode == "kitty":
         return (
-            "Kitty graphics inside tmux need passthrough: put "
-            f"`{PASSTHROUGH_LINE}` in ~/.tmux.conf (then `tmux source ~/.tmux.conf`). "
-            'If images stay blank, set `display = "sixel"` or "halfblock" under [images].'
+            "Kitty graphics cannot be drawn inside tmux: tmux lets them through only in "
+            f"its passthrough envelope (`{PASSTHROUGH_LINE}`), which the image library "
+            'does not use. Set `display = "sixel"` under [images] (with '
+            f'{SIXEL_TMUX}) or `display = "halfblock"`, or run tui-chat outside tmux.'
         )
     if graphics.mode == "sixel" and not graphics.probed:
-        return (
-            "Sixel inside tmux needs tmux 3.4+ built with sixel support "
-            "(`tmux -V`; ./configure --enable-sixel)."
-        )
+        return f"Sixel inside tmux needs {SIXEL_TMUX}."
     if graphics.mode == "halfblock" and graphics.better_outside:
         return (
-            "Images are drawn with half-block cells inside tmux. For sharp images "
-            "use tmux 3.4+ built with sixel support (`tmux -V`; ./configure --enable-sixel) "
-            f"in a sixel terminal, with `{PASSTHROUGH_LINE}` in ~/.tmux.conf."
+            "Images are drawn with half-block cells inside tmux. Your terminal can draw "
+            f"sharper ones: run tui-chat outside tmux, or use {SIXEL_TMUX} in a sixel "
+            "terminal. (Kitty graphics do not reach the terminal from inside tmux, even "
+            f"with `{PASSTHROUGH_LINE}`.)"
         )
     return None
