@@ -136,6 +136,20 @@ async def type_and_send(pilot: Pilot[Any], text: str) -> None:
     await pilot.press("enter")
 
 
+async def run_command(pilot: Pilot[Any], text: str) -> None:
+    """Type `text` (a slash command) into the prompt and press Enter, closing the
+    completion list first if it opened."""
+    from tui_chat.ui.widgets.prompt import PromptInput
+
+    prompt = pilot.app.screen.query_one(PromptInput)
+    prompt.focus()
+    prompt.insert(text)
+    await pilot.pause()
+    await pilot.press("escape")  # close the completion list if it opened
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 def session_files(tmp_path: Path) -> list[Path]:
     return sorted((tmp_path / "data" / "sessions").glob("*.json"))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_harness import make_app, notices, session_files, wait_until, write_config
+from app_harness import make_app, notices, run_command, session_files, wait_until, write_config
 from textual.command import CommandList, CommandPalette
 from textual.message import Message
 from textual.widgets import DataTable
@@ -41,16 +41,6 @@ def prompt_of(app: TuiChatApp) -> PromptInput:
     return app.screen.query_one(PromptInput)
 
 
-async def send(pilot, text: str) -> None:
-    prompt = prompt_of(pilot.app)
-    prompt.focus()
-    prompt.insert(text)
-    await pilot.pause()
-    await pilot.press("escape")  # close the completion list if it opened
-    await pilot.press("enter")
-    await pilot.pause()
-
-
 def chats(server) -> list[dict]:
     return [r for r in server.requests if r["path"].endswith("/chat/completions")]
 
@@ -63,7 +53,7 @@ async def test_a_good_image_command_posts_image_requested(tmp_path: Path, server
     app = make_app(tmp_path, server)
     hook = Requests()
     async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
-        await send(pilot, "/image -s 768*1344 --no “文字” 一只在竹林里喝茶的熊猫")
+        await run_command(pilot, "/image -s 768*1344 --no “文字” 一只在竹林里喝茶的熊猫")
         await wait_until(pilot, lambda: bool(hook.requests))
         assert hook.requests == [
             ImageRequest(
@@ -84,13 +74,13 @@ async def test_a_bad_image_command_says_why_and_keeps_the_text(tmp_path: Path, s
     app = make_app(tmp_path, server)
     hook = Requests()
     async with app.run_test(size=(100, 30), message_hook=hook) as pilot:
-        await send(pilot, "/image -n 9 [b]熊猫[/b]")
+        await run_command(pilot, "/image -n 9 [b]熊猫[/b]")
         await wait_until(pilot, lambda: any("-n takes how many images" in n for n in notices(app)))
         assert prompt_of(app).text == "/image -n 9 [b]熊猫[/b]"
         said = next(n for n in notices(app) if "-n takes" in n)
         assert "Usage: /image" in said and "/image 一只在竹林里喝茶的熊猫" in said
         prompt_of(app).clear()
-        await send(pilot, "/image")
+        await run_command(pilot, "/image")
         await wait_until(pilot, lambda: any(n.startswith("Say what") for n in notices(app)))
         assert prompt_of(app).text == "/image"
         assert hook.requests == []

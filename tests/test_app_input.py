@@ -13,6 +13,7 @@ from app_harness import (
     make_app,
     notices,
     read_only_session,
+    run_command,
     session_files,
     type_and_send,
     wait_for_replies,
@@ -42,16 +43,6 @@ async def type_text(pilot, text: str) -> None:
     prompt_of(pilot.app).focus()
     for char in text:
         await pilot.press(char if char != " " else "space")
-    await pilot.pause()
-
-
-async def run_command(pilot, text: str) -> None:
-    prompt = prompt_of(pilot.app)
-    prompt.focus()
-    prompt.insert(text)
-    await pilot.pause()
-    await pilot.press("escape")  # close the completion list if it opened
-    await pilot.press("enter")
     await pilot.pause()
 
 

@@ -9,6 +9,7 @@ from app_harness import (
     make_app,
     notices,
     read_only_session,
+    run_command,
     type_and_send,
     wait_for_replies,
     wait_until,
@@ -21,22 +22,11 @@ from tui_chat.config.parse import load_config
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.screens.settings import SessionSettingsScreen
-from tui_chat.ui.widgets.prompt import PromptInput
 
 SERVERS = (
     '[mcp_servers.docs]\ncommand = "never-started"\n'
     '[mcp_servers.remote]\nurl = "https://example.com/mcp"\nenabled = false\n'
 )
-
-
-async def run_command(pilot, text: str) -> None:
-    prompt = pilot.app.screen.query_one(PromptInput)
-    prompt.focus()
-    prompt.insert(text)
-    await pilot.pause()
-    await pilot.press("escape")  # close the completion list if it opened
-    await pilot.press("enter")
-    await pilot.pause()
 
 
 async def open_settings(pilot) -> SessionSettingsScreen:
