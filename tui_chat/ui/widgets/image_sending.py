@@ -8,6 +8,7 @@ turn has started; a refusal says why and leaves the text where it was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui_chat.core.image_turns import image_request_for
@@ -63,19 +64,25 @@ class ImageSender:
             pane.view.refresh_alternatives()
         else:
             await pane.view.add_message(added.message)
-        if not await self.start(session, added.message):
+
+        def started() -> None:
+            if typed:
+                pane.prompt.clear()
+            pane.draft.sent()
+            pane.selection.clear()
+
+        if not await self.start(session, added.message, started):
             pane.conversation.take_back(session, added.message, pane.draft.edited)
             await pane.view.sync_path(session)
             pane.view.refresh_alternatives()
-            return
-        if typed:
-            pane.prompt.clear()
-        pane.draft.sent()
-        pane.selection.clear()
 
-    async def start(self, session: Session, question: Message) -> bool:
+    async def start(
+        self, session: Session, question: Message, started: Callable[[], None] | None = None
+    ) -> bool:
         """Start the turn whose question is `question` (the current leaf); False, said,
-        when it cannot."""
+        when it cannot. `started` runs as soon as it has, before anything is awaited: a
+        turn that fails at once ends only after that (and finds the prompt as it left
+        it)."""
         pane = self.pane
         try:
             live = pane.chat.app.images.start(session, question)
@@ -90,6 +97,8 @@ class ImageSender:
                 markup=False,
             )
             return False
+        if started is not None:
+            started()
         await self.show(live)
         return True
 
