@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from pathlib import Path
 
 import pytest
+from config_parts import write
 
 from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse import load_config, parse_config
@@ -25,12 +25,6 @@ models = ["m1", "m2"]
 """
 
 
-def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
-    """Write a config file with the given permission bits and return its path."""
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    os.chmod(path, mode)
-    return path
 
 
 def config_error(tmp_path: Path, text: str) -> ConfigError:

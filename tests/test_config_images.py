@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from config_parts import PROVIDER, write
 
 from tui_chat import cli
 from tui_chat.config.images_config import ImagesConfig
@@ -16,15 +17,6 @@ from tui_chat.config.parse import example_config_text, load_config
 from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider_fields import BLANK_PROVIDER, IMAGE_API_AUTO, PROVIDER_FIELDS
 from tui_chat.config.writer import config_to_toml, save_config, update_provider
-
-PROVIDER = '[providers.local]\nbase_url = "http://localhost:8000/v1"\nmodels = ["m1"]\n'
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    return path
 
 
 def problems_of(tmp_path: Path, text: str) -> list[tuple[int | None, str, bool]]:

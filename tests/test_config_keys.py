@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, write_config
+from config_parts import write
 from sse_server import FakeOpenAIServer
 
 from tui_chat.config.keys import (
@@ -218,11 +219,6 @@ def test_env_and_command_problems_are_both_named(tmp_path: Path) -> None:
 # -- in the config file ---------------------------------------------------------------------
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    return path
 
 
 def test_api_key_cmd_in_the_file(tmp_path: Path) -> None:

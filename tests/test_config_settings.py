@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from config_parts import PROVIDER, write
 
 from tui_chat.config.model import ConfigError
 from tui_chat.config.parse import example_config_text, load_config
@@ -20,14 +21,8 @@ from tui_chat.core.settings import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-PROVIDER = '[providers.local]\nbase_url = "http://localhost:8000/v1"\nmodels = ["m1"]\n'
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    return path
 
 
 def error_for(tmp_path: Path, text: str) -> ConfigError:

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from config_parts import PROVIDER, write
 
 from tui_chat.config.model import ConfigError
 from tui_chat.config.parse import load_config
@@ -22,7 +23,6 @@ from tui_chat.config.writer import (
 )
 from tui_chat.core.settings import ChatSettings
 
-PROVIDER = '[providers.local]\nbase_url = "http://localhost:8000/v1"\nmodels = ["m1"]\n'
 TOOLS = """\
 [defaults]
 tools = ["current_time", "mcp:docs", "remote.search"]
@@ -52,11 +52,6 @@ allow = ["search"]
 """
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
-    return path
 
 
 def error_for(tmp_path: Path, text: str) -> ConfigError:
