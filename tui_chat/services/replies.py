@@ -174,10 +174,12 @@ class LiveReply:
                 return self.retrying.describe(max(0.0, self.retrying.after_seconds - waited))
             return f"waiting… {time.monotonic() - self.sent_at:.1f}s"
         elapsed = max(0.001, self.base_duration + time.monotonic() - self.first_token_at)
-        return (
-            f"streaming {elapsed:.1f}s · TTFT {self.message.first_token_seconds:.2f}s"
-            f" · ~{self.estimated_tokens / elapsed:.0f} tok/s"
-        )
+        # A continued reply keeps the TTFT it had, which a turn stopped before its text
+        # never measured: then there is none to show.
+        ttft = self.message.first_token_seconds
+        shown_ttft = f" · TTFT {ttft:.2f}s" if ttft is not None else ""
+        speed = self.estimated_tokens / elapsed
+        return f"streaming {elapsed:.1f}s{shown_ttft} · ~{speed:.0f} tok/s"
 
 
 class ReplyManager:
