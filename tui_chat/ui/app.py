@@ -35,6 +35,7 @@ from tui_chat.tools.registry import ToolRegistry
 from tui_chat.ui.config_file import ConfigFile
 from tui_chat.ui.image_turn_events import image_turns_for
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
+from tui_chat.ui.render import line_breaks
 from tui_chat.ui.screens.chat import ChatScreen
 from tui_chat.ui.screens.keymap_report import keymap_in_force
 from tui_chat.ui.screens.keys import (
@@ -95,6 +96,7 @@ class TuiChatApp(App[None]):
         watcher: ConfigWatcher | None = None,
     ) -> None:
         super().__init__()
+        line_breaks.install()  # CJK lines break between characters (two assignments)
         self.paths = paths
         self.config = config
         self.gc_pacer = CollectionPacer()

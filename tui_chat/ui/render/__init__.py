@@ -7,6 +7,7 @@
 - `lean_screen`: a screen that lays out and repaints less than Textual's own.
 - `footer`: Textual's footer, rebuilt only when its keys change.
 - `bindings_access`: the chat keys' reach into Textual's binding tables.
+- `line_breaks`: lines of CJK text break between characters (Content and the prompt).
 - `probes`: what the tests read of Textual's internals.
 
 This is the one folder that uses Textual's private names: `private_names` lists each, and

@@ -28,8 +28,8 @@ After a Textual upgrade:
    Textual's own `Markdown` fed by `Markdown.get_stream` (a `MarkdownStream`), the chat
    screen uses Textual's compositor and layout, the footer is Textual's `Footer`, and nothing
    folds or is deferred. A bug that goes away with it is in this engine; one that stays is
-   not. (The few names a widget keeps in both modes: the anchor of a following scroll, the
-   chat keys' bindings.)
+   not. (The few names kept in both modes: the anchor of a following scroll, the chat keys'
+   bindings, the line-breaking hooks of `line_breaks`.)
 3. Run tests/test_stream_render.py, test_stream_folding.py, test_lean_screen.py: they compare
    streamed replies with full renders and the lean screen with Textual's.
 """
@@ -39,7 +39,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["module", "class", "method", "attribute"]
+Kind = Literal["module", "class", "method", "attribute", "function"]
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,14 @@ class PrivateName:
     """One private Textual name: `owner.name`."""
 
     owner: str
-    """Dotted path of the module or class that has it."""
+    """Dotted path of the module or class that has it (the module, for a "function": a
+    module-level function we replace, whose global Textual looks up at call time)."""
     name: str
     kind: Kind
     why: str
     params: tuple[str, ...] = ()
-    """For a method: the names of its parameters after `self`, in order."""
+    """For a method: the names of its parameters after `self`, in order; for a function,
+    all of them (ours must take the same)."""
     used_in: str = ""
     """Our module(s) that use it, in this folder."""
     relied_on: bool = False
@@ -97,6 +99,14 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         "The Markdown block classes the streaming blocks subclass; only Markdown, "
         "MarkdownBlock, MarkdownFence and MarkdownStream are public (textual.widgets.markdown).",
         used_in="stream_blocks, stream_lists, stream_markdown",
+    ),
+    PrivateName(
+        "textual.document",
+        "_wrapped_document",
+        "module",
+        "Its compute_wrap_offsets global (imported from textual._wrap) is the prompt's soft "
+        "wrap: replaced for CJK line breaks.",
+        used_in="line_breaks",
     ),
     PrivateName(
         "textual.widgets",
@@ -173,6 +183,20 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         "textual.reactive.Reactive", "_repaint", "attribute",
         "Turned off on Widget.virtual_size during a layout ('Layout echo').",
         used_in="lean_screen, probes",
+    ),
+    # -- line breaking (CJK): module-level functions Textual looks up at call time -------
+    PrivateName(
+        "textual.content", "divide_line", "function",
+        "Rich's divide_line as Content imported it: how every Static wraps; replaced by a "
+        "wrapper that breaks between CJK characters (line_breaks).",
+        params=("text", "width", "fold"), used_in="line_breaks",
+    ),
+    PrivateName(
+        "textual.document._wrapped_document", "compute_wrap_offsets", "function",
+        "textual._wrap's function as WrappedDocument imported it: the prompt's soft wrap; "
+        "replaced by a wrapper that breaks between CJK characters (line_breaks).",
+        params=("text", "width", "tab_size", "fold", "precomputed_tab_sections"),
+        used_in="line_breaks",
     ),
     # -- the footer ---------------------------------------------------------------------
     PrivateName(
