@@ -194,6 +194,8 @@ FIRST_USE_MODULES = [
     "PIL.Image",
     "tui_chat.ui.render.image_backend",
     "tui_chat.services.image_viewer",
+    # Maths: pylatexenc (15–20 ms) on the first formula converted.
+    "pylatexenc",
 ]
 """Modules the first screen does not need: imported where they are first used."""
 
