@@ -67,7 +67,8 @@ async def test_maths_render_as_unicode_and_copy_as_latex(
 ) -> None:
     with FakeOpenAIServer() as server:
         # In pieces that cut formulas in half: each frame parses what has come.
-        server.enqueue(Script(content=[REPLY[:14], REPLY[14:70], REPLY[70:]], reasoning=[REASONING]))
+        pieces = [REPLY[:14], REPLY[14:70], REPLY[70:]]
+        server.enqueue(Script(content=pieces, reasoning=[REASONING]))
         app = make_app(tmp_path, server)
         async with app.run_test(size=size) as pilot:
             await type_and_send(pilot, "maths")
@@ -107,7 +108,8 @@ async def test_maths_render_as_unicode_and_copy_as_latex(
 async def test_maths_off_in_the_config_and_by_command(tmp_path: Path) -> None:
     with FakeOpenAIServer() as server:
         server.enqueue(Script(content=[REPLY]))
-        write_config(tmp_path / "config" / "config.toml", server.base_url, "[display]\nmaths = false\n")
+        config = tmp_path / "config" / "config.toml"
+        write_config(config, server.base_url, "[display]\nmaths = false\n")
         app = make_app(tmp_path, server)
         async with app.run_test(size=(100, 60)) as pilot:
             await type_and_send(pilot, "maths")
@@ -132,7 +134,8 @@ async def test_a_formula_half_streamed_stays_raw_until_it_closes(tmp_path: Path)
     first = "Sum:\n\n$$\n\\sum_{i=1}^{n} i"
     gate = threading.Event()
     with FakeOpenAIServer() as server:
-        server.enqueue(Script(content=[first, " = \\frac{n(n+1)}{2}\n$$\n"], gate=gate, gate_after=1))
+        rest = " = \\frac{n(n+1)}{2}\n$$\n"
+        server.enqueue(Script(content=[first, rest], gate=gate, gate_after=1))
         app = make_app(tmp_path, server)
         async with app.run_test(size=(80, 30)) as pilot:
             await type_and_send(pilot, "sum")
