@@ -37,6 +37,20 @@ _ZH = (
     "我们希望界面始终跟随最新的内容滚动，并且在回答结束时完整地显示最后一个词。"
     "中文字符在终端中占用两个单元格的宽度，换行时必须正确计算。"
 )
+_ZH_MATHS = (
+    r"\alpha^2 + \beta^2 \le \gamma",
+    r"x_1 + x_2 = -\frac{b}{a}",
+    r"\sum_{i=1}^{n} i = \frac{n(n+1)}{2}",
+    r"\int_0^1 x^2 \, dx = \frac{1}{3}",
+    r"T(n) = 2T(n/2) + O(n) = O(n \log n)",
+    r"\sqrt{a^2 + b^2} \geq \frac{a + b}{\sqrt{2}}",
+)
+_ZH_TABLE = (
+    "| 算法名称 | 平均时间复杂度 | 最坏时间复杂度 | 是否稳定 | 说明 |\n"
+    "|---|---|---|---|---|\n"
+    "| 快速排序 | O(n log n) | O(n²) | 否 | 分治法，选择基准元素后把数组分成两部分 |\n"
+    "| 归并排序 | O(n log n) | O(n log n) | 是 | 需要额外的 O(n) 空间来合并两个有序子数组 |\n\n"
+)
 _TOPICS = (
     "Streaming basics", "Layout costs", "Tables and code", "Scrolling and anchors",
     "Memory use", "Retry logic", "Reasoning models", "Session storage",
@@ -219,13 +233,14 @@ def generate_chunks(n_tokens: int, seed: int = 1, probe_every: int = 0) -> list[
     return chunks
 
 
-LONG_KINDS = ("code", "list", "table")
+LONG_KINDS = ("code", "list", "table", "zh")
 
 
 def generate_long_chunks(kind: str, n_tokens: int, seed: int = 1) -> list[str]:
     """Exactly `n_tokens` content chunks (at least 8) of a reply that is one long block of
-    `kind` (LONG_KINDS: a Python script, a bullet list, a table), closed, then the end
-    marker. No probe words."""
+    `kind` (LONG_KINDS: a Python script, a bullet list, a table, or Chinese prose with
+    inline and display maths and a Chinese table now and then, which exercises CJK line
+    breaking and maths conversion), closed, then the end marker. No probe words."""
     rng = random.Random(seed)
     if kind == "code":
         head = tokenize("Here is the whole script:\n\n```python\nimport asyncio\n")
@@ -249,6 +264,20 @@ def generate_long_chunks(kind: str, n_tokens: int, seed: int = 1) -> list[str]:
             return f"\n| {rng.choice(_WORDS)}_{rng.randint(1, 99)} | {rng.choice(_WORDS)} | " + (
                 f"{rng.random() * 100:.1f} | {words} |"
             )
+    elif kind == "zh":
+        head = tokenize("下面是完整的推导：\n\n")
+        tail = tokenize("\n\n")
+        count = 0
+
+        def more() -> str:
+            nonlocal count
+            count += 1
+            if count % 6 == 0:
+                return "\n\n" + _ZH_TABLE
+            formula = rng.choice(_ZH_MATHS)
+            if count % 3 == 0:
+                return f"\n\n$$\n{formula}\n$$\n\n" + _chinese(rng)[:60]
+            return f"{_chinese(rng)[:40]}，其中 ${formula}$，{_chinese(rng)[:30]}。"
     else:
         raise ValueError(f"kind must be one of {LONG_KINDS}")
     body: list[str] = []
