@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tui_chat.config.display_config import DisplayConfig
 from tui_chat.config.images_config import ImagesConfig
 from tui_chat.config.lines import Problem
 from tui_chat.config.presets import PRESETS
@@ -63,6 +64,8 @@ class Config:
     """`[mcp_servers.NAME]` tables, by name."""
     images: ImagesConfig = field(default_factory=ImagesConfig)
     """`[images]`: display mode and `/image` defaults."""
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    """`[display]`: how replies are drawn (maths as Unicode or as written)."""
 
     @property
     def system_prompt(self) -> str:

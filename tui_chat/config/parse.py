@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from tui_chat.config.display_config import parse_display
 from tui_chat.config.keymap import parse_keymap
 from tui_chat.config.lines import LineIndex, Problem, in_line_order
 from tui_chat.config.model import Config, ConfigError
@@ -29,6 +30,7 @@ _TOP_KEYS = {"default_provider", "system_prompt", "theme", "defaults", "personas
 _TOP_KEYS.add("keymap")  # key bindings by id; checked in tui_chat.config.keymap
 _TOP_KEYS.update(("tools", "mcp_servers"))  # checked in tui_chat.config.parse_tools
 _TOP_KEYS.add("images")  # checked in tui_chat.config.parse_images
+_TOP_KEYS.add("display")  # checked in tui_chat.config.display_config
 _LINE_IN_MESSAGE = re.compile(r"line (\d+)")
 
 
@@ -114,6 +116,7 @@ def parse_config(text: str, path: Path) -> Config:
     tools_line = index.line("defaults", "tools")
     check_tool_names(defaults.tools, tools, mcp_servers, tools_line, problems)
     images = parse_images(data.get("images"), index, problems)
+    display = parse_display(data.get("display"), index, problems)
     if inline_keys and _readable_by_others(path):
         problems.append(
             Problem(
@@ -139,6 +142,7 @@ def parse_config(text: str, path: Path) -> Config:
         tools=tools,
         mcp_servers=mcp_servers,
         images=images,
+        display=display,
     )
 
 

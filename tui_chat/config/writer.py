@@ -18,6 +18,7 @@ from typing import Any
 
 import tomli_w
 
+from tui_chat.config.display_config import display_table
 from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse import defaults_from_table, parse_config, provider_from_table
 from tui_chat.config.parse_images import images_table
@@ -154,6 +155,9 @@ def config_to_toml(config: Config) -> str:
     images = images_table(config.images)
     if images:
         data["images"] = images
+    display = display_table(config.display)
+    if display:
+        data["display"] = display
     try:
         return HEADER + tomli_w.dumps(data, multiline_strings=True)
     except TypeError as exc:  # a value TOML has no type for (None in extra_body, ...)
@@ -181,6 +185,7 @@ def _settings(config: Config) -> tuple[Any, ...]:
         config.tools,
         dict(config.mcp_servers),
         config.images,
+        config.display,
     )
 
 

@@ -112,6 +112,15 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "[OPTIONS] PROMPT",
         "optional",  # `/image` alone answers with the usage and an example
     ),
+    SlashCommand(
+        "maths",
+        "slash_maths",
+        "Show maths in replies as Unicode (on) or as LaTeX (off)",
+        "on|off",
+        "required",
+        ("on", "off"),
+        aliases=("math",),
+    ),
     SlashCommand("settings", "session_settings", "Open this session's settings"),
     SlashCommand("inspect", "inspect_context", "Show what the next request will send"),
     SlashCommand("context", "context_strategy", "Choose how long conversations are cut"),

@@ -20,6 +20,8 @@ from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.parse import example_config_text, load_config
 from tui_chat.config.watch import file_stamp
 from tui_chat.core.atomic import open_private
+from tui_chat.ui.maths_display import show_maths
+from tui_chat.ui.render.stream_maths import set_maths
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp
@@ -37,6 +39,7 @@ class ConfigFile:
         """The config was reloaded or saved (the new one), or failed to reload (the
         problem; the last good config stays in use). Subscribers are called at once, so a
         screen shows the new config before the next key."""
+        set_maths(app.config.display.maths)  # before any reply is drawn
 
     def banner(self) -> str | None:
         """The line the chat screen shows while the config file has a problem."""
@@ -65,6 +68,7 @@ class ConfigFile:
         )
         if config.theme and config.theme in app.available_themes:
             app.theme = config.theme
+        show_maths(app, config.display.maths)
         for warning in config.warnings:
             app.notify(warning, title="Config", severity="warning", timeout=10)
         self.changed.publish(config)

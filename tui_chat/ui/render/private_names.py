@@ -261,12 +261,12 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
     PrivateName(
         _BLOCK, "_copy_context", "method",
         "Takes a new block's context, as Textual's updates do.",
-        params=("block",), used_in="stream_fence, stream_lists",
+        params=("block",), used_in="stream_fence, stream_lists, stream_maths",
     ),
     PrivateName(
         _BLOCK, "_update_from_block", "method",
         "Overridden by lists, tables and code: take the new parse in place.",
-        params=("block",), used_in="stream_fence, stream_lists, stream_markdown",
+        params=("block",), used_in="stream_fence, stream_lists, stream_markdown, stream_maths",
     ),
     PrivateName(
         f"{_MARKDOWN}.MarkdownFence", "_highlighted_code", "attribute",

@@ -55,6 +55,8 @@ from tui_chat.ui.render.stream_lists import (
     rebuild_streamed_tables,
     trim_shown,
 )
+from tui_chat.ui.render.stream_maths import BLOCK_TYPES as MATHS_BLOCKS
+from tui_chat.ui.render.stream_maths import MathsBlock, add_maths, maths_on
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -65,10 +67,13 @@ _parsers = threading.local()
 def markdown_parser() -> MarkdownIt:
     """This thread's "gfm-like" parser, made once. Textual's Markdown makes a new one for
     every append, about half a millisecond on every frame of a stream; one per thread
-    because the linkify step keeps state while it parses (full renders parse in a thread)."""
-    parser: MarkdownIt | None = getattr(_parsers, "parser", None)
+    because the linkify step keeps state while it parses (full renders parse in a thread).
+    With maths shown (`stream_maths`), the parser that also has the maths rules."""
+    name = "maths_parser" if maths_on() else "parser"
+    parser: MarkdownIt | None = getattr(_parsers, name, None)
     if parser is None:
-        parser = _parsers.parser = MarkdownIt("gfm-like")
+        parser = MarkdownIt("gfm-like")
+        setattr(_parsers, name, add_maths(parser) if maths_on() else parser)
     return parser
 
 
@@ -93,6 +98,7 @@ class StreamingMarkdown(GrowingMarkdown):
         "fence": StreamingFence,
         "code_block": StreamingFence,
         "table_open": StreamingTable,
+        **dict.fromkeys(MATHS_BLOCKS, MathsBlock),
     }
     def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
         stock = stock_render()
@@ -106,6 +112,11 @@ class StreamingMarkdown(GrowingMarkdown):
 
     def get_block_class(self, block_name: str) -> type[MarkdownBlock]:
         return (Markdown.BLOCKS if self.stock else self.BLOCKS)[block_name]
+
+    def unhandled_token(self, token: Token) -> MarkdownBlock | None:
+        if token.type in MATHS_BLOCKS and not self.stock:  # display maths (stream_maths)
+            return MathsBlock(self, token)
+        return super().unhandled_token(token)
 
 
     keep_rows = 0

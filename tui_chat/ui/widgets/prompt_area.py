@@ -33,6 +33,7 @@ from tui_chat.core.images import ImageRequest
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.sentences import join_sentences
 from tui_chat.core.slash import SlashCommand
+from tui_chat.ui.maths_display import show_maths
 from tui_chat.ui.messages import ImageRequested
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.slash_popup import SlashPopup
@@ -289,6 +290,10 @@ class PromptArea(VerticalGroup):
             "off": "Thinking off for this session.",
         }.get(mode, "Thinking left to the model.")
         chat.settings_flow.apply(session, session.settings.replace(thinking=mode), said)
+
+    def action_slash_maths(self, mode: str) -> None:
+        """`/maths on|off`: maths in replies as Unicode or as written, until a reload."""
+        show_maths(self.app, mode.lower() == "on", say=True)
 
     def image_request(self, arg: str) -> ImageRequest | str:
         """`/image`'s argument as a request, with `[images]` size and count as defaults;
