@@ -89,6 +89,8 @@ async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         for seed in range(3):
             await type_and_send(pilot, f"Markdown please ({seed})")
+            # Enter only posts the question: wait for its reply before waiting for it to end.
+            await wait_until(pilot, lambda n=seed + 1: len(app.screen.query(AssistantMessage)) == n)
             await wait_for_replies(pilot, app)
         reference = Markdown(REPLY * 2)
         await app.screen.query_one("#messages").mount(reference)
@@ -168,9 +170,7 @@ async def test_big_batch_of_reasoning_ends_a_full_render(tmp_path: Path, server)
     from tui_chat.ui.widgets.thinking import ThinkingPane
 
     reasoning = REPLY * 6
-    server.enqueue(
-        Script(reasoning=[reasoning[:7], reasoning[7:]], content=["Done."], delay=0.3)
-    )
+    server.enqueue(Script(reasoning=[reasoning[:7], reasoning[7:]], content=["Done."], delay=0.3))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 40)) as pilot:
         await type_and_send(pilot, "Think hard")
