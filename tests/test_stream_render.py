@@ -75,11 +75,24 @@ def rendered(markdown: Markdown) -> list[tuple[object, ...]]:
             w.styles.text_align,
             w.styles.content_align,
             tuple(w.styles.margin),
-            tuple(w.styles.padding),
+            padding(w),
         )
         for w in markdown.query(Static)
         if all(node.display for node in (w, *w.ancestors_with_self))
     ]
+
+
+def padding(widget: Static) -> tuple[int, ...]:
+    """`widget`'s padding; for a code block's code, the block's label row (stream_fence's
+    FenceTitle, docked in the row above the code) counted as the blank row Textual's
+    padding leaves there, so a labelled block compares equal to Textual's."""
+    from tui_chat.ui.render.stream_fence import FenceTitle
+
+    top, right, bottom, left = widget.styles.padding
+    parent = widget.parent
+    if parent is not None and parent.query_children(FenceTitle):
+        top += 1
+    return (top, right, bottom, left)
 
 
 async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None:
@@ -281,9 +294,9 @@ async def test_streaming_code_block_shows_no_blank_rows_between_its_parts(
         ]
         first = rows[0][0]
         assert rows == [(first + n, n) for n in range(count)], screen
-        # One blank row above the code, as in a full render, and below it (with the rows
-        # the last line grows into).
-        assert not screen[first - 1].strip("▕█ ") and "Here:" in screen[first - 3]
+        # One row above the code, as in a full render, holding only the block's label,
+        # and a blank one below it (with the rows the last line grows into).
+        assert screen[first - 1].strip("▕█ ") == "python · 1" and "Here:" in screen[first - 3]
         assert not screen[first + count].strip("▕█ ")
         await pilot.press("escape")
         await wait_for_replies(pilot, app)

@@ -91,6 +91,13 @@ COMMANDS: tuple[SlashCommand, ...] = (
         "optional",
         ("md", "json"),
     ),
+    SlashCommand(
+        "copy",
+        "copy_code",
+        "Copy code block N of the selected reply or the last with code (no N: the next)",
+        "[N]",
+        "optional",
+    ),
     SlashCommand("find", "find", "Find TEXT in this session", "[TEXT]", "optional"),
     SlashCommand("search", "search_sessions", "Search all sessions (the box above the sidebar)"),
     SlashCommand("rename", "rename_session", "Rename this session", "[TITLE]", "optional"),

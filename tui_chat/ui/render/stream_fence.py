@@ -1,13 +1,17 @@
 """Code blocks of a streamed reply: while one streams, only its last lines are highlighted
-and rendered on each frame (see `StreamingFence`)."""
+and rendered on each frame (see `StreamingFence`). Each block carries its language and its
+number in the reply (`python · 2`), the number `/copy N` and Alt+C use (see `FenceTitle`)."""
 
 from __future__ import annotations
 
 import contextlib
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
+from textual.widget import Widget
 from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
@@ -20,6 +24,44 @@ if TYPE_CHECKING:
 
 CHUNK_LINES = 12
 """While a code block streams, its lines are frozen this many at a time (see StreamingFence)."""
+
+
+def fence_language(info: str) -> str:
+    """The language a code block's info string names: its first word ("" for none). The
+    label and the copy notice (message_copy.code_blocks) both say it this way."""
+    return info.strip().split(" ")[0] if info else ""
+
+
+@lru_cache(maxsize=32)
+def _code_blocks_in(markdown: str) -> int:
+    """How many code blocks (fenced or indented) `markdown` holds. Cached: while a reply
+    streams, the text above a block mounted again (a list's last item) does not change."""
+    from tui_chat.ui.render.stream_markdown import markdown_parser  # it imports this module
+
+    return sum(token.type in ("fence", "code_block") for token in markdown_parser().parse(markdown))
+
+
+class FenceTitle(Widget):
+    """`python · 2` at the right of a code block's top row, in the blank row Textual's
+    padding leaves above the code (so the block is no taller). Not a Static: find counts
+    matches in a block's Statics, and the label is not the reply's text."""
+
+    DEFAULT_CSS = """
+    FenceTitle {
+        dock: top;
+        height: 1;
+        width: 1fr;
+        padding: 0 1;
+        text-align: right;
+        color: $text-muted;
+    }
+    """
+
+    def render(self) -> str:
+        fence = self.parent
+        if not isinstance(fence, StreamingFence):
+            return ""
+        return f"{fence_language(fence.lexer) or 'text'} · {fence.number or '?'}"
 
 
 class StreamingFence(MarkdownFence):
@@ -36,6 +78,9 @@ class StreamingFence(MarkdownFence):
     """The code (newlines normalized) shown by the frozen labels."""
     _highlighted_for: str | None = None
     """The code `_highlighted_code` highlights whole (None: the tail only, or plain)."""
+    number = 0
+    """The block's 1-based place among the reply's code blocks, fenced or indented, in
+    document order as `message_copy.code_blocks` counts them (0 until mounted)."""
 
     def __init__(self, markdown: Markdown, token: Token, code: str) -> None:
         self._frozen: list[Label] = []
@@ -75,16 +120,41 @@ class StreamingFence(MarkdownFence):
         return pieces[:-1:2], pieces[-1]
 
     DEFAULT_CSS = """
+    StreamingFence {
+        & > Label { padding: 0 2 1 2; }
+        &:ansi > Label { padding: 0 0 1 0; }
+    }
     StreamingFence.-split {
-        padding: 1 0;
+        padding: 0 0 1 0;
         & > Label { padding: 0 2; }
         &:ansi > Label { padding: 0; }
     }
     """
-    """Split in labels, the block keeps the look of one: the blank rows above and below
-    the code, which Textual's CSS gives each label (`padding: 1 2`, `1 0` in ANSI mode),
-    are the block's own, and the labels keep only their sides. (Textual CSS has no
-    cascading `padding-top`: a rule sets all four sides.)"""
+    """The title (`FenceTitle`, docked) takes the blank row that Textual's CSS puts above
+    the code (`padding: 1 2`, `1 0` in ANSI mode), so the code label keeps only the rest.
+    Split in labels, the block keeps the look of one: the blank row below the code is the
+    block's own, and the labels keep only their sides. (Textual CSS has no cascading
+    `padding-top`: a rule sets all four sides.)"""
+
+    def on_mount(self) -> None:
+        self.number = self._place()
+        with contextlib.suppress(NoMatches):
+            self.query_one(FenceTitle).refresh()
+
+    def _place(self) -> int:
+        """The block's number: the code blocks in the source above its top-level block,
+        plus its place among the code blocks of that block (a list item can hold several).
+        From the source, not the widgets: blocks far above may not be mounted yet while
+        the reply streams (see deferred)."""
+        markdown = self._markdown
+        top: DOMNode = self
+        while top.parent is not None and top.parent is not markdown:
+            top = top.parent
+        if top.parent is not markdown or not isinstance(top, MarkdownBlock):
+            return list(markdown.query(MarkdownFence)).index(self) + 1
+        lines = markdown.source.splitlines(keepends=True)[: top.source_range[0]]
+        inside = list(top.query(MarkdownFence)) if top is not self else [self]
+        return _code_blocks_in("".join(lines)) + inside.index(self) + 1
 
     def _frozen_label(self, content: Content) -> Label:
         self.add_class("-split")
@@ -93,6 +163,7 @@ class StreamingFence(MarkdownFence):
         return label
 
     def compose(self) -> ComposeResult:
+        yield FenceTitle()
         if not is_streaming(self._markdown):
             if self._highlighted_for != self.code:  # made while streaming, shown after
                 self._highlighted_code = self._highlight(self.code)
@@ -105,6 +176,9 @@ class StreamingFence(MarkdownFence):
         yield Label(tail, id="code-content", expand=True)
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
+        if isinstance(block, MarkdownFence) and block.lexer != self.lexer:
+            with contextlib.suppress(NoMatches):  # the info line was still coming
+                self.query_one(FenceTitle).refresh()
         if not isinstance(block, MarkdownFence) or not is_streaming(self._markdown):
             await super()._update_from_block(block)
             return

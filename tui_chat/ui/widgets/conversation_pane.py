@@ -378,15 +378,15 @@ class ConversationPane(Vertical):
 
         copy_message(self, self._shown_target())
 
-    def action_copy_code(self) -> None:
+    def action_copy_code(self, number: str | None = None) -> None:
         """Copy a code block of the selected message (or the last reply with code); pressed
-        again, the next block."""
+        again, the next block. `/copy N` gives `number`: block N, as its label says."""
         from tui_chat.ui.widgets.message_copy import copy_code_block
 
         session, selection = self.chat.session, self.selection
         if session is not None:
             selection.code_cycle = copy_code_block(
-                self, session, selection.message, selection.code_cycle
+                self, session, selection.message, selection.code_cycle, number
             )
 
     def action_select_text(self) -> None:

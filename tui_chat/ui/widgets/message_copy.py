@@ -1,6 +1,6 @@
-"""Copying a message (Alt+Y), its text in part (Alt+V) or its code blocks (Alt+C): a code
-block is found in the Markdown source and marked in the reply's widget (to show which one
-was copied)."""
+"""Copying a message (Alt+Y), its text in part (Alt+V) or its code blocks (Alt+C, `/copy N`):
+a code block is found in the Markdown source and marked in the reply's widget (to show which
+one was copied). Blocks are numbered as their labels show them (`python · 2`, stream_fence)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from textual.widgets.markdown import MarkdownFence
 
 from tui_chat.core.session import Message, Session
 from tui_chat.services.clipboard import copy_text
+from tui_chat.ui.render.stream_fence import fence_language
 from tui_chat.ui.render.stream_markdown import markdown_parser
 from tui_chat.ui.widgets.message_find import after_pending
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
@@ -19,7 +20,7 @@ def code_blocks(markdown: str) -> list[tuple[str, str]]:
     blocks = []
     for token in markdown_parser().parse(markdown):
         if token.type in ("fence", "code_block"):
-            blocks.append((token.info.strip().split(" ")[0] if token.info else "", token.content))
+            blocks.append((fence_language(token.info), token.content))
     return blocks
 
 
@@ -50,11 +51,16 @@ def mark_code_block(owner: Widget, view: MessageView, message: Message, index: i
 
 
 def copy_code_block(
-    owner: Widget, session: Session, selected: Message | None, cycle: tuple[str, int]
+    owner: Widget,
+    session: Session,
+    selected: Message | None,
+    cycle: tuple[str, int],
+    number: str | None = None,
 ) -> tuple[str, int]:
-    """Copy a code block of `selected` (or of the last reply with code): the one after
-    the block `cycle` names when that is of the same message, else the first. Returns the
-    new cycle; says when there is no block."""
+    """Copy a code block of `selected` (or of the last reply with code): block `number`
+    (1-based, as labelled) when given, else the one after the block `cycle` names when
+    that is of the same message, else the first. Returns the new cycle, so Alt+C goes on
+    from the block copied; says when there is no such block and copies nothing."""
     message = selected or next(
         (m for m in reversed(session.messages) if m.role == "assistant" and code_blocks(m.content)),
         None,
@@ -65,6 +71,18 @@ def copy_code_block(
         return cycle
     last_id, last_index = cycle
     index = (last_index + 1) % len(blocks) if last_id == message.id else 0
+    if number is not None:
+        count = len(blocks)
+        wanted = number.strip()
+        if not wanted.isdigit() or not 1 <= int(wanted) <= count:
+            which = "/copy 1" if count == 1 else f"/copy 1 to /copy {count}"
+            plural = "s" if count != 1 else ""
+            owner.notify(
+                f"No code block {wanted}: this reply has {count} code block{plural} ({which}).",
+                severity="warning",
+            )
+            return cycle
+        index = int(wanted) - 1
     language, code = blocks[index]
     copy_text(owner.app, code, code_block_said(language, code, index, len(blocks)))
     mark_code_block(owner, owner.query_one(MessageView), message, index)
