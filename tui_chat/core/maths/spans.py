@@ -33,6 +33,7 @@ _LATEX_LIKE = re.compile(r"[\\^_{}=]|[A-Za-z][+\-*/]|[+\-*/][A-Za-z]")
 _BLOCK_TYPES = {"math_block": False, "math_block_eqno": False}
 _OPENERS = ("$$", "\\[")
 _CLOSERS = {"$$": "$$", "\\[": "\\]"}
+_DISPLAY_BRACKETS = re.compile(r"\\\[(.+?)\\\]", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,24 @@ def _mapped(rule: Callable[[StateBlock, int, int, bool], bool]) -> BlockRule:
     return mapped
 
 
+def _display_brackets(state: StateInline, silent: bool) -> bool:
+    """`\\[…\\]` inside a sentence (`高斯积分 \\[ \\int … \\] 以及`, as Qwen writes it):
+    texmath finds it only on lines of its own, and without this rule the Markdown escapes
+    eat its backslashes (`[ \\int …,dx ]`). Its token is the one `$$…$$` in a sentence
+    gets: display maths inside inline text."""
+    if not state.src.startswith("\\[", state.pos):
+        return False
+    found = _DISPLAY_BRACKETS.match(state.src, state.pos)
+    if found is None or not found.group(1).strip():
+        return False
+    if not silent:
+        token = state.push("math_inline_double", "math", 0)
+        token.content = found.group(1)
+        token.markup = "\\["
+    state.pos = found.end()
+    return True
+
+
 def use_maths(md: MarkdownIt) -> MarkdownIt:
     """Install the maths rules on `md`: the strict settings and money guards above."""
     md.use(
@@ -105,6 +124,7 @@ def use_maths(md: MarkdownIt) -> MarkdownIt:
         double_inline=True,
     )
     md.use(texmath_plugin, delimiters="brackets")
+    md.inline.ruler.before("escape", "math_inline_brackets", _guarded(_display_brackets))
     for rule in md.inline.ruler.__rules__:
         if rule.name == "math_inline":
             rule.fn = _guarded(rule.fn)
