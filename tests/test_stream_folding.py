@@ -14,9 +14,8 @@ from app_harness import (
     wait_until,
 )
 from sse_server import Script
-from test_stream_render import chunk, rendered
+from test_stream_render import chunk, full_render, rendered
 from textual.containers import Horizontal
-from textual.widgets import Markdown
 
 from tui_chat.ui.render import probes
 from tui_chat.ui.render.folding import Fold, fold_of
@@ -83,7 +82,7 @@ async def test_folding_keeps_the_screen_and_the_scroll(tmp_path: Path, server) -
         await wait_for_replies(pilot, app, 5)
         assert reply.body.source == text
         assert not any(isinstance(child, Fold) and child.display for child in reply.body.children)
-        reference = Markdown(text)
+        reference = full_render(text)
         await view.mount(reference)  # rendered once mounted
         assert rendered(reply.body) == rendered(reference)
 
@@ -102,7 +101,7 @@ async def test_lists_grow_in_place(tmp_path: Path, server) -> None:
         assert first.is_attached  # still the same widget, rows added to it
         await wait_for_replies(pilot, app, 15)
         reply = app.screen.query(AssistantMessage).last()
-        reference = Markdown(text)
+        reference = full_render(text)
         await app.screen.view.mount(reference)  # rendered once mounted
         assert rendered(reply.body) == rendered(reference)
         assert not app.screen.query(StreamingBulletList)
@@ -175,7 +174,7 @@ async def test_long_lists_and_tables_stream_built_from_their_end(
         for reply, text in zip(app.screen.query(AssistantMessage), (numbered, rest), strict=True):
             assert reply.body.source.rstrip() == text.rstrip()
             assert not any(fold.display for fold in reply.body.query(Fold))
-            reference = Markdown(reply.body.source)
+            reference = full_render(reply.body.source)
             await app.screen.view.mount(reference)  # rendered once mounted
             assert rendered(reply.body) == rendered(reference)
             await reference.remove()

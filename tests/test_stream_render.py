@@ -9,7 +9,8 @@ from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 from textual.widgets import Markdown, Static
 
-from tui_chat.ui.render.stream_markdown import Deferred
+from tui_chat.ui.render.stream_markdown import Deferred, StreamingMarkdown
+from tui_chat.ui.render.table_view import TableView
 from tui_chat.ui.widgets.messages import AssistantMessage
 
 REPLY = """\
@@ -63,14 +64,28 @@ def textual_class(widget: Static) -> str:
     return next(c.__name__ for c in type(widget).__mro__ if c.__module__.startswith("textual."))
 
 
+def full_render(text: str) -> Markdown:
+    """The app's Markdown rendering `text` whole (not streamed): what a streamed reply
+    must end as. (Its tables are ours, drawn by `TableView`, not Textual's grid.)"""
+    return StreamingMarkdown(text)
+
+
+def shows(widget: Static) -> tuple[object, ...]:
+    """What a Static shows. A table's drawing depends on the width its message gives it, so
+    a table is its cells (text and styles) and columns' alignments instead."""
+    if isinstance(widget, TableView):
+        cells = tuple((c.plain, tuple(c.spans)) for row in widget.table() for c in row)
+        return ("TableView", cells, tuple(widget.aligns))
+    return (str(widget.render()), tuple(getattr(widget.render(), "spans", ())))
+
+
 def rendered(markdown: Markdown) -> list[tuple[object, ...]]:
     """What each displayed Static inside a Markdown widget shows, in order, and how (its
     text's styles, its own style, alignment and spacing: the CSS its class gets)."""
     return [
         (
             textual_class(w),
-            str(w.render()),
-            tuple(getattr(w.render(), "spans", ())),  # e.g. a code block's highlighting
+            shows(w),  # with its text's styles, e.g. a code block's highlighting
             w.rich_style,
             w.styles.text_align,
             w.styles.content_align,
@@ -105,7 +120,7 @@ async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None
             # Enter only posts the question: wait for its reply before waiting for it to end.
             await wait_until(pilot, lambda n=seed + 1: len(app.screen.query(AssistantMessage)) == n)
             await wait_for_replies(pilot, app)
-        reference = Markdown(REPLY * 2)
+        reference = full_render(REPLY * 2)
         await app.screen.query_one("#messages").mount(reference)
         await pilot.pause()
         expected = rendered(reference)
@@ -149,7 +164,7 @@ async def test_big_batch_defers_blocks_and_settles_to_full_render(
         reply = app.screen.query_one(AssistantMessage)
         assert not reply.has_pending_blocks
         assert not list(reply.body.query(Deferred))
-        reference = Markdown(text)
+        reference = full_render(text)
         await app.screen.query_one("#messages").mount(reference)
         await pilot.pause()
         assert rendered(reply.body) == rendered(reference)
@@ -171,7 +186,7 @@ async def test_scrolling_up_mounts_deferred_blocks_at_once(tmp_path: Path, serve
         await wait_for_replies(pilot, app)
         reply = app.screen.query_one(AssistantMessage)
         assert not reply.has_pending_blocks
-        reference = Markdown(text)
+        reference = full_render(text)
         await view.mount(reference)
         await pilot.pause()
         assert rendered(reply.body) == rendered(reference)
@@ -192,7 +207,7 @@ async def test_big_batch_of_reasoning_ends_a_full_render(tmp_path: Path, server)
         body = pane.query_one(Markdown)
         assert body.source == reasoning
         assert not list(body.query(Deferred))
-        reference = Markdown(reasoning)
+        reference = full_render(reasoning)
         await app.screen.query_one("#messages").mount(reference)
         await pilot.pause()
         shown = [(name, text) for name, text, *_ in rendered(reference)]
@@ -257,7 +272,7 @@ async def test_long_code_block_streams_in_frozen_parts_and_ends_whole(
         assert len(fence.query(Label)) == 1
         reply = app.screen.query_one(AssistantMessage)
         assert reply.body.source == text
-        reference = Markdown(text)
+        reference = full_render(text)
         await app.screen.query_one("#messages").mount(reference)
         await pilot.pause()
         assert rendered(reply.body) == rendered(reference)
@@ -314,7 +329,7 @@ async def test_streaming_into_a_reply_rendered_whole_keeps_the_cut_block(
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 40)):
         view = app.screen.query_one("#messages")
-        reference = Markdown(REPLY)
+        reference = full_render(REPLY)
         await view.mount(reference)
         expected = rendered(reference)
         await reference.remove()

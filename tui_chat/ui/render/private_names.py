@@ -79,8 +79,6 @@ _MARKDOWN_CLASSES = {
     "MarkdownOrderedList": "stream_lists, stream_markdown",
     "MarkdownListItem": "stream_lists",
     "MarkdownTable": "stream_lists",
-    "MarkdownTableContent": "stream_lists",
-    "MarkdownTableCellContents": "stream_lists",
 }
 
 PRIVATE_NAMES: tuple[PrivateName, ...] = (
@@ -280,18 +278,13 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
     ),
     PrivateName(
         f"{_MARKDOWN}.MarkdownTable", "_headers", "attribute",
-        "A streamed table is rebuilt from its headers and rows when the reply ends.",
+        "A table's headers: a block built from its last row on has the same.",
         used_in="stream_lists",
     ),
     PrivateName(
         f"{_MARKDOWN}.MarkdownTable", "_get_headers_and_rows", "method",
         "The rows of a table built from the last shown row on.",
         used_in="stream_lists",
-    ),
-    PrivateName(
-        f"{_MARKDOWN}.MarkdownTableContent", "_update_rows", "method",
-        "Shows a table's rows without rebuilding its cells.",
-        params=("updated_rows",), used_in="stream_lists",
     ),
     # -- bindings (the chat keys and the keymap) -----------------------------------------------
     PrivateName(

@@ -6,7 +6,8 @@ removes itself and mounts a new copy, every item of it, on every frame. Replies 
 long lists, so here a list keeps the items it has, updates its last one and mounts new ones.
 Anything it cannot match (a changed number width, a different kind of list) falls back to
 Textual's rebuild. A long list or table would also be built again, every item or cell a
-widget, on every frame; only its last items or rows are (see `trim_shown`).
+widget, on every frame; only its last items or rows are (see `trim_shown`). A table is drawn
+by one widget of ours (`table_view`), which takes the new rows and lays itself out again.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from typing import TYPE_CHECKING
 
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Markdown, Static
+from textual.widgets import Markdown
 
-# Private to textual, hence the exact pin (see private_names.py): a streamed table's new
-# rows are mounted as plain Statics (no links, other tooltips), unlike a full render, until
-# `rebuild_streamed_tables`. tests/test_stream_render.py compares streamed lists and tables
-# with full renders, so an upgrade that changes how they are built is caught.
+# Private to textual, hence the exact pin (see private_names.py). tests/test_stream_render.py
+# compares streamed lists and tables with full renders, so an upgrade that changes how they
+# are built is caught.
 from textual.widgets._markdown import (
     MarkdownBullet,
     MarkdownBulletList,
@@ -29,15 +29,16 @@ from textual.widgets._markdown import (
     MarkdownOrderedList,
     MarkdownParagraph,
     MarkdownTable,
-    MarkdownTableCellContents,
-    MarkdownTableContent,
 )
 from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.ui.render.stream_blocks import GrowingMarkdown
+from tui_chat.ui.render.table_layout import Align, alignments
+from tui_chat.ui.render.table_view import TableView
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
+    from textual.app import ComposeResult
 
 
 def _symbols(block: MarkdownBlock) -> list[str]:
@@ -129,23 +130,56 @@ class StreamingOrderedList(MarkdownOrderedList, GrowingList):
 
 
 class StreamingTable(MarkdownTable):
-    """A table that can take its new rows from a block built from its last row on."""
+    """A table drawn by one `TableView` (cells wrap, never cut: see `table_view`) that can
+    take its new rows from a block built from its last row on. Streamed and full renders
+    are the same widget, so nothing is rebuilt when the reply ends."""
+
+    DEFAULT_CSS = """
+    StreamingTable {
+        height: auto;
+        overflow-x: auto;
+        overflow-y: hidden;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        headers, rows = self._get_headers_and_rows()
+        self._headers = headers
+        self._rows = rows
+        yield TableView(headers, rows, self.column_aligns(len(headers)))
+
+    def column_aligns(self, columns: int) -> list[Align]:
+        """The columns' alignments, from the delimiter row of the table's source (the line
+        after its header), which Textual's blocks do not keep."""
+        markdown = next((a for a in self.ancestors if isinstance(a, Markdown)), None)
+        lines = markdown.source.splitlines() if markdown is not None else []
+        row = self.source_range[0] + 1
+        return alignments(lines[row] if row < len(lines) else "", columns)
+
+    def plain_lines(self) -> list[str]:
+        """The table's lines as shown (see `TableView.plain_lines`)."""
+        views = self.query_children(TableView)
+        return views.first().plain_lines() if views else []
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
-        skipped: int = getattr(block, "_stream_skipped", 0)
-        if not skipped:
+        views = self.query_children(TableView)
+        if not isinstance(block, MarkdownTable) or not views:
             await super()._update_from_block(block)
             return
-        # Built from the last row shown on (see `trim_shown`): its rows follow ours.
-        contents = self.query_children(MarkdownTableContent)
-        content = contents.first() if contents else None
-        if not isinstance(block, MarkdownTable) or content is None or not content.rows:
-            raise NeedsFullParse
-        if len(self._rows) - 1 != skipped:
-            raise NeedsFullParse
-        _headers, rows = block._get_headers_and_rows()
-        self._rows = self._rows[:skipped] + rows
-        await content._update_rows(rows)
+        headers, rows = block._get_headers_and_rows()
+        skipped: int = getattr(block, "_stream_skipped", 0)
+        if skipped:
+            # Built from the last row shown on (see `trim_shown`): its rows follow ours.
+            if len(self._rows) - 1 != skipped:
+                raise NeedsFullParse
+            rows = self._rows[:skipped] + rows
+        elif len(headers) != len(self._headers):
+            await super()._update_from_block(block)
+            return
+        self._rows = rows
+        self._headers = headers
+        views.first().set_rows(rows, headers)
+        self._copy_context(block)
 
 
 TRIM_MIN = 8
@@ -196,15 +230,3 @@ def trim_shown(
             return None
         return [*tokens[: rows[0]], *tokens[rows[skip] :]], {"_stream_skipped": skip}
     return None
-
-
-async def rebuild_streamed_tables(markdown: Markdown) -> None:
-    """Rebuild the tables whose rows arrived while streaming, as a full render would."""
-    for table in markdown.query(MarkdownTable):
-        for content in table.query_children(MarkdownTableContent):
-            cells = content.query_children(Static)
-            if all(isinstance(cell, MarkdownTableCellContents) for cell in cells):
-                continue
-            with markdown.app.batch_update():
-                await content.remove()
-                await table.mount(MarkdownTableContent(table._headers, table._rows))

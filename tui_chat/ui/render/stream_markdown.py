@@ -52,7 +52,6 @@ from tui_chat.ui.render.stream_lists import (
     StreamingBulletList,
     StreamingOrderedList,
     StreamingTable,
-    rebuild_streamed_tables,
     trim_shown,
 )
 from tui_chat.ui.render.stream_maths import BLOCK_TYPES as MATHS_BLOCKS
@@ -351,8 +350,8 @@ async def finish_streamed(markdown: Markdown) -> None:
 
     Incremental appends can split a block wrongly (a table whose delimiter row came in a
     later batch stays a paragraph), so the blocks are checked against a fresh parse and the
-    whole text is rendered again only when they differ; otherwise just the tables that grew
-    while streaming are rebuilt and the code blocks highlighted whole (see StreamingFence).
+    whole text is rendered again only when they differ; otherwise just the code blocks are
+    highlighted whole (see StreamingFence). Tables are drawn alike streamed or not.
     """
     if isinstance(markdown, StreamingMarkdown):
         await markdown.end_stream()
@@ -360,7 +359,6 @@ async def finish_streamed(markdown: Markdown) -> None:
     async with markdown.lock:  # after any append still running
         pass
     if await blocks_match_source(markdown):
-        await rebuild_streamed_tables(markdown)
         for fence in markdown.query(StreamingFence):
             await fence.join()
     else:
