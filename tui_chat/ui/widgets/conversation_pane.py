@@ -84,6 +84,17 @@ class ConversationPane(Vertical):
             show=False,
         ),
         Binding(
+            "pageup", "page(-1)", "Scroll up a page", id="view.page_up", show=False, priority=True
+        ),
+        Binding(
+            "pagedown",
+            "page(1)",
+            "Scroll down a page",
+            id="view.page_down",
+            show=False,
+            priority=True,
+        ),
+        Binding(
             "alt+y", "copy_message", "Copy message", id="message.copy", show=False, priority=True
         ),
         Binding(
@@ -248,6 +259,14 @@ class ConversationPane(Vertical):
 
     async def action_select_next_message(self) -> None:
         await self.selection.move(1, focus=not self.prompt.has_focus)
+
+    def action_page(self, direction: int) -> None:
+        """PageUp/PageDown read the conversation from the prompt too (at 80x24 the prompt
+        has the focus nearly always, and a prompt of a few lines has no pages to move by)."""
+        if direction < 0:
+            self.view.scroll_page_up()
+        else:
+            self.view.scroll_page_down()
 
     # -- alternatives, regenerate, continue ------------------------------------------------
 
