@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -41,8 +41,19 @@ if TYPE_CHECKING:
     from tui_chat.ui.config_file import ConfigChange
 
 
+WIDE_COLUMNS = 100
+"""From this width the sidebar sits beside the conversation; below it the sidebar is hidden
+and Ctrl+B shows it over the conversation (which keeps its full width)."""
+
+
 class ChatScreen(LeanScreen):
     """Shows one session at a time; the only writer of what the user sends."""
+
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (WIDE_COLUMNS, "-wide"),
+    ]
+    """Textual sets the class on each resize; chat.tcss hides the sidebar under `-narrow`."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "new_session", "New", id="session.new"),
@@ -327,12 +338,24 @@ class ChatScreen(LeanScreen):
         self.thinking.toggle_keep_open()
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one("#sidebar")
-        sidebar.display = not sidebar.display
+        """Wide: hide or show the sidebar beside the conversation. Narrow: show it over the
+        conversation with the session list focused, or hide it and go back to the prompt."""
+        shown = not self.sidebar.shown
+        self.sidebar.show(shown)
+        if shown and self.sidebar.overlay:
+            self.sessions.focus()
+        elif not shown and self.sidebar.has_focus_within:
+            self.prompt.focus()
 
     def action_focus_sessions(self) -> None:
-        self.query_one("#sidebar").display = True
+        self.sidebar.show(True)
         self.sessions.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The overlay belongs to a narrow screen: widened, the sidebar is back in its place
+        (or stays hidden if the user hid it there)."""
+        if event.size.width >= WIDE_COLUMNS:
+            self.sidebar.remove_class("-shown")
 
     # The session keys: the sidebar's (see tui_chat.ui.widgets.session_commands).
 

@@ -105,6 +105,36 @@ class Sidebar(Vertical):
     def search_box(self) -> SessionSearchInput:
         return self.query_one(SessionSearchInput)
 
+    # -- shown or hidden --------------------------------------------------------------------
+    # Classes, never an inline `display` (which would beat the screen's `-narrow` rules):
+    # `-hidden` when the user hid it on a wide screen, `-shown` when the user opened it
+    # over the conversation on a narrow one (chat.tcss).
+
+    @property
+    def overlay(self) -> bool:
+        """The screen is narrow: shown, the sidebar lies over the conversation."""
+        return self.screen.has_class("-narrow")
+
+    @property
+    def shown(self) -> bool:
+        return self.has_class("-shown") if self.overlay else not self.has_class("-hidden")
+
+    def show(self, shown: bool) -> None:
+        if self.overlay:
+            self.set_class(shown, "-shown")
+        else:
+            self.set_class(not shown, "-hidden")
+
+    def on_descendant_blur(self) -> None:
+        """The overlay goes once focus has left it (a session opened, Escape, a click in
+        the conversation); moving between its own widgets keeps it."""
+        if self.has_class("-shown"):
+            self.call_after_refresh(self._hide_overlay_unfocused)
+
+    def _hide_overlay_unfocused(self) -> None:
+        if self.overlay and not self.has_focus_within:
+            self.remove_class("-shown")
+
     # -- listing -----------------------------------------------------------------------------
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -216,7 +246,7 @@ class Sidebar(Vertical):
     # -- search ------------------------------------------------------------------------------
 
     def focus_search(self) -> None:
-        self.display = True
+        self.show(True)
         self.start_search_index()
         self.search_box.focus()
 
