@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 Shown = tuple[tuple[object, ...], ...]
 
 WIDE_COLUMNS = 100
-"""Below this width the footer is compact (the chat screen's sidebar breakpoint too)."""
+"""Below this width the footer is compact, and the chat screen's sidebar hides itself
+(`ChatScreen.HORIZONTAL_BREAKPOINTS`)."""
 DROP_ORDER = ("toggle_thinking", "retry", "toggle_sidebar", "new_session", "stop")
 """Actions whose keys go first, in this order, when the footer is too narrow (F1 lists
 them all)."""

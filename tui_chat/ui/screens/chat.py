@@ -19,7 +19,7 @@ from tui_chat.ui.context_guard import CONTEXT_BINDINGS, ContextGuard
 from tui_chat.ui.image_turn_events import ImageTurnEvent
 from tui_chat.ui.key_wait import KeyWait
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
-from tui_chat.ui.render.footer import ChatFooter
+from tui_chat.ui.render.footer import WIDE_COLUMNS, ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
 from tui_chat.ui.screens.reply_follower import ReplyFollower
 from tui_chat.ui.settings_flow import SessionSettingsFlow
@@ -41,19 +41,12 @@ if TYPE_CHECKING:
     from tui_chat.ui.config_file import ConfigChange
 
 
-WIDE_COLUMNS = 100
-"""From this width the sidebar sits beside the conversation; below it the sidebar is hidden
-and Ctrl+B shows it over the conversation (which keeps its full width)."""
-
-
 class ChatScreen(LeanScreen):
     """Shows one session at a time; the only writer of what the user sends."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
-        (0, "-narrow"),
-        (WIDE_COLUMNS, "-wide"),
-    ]
-    """Textual sets the class on each resize; chat.tcss hides the sidebar under `-narrow`."""
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_COLUMNS, "-wide")]
+    """Textual sets the class on each resize: narrow, the sidebar hides itself and Ctrl+B
+    lays it over the conversation (widgets/sidebar_place.py, chat.tcss)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "new_session", "New", id="session.new"),
@@ -68,7 +61,10 @@ class ChatScreen(LeanScreen):
             show=False,
             priority=True,  # Alt+T would type a "t" in the prompt
         ),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar"),
+        Binding(
+            "ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar",
+            tooltip="Show or hide the sessions (below 100 columns: over the conversation)",
+        ),
         Binding("ctrl+s", "focus_sessions", "Sessions", id="view.sessions", show=False),
         Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
@@ -338,24 +334,14 @@ class ChatScreen(LeanScreen):
         self.thinking.toggle_keep_open()
 
     def action_toggle_sidebar(self) -> None:
-        """Wide: hide or show the sidebar beside the conversation. Narrow: show it over the
-        conversation with the session list focused, or hide it and go back to the prompt."""
-        shown = not self.sidebar.shown
-        self.sidebar.show(shown)
-        if shown and self.sidebar.overlay:
-            self.sessions.focus()
-        elif not shown and self.sidebar.has_focus_within:
-            self.prompt.focus()
+        self.sidebar.toggle(focus_in=self.sessions, focus_out=self.prompt)
 
     def action_focus_sessions(self) -> None:
         self.sidebar.show(True)
         self.sessions.focus()
 
     def on_resize(self, event: events.Resize) -> None:
-        """The overlay belongs to a narrow screen: widened, the sidebar is back in its place
-        (or stays hidden if the user hid it there)."""
-        if event.size.width >= WIDE_COLUMNS:
-            self.sidebar.remove_class("-shown")
+        self.sidebar.screen_resized(event)
 
     # The session keys: the sidebar's (see tui_chat.ui.widgets.session_commands).
 

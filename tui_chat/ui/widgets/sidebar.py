@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker
@@ -27,6 +26,7 @@ from tui_chat.core.store.watch import FolderChanges, SessionFolderWatcher
 from tui_chat.services.changes import SessionChange
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
+from tui_chat.ui.widgets.sidebar_place import PlacedSidebar
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ TICK_SECONDS = 30
 """How often the rows' relative times ("5 min ago") are brought up to date."""
 
 
-class Sidebar(Vertical):
+class Sidebar(PlacedSidebar):
     """The `#sidebar` of the chat screen (see the module docstring)."""
 
     app: TuiChatApp
@@ -104,36 +104,6 @@ class Sidebar(Vertical):
     @property
     def search_box(self) -> SessionSearchInput:
         return self.query_one(SessionSearchInput)
-
-    # -- shown or hidden --------------------------------------------------------------------
-    # Classes, never an inline `display` (which would beat the screen's `-narrow` rules):
-    # `-hidden` when the user hid it on a wide screen, `-shown` when the user opened it
-    # over the conversation on a narrow one (chat.tcss).
-
-    @property
-    def overlay(self) -> bool:
-        """The screen is narrow: shown, the sidebar lies over the conversation."""
-        return self.screen.has_class("-narrow")
-
-    @property
-    def shown(self) -> bool:
-        return self.has_class("-shown") if self.overlay else not self.has_class("-hidden")
-
-    def show(self, shown: bool) -> None:
-        if self.overlay:
-            self.set_class(shown, "-shown")
-        else:
-            self.set_class(not shown, "-hidden")
-
-    def on_descendant_blur(self) -> None:
-        """The overlay goes once focus has left it (a session opened, Escape, a click in
-        the conversation); moving between its own widgets keeps it."""
-        if self.has_class("-shown"):
-            self.call_after_refresh(self._hide_overlay_unfocused)
-
-    def _hide_overlay_unfocused(self) -> None:
-        if self.overlay and not self.has_focus_within:
-            self.remove_class("-shown")
 
     # -- listing -----------------------------------------------------------------------------
 
