@@ -61,10 +61,7 @@ class ChatScreen(LeanScreen):
             show=False,
             priority=True,  # Alt+T would type a "t" in the prompt
         ),
-        Binding(
-            "ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar",
-            tooltip="Show or hide the sessions (below 100 columns: over the conversation)",
-        ),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar"),
         Binding("ctrl+s", "focus_sessions", "Sessions", id="view.sessions", show=False),
         Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
         Binding("f3", "choose_model", "Choose model", id="session.model", show=False),

@@ -68,10 +68,28 @@ def settings_marks(session: Session) -> str:
     return " · ".join(marks)
 
 
-KEEP, COST, LIVE, LAST, SESSION, SPEED, TTFT = range(7)
+KEEP, COST, LAST, SESSION, SPEED, TTFT = range(6)
 """Priorities of the status line's parts (`text_fit.fit_parts`: the highest goes first when
 the line is too narrow). The issue asks model and context, then cost, to stay, and TTFT and
-tok/s to go first; "waiting" and the demo warning stay with the model."""
+tok/s to go first. What is happening now stays with the model: a request waiting, the demo
+warning, the live figure of a streaming reply ("streaming 2.1s", "waiting… 1.2s", a
+rate-limit countdown), whose TTFT and tok/s go like the finished reply's."""
+
+
+def live_parts(live: str) -> list[Part]:
+    """The live figure (`LiveReply.progress`, "streaming 2.1s · TTFT 0.30s · ~40 tok/s")
+    as parts: its TTFT and speed can go while its head stays."""
+    head: list[str] = []
+    figures: list[Part] = []
+    for piece in live.split(" · "):
+        if piece.startswith("TTFT "):
+            figures.append((TTFT, piece))
+        elif piece.endswith(" tok/s"):
+            figures.append((SPEED, piece))
+        else:
+            head.append(piece)
+    parts = [(KEEP, " · ".join(head))] if head else []
+    return parts + figures
 
 
 class StatusLine(Static):
@@ -138,7 +156,7 @@ class StatusLine(Static):
             parts.append((COST, cost))
         reply = session.last_reply
         if live:
-            parts.append((LIVE, live))
+            parts.extend(live_parts(live))
         elif reply is not None:
             if reply.usage:
                 parts.append((
