@@ -246,7 +246,8 @@ async def test_corrupt_session_file_is_reported_not_fatal(tmp_path: Path, server
 async def test_slow_server_shows_waiting_then_answer(tmp_path: Path, server) -> None:
     server.enqueue(Script(content=["Finally."], first_delay=1.5))
     app = make_app(tmp_path, server)
-    async with app.run_test(size=(120, 35)) as pilot:
+    # Wide enough for every field: narrower, TTFT is the first to go (test_narrow_layout).
+    async with app.run_test(size=(160, 45)) as pilot:
         await type_and_send(pilot, "Take your time")
         await wait_until(pilot, lambda: "waiting" in str(app.screen.query_one("#status").render()))
         await wait_for_replies(pilot, app)
@@ -299,7 +300,8 @@ async def test_a_rate_limited_request_counts_down_in_the_status_line(
         match = waiting.search(str(app.screen.query_one("#status").render()))
         return float(match.group(1)) if match else None
 
-    async with app.run_test(size=(120, 35)) as pilot:
+    # Wide enough for the whole countdown: narrower, it ends with "…" (text_fit).
+    async with app.run_test(size=(160, 45)) as pilot:
         await type_and_send(pilot, "Hello")
         await wait_until(pilot, lambda: seconds_left() is not None)
         first = seconds_left()

@@ -105,7 +105,8 @@ async def test_a_continued_reply_counts_the_whole_reply(tmp_path: Path, server) 
         ),
     )
     app = make_app(tmp_path, server)
-    async with app.run_test(size=SIZE) as pilot:
+    # Wide enough for every field: narrower, tok/s goes early (test_narrow_layout).
+    async with app.run_test(size=(160, 45)) as pilot:
         await type_and_send(pilot, "Go")
 
         def arrived(text: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -19,7 +19,7 @@ from tui_chat.ui.context_guard import CONTEXT_BINDINGS, ContextGuard
 from tui_chat.ui.image_turn_events import ImageTurnEvent
 from tui_chat.ui.key_wait import KeyWait
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
-from tui_chat.ui.render.footer import ChatFooter
+from tui_chat.ui.render.footer import WIDE_COLUMNS, ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
 from tui_chat.ui.screens.reply_follower import ReplyFollower
 from tui_chat.ui.settings_flow import SessionSettingsFlow
@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 
 class ChatScreen(LeanScreen):
     """Shows one session at a time; the only writer of what the user sends."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_COLUMNS, "-wide")]
+    """Textual sets the class on each resize: narrow, the sidebar hides itself and Ctrl+B
+    lays it over the conversation (widgets/sidebar_place.py, chat.tcss)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "new_session", "New", id="session.new"),
@@ -327,12 +331,14 @@ class ChatScreen(LeanScreen):
         self.thinking.toggle_keep_open()
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one("#sidebar")
-        sidebar.display = not sidebar.display
+        self.sidebar.toggle(focus_in=self.sessions, focus_out=self.prompt)
 
     def action_focus_sessions(self) -> None:
-        self.query_one("#sidebar").display = True
+        self.sidebar.show(True)
         self.sessions.focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.sidebar.screen_resized(event)
 
     # The session keys: the sidebar's (see tui_chat.ui.widgets.session_commands).
 

@@ -40,6 +40,7 @@ PROMPT_KEYS = [
     ("//", "At the start: send a message that starts with a literal /"),
     ("ctrl+v / paste", "Paste (multi-line text keeps its newlines)"),
     ("up / down (in the sidebar)", "Move through sessions; enter opens"),
+    ("ctrl+b (below 100 columns)", "Sidebar over the conversation; esc or opening hides it"),
     ("tab / shift+tab", "Move focus: prompt, messages, sidebar"),
     ("click a reply", "Show its reasoning in the thinking pane"),
 ]

@@ -20,6 +20,7 @@ from textual.strip import Strip
 
 from tui_chat.core.store.session_store import SessionSummary
 from tui_chat.core.timefmt import relative_time
+from tui_chat.ui.text_fit import ellipsize
 
 ROW_HEIGHT = 2
 PIN_MARK = "★ "
@@ -253,14 +254,16 @@ class SessionList(ScrollView, can_focus=True):
             if item.pinned:
                 pin_style = base + self.get_component_rich_style("session-list--pinned")
                 segments.append(Segment(PIN_MARK, pin_style))
-            segments.append(Segment(item.title, title_style))
+            room = width - sum(segment.cell_length for segment in segments)
+            segments.append(Segment(ellipsize(item.title, room), title_style))
         else:
             detail = (
                 f"  {item.model or item.provider} · {relative_time(item.updated_at, self._now)}"
             )
-            segments = [
-                Segment(detail, base + self.get_component_rich_style("session-list--detail"))
-            ]
+            detail_style = base + self.get_component_rich_style("session-list--detail")
+            segments = [Segment(ellipsize(detail, width), detail_style)]
+        # Cut with `…` above, never half a character; the crop only pads (and cuts the
+        # marks when the list is narrower than them).
         strip = Strip(segments).crop_extend(0, width, base)
         return strip.simplify()
 

@@ -78,7 +78,9 @@ class SearchResults(OptionList):
         shown = self.scrollable_content_region.width
         if not shown and isinstance(self.parent, Widget):
             shown = self.parent.scrollable_content_region.width - 1  # the scrollbar
-        width = max(8, shown - 2)  # the option's padding
+        # The option's padding; a hidden sidebar (narrow screen) has no width: cut when
+        # it is shown (on_resize).
+        width = max(8, shown - 2) if shown > 0 else 10_000
         options: list[Option] = []
         for index, hit in enumerate(self.hits):
             head = Content.styled(hit.title, "bold").truncate(width, ellipsis=True)

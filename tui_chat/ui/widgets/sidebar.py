@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker
@@ -27,6 +26,7 @@ from tui_chat.core.store.watch import FolderChanges, SessionFolderWatcher
 from tui_chat.services.changes import SessionChange
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
+from tui_chat.ui.widgets.sidebar_place import PlacedSidebar
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ TICK_SECONDS = 30
 """How often the rows' relative times ("5 min ago") are brought up to date."""
 
 
-class Sidebar(Vertical):
+class Sidebar(PlacedSidebar):
     """The `#sidebar` of the chat screen (see the module docstring)."""
 
     app: TuiChatApp
@@ -216,7 +216,7 @@ class Sidebar(Vertical):
     # -- search ------------------------------------------------------------------------------
 
     def focus_search(self) -> None:
-        self.display = True
+        self.show(True)
         self.start_search_index()
         self.search_box.focus()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.content import Content
 from textual.widgets import Static
 
@@ -13,6 +14,7 @@ from tui_chat.core.pricing import currency_of, format_cost, reply_cost, session_
 from tui_chat.core.session import Message, Session
 from tui_chat.core.timefmt import short_count
 from tui_chat.core.tokens import estimate_tokens
+from tui_chat.ui.text_fit import Part, fit_parts
 
 if TYPE_CHECKING:
     from tui_chat.core.context.request import ContextPlan
@@ -66,6 +68,30 @@ def settings_marks(session: Session) -> str:
     return " · ".join(marks)
 
 
+KEEP, COST, LAST, SESSION, SPEED, TTFT = range(6)
+"""Priorities of the status line's parts (`text_fit.fit_parts`: the highest goes first when
+the line is too narrow). The issue asks model and context, then cost, to stay, and TTFT and
+tok/s to go first. What is happening now stays with the model: a request waiting, the demo
+warning, the live figure of a streaming reply ("streaming 2.1s", "waiting… 1.2s", a
+rate-limit countdown), whose TTFT and tok/s go like the finished reply's."""
+
+
+def live_parts(live: str) -> list[Part]:
+    """The live figure (`LiveReply.progress`, "streaming 2.1s · TTFT 0.30s · ~40 tok/s")
+    as parts: its TTFT and speed can go while its head stays."""
+    head: list[str] = []
+    figures: list[Part] = []
+    for piece in live.split(" · "):
+        if piece.startswith("TTFT "):
+            figures.append((TTFT, piece))
+        elif piece.endswith(" tok/s"):
+            figures.append((SPEED, piece))
+        else:
+            head.append(piece)
+    parts = [(KEEP, " · ".join(head))] if head else []
+    return parts + figures
+
+
 class StatusLine(Static):
     """One line under the prompt; says plainly when the offline demo is answering."""
 
@@ -76,6 +102,9 @@ class StatusLine(Static):
         self._fill_cache: tuple[str, str, bool] | None = None
         """(session id, the context part, warning) from the last time it was computed."""
         self._shown = ""
+        self.parts: list[Part] = []
+        """What the line says at full width, by priority; fitted to the width on each show
+        and resize."""
 
     def context_part(self, session: Session, live: bool) -> tuple[str, bool]:
         """The context fill of the session's next request and whether it is past the
@@ -113,42 +142,53 @@ class StatusLine(Static):
     ) -> None:
         """`waiting`: what a request waits for before it can go (a key command); first,
         so a narrow terminal still shows it."""
-        parts: list[str] = [waiting] if waiting else []
+        parts: list[Part] = [(KEEP, waiting)] if waiting else []
         if is_demo:
-            parts.append("⚠ OFFLINE DEMO (canned replies)")
+            parts.append((KEEP, "⚠ OFFLINE DEMO (canned replies)"))
         else:
             marks = settings_marks(session)
-            parts.append(f"{provider_label} · {session.model}" + (f" · {marks}" if marks else ""))
+            model = f"{provider_label} · {session.model}" + (f" · {marks}" if marks else "")
+            parts.append((KEEP, model))
         context, warning = self.context_part(session, live is not None)
-        parts.append(context)
+        parts.append((KEEP, context))
         cost = self.cost_part(session)
         if cost:
-            parts.append(cost)
+            parts.append((COST, cost))
         reply = session.last_reply
         if live:
-            parts.append(live)
+            parts.extend(live_parts(live))
         elif reply is not None:
             if reply.usage:
-                parts.append(
+                parts.append((
+                    LAST,
                     f"last {short_count(reply.usage.prompt_tokens)} in"
-                    f" / {short_count(reply.usage.completion_tokens)} out"
-                )
+                    f" / {short_count(reply.usage.completion_tokens)} out",
+                ))
             if reply.first_token_seconds is not None:
-                parts.append(f"TTFT {reply.first_token_seconds:.2f}s")
+                parts.append((TTFT, f"TTFT {reply.first_token_seconds:.2f}s"))
             speed = reply_speed(reply)
             if speed:
-                parts.append(speed)
+                parts.append((SPEED, speed))
         total = session.total_usage()
         if total.total_tokens:
-            parts.append(
+            parts.append((
+                SESSION,
                 f"session {short_count(total.prompt_tokens)} in"
-                f" / {short_count(total.completion_tokens)} out"
-            )
+                f" / {short_count(total.completion_tokens)} out",
+            ))
         self.set_class(is_demo, "-demo")
         self.set_class(warning and not is_demo, "-context-warning")
-        text = " │ ".join(parts)
+        self.parts = parts
+        self._fit()
+
+    def _fit(self) -> None:
+        """Write the parts that fit the width (one join and a length check when all do)."""
+        text = fit_parts(self.parts, self.content_region.width)
         if text != self._shown:
             self._shown = text
             # One row, always: no layout (a layout walks every widget on screen, and a
             # streaming reply updates the status line on every frame).
             self.update(Content(text), layout=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
