@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from tui_chat.core.markdown_plain import plain_text
+
 SNIPPET_CHARS = 60
 """About how much text a result shows around the match."""
 SNIPPET_BEFORE = 6
@@ -158,6 +160,27 @@ class SearchDoc:
         index = bisect.bisect_right(self.starts, position) - 1
         return self.message_ids[index], position, len(first)
 
+    def find_all(self, terms: list[str], limit: int) -> list[tuple[str | None, int, int]]:
+        """Every match of the first term (up to `limit`), as `find` gives one, in the
+        messages that hold every term; `find`'s one match when no message holds them all
+        (the terms are spread over the title and messages)."""
+        best = self.find(terms)
+        if best is None or best[0] is None:
+            return [] if best is None else [best]
+        first, folded = terms[0], self.folded
+        hits: list[tuple[str | None, int, int]] = []
+        holds: dict[int, bool] = {}
+        position = folded.find(first)
+        while position >= 0 and len(hits) < limit:
+            index = bisect.bisect_right(self.starts, position) - 1
+            if index not in holds:
+                chunk = self.message_text(index)
+                holds[index] = all(term in chunk for term in terms[1:])
+            if holds[index]:
+                hits.append((self.message_ids[index], position, len(first)))
+            position = folded.find(first, position + len(first))
+        return hits or [best]
+
     def window(self, position: int, length: int) -> tuple[int, int, int]:
         """(message index, from, to) of the text around a match, in that message."""
         index = bisect.bisect_right(self.starts, position) - 1
@@ -170,11 +193,11 @@ class SearchDoc:
         return self.folded[self.starts[index] : self._end(index)]
 
 
-def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """(id, searchable text) of every message in a session dict (all branches): the
-    content, after the turn's tool rounds (`tool_rounds_text`), before the prompts an
-    image model actually used (`revised_prompts_text`; an `/image` question's content
-    is its prompt)."""
+def messages_of(data: dict[str, Any], only: str | None = None) -> list[tuple[str, str]]:
+    """(id, searchable text) of every message in a session dict (all branches), or of the
+    one with id `only`: the content as read (Markdown markup removed: `plain_text`), after
+    the turn's tool rounds (`tool_rounds_text`), before the prompts an image model
+    actually used (`revised_prompts_text`; an `/image` question's content is its prompt)."""
     out: list[tuple[str, str]] = []
     raw = data.get("messages")
     if not isinstance(raw, list):
@@ -184,13 +207,14 @@ def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         message_id = message.get("id")
         content = message.get("content")
-        if not isinstance(message_id, str):
+        if not isinstance(message_id, str) or (only is not None and message_id != only):
             continue
         text = content if isinstance(content, str) else ""
         if isinstance(content, list):  # content parts, should a format use them
             text = " ".join(
                 p.get("text", "") for p in content if isinstance(p, dict) and "text" in p
             )
+        text = plain_text(text)
         rounds = tool_rounds_text(message.get("tool_rounds"))
         revised = revised_prompts_text(message.get("images"))
         text = f"{rounds}\n{text}" if rounds else text
@@ -216,7 +240,7 @@ def tool_rounds_text(rounds: Any) -> str:
     for tool_round in rounds:
         if not isinstance(tool_round, dict):
             continue
-        parts.append(_text(tool_round.get("content")))
+        parts.append(plain_text(_text(tool_round.get("content"))))
         calls = tool_round.get("calls")
         for call in calls if isinstance(calls, list) else ():
             if isinstance(call, dict):
