@@ -96,7 +96,7 @@ def test_hits_are_capped_per_session(tmp_path: Path) -> None:
 
 
 def test_an_index_of_an_older_version_is_rebuilt(tmp_path: Path) -> None:
-    index = stored(tmp_path, ("eeeeeeeeeeee", ["**粗体**的问题", "ok"]))
+    stored(tmp_path, ("eeeeeeeeeeee", ["**粗体**的问题", "ok"]))
     file = tmp_path / "search-index.jsonl"
     lines = file.read_text("utf-8").splitlines()
     assert json.loads(lines[0]) == {"version": INDEX_VERSION}

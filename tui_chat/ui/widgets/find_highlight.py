@@ -116,4 +116,4 @@ def clear_block(block: Widget) -> None:
 
 def leaf_blocks(root: Widget) -> list[MarkdownBlock]:
     """The innermost Markdown blocks under `root`, in reading order."""
-    return [block for block in root.query(MarkdownBlock) if not block.query_children(MarkdownBlock)]
+    return [block for block in root.query(MarkdownBlock) if not block.query(MarkdownBlock)]

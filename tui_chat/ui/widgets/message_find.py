@@ -98,6 +98,10 @@ class MessageFinder:
             kept = self.matches.index_of(previous)
             self.index = self.index if kept is None else kept
         self._mark_matches()
+        if self.matches:
+            widget = self.view.message_widget(self.matches[self.index].message.id)
+            if widget is not None:
+                self._mark_current_match(widget)  # in place: the view is not scrolled
         bar.show_count(self.index + 1, len(self.matches))
 
     def _clear_marks(self) -> None:
@@ -149,21 +153,30 @@ class MessageFinder:
         if widget is None:
             return
         view.unfold_all()  # while a reply streams, messages far above are folded away
-        for old in view.query(".-find-current, .-find-block"):
-            old.remove_class("-find-current", "-find-block")
-        widget.add_class("-find-current")
-        target: Widget = widget
+        target = self._mark_current_match(widget)
         if isinstance(widget, AssistantMessage) and widget.has_pending_blocks:
             after_pending(self.owner, widget, self.show_match)  # then to the block
-        elif isinstance(widget, AssistantMessage):
-            found = self._block_of(widget, match.occurrence)
-            self._mark_current(widget, found)
-            if found is not None:
-                target = found[0]
-                target.add_class("-find-block")  # no style of its own: names the block
         view.scroll_to_widget(target, animate=False, center=True)
         # Messages just mounted (a new window) are laid out on the next refresh.
         self.owner.call_after_refresh(view.scroll_to_widget, target, animate=False, center=True)
+
+    def _mark_current_match(self, widget: Widget) -> Widget:
+        """Mark the current match, shown by `widget` (its message): the message, and in a
+        reply the block holding it, with the match strongly. The widget to scroll to."""
+        match = self.matches[self.index]
+        if not isinstance(widget, UserMessage | AssistantMessage):
+            return widget
+        for old in self.view.query(".-find-current, .-find-block"):
+            old.remove_class("-find-current", "-find-block")
+        widget.add_class("-find-current")
+        if not isinstance(widget, AssistantMessage) or widget.has_pending_blocks:
+            return widget
+        found = self._block_of(widget, match.occurrence)
+        self._mark_current(widget, found)
+        if found is None:
+            return widget
+        found[0].add_class("-find-block")  # no style of its own: names the block
+        return found[0]
 
     def _mark_current(self, widget: AssistantMessage, found: tuple[Widget, int] | None) -> None:
         """The current match strongly, the others of its reply lightly (blocks of other

@@ -56,7 +56,7 @@ class SearchResults(OptionList):
         super().__init__(id=id, markup=False, compact=True)
         self.hits: list[SearchHit] = []
         self._now = 0.0
-        self._rows: list[int] = []
+        self.hit_rows: list[int] = []
         """The option index of each hit."""
 
     def show_hits(self, hits: list[SearchHit], now: float) -> None:
@@ -69,7 +69,7 @@ class SearchResults(OptionList):
         if self.hits:
             keys = [(h.session_id, h.message_id, h.snippet) for h in self.hits]
             where = (before.session_id, before.message_id, before.snippet) if before else None
-            self.highlighted = self._rows[keys.index(where) if where in keys else 0]
+            self.highlighted = self.hit_rows[keys.index(where) if where in keys else 0]
 
     @property
     def highlighted_hit(self) -> SearchHit | None:
@@ -91,7 +91,7 @@ class SearchResults(OptionList):
             shown = self.parent.scrollable_content_region.width - 1  # the scrollbar
         width = max(8, shown - 2)  # the option's padding
         options: list[Option] = []
-        self._rows = []
+        self.hit_rows = []
         session = None
         for index, hit in enumerate(self.hits):
             if hit.session_id != session:
@@ -103,7 +103,7 @@ class SearchResults(OptionList):
                 line = Content.styled(INDENT + detail, "dim").truncate(width, ellipsis=True)
             else:
                 line = hit_line(hit, width)
-            self._rows.append(len(options))
+            self.hit_rows.append(len(options))
             options.append(Option(line, id=str(index)))
         highlighted = self.highlighted
         self.clear_options()
