@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -31,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.core.atomic import atomic_text_writer, make_private, open_private
-from tui_chat.core.sanitize import single_line, strip_control
+from tui_chat.core.sanitize import single_line
 from tui_chat.core.search_text import (
-    SNIPPET_CHARS,
     SearchDoc,
     messages_of,
-    normalize,
     normalize_query,
+    original_text,
+    snippet_at,
 )
 from tui_chat.core.store.files import scan_session_files
 from tui_chat.core.store.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, read_json
@@ -347,13 +346,14 @@ class SearchIndex:
         for _in_title, doc in found[:limit]:
             wheres = doc.find_all(terms, PER_SESSION if len(hits) < MAX_HITS else 1)
             originals: dict[str, str | None] = {}
+            data = self._session_data(doc.session_id) if wheres[0][0] is not None else None
             for message_id, position, length in wheres:
                 if message_id is None:
                     hits.append(SearchHit(doc.session_id, doc.title, None, "", doc.updated_at))
                     continue
-                if message_id not in originals:
-                    originals[message_id] = self._original_text(doc.session_id, message_id)
-                snippet, start, end = self._snippet(doc, originals[message_id], position, length)
+                if message_id not in originals:  # the file read once, each message once
+                    originals[message_id] = original_text(data, message_id)
+                snippet, start, end = snippet_at(doc, originals[message_id], position, length)
                 hits.append(
                     SearchHit(
                         doc.session_id, doc.title, message_id, snippet, doc.updated_at, start, end
@@ -361,40 +361,13 @@ class SearchIndex:
                 )
         return hits
 
-    def _snippet(
-        self, doc: SearchDoc, original: str | None, position: int, length: int
-    ) -> tuple[str, int, int]:
-        """The text around a match on one line as the session file has it (the index only
-        keeps it case-folded; the folded text when the file no longer matches), and where
-        the match is in it."""
-        index, start, end = doc.window(position, length)
-        folded = doc.message_text(index)
-        text = folded
-        if original is not None:
-            original = original.replace("\x00", "")
-            if len(original) == len(folded) and normalize(original) == folded:
-                text = original
-        at = position - doc.starts[index]
-        before = _flat(text[start:at]).lstrip()
-        match = _flat(text[at : at + length])
-        after = _flat(text[at + length : end]).rstrip()
-        room = max(0, SNIPPET_CHARS * 2 - len(before) - len(match))
-        more = end < len(text) or len(after) > room
-        head = ("…" if start > 0 else "") + before
-        tail = after[:room].rstrip() + ("…" if more else "")
-        return head + match + tail, len(head), len(head) + len(match)
-
-    def _original_text(self, session_id: str, message_id: str) -> str | None:
+    def _session_data(self, session_id: str) -> dict[str, Any] | None:
+        """A session file's data, to cut snippets from (None: unreadable)."""
         try:
             data = read_json(self.sessions_dir / f"{session_id}.json")
         except UnreadableFile:
             return None
-        if not isinstance(data, dict):
-            return None
-        for found_id, text in messages_of(data, only=message_id):
-            if found_id == message_id:
-                return text
-        return None
+        return data if isinstance(data, dict) else None
 
 
 def first_per_session(hits: list[SearchHit]) -> list[SearchHit]:
@@ -403,8 +376,3 @@ def first_per_session(hits: list[SearchHit]) -> list[SearchHit]:
     for hit in hits:
         first.setdefault(hit.session_id, hit)
     return list(first.values())
-
-
-def _flat(text: str) -> str:
-    """`text` on one line: control characters dropped, each run of whitespace one space."""
-    return re.sub(r"\s+", " ", strip_control(text))

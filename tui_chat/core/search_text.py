@@ -1,5 +1,7 @@
 """The text side of session search: folding text so a match's position holds in the
-original, and one session's searchable text (`SearchDoc`) with the lookups a search needs.
+original, one session's searchable text (`SearchDoc`) with the lookups a search needs, and
+the snippet shown around a match (`snippet_at`). Messages are searchable as read: their
+Markdown markup removed (markdown_plain).
 
 See search.py for the index file these documents are kept in.
 """
@@ -8,11 +10,13 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from tui_chat.core.markdown_plain import plain_text
+from tui_chat.core.sanitize import strip_control
 
 SNIPPET_CHARS = 60
 """About how much text a result shows around the match."""
@@ -252,3 +256,40 @@ def tool_rounds_text(rounds: Any) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def snippet_at(
+    doc: SearchDoc, original: str | None, position: int, length: int
+) -> tuple[str, int, int]:
+    """The text around a match on one line as the session file has it (the index only
+    keeps it case-folded; the folded text when the file no longer matches), and where
+    the match is in it."""
+    index, start, end = doc.window(position, length)
+    folded = doc.message_text(index)
+    text = folded
+    if original is not None:
+        original = original.replace("\x00", "")
+        if len(original) == len(folded) and normalize(original) == folded:
+            text = original
+    at = position - doc.starts[index]
+    before = _flat(text[start:at]).lstrip()
+    match = _flat(text[at : at + length])
+    after = _flat(text[at + length : end]).rstrip()
+    room = max(0, SNIPPET_CHARS * 2 - len(before) - len(match))
+    more = end < len(text) or len(after) > room
+    head = ("…" if start > 0 else "") + before
+    tail = after[:room].rstrip() + ("…" if more else "")
+    return head + match + tail, len(head), len(head) + len(match)
+
+
+def original_text(data: dict[str, Any] | None, message_id: str) -> str | None:
+    """A message's searchable text as the session file has it (None: not there)."""
+    for found_id, text in messages_of(data or {}, only=message_id):
+        if found_id == message_id:
+            return text
+    return None
+
+
+def _flat(text: str) -> str:
+    """`text` on one line: control characters dropped, each run of whitespace one space."""
+    return re.sub(r"\s+", " ", strip_control(text))
