@@ -226,10 +226,10 @@ async def test_search_finds_chinese_in_another_session_and_opens_at_it(
         await wait_until(pilot, lambda: results.display and results.option_count > 0)
         assert not app.screen.query_one(SessionList).display
         assert [hit.session_id for hit in results.hits] == ["longlonglong"]
-        prompt = str(results.get_option_at_index(0).prompt)
-        assert "Physics notes" in prompt and "纠缠的奇妙" in prompt  # cut to the width
+        assert str(results.get_option_at_index(0).prompt) == "Physics notes"
+        assert "纠缠的奇妙" in str(results.get_option_at_index(1).prompt)  # cut to the width
         assert "量子纠缠的奇妙性质" in results.hits[0].snippet
-        assert "1 found" in str(app.screen.query_one("#sidebar-title").render())
+        assert "1 hit in 1 session" in str(app.screen.query_one("#sidebar-title").render())
         await pilot.press("down", "enter")
         await wait_until(pilot, lambda: app.screen.session.id == "longlonglong")
         assert app.screen.prompt.has_focus  # ready to type in the session found
@@ -251,7 +251,8 @@ async def test_search_finds_chinese_in_another_session_and_opens_at_it(
 
         # English, case-insensitive, title match.
         await pilot.press("alt+s", *"PHYSICS")
-        await wait_until(pilot, lambda: results.display and results.option_count == 1)
+        await wait_until(pilot, lambda: results.display and len(results.hits) == 1)
+        assert results.hits[0].message_id is None and results.option_count == 2
     index_file = data_dir(tmp_path) / "search-index.jsonl"
     assert index_file.exists()
     assert "量子纠缠" in index_file.read_text("utf-8")

@@ -193,8 +193,8 @@ def test_a_save_appends_only_what_changed(tmp_path: Path, monkeypatch) -> None:
 
     again = SearchIndex(index, tmp_path / "sessions")
     again.load()
-    assert [h.session_id for h in again.search("片段19")] == [session.id]
-    assert [h.session_id for h in again.search("question 3 ")] == [session.id]
+    assert {h.session_id for h in again.search("片段19")} == {session.id}
+    assert {h.session_id for h in again.search("question 3 ")} == {session.id}
 
 
 def test_the_file_is_compacted_while_the_app_runs(tmp_path: Path, monkeypatch) -> None:
@@ -241,7 +241,7 @@ def test_tool_rounds_are_searchable_with_the_turn(tmp_path: Path) -> None:
     index = fresh_index(tmp_path)
     for query in ("zanzibar", "kumquat", "docs.lookup", "terminal user", "a tui."):
         hits = index.search(query)
-        assert [(h.session_id, h.message_id) for h in hits] == [("tools", "a")], query
+        assert {(h.session_id, h.message_id) for h in hits} == {("tools", "a")}, query
     assert "Kumquat" in index.search("kumquat")[0].snippet  # as written, from the file
     assert index.search("beyond-the-cap") == []  # a long result is searchable in part
     # The final answer and the rounds' text are one message: terms from both match it.

@@ -30,19 +30,25 @@ from pathlib import Path
 from typing import Any
 
 from tui_chat.core.atomic import atomic_text_writer, make_private, open_private
-from tui_chat.core.sanitize import one_line, single_line
+from tui_chat.core.sanitize import single_line
 from tui_chat.core.search_text import (
-    SNIPPET_CHARS,
     SearchDoc,
     messages_of,
-    normalize,
     normalize_query,
+    original_text,
+    snippet_at,
 )
 from tui_chat.core.store.files import scan_session_files
 from tui_chat.core.store.json_files import CACHE_ERRORS, SHAPE_ERRORS, UnreadableFile, read_json
 
-INDEX_VERSION = 2
+INDEX_VERSION = 3
+"""3: messages are indexed as read, without Markdown markup (markdown_plain)."""
 MAX_RESULTS = 200
+"""Sessions listed at most."""
+PER_SESSION = 20
+"""Hits listed at most under one session."""
+MAX_HITS = 400
+"""Beyond this many hits in all, each further session lists only its first."""
 FLUSH_SECONDS = 30.0
 """Updates are appended to the file at most this often (a streaming reply saves every 2 s)."""
 COMPACT_SLACK_BYTES = 1_000_000
@@ -51,13 +57,16 @@ COMPACT_SLACK_BYTES = 1_000_000
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A session that matches, and where: `message_id` None means the title matched."""
+    """One match in a session: `message_id` None means the title matched (no snippet).
+    The match is `snippet[match_start:match_end]`."""
 
     session_id: str
     title: str
     message_id: str | None
     snippet: str
     updated_at: float
+    match_start: int = 0
+    match_end: int = 0
 
 
 class SearchIndex:
@@ -319,50 +328,51 @@ class SearchIndex:
         return len(self._docs)
 
     def search(self, query: str, limit: int = MAX_RESULTS) -> list[SearchHit]:
-        """Sessions whose title or messages contain every term of `query` (case-folded
-        substrings), title matches first, then newest first."""
+        """Every match of `query` (each term a case-folded substring; all in the title or
+        in one message), grouped by session: sessions with a title match first, then
+        newest first, at most `limit` of them and PER_SESSION hits each (one each once
+        MAX_HITS are listed); in a session, hits in reading order."""
         terms = normalize_query(query)
         if not terms:
             return []
         with self._lock:
             docs = list(self._docs.values())
-        found: list[tuple[bool, SearchDoc, tuple[str | None, int, int]]] = []
+        found: list[tuple[bool, SearchDoc]] = []
         for doc in docs:
-            where = doc.find(terms)
-            if where is not None:
-                in_title = all(term in doc.folded_title for term in terms)
-                found.append((in_title, doc, where))
+            if doc.find(terms) is not None:
+                found.append((all(term in doc.folded_title for term in terms), doc))
         found.sort(key=lambda item: (not item[0], -item[1].updated_at))
         hits: list[SearchHit] = []
-        for _in_title, doc, (message_id, position, length) in found[:limit]:
-            snippet = ""
-            if message_id is not None:
-                index, start, end = doc.window(position, length)
-                snippet = self._snippet(doc, index, start, end)
-            hits.append(SearchHit(doc.session_id, doc.title, message_id, snippet, doc.updated_at))
+        for _in_title, doc in found[:limit]:
+            wheres = doc.find_all(terms, PER_SESSION if len(hits) < MAX_HITS else 1)
+            originals: dict[str, str | None] = {}
+            data = self._session_data(doc.session_id) if wheres[0][0] is not None else None
+            for message_id, position, length in wheres:
+                if message_id is None:
+                    hits.append(SearchHit(doc.session_id, doc.title, None, "", doc.updated_at))
+                    continue
+                if message_id not in originals:  # the file read once, each message once
+                    originals[message_id] = original_text(data, message_id)
+                snippet, start, end = snippet_at(doc, originals[message_id], position, length)
+                hits.append(
+                    SearchHit(
+                        doc.session_id, doc.title, message_id, snippet, doc.updated_at, start, end
+                    )
+                )
         return hits
 
-    def _snippet(self, doc: SearchDoc, index: int, start: int, end: int) -> str:
-        """The text around a match as the session file has it (the index only keeps it
-        case-folded); the folded text when the file no longer matches."""
-        folded = doc.message_text(index)
-        text = folded
-        original = self._original_text(doc.session_id, doc.message_ids[index])
-        if original is not None:
-            original = original.replace("\x00", "")
-            if len(original) == len(folded) and normalize(original) == folded:
-                text = original
-        cut = one_line(text[start:end], SNIPPET_CHARS * 2)
-        return ("…" if start > 0 else "") + cut + ("…" if end < len(text) else "")
-
-    def _original_text(self, session_id: str, message_id: str) -> str | None:
+    def _session_data(self, session_id: str) -> dict[str, Any] | None:
+        """A session file's data, to cut snippets from (None: unreadable)."""
         try:
             data = read_json(self.sessions_dir / f"{session_id}.json")
         except UnreadableFile:
             return None
-        if not isinstance(data, dict):
-            return None
-        for found_id, text in messages_of(data):
-            if found_id == message_id:
-                return text
-        return None
+        return data if isinstance(data, dict) else None
+
+
+def first_per_session(hits: list[SearchHit]) -> list[SearchHit]:
+    """The first hit of each session (where one line per session is shown)."""
+    first: dict[str, SearchHit] = {}
+    for hit in hits:
+        first.setdefault(hit.session_id, hit)
+    return list(first.values())

@@ -1,5 +1,7 @@
 """The text side of session search: folding text so a match's position holds in the
-original, and one session's searchable text (`SearchDoc`) with the lookups a search needs.
+original, one session's searchable text (`SearchDoc`) with the lookups a search needs, and
+the snippet shown around a match (`snippet_at`). Messages are searchable as read: their
+Markdown markup removed (markdown_plain).
 
 See search.py for the index file these documents are kept in.
 """
@@ -8,9 +10,13 @@ from __future__ import annotations
 
 import bisect
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from tui_chat.core.markdown_plain import plain_text
+from tui_chat.core.sanitize import strip_control
 
 SNIPPET_CHARS = 60
 """About how much text a result shows around the match."""
@@ -158,6 +164,27 @@ class SearchDoc:
         index = bisect.bisect_right(self.starts, position) - 1
         return self.message_ids[index], position, len(first)
 
+    def find_all(self, terms: list[str], limit: int) -> list[tuple[str | None, int, int]]:
+        """Every match of the first term (up to `limit`), as `find` gives one, in the
+        messages that hold every term; `find`'s one match when no message holds them all
+        (the terms are spread over the title and messages)."""
+        best = self.find(terms)
+        if best is None or best[0] is None:
+            return [] if best is None else [best]
+        first, folded = terms[0], self.folded
+        hits: list[tuple[str | None, int, int]] = []
+        holds: dict[int, bool] = {}
+        position = folded.find(first)
+        while position >= 0 and len(hits) < limit:
+            index = bisect.bisect_right(self.starts, position) - 1
+            if index not in holds:
+                chunk = self.message_text(index)
+                holds[index] = all(term in chunk for term in terms[1:])
+            if holds[index]:
+                hits.append((self.message_ids[index], position, len(first)))
+            position = folded.find(first, position + len(first))
+        return hits or [best]
+
     def window(self, position: int, length: int) -> tuple[int, int, int]:
         """(message index, from, to) of the text around a match, in that message."""
         index = bisect.bisect_right(self.starts, position) - 1
@@ -170,11 +197,11 @@ class SearchDoc:
         return self.folded[self.starts[index] : self._end(index)]
 
 
-def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """(id, searchable text) of every message in a session dict (all branches): the
-    content, after the turn's tool rounds (`tool_rounds_text`), before the prompts an
-    image model actually used (`revised_prompts_text`; an `/image` question's content
-    is its prompt)."""
+def messages_of(data: dict[str, Any], only: str | None = None) -> list[tuple[str, str]]:
+    """(id, searchable text) of every message in a session dict (all branches), or of the
+    one with id `only`: the content as read (Markdown markup removed: `plain_text`), after
+    the turn's tool rounds (`tool_rounds_text`), before the prompts an image model
+    actually used (`revised_prompts_text`; an `/image` question's content is its prompt)."""
     out: list[tuple[str, str]] = []
     raw = data.get("messages")
     if not isinstance(raw, list):
@@ -184,13 +211,14 @@ def messages_of(data: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         message_id = message.get("id")
         content = message.get("content")
-        if not isinstance(message_id, str):
+        if not isinstance(message_id, str) or (only is not None and message_id != only):
             continue
         text = content if isinstance(content, str) else ""
         if isinstance(content, list):  # content parts, should a format use them
             text = " ".join(
                 p.get("text", "") for p in content if isinstance(p, dict) and "text" in p
             )
+        text = plain_text(text)
         rounds = tool_rounds_text(message.get("tool_rounds"))
         revised = revised_prompts_text(message.get("images"))
         text = f"{rounds}\n{text}" if rounds else text
@@ -216,7 +244,7 @@ def tool_rounds_text(rounds: Any) -> str:
     for tool_round in rounds:
         if not isinstance(tool_round, dict):
             continue
-        parts.append(_text(tool_round.get("content")))
+        parts.append(plain_text(_text(tool_round.get("content"))))
         calls = tool_round.get("calls")
         for call in calls if isinstance(calls, list) else ():
             if isinstance(call, dict):
@@ -228,3 +256,40 @@ def tool_rounds_text(rounds: Any) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def snippet_at(
+    doc: SearchDoc, original: str | None, position: int, length: int
+) -> tuple[str, int, int]:
+    """The text around a match on one line as the session file has it (the index only
+    keeps it case-folded; the folded text when the file no longer matches), and where
+    the match is in it."""
+    index, start, end = doc.window(position, length)
+    folded = doc.message_text(index)
+    text = folded
+    if original is not None:
+        original = original.replace("\x00", "")
+        if len(original) == len(folded) and normalize(original) == folded:
+            text = original
+    at = position - doc.starts[index]
+    before = _flat(text[start:at]).lstrip()
+    match = _flat(text[at : at + length])
+    after = _flat(text[at + length : end]).rstrip()
+    room = max(0, SNIPPET_CHARS * 2 - len(before) - len(match))
+    more = end < len(text) or len(after) > room
+    head = ("…" if start > 0 else "") + before
+    tail = after[:room].rstrip() + ("…" if more else "")
+    return head + match + tail, len(head), len(head) + len(match)
+
+
+def original_text(data: dict[str, Any] | None, message_id: str) -> str | None:
+    """A message's searchable text as the session file has it (None: not there)."""
+    for found_id, text in messages_of(data or {}, only=message_id):
+        if found_id == message_id:
+            return text
+    return None
+
+
+def _flat(text: str) -> str:
+    """`text` on one line: control characters dropped, each run of whitespace one space."""
+    return re.sub(r"\s+", " ", strip_control(text))

@@ -288,8 +288,10 @@ class ChatScreen(LeanScreen):
         await self.follower.reply_ended(event)
 
     def _followed_reply_ended(self, live: LiveReply, reply: Message | None) -> None:
-        """The reply shown has ended: the status line at rest, and what went wrong said."""
+        """The reply shown has ended: the status line at rest, what went wrong said, and
+        find's matches in it highlighted (skipped while it streamed)."""
         self.refresh_lines()
+        self.conversation_pane.reply_finished()
         if reply is not None and reply.status == "error":
             self.notify(reply.error or "The reply failed.", severity="error", timeout=10)
         too_long = live.error_kind == "context_length" or (

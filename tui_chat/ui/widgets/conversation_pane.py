@@ -205,6 +205,11 @@ class ConversationPane(Vertical):
         if self._finder is not None and self._finder.is_open:
             self._finder.run()
 
+    def reply_finished(self) -> None:
+        """The shown reply ended: find (when open) marks its matches, now at rest."""
+        if self._finder is not None and self._finder.is_open:
+            self._finder.run(keep_position=True)
+
     def cancel_message_state(self) -> bool:
         """Esc: cancel an edit, else clear the message selection. True when it did."""
         if self.draft.editing is not None:

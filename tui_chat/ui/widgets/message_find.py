@@ -1,11 +1,11 @@
 """Find in the shown session (Ctrl+F), for the conversation pane.
 
-Find highlights at two levels, both reliable with streamed and re-rendered Markdown:
-every message with a match gets the `-find-match` class, the current one `-find-current`;
-in the current message the Markdown block holding the match gets `-find-block` and is
-scrolled to. User messages (plain text) also get the matched text itself highlighted.
-Replies are not highlighted character by character: their blocks are rebuilt by the
-Markdown widget on every render, which would drop such styling.
+Every message with a match gets the `-find-match` class (a light tint), the current one
+`-find-current`. The matched text itself is highlighted: in user messages (plain text) and
+in the Markdown blocks of replies at rest (see find_highlight: every match lightly, the
+current one strongly); the block holding the current match is scrolled to. A streaming
+reply's blocks are rebuilt on every frame, so they are highlighted once it has ended and
+find runs or moves again.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
-from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.core.find_matches import Matches
 from tui_chat.core.session import Session
 from tui_chat.ui.widgets.find_bar import FindBar
+from tui_chat.ui.widgets.find_highlight import clear_block, highlight_block, leaf_blocks
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView, UserMessage
 
 
@@ -49,6 +50,8 @@ class MessageFinder:
         self.matches = Matches()
         self.index = -1
         self.pattern: re.Pattern[str] | None = None
+        self.marked: list[Widget] = []
+        """The reply blocks whose matches are highlighted now."""
 
     @property
     def bar(self) -> FindBar:
@@ -95,6 +98,10 @@ class MessageFinder:
             kept = self.matches.index_of(previous)
             self.index = self.index if kept is None else kept
         self._mark_matches()
+        if self.matches:
+            widget = self.view.message_widget(self.matches[self.index].message.id)
+            if widget is not None:
+                self._mark_current_match(widget)  # in place: the view is not scrolled
         bar.show_count(self.index + 1, len(self.matches))
 
     def _clear_marks(self) -> None:
@@ -103,7 +110,24 @@ class MessageFinder:
             widget.remove_class("-find-match", "-find-current", "-find-block")
         for user in view.query(UserMessage):
             user.set_highlight(None)
+        self._clear_blocks()
         view.mark_found(set(), None)
+
+    def _clear_blocks(self) -> None:
+        for block in self.marked:
+            clear_block(block)
+        self.marked = []
+
+    def _mark_reply(self, widget: AssistantMessage, current: tuple[Widget, int] | None) -> None:
+        """Highlight every match in `widget`'s blocks, in `current` (a block, the match's
+        number in it) strongly. Not while it streams or still defers blocks."""
+        pattern = self.pattern
+        if pattern is None or widget.is_streaming or widget.has_pending_blocks:
+            return
+        for block in leaf_blocks(widget.body):
+            strong = current[1] if current is not None and current[0] is block else None
+            highlight_block(block, pattern, strong)
+            self.marked.append(block)
 
     def _mark_matches(self) -> None:
         self._clear_marks()
@@ -115,6 +139,8 @@ class MessageFinder:
             widget.set_class(hit, "-find-match")
             if isinstance(widget, UserMessage):
                 widget.set_highlight(self.pattern if hit else None)
+            elif hit and isinstance(widget, AssistantMessage):
+                self._mark_reply(widget, None)
 
     async def show_match(self) -> None:
         """Scroll to the current match (mounting a window around it when it is not)."""
@@ -127,45 +153,66 @@ class MessageFinder:
         if widget is None:
             return
         view.unfold_all()  # while a reply streams, messages far above are folded away
-        for old in view.query(".-find-current, .-find-block"):
-            old.remove_class("-find-current", "-find-block")
-        widget.add_class("-find-current")
-        target: Widget = widget
+        target = self._mark_current_match(widget)
         if isinstance(widget, AssistantMessage) and widget.has_pending_blocks:
             after_pending(self.owner, widget, self.show_match)  # then to the block
-        elif isinstance(widget, AssistantMessage):
-            block = self._block_of(widget, match.occurrence)
-            if block is not None:
-                block.add_class("-find-block")
-                target = block
         view.scroll_to_widget(target, animate=False, center=True)
         # Messages just mounted (a new window) are laid out on the next refresh.
         self.owner.call_after_refresh(view.scroll_to_widget, target, animate=False, center=True)
 
-    def _block_of(self, widget: AssistantMessage, occurrence: int) -> Widget | None:
-        """The innermost Markdown block of `widget` showing the `occurrence`-th match, by
-        counting matches in each block's rendered text (Markdown syntax is gone there, so
-        counts can differ from the source: then the first block with a match)."""
+    def _mark_current_match(self, widget: Widget) -> Widget:
+        """Mark the current match, shown by `widget` (its message): the message, and in a
+        reply the block holding it, with the match strongly. The widget to scroll to."""
+        match = self.matches[self.index]
+        if not isinstance(widget, UserMessage | AssistantMessage):
+            return widget
+        for old in self.view.query(".-find-current, .-find-block"):
+            old.remove_class("-find-current", "-find-block")
+        widget.add_class("-find-current")
+        if not isinstance(widget, AssistantMessage) or widget.has_pending_blocks:
+            return widget
+        found = self._block_of(widget, match.occurrence)
+        self._mark_current(widget, found)
+        if found is None:
+            return widget
+        found[0].add_class("-find-block")  # no style of its own: names the block
+        return found[0]
+
+    def _mark_current(self, widget: AssistantMessage, found: tuple[Widget, int] | None) -> None:
+        """The current match strongly, the others of its reply lightly (blocks of other
+        replies keep their light marks)."""
+        mine = set(leaf_blocks(widget.body))
+        for block in [block for block in self.marked if block in mine]:
+            clear_block(block)
+        self.marked = [block for block in self.marked if block not in mine]
+        self._mark_reply(widget, found)
+
+    def _block_of(self, widget: AssistantMessage, occurrence: int) -> tuple[Widget, int] | None:
+        """The innermost Markdown block of `widget` showing the `occurrence`-th match and
+        the match's number in it, by counting matches in each block's rendered text
+        (Markdown syntax is gone there, so counts can differ from the source: then the
+        first match of the first block with one)."""
         pattern = self.pattern
         if pattern is None:
             return None
-        leaves = [
-            block
-            for block in widget.body.query(MarkdownBlock)
-            if not block.query_children(MarkdownBlock)
-        ]
         seen = 0
-        first: Widget | None = None
-        for block in leaves:
-            text = str(block.render()) if not block.children else _widget_text(block)
+        first: tuple[Widget, int] | None = None
+        for block in leaf_blocks(widget.body):
+            text = _widget_text(block) if block.children else _static_text(block)
             count = len(pattern.findall(text))
             if count and first is None:
-                first = block
+                first = (block, 0)
             if seen + count > occurrence:
-                return block
+                return block, occurrence - seen
             seen += count
         return first
 
 
+def _static_text(block: Static) -> str:
+    """A block's text without our highlight (its Content, which `render` may restyle)."""
+    content = block.content
+    return content.plain if isinstance(content, Content) else str(block.render())
+
+
 def _widget_text(widget: Widget) -> str:
-    return "\n".join(str(child.render()) for child in widget.query(Static))
+    return "\n".join(_static_text(child) for child in widget.query(Static))

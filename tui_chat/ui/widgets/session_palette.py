@@ -9,6 +9,7 @@ from functools import partial
 from textual.command import Hit, Hits, Provider
 from textual.content import Content
 
+from tui_chat.core.search import first_per_session
 from tui_chat.ui.widgets.sidebar import Sidebar
 
 PALETTE_HITS = 8
@@ -37,7 +38,7 @@ class SessionSearchProvider(Provider):
         index = sidebar.app.store.search
         if not index.ready.is_set():
             return
-        hits = await asyncio.to_thread(index.search, text, PALETTE_HITS)
+        hits = first_per_session(await asyncio.to_thread(index.search, text, PALETTE_HITS))
         for rank, hit in enumerate(hits):
             where = hit.snippet or "in the title"
             display = Content.assemble(("search: ", "dim"), (hit.title, "bold"), f" — {where}")

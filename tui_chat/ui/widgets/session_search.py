@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from textual.binding import Binding
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from tui_chat.core.search import SearchHit
+from tui_chat.core.search import MAX_RESULTS, SearchHit
 from tui_chat.core.timefmt import relative_time
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ class SessionSearchInput(Input):
 
 
 class SearchResults(OptionList):
-    """Search results: a session's title, and the text around the match."""
+    """Search results, grouped by session: the session's title (a row that cannot be
+    chosen), then one row per match with the text around it, the match highlighted.
+    Choosing a match opens its session at that message."""
 
     BINDINGS = [
         Binding("escape", "screen.clear_session_search", "Clear search", show=False),
@@ -53,6 +56,8 @@ class SearchResults(OptionList):
         super().__init__(id=id, markup=False, compact=True)
         self.hits: list[SearchHit] = []
         self._now = 0.0
+        self.hit_rows: list[int] = []
+        """The option index of each hit."""
 
     def show_hits(self, hits: list[SearchHit], now: float) -> None:
         """Show `hits`; the highlighted result stays highlighted when it is among them (a
@@ -62,18 +67,24 @@ class SearchResults(OptionList):
         self._now = now
         self._render_hits()
         if self.hits:
-            keys = [(hit.session_id, hit.message_id) for hit in self.hits]
-            where = (before.session_id, before.message_id) if before is not None else None
-            self.highlighted = keys.index(where) if where in keys else 0
+            keys = [(h.session_id, h.message_id, h.snippet) for h in self.hits]
+            where = (before.session_id, before.message_id, before.snippet) if before else None
+            self.highlighted = self.hit_rows[keys.index(where) if where in keys else 0]
 
     @property
     def highlighted_hit(self) -> SearchHit | None:
         index = self.highlighted
-        return self.hits[index] if index is not None and index < len(self.hits) else None
+        if index is None or index >= self.option_count:
+            return None
+        return self.hit_for(self.get_option_at_index(index))
+
+    @property
+    def session_count(self) -> int:
+        return len({hit.session_id for hit in self.hits})
 
     def _render_hits(self) -> None:
-        """Two lines per result, each cut to the width (a narrow sidebar shows the start
-        of the snippet, where the match is)."""
+        """A title row per session and a row per match, each cut to the width (the match
+        kept in sight)."""
         # Hidden until the first results: then the sidebar's width is the one to fit.
         shown = self.scrollable_content_region.width
         if not shown and isinstance(self.parent, Widget):
@@ -82,11 +93,20 @@ class SearchResults(OptionList):
         # it is shown (on_resize).
         width = max(8, shown - 2) if shown > 0 else 10_000
         options: list[Option] = []
+        self.hit_rows = []
+        session = None
         for index, hit in enumerate(self.hits):
-            head = Content.styled(hit.title, "bold").truncate(width, ellipsis=True)
-            detail = hit.snippet or f"title · {relative_time(hit.updated_at, self._now)}"
-            line = Content.styled(detail, "dim").truncate(width, ellipsis=True)
-            options.append(Option(Content.assemble(head, "\n", line), id=str(index)))
+            if hit.session_id != session:
+                session = hit.session_id
+                head = Content.styled(hit.title, "bold").truncate(width, ellipsis=True)
+                options.append(Option(head, disabled=True))
+            if hit.message_id is None:
+                detail = f"title · {relative_time(hit.updated_at, self._now)}"
+                line = Content.styled(INDENT + detail, "dim").truncate(width, ellipsis=True)
+            else:
+                line = hit_line(hit, width)
+            self.hit_rows.append(len(options))
+            options.append(Option(line, id=str(index)))
         highlighted = self.highlighted
         self.clear_options()
         self.add_options(options)
@@ -102,3 +122,41 @@ class SearchResults(OptionList):
             return self.hits[int(option.id or "")]
         except (ValueError, IndexError):
             return None
+
+
+def results_title(hits: list[SearchHit], sessions: int) -> str:
+    """The sidebar's title over the results: `Search: 6 hits in 2 sessions`."""
+    if not hits:
+        return "Search: nothing found"
+    more = "+" if sessions >= MAX_RESULTS else ""
+    found = "1 hit" if len(hits) == 1 else f"{len(hits)} hits"
+    where = "1 session" if sessions == 1 else f"{sessions}{more} sessions"
+    return f"Search: {found} in {where}"
+
+
+INDENT = "  "
+"""Before each match's row, under its session's title."""
+MATCH_STYLE = "bold reverse"
+AFTER_CELLS = 6
+"""Cells of text kept after the match when the row must be cut before it."""
+
+
+def hit_line(hit: SearchHit, width: int) -> Content:
+    """A match's row: the snippet dim with the match highlighted, cut to `width` cells
+    so that the match shows (text before it is cut from the left when needed)."""
+    text, start, end = hit.snippet, hit.match_start, hit.match_end
+    before, match, after = text[:start], text[start:end], text[end:]
+    room = width - cell_len(INDENT) - cell_len(match) - min(AFTER_CELLS, cell_len(after))
+    if cell_len(before) > max(room, 0):
+        before = "…" + _last_cells(before, room - 1)
+    line = Content.assemble((INDENT + before, "dim"), (match, MATCH_STYLE), (after, "dim"))
+    return line.truncate(width, ellipsis=True)
+
+
+def _last_cells(text: str, cells: int) -> str:
+    """The end of `text` that fits in `cells` cells."""
+    used, cut = 0, len(text)
+    while cut > 0 and used + cell_len(text[cut - 1]) <= cells:
+        cut -= 1
+        used += cell_len(text[cut])
+    return text[cut:]

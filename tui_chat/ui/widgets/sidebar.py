@@ -25,7 +25,11 @@ from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
 from tui_chat.core.store.watch import FolderChanges, SessionFolderWatcher
 from tui_chat.services.changes import SessionChange
 from tui_chat.ui.widgets.session_list import SessionList
-from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
+from tui_chat.ui.widgets.session_search import (
+    SearchResults,
+    SessionSearchInput,
+    results_title,
+)
 from tui_chat.ui.widgets.sidebar_place import PlacedSidebar
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
@@ -279,8 +283,7 @@ class Sidebar(PlacedSidebar):
         results.show_hits(hits, time.time())
         results.display = True
         sessions.display = False
-        count = f"{len(hits)}+" if len(hits) >= 200 else str(len(hits))
-        self._set_title(f"Search: {count} found" if hits else "Search: nothing found")
+        self._set_title(results_title(hits, results.session_count))
 
     @on(OptionList.OptionSelected, "#search-results")
     async def _result_chosen(self, event: OptionList.OptionSelected) -> None:
