@@ -248,3 +248,31 @@ async def test_footer_keys_fit_beside_the_palette_key_with_f1(
             assert "toggle_thinking" in actions and "retry" in actions
         if size[0] <= 60:
             assert "toggle_thinking" not in actions  # the first to go
+
+
+async def test_overlay_sidebar_keeps_every_wide_character_of_its_titles(
+    tmp_path: Path, server
+) -> None:
+    """The overlay lies over a reply whose blocks have edges at odd columns (a table, a
+    code block): no Chinese character of a title is lost where those edges fall under it
+    (Textual cut lines at every widget's edge, hidden or not, and a wide character across a
+    cut became two spaces)."""
+    now = time.time()
+    titles = ["请比较快速排序", "归并排序的稳定性", "堆排序原地排序"]
+    for number, title in enumerate(titles):
+        saved(tmp_path, f"{number}" * 12, title, now - 10 * number)
+    code = "".join(f"print('排序 {n}')\n" for n in range(30))
+    reply = f"快速排序：\n\n```python\n{code}```\n"
+    server.enqueue(Script(content=[reply]))
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_and_send(pilot, "排序")
+        await wait_until(pilot, lambda: len(server.requests) == 1)
+        await wait_for_replies(pilot, app)
+        await pilot.press("ctrl+b")
+        sidebar = app.screen.query_one("#sidebar")
+        await wait_until(pilot, lambda: sidebar.display and sidebar.region.width > 0)
+        await pilot.pause()
+        shown = "\n".join(line[: sidebar.region.width] for line in screen_lines(app.screen))
+        for title in titles:
+            assert title in shown

@@ -20,11 +20,18 @@ Each frame of a stream changes a few rows, but Textual's screen does much more:
 - **The full map built twice.** After a scroll Textual marks its map of all widgets stale;
   the next layout rebuilds it, leaves it marked stale, and the next size check of any
   widget builds it once more.
+- **Wide characters cut by what lies underneath.** Textual cuts each screen line at the
+  edges of *every* visible widget, hidden ones included, and draws each piece from the
+  front-most widget. A Chinese character across a cut becomes two spaces (Rich splits it),
+  so a widget laid over others (the sidebar at 80 columns, a notice) lost characters
+  wherever an edge of something under it fell: `请比较` showed as `  比较`. Here a line is cut
+  only where the front-most widget changes, so a widget's own text is never cut.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from textual._compositor import Compositor as TextualCompositor
 from textual._compositor import CompositorMap, ReflowResult
@@ -68,6 +75,36 @@ class OrderBlindGeometry(MapGeometry):
 
 
 class LeanCompositor(TextualCompositor):
+    @property
+    def cuts(self) -> list[list[int]]:
+        """See "Wide characters cut by what lies underneath"."""
+        if self._cuts is None:
+            self._cuts = front_cuts(self.size, reversed(self.visible_widgets.values()))
+        return self._cuts
+
+    def _render_chops(
+        self, crop: Region, is_rendered_line: Callable[[int], bool]
+    ) -> Sequence[Mapping[int, Strip]]:
+        """Textual's, for cuts that need not fall on each widget's edges: a widget whose
+        left part lies under another starts its pieces at its first cut, not at its edge."""
+        cuts = self.cuts
+        chops: list[dict[int, Strip | None]] = [dict.fromkeys(line[:-1]) for line in cuts]
+        for region, clip, strips in self._get_renders(crop):
+            render_region = region.intersection(clip)
+            render_x = render_region.x
+            first_cut, last_cut = render_region.column_span
+            for y, strip in zip(render_region.line_range, strips, strict=False):
+                if not is_rendered_line(y):
+                    continue
+                line = cuts[y]
+                inner = line[bisect_right(line, first_cut) : bisect_left(line, last_cut)]
+                pieces = strip.divide([cut - render_x for cut in (*inner, last_cut)])
+                chops_line = chops[y]
+                for start, piece in zip((first_cut, *inner), pieces, strict=False):
+                    if start in chops_line and chops_line[start] is None:
+                        chops_line[start] = piece
+        return chops  # type: ignore[return-value]  # every chop has a front-most widget
+
     def _arrange_root(
         self, root: Widget, size: Size, visible_only: bool = True
     ) -> tuple[CompositorMap, set[Widget]]:
@@ -101,6 +138,26 @@ class LeanCompositor(TextualCompositor):
             if width and height:
                 lines = Region(x - region.x, y - region.y, width, height)
                 yield region, clip, widget.render_lines(lines)
+
+
+def front_cuts(
+    size: Size, back_to_front: Iterable[tuple[Region, Region]]
+) -> list[list[int]]:
+    """Each line's cuts where the front-most widget changes: widgets painted back to front,
+    each one wiping the cuts strictly inside its span and adding its two edges."""
+    width, height = size
+    cuts = [[0, width] for _ in range(height)]
+    for region, clip in back_to_front:
+        x, y, region_width, region_height = region.intersection(clip)
+        if not (region_width and region_height):
+            continue
+        right = x + region_width
+        for line in cuts[y : y + region_height]:
+            after_x, at_right = bisect_right(line, x), bisect_left(line, right)
+            has_x = after_x > 0 and line[after_x - 1] == x
+            has_right = at_right < len(line) and line[at_right] == right
+            line[after_x:at_right] = ([] if has_x else [x]) + ([] if has_right else [right])
+    return cuts
 
 
 class LeanScreen(Screen[None]):

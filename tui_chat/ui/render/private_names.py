@@ -155,8 +155,21 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
     ),
     PrivateName(
         _COMPOSITOR, "_render_chops", "method",
-        "Tests compare the rows drawn with ours and Textual's renders.",
-        params=("crop", "is_rendered_line"), used_in="probes",
+        "Overridden: pieces of a line start at the cuts, not at each widget's edge ('Wide "
+        "characters cut by what lies underneath'); tests compare the rows drawn with ours "
+        "and Textual's renders.",
+        params=("crop", "is_rendered_line"), used_in="lean_screen, probes",
+    ),
+    PrivateName(
+        _COMPOSITOR, "cuts", "attribute",
+        "Overridden (a public property on a private class): lines cut only where the "
+        "front-most widget changes.",
+        used_in="lean_screen",
+    ),
+    PrivateName(
+        _COMPOSITOR, "_cuts", "attribute",
+        "The cache of `cuts`, which Textual clears on each layout and scroll.",
+        used_in="lean_screen",
     ),
     PrivateName(
         _COMPOSITOR, "render_strips", "method",
