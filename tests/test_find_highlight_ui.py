@@ -163,3 +163,30 @@ async def test_a_streaming_reply_is_highlighted_once_it_ends(tmp_path: Path, ser
                 marked(leaf_blocks(reply.body)[-1].content) == [("归并", "bold reverse $warning")]
             ),
         )
+
+
+async def test_find_highlights_the_match_inside_a_table(tmp_path: Path, server) -> None:
+    """A table draws itself (cells wrapped, never cut): find counts its matches in the
+    table as shown and highlights them there, the current one strongly."""
+    from tui_chat.ui.render.table_view import TableView
+
+    table = (
+        "| 算法 | 说明 |\n|---|---|\n| 归并排序 | 稳定 |\n| 快速排序 | 不稳定，不是归并 |\n\n"
+        "归并排序需要额外空间。"
+    )
+    save(tmp_path, "tabletablexx", ["排序", table], time.time())
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=SIZE) as pilot:
+        reply = app.screen.query_one(AssistantMessage)
+        await wait_until(pilot, lambda: bool(reply.body.query(TableView)))
+        view = reply.body.query_one(TableView)
+        await pilot.press("ctrl+f", *"归并")
+        bar = app.screen.query_one(FindBar)
+        await wait_until(pilot, lambda: str(bar.query_one("#find-count").render()) == "3/3")
+        assert marked(view.render()) == [("归并", "reverse"), ("归并", "reverse")]
+        await pilot.press("shift+enter")  # the second match: the table's second
+        await wait_until(pilot, lambda: str(bar.query_one("#find-count").render()) == "2/3")
+        assert marked(view.render()) == [("归并", "reverse"), ("归并", "bold reverse $warning")]
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not bar.display)
+        assert not marked(view.render())

@@ -37,8 +37,11 @@ from tui_chat.ui.render.table_layout import Align, alignments
 from tui_chat.ui.render.table_view import TableView
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from markdown_it.token import Token
     from textual.app import ComposeResult
+    from textual.content import Content
 
 
 def _symbols(block: MarkdownBlock) -> list[str]:
@@ -160,6 +163,16 @@ class StreamingTable(MarkdownTable):
         """The table's lines as shown (see `TableView.plain_lines`)."""
         views = self.query_children(TableView)
         return views.first().plain_lines() if views else []
+
+    def find_text(self) -> str:
+        """The text find counts matches in: the table as shown (a match that a cell wraps
+        across two lines is not one)."""
+        return "\n".join(self.plain_lines())
+
+    def restyle(self, restyle: Callable[[Content], Content] | None) -> None:
+        """Show the table through `restyle` (see `TableView.restyle`)."""
+        for view in self.query_children(TableView):
+            view.restyle(restyle)
 
     async def _update_from_block(self, block: MarkdownBlock) -> None:
         views = self.query_children(TableView)

@@ -8,13 +8,13 @@ parent gives it (so on every resize). At the columns' minimum widths a table can
 than its pane: the widget is then wider than its parent, which scrolls sideways
 (`StreamingTable`'s `overflow-x: auto`), so nothing is cut.
 
-It is a `Static` whose content is the drawn table: selection, copy and the find helper
-(`str(widget.render())`) read it like any other text. `plain_lines()` gives its lines.
+It is a `Static` whose content is the drawn table: selection and copy read it like any
+other text. `plain_lines()` gives its lines; find shows its matches through `restyle`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from textual.content import Content
 from textual.geometry import Size
@@ -77,6 +77,7 @@ class TableView(Static):
         self._version = 0
         self._rows_drawn: dict[tuple[object, ...], list[Content]] = {}
         self._rows_drawn_in: list[int] = []
+        self._restyle: Callable[[Content], Content] | None = None
 
     def set_rows(
         self, rows: Sequence[Sequence[Content]], headers: Sequence[Content] | None = None
@@ -167,8 +168,15 @@ class TableView(Static):
             lines.append(Content.assemble(*parts))
         return lines
 
+    def restyle(self, restyle: Callable[[Content], Content] | None) -> None:
+        """Show the drawn table through `restyle` (find's highlight of its matches), or
+        as drawn when None."""
+        self._restyle = restyle
+        self.refresh()
+
     def render(self) -> Content:
-        return Content("\n").join(self.lines())
+        drawn = Content("\n").join(self.lines())
+        return drawn if self._restyle is None else self._restyle(drawn)
 
     def get_content_width(self, container: Size, viewport: Size) -> int:
         """Lay the table out for its parent's width: as wide as that, or wider when even

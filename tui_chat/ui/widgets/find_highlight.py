@@ -2,8 +2,8 @@
 
 Each block kind is highlighted by one small function here, chosen by `highlight_block`:
 text blocks (paragraphs, headings, list item text) and code blocks restyle the Content of
-their Static(s); a block that knows how to highlight itself (a future table widget) offers
-`find_highlight(pattern, current)` and `clear_find_highlight()` (`SelfHighlighting`).
+their Static(s); a block that draws itself (a table) offers its text and shows itself
+through a restyling function (`Restylable`).
 The original Content is kept per Static and put back when find closes or moves; a block
 that Markdown re-rendered meanwhile (its content is no longer ours) is left as it is.
 Replies that stream are skipped: their blocks are replaced on every frame.
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
 from textual.content import Content
@@ -27,15 +28,15 @@ STRONG = "bold reverse $warning"
 
 
 @runtime_checkable
-class SelfHighlighting(Protocol):
-    """A block that highlights matches itself (e.g. a table drawing its own cells)."""
+class Restylable(Protocol):
+    """A block that draws itself (a table: `StreamingTable`): find counts matches in its
+    `find_text()` and shows them through `restyle`."""
 
-    def find_highlight(self, pattern: re.Pattern[str], current: int | None) -> None:
-        """Highlight every match of `pattern`, the `current`-th (counted in the block's
-        text) strongly."""
+    def find_text(self) -> str:
+        """The text as shown, matches counted in reading order."""
 
-    def clear_find_highlight(self) -> None:
-        """Show the block as it was before `find_highlight`."""
+    def restyle(self, restyle: Callable[[Content], Content] | None) -> None:
+        """Show the block through `restyle`, or as drawn when None."""
 
 
 _originals: weakref.WeakKeyDictionary[Static, tuple[Content, Content]] = weakref.WeakKeyDictionary()
@@ -93,8 +94,8 @@ def _text_statics(block: MarkdownBlock) -> list[Static]:
 
 def highlight_block(block: Widget, pattern: re.Pattern[str], current: int | None) -> None:
     """Highlight the matches of `pattern` in one leaf block, the `current`-th strongly."""
-    if isinstance(block, SelfHighlighting):
-        block.find_highlight(pattern, current)
+    if isinstance(block, Restylable):
+        block.restyle(lambda content: highlighted(content, pattern, current))
         return
     if not isinstance(block, MarkdownBlock):
         return
@@ -106,8 +107,8 @@ def highlight_block(block: Widget, pattern: re.Pattern[str], current: int | None
 
 def clear_block(block: Widget) -> None:
     """Put back what `block` showed before `highlight_block`."""
-    if isinstance(block, SelfHighlighting):
-        block.clear_find_highlight()
+    if isinstance(block, Restylable):
+        block.restyle(None)
         return
     if isinstance(block, MarkdownBlock):
         for static in _text_statics(block):

@@ -20,7 +20,12 @@ from textual.widgets import Static
 from tui_chat.core.find_matches import Matches
 from tui_chat.core.session import Session
 from tui_chat.ui.widgets.find_bar import FindBar
-from tui_chat.ui.widgets.find_highlight import clear_block, highlight_block, leaf_blocks
+from tui_chat.ui.widgets.find_highlight import (
+    Restylable,
+    clear_block,
+    highlight_block,
+    leaf_blocks,
+)
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView, UserMessage
 
 
@@ -198,7 +203,10 @@ class MessageFinder:
         seen = 0
         first: tuple[Widget, int] | None = None
         for block in leaf_blocks(widget.body):
-            text = _widget_text(block) if block.children else _static_text(block)
+            if isinstance(block, Restylable):
+                text = block.find_text()
+            else:
+                text = _widget_text(block) if block.children else _static_text(block)
             count = len(pattern.findall(text))
             if count and first is None:
                 first = (block, 0)
