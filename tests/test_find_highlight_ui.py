@@ -114,7 +114,7 @@ async def test_search_results_list_each_hit_and_open_the_chosen_one(tmp_path: Pa
         results = app.screen.query_one(SearchResults)
         await wait_until(pilot, lambda: results.display and len(results.hits) == 3)
         title = str(app.screen.query_one("#sidebar-title").render())
-        assert title == "Search: 3 hits in 2 sessions"
+        assert title == "3 hits in 2 sessions"
         prompts = [results.get_option_at_index(i) for i in range(results.option_count)]
         assert [str(o.prompt) for o in prompts if o.disabled] == ["newernewer00", "olderolder00"]
         rows = [o.prompt for o in prompts if not o.disabled]

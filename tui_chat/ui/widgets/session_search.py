@@ -125,13 +125,14 @@ class SearchResults(OptionList):
 
 
 def results_title(hits: list[SearchHit], sessions: int) -> str:
-    """The sidebar's title over the results: `Search: 6 hits in 2 sessions`."""
+    """The sidebar's title over the results: `6 hits in 2 sessions` (the search box
+    under it says what was searched; a sidebar is 28 cells wide)."""
     if not hits:
         return "Search: nothing found"
     more = "+" if sessions >= MAX_RESULTS else ""
     found = "1 hit" if len(hits) == 1 else f"{len(hits)} hits"
     where = "1 session" if sessions == 1 else f"{sessions}{more} sessions"
-    return f"Search: {found} in {where}"
+    return f"{found} in {where}"
 
 
 INDENT = "  "
