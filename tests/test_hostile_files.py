@@ -277,7 +277,11 @@ async def test_app_starts_with_hostile_files_in_the_data_folder(tmp_path: Path, 
         assert "deeparray.json: it is nested too deeply to read" in notes[0]
         await pilot.press("alt+s", *"good answer")
         results = app.screen.query_one(SearchResults)
-        await wait_until(pilot, lambda: results.display and results.option_count == 1)
+        await wait_until(
+            pilot,
+            lambda: results.display
+            and [hit.session_id for hit in results.hits] == ["goodsession1"],
+        )
         await pilot.press("escape", "shift+f8")
         await wait_until(pilot, lambda: isinstance(app.screen, TrashScreen))
         assert app.screen.query_one(OptionList).option_count == len(HOSTILE_SESSIONS)

@@ -106,7 +106,7 @@ async def test_table_lays_itself_out_again_on_resize(tmp_path: Path, server) -> 
         assert table.size.height > wide.height
         assert table.size.width <= table.parent.size.width
         assert_whole(screen_text(app), table)
-        await pilot.resize_terminal(40, 24)  # even the minima do not fit: scroll sideways
+        await pilot.resize_terminal(30, 24)  # even the minima do not fit: scroll sideways
         await wait_until(pilot, lambda: table.size.width > table.parent.size.width)
         assert table.parent.show_horizontal_scrollbar
         assert_whole(screen_text(app), table, room=False)
