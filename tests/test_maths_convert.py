@@ -74,6 +74,65 @@ def test_inline_blocks_are_written_on_one_line() -> None:
     assert latex_to_unicode(cases, display=False) == "f(x) = {x² if x ≥ 0; -x if x < 0}"
 
 
+STACKED = [
+    (
+        r"x = \frac{-b \pm \sqrt{b^2-4ac}}{2a}",
+        "    -b ± √(b²-4ac)\nx = ──────────────\n          2a",
+    ),
+    (r"\frac{a}{b} + \frac{c}{d}", "a   c\n─ + ─\nb   d"),
+    (r"\frac{a}{b}\frac{c}{d}", "a c\n─ ─\nb d"),  # never one long bar
+    (
+        r"\sum_{i=1}^{n} \frac{1}{i^2} = \frac{\pi^2}{6}",
+        "      1    π²\n∑ᵢ₌₁ⁿ ── = ──\n      i²   6",
+    ),
+    (r"\dfrac{1}{1+e^{-x}}", "  1\n─────\n1+e⁻ˣ"),
+    (r"-\frac{\partial B}{\partial t}", "  ∂B\n- ──\n  ∂t"),  # the minus is not the bar
+    (r"\frac{\frac{a}{b}}{c+d}", "a/b\n───\nc+d"),  # one level: the inner one linear
+    (r"\frac{当当}{\bar{x}}", "当当\n────\n x̅"),  # widths in cells
+    (
+        r"\lim_{n\to\infty} \left(1 + \frac{1}{n}\right)^n = e",
+        "          ⎛    1⎞\nlim_(n→∞) ⎜1 + ─⎟ⁿ = e\n          ⎝    n⎠",
+    ),
+    (r"\left\{ \frac{a}{b} \right\}", "⎧a⎫\n⎨─⎬\n⎩b⎭"),
+    (r"\left\langle \frac{a}{b} \right\rangle", " a\n⟨─⟩\n b"),  # no tall ⟨: on the bar's row
+    (
+        r"\left(\left(\frac{a}{b}\right) + 1\right)",
+        "⎛⎛a⎞    ⎞\n⎜⎜─⎟ + 1⎟\n⎝⎝b⎠    ⎠",
+    ),
+    (
+        r"A = \begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix} + \frac{1}{2}",
+        "               1\nA = ⎛ 1  2 ⎞ + ─\n    ⎝ 3  4 ⎠   2",
+    ),
+]
+
+
+@pytest.mark.parametrize(("latex", "expected"), STACKED, ids=[e[0] for e in STACKED])
+def test_display_fractions_are_stacked_on_a_bar(latex: str, expected: str) -> None:
+    assert latex_to_unicode(latex, display=True) == expected
+
+
+@pytest.mark.parametrize(
+    ("latex", "display", "expected"),
+    [
+        (r"x = \frac{-b \pm \sqrt{b^2-4ac}}{2a}", False, "x = (-b ± √(b²-4ac))/(2a)"),
+        (
+            r"\lim_{n\to\infty} \left(1 + \frac{1}{n}\right)^n = e",
+            False,
+            "lim_(n→∞) (1 + 1/n)ⁿ = e",
+        ),
+        (r"e^{-\frac{x^2}{2}}", True, "e^(-x²/2)"),  # in a script
+        (r"\sqrt{\frac{a}{b}}", True, "√(a/b)"),
+        (r"\begin{pmatrix} \frac{1}{2} & 0 \\ 0 & 1 \end{pmatrix}", True, "⎛ 1/2  0 ⎞\n⎝ 0    1 ⎠"),
+        (r"\tfrac{1}{2} x", True, "1/2 x"),  # asks to be small
+        (r"\left( x \right)", True, "(x)"),  # nothing tall: one line as before
+    ],
+)
+def test_fractions_stay_linear_where_one_line_is_needed(
+    latex: str, display: bool, expected: str
+) -> None:
+    assert latex_to_unicode(latex, display) == expected
+
+
 @pytest.mark.parametrize(
     "latex",
     [

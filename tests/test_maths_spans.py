@@ -77,6 +77,11 @@ def test_display_maths_gets_lines_of_its_own() -> None:
     )
 
 
+def test_a_stacked_fraction_keeps_its_rows_and_a_numerator_is_never_a_list() -> None:
+    rows = unicode_markdown("$$x = \\frac{-b}{2a}$$").split("\\\n")
+    assert rows == ["&nbsp;&nbsp;&nbsp;&nbsp;\\-b", "x = ──", "&nbsp;&nbsp;&nbsp;&nbsp;2a"]
+
+
 def test_display_maths_in_a_quote_stays_in_the_quote() -> None:
     assert unicode_markdown("> 引用\n>\n> $$x_{max}$$\n") == "> 引用\n>\n> xₘₐₓ\n"
 

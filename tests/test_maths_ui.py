@@ -49,7 +49,8 @@ $$
 $$
 """
 INLINE = "Inline: α² + x₁ ≤ √y and (a+b)/2."
-DISPLAY = ["∑ᵢ₌₁ⁿ i = n(n+1)/2", "∫₀¹ x² dx = 1/3", "E=mc²", "⎛ a  b ⎞", "⎝ c  d ⎠"]
+# Display rows as `shown` gives them (leading spaces stripped): fractions stacked on a bar.
+DISPLAY = ["n(n+1)", "∑ᵢ₌₁ⁿ i = ──────", "∫₀¹ x² dx = ─", "E=mc²", "⎛ a  b ⎞", "⎝ c  d ⎠"]
 UNTOUCHED = ["Code: $a^2$ stays, money: $5 and $10.", 'price = "$x^2$"']
 CHINESE = "勾股定理：a²+b²=c²，其中 c 是斜边。由"
 REASONING = r"By Gauss, $\sum_{i=1}^{n} i$ is $\frac{n(n+1)}{2}$."
@@ -144,7 +145,7 @@ async def test_a_formula_half_streamed_stays_raw_until_it_closes(tmp_path: Path)
             assert not app.screen.query(MathsBlock)
             gate.set()
             await wait_for_replies(pilot, app)
-            await wait_until(pilot, lambda: DISPLAY[0] in shown(app))
+            await wait_until(pilot, lambda: DISPLAY[1] in shown(app))
             assert "$$" not in "\n".join(shown(app))
 
 

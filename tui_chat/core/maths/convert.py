@@ -78,7 +78,7 @@ def _malformed(latex: str) -> bool:
 
 def _convert(latex: str, display: bool) -> str:
     walker_module, context, to_text = _engine()
-    source = _scripts_to_macros(_keep_spaces(latex))
+    source = _scripts_to_macros(_delimiters_to_macros(_keep_spaces(latex)))
     walker = walker_module.LatexWalker(source, latex_context=context, tolerant_parsing=False)
     nodes, _, _ = walker.get_latex_nodes()
     text = str(to_text.nodelist_to_text(nodes))
@@ -90,7 +90,12 @@ def _convert(latex: str, display: bool) -> str:
     )
     if has_block(text):
         if display:
-            return join_blocks(text.strip())
+            try:
+                drawn = join_blocks(text.strip())
+            except Exception:  # drawn wrong is worse than one line: write it linear
+                drawn = ""
+            if "\n" in drawn:
+                return drawn
         text = inline_blocks(text)
     return _tidy(text)
 
@@ -111,6 +116,12 @@ def _keep_spaces(latex: str) -> str:
         return f"\\{match.group(1)}{{}} "
 
     return re.sub(r"\\([A-Za-z]+) (?=[^{\[ ])", keep, latex)
+
+
+def _delimiters_to_macros(source: str) -> str:
+    """`\\left(` → `\\tcleft{(}`, `\\right\\}` → `\\tcright{\\}}`: the walker then hands
+    our rule each bracket, which display maths draws as tall as what it encloses."""
+    return re.sub(r"\\(left|right)(?![A-Za-z])\s*(\\[A-Za-z]+|\\.|[^\s\\])", r"\\tc\1{\2}", source)
 
 
 def _braced(source: str, start: int) -> int:
@@ -175,9 +186,26 @@ def _argument(node: Any, to_text: Any, index: int) -> str:
 
 
 def _frac(node: Any, l2tobj: Any) -> str:
-    """`(a+b)/2`, `dy/dx`: a side in brackets unless it is one token (pylatexenc writes
-    `a+b/2` for `\\frac{a+b}{2}`, which is wrong maths)."""
+    """A block that display maths draws stacked and one-line text writes `(a+b)/2`, `dy/dx`:
+    a side in brackets unless it is one token (pylatexenc writes `a+b/2` for
+    `\\frac{a+b}{2}`, which is wrong maths). Its sides are one line: a fraction inside
+    one is written linear."""
+    return encode_block("frac", [[_argument(node, l2tobj, 0)], [_argument(node, l2tobj, 1)]])
+
+
+def _tfrac(node: Any, l2tobj: Any) -> str:
+    """`\\tfrac` asks for a small fraction: linear even in display maths."""
     return f"{bracket(_argument(node, l2tobj, 0))}/{bracket(_argument(node, l2tobj, 1))}"
+
+
+def _delimiter(kind: str) -> Any:
+    """A `\\left`/`\\right` bracket as a block (`\\left.` draws nothing)."""
+
+    def write(node: Any, l2tobj: Any) -> str:
+        char = _argument(node, l2tobj, 0)
+        return encode_block(kind, [["" if char == "." else char]])
+
+    return write
 
 
 def _sqrt(node: Any, l2tobj: Any) -> str:
@@ -254,7 +282,10 @@ def _engine() -> tuple[Any, Any, Any]:
         return MacroTextSpec(name, simplify_repl=write)
 
     macros = [
-        *(with_argument(name, _frac) for name in ("frac", "dfrac", "tfrac")),
+        *(with_argument(name, _frac) for name in ("frac", "dfrac")),
+        with_argument("tfrac", _tfrac),
+        with_argument("tcleft", _delimiter("left")),
+        with_argument("tcright", _delimiter("right")),
         with_argument("sqrt", _sqrt),
         with_argument(
             "binom", lambda n, l2tobj: f"C({_argument(n, l2tobj, 0)},{_argument(n, l2tobj, 1)})"
@@ -302,6 +333,8 @@ def _engine() -> tuple[Any, Any, Any]:
                 ("tfrac", "{{"),
                 ("operatorname", "*{"),
                 ("pmod", "{"),
+                ("tcleft", "{"),
+                ("tcright", "{"),
             )
         ],
     )

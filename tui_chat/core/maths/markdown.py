@@ -35,8 +35,11 @@ def unicode_markdown(markdown: str) -> str:
 
 
 def _escape(line: str) -> str:
-    escaped = _LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], line)
-    return _SPECIAL.sub(r"\\\1", escaped)
+    """Markdown's specials escaped, then a row that would start a list (`-b ± …`, a
+    stacked numerator) escaped too: in the other order the second escape doubles the
+    first backslash, which then shows."""
+    escaped = _SPECIAL.sub(r"\\\1", line)
+    return _LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], escaped)
 
 
 def _replacement(text: str, span: MathSpan) -> str:

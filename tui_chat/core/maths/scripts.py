@@ -107,7 +107,12 @@ def _decode(body: str) -> list[list[str]]:
 
 
 def _one_line(kind: str, rows: list[list[str]]) -> str:
-    """The block written on one line: `[[1, 2], [3, 4]]`, `{x² if x ≥ 0; -x if x < 0}`."""
+    """The block written on one line: `[[1, 2], [3, 4]]`, `{x² if x ≥ 0; -x if x < 0}`,
+    `(a+b)/2`, and a `\\left`/`\\right` bracket as its character."""
+    if kind == "frac":
+        return f"{bracket(rows[0][0].strip())}/{bracket(rows[-1][-1].strip())}"
+    if kind in ("left", "right"):
+        return rows[0][0]
     if kind in ("cases",):
         parts = []
         for row in rows:
@@ -149,6 +154,44 @@ def _grid(kind: str, rows: list[list[str]]) -> list[str]:
     ]
 
 
+def _stacked(numerator: str, denominator: str) -> list[str]:
+    """A fraction on three rows: each side centred over or under a bar as wide as the
+    wider of them (the odd cell goes to the right, as in print)."""
+    width = max(cell_width(numerator), cell_width(denominator))
+
+    def centred(text: str) -> str:
+        return " " * ((width - cell_width(text)) // 2) + text
+
+    return [centred(numerator), "─" * width, centred(denominator)]
+
+
+_TALL = {
+    "(": ("⎛", "⎜", "⎝"), ")": ("⎞", "⎟", "⎠"), "[": ("⎡", "⎢", "⎣"), "]": ("⎤", "⎥", "⎦"),
+    "|": ("│",) * 3, "‖": ("‖",) * 3, "⌈": ("⎡", "⎢", "⎢"), "⌉": ("⎤", "⎥", "⎥"),
+    "⌊": ("⎢", "⎢", "⎣"), "⌋": ("⎥", "⎥", "⎦"),
+}  # fmt: skip
+"""Pieces (top, middle, bottom) of the brackets `\\left`/`\\right` can stretch."""
+_BRACES = {"{": ("⎧", "⎪", "⎨", "⎩"), "}": ("⎫", "⎪", "⎬", "⎭")}
+
+
+def _tall(char: str, above: int, below: int) -> list[str]:
+    """A `\\left`/`\\right` bracket as tall as what it encloses: `above` rows over the
+    baseline and `below` under it. One without tall pieces (`⟨`) stays on the baseline."""
+    height = above + below + 1
+    if height == 1:
+        return [char]
+    if char in _TALL:
+        top, middle, bottom = _TALL[char]
+        return [top] + [middle] * (height - 2) + [bottom]
+    if char in _BRACES:
+        top, extension, centre, bottom = _BRACES[char]
+        rows = [top] + [extension] * (height - 2) + [bottom]
+        if 0 < above < height - 1:
+            rows[above] = centre
+        return rows
+    return [char if row == above else " " * cell_width(char) for row in range(height)]
+
+
 def inline_blocks(text: str) -> str:
     """Every block in `text` written on one line (inline maths, and blocks inside cells)."""
     return _BLOCK.sub(lambda m: _one_line(m.group(1), _decode(m.group(2))), text)
@@ -158,27 +201,65 @@ def has_block(text: str) -> bool:
     return BLOCK_OPEN in text
 
 
+def _apart(before: tuple[str, list[str]], after: tuple[str, list[str]]) -> bool:
+    """Whether a space must part two neighbours (kind, rows) of which one is a fraction:
+    `G─────` and `-──` read as a longer bar, two bars side by side as one."""
+    (kind, rows), (next_kind, next_rows) = before, after
+    if "frac" not in (kind, next_kind) or kind == "left" or next_kind == "right":
+        return False
+    if kind == "text" and (rows[0][-1:].isspace() or rows[0].endswith(("(", "[", "{"))):
+        return False
+    return not (next_kind == "text" and next_rows[0][:1] in (" ", ")", "]", "}", ",", ".", ";"))
+
+
 def join_blocks(text: str) -> str:
-    """Blocks drawn in 2-D, side by side with the text around them, which sits on the
-    middle row: `det ⎡ a  b ⎤ = ad - bc` over `    ⎣ c  d ⎦`."""
-    columns: list[list[str]] = []
+    """Blocks drawn in 2-D, side by side with the text around them on the baseline: the
+    middle row of a matrix, the bar of a fraction. `det ⎡ a  b ⎤ = ad - bc` over
+    `    ⎣ c  d ⎦`; `\\left(`…`\\right)` grow as tall as what they enclose."""
+    text = re.sub("(\x01left\x03[^\x02]*\x02) +", r"\1", text)
+    text = re.sub(" +(?=\x01right\x03)", "", text)
+    columns: list[tuple[list[str], int]] = []  # (rows, the baseline's row)
+    kinds: list[str] = []
+    opened: list[tuple[int, str]] = []  # the `\left` brackets not yet closed
+
+    def add(kind: str, rows: list[str], baseline: int) -> None:
+        if columns and _apart((kinds[-1], columns[-1][0]), (kind, rows)):
+            add("text", [" "], 0)
+        columns.append((rows, baseline))
+        kinds.append(kind)
+
     position = 0
     for match in _BLOCK.finditer(text):
         before = text[position : match.start()]
-        if before.strip():
-            columns.append([re.sub(r"\s+", " ", before)])
-        columns.append(_grid(match.group(1), _decode(match.group(2))))
+        if before.strip() or (before and columns):  # `\\frac{a}{b} \\frac{c}{d}` keep a gap
+            add("text", [re.sub(r"\s+", " ", before)], 0)
+        kind, rows = match.group(1), _decode(match.group(2))
+        if kind == "left":
+            add(kind, [rows[0][0]], 0)
+            opened.append((len(columns) - 1, rows[0][0]))
+        elif kind == "right" and opened:
+            start, char = opened.pop()
+            inside = columns[start + 1 :]
+            above = max((baseline for _, baseline in inside), default=0)
+            below = max((len(lines) - 1 - baseline for lines, baseline in inside), default=0)
+            columns[start] = (_tall(char, above, below), above)
+            add(kind, _tall(rows[0][0], above, below), above)
+        elif kind == "frac":
+            add(kind, _stacked(rows[0][0].strip(), rows[-1][-1].strip()), 1)
+        else:
+            lines = _grid(kind, rows)
+            add("grid", lines, (len(lines) - 1) // 2)
         position = match.end()
     after = text[position:]
     if after.strip():
-        columns.append([re.sub(r"\s+", " ", after)])
-    height = max(len(c) for c in columns)
-    middle = (height - 1) // 2
-    out = [""] * height
-    for column in columns:
-        width = max(cell_width(x) for x in column)
-        top = middle - (len(column) - 1) // 2 if len(column) < height else 0
-        for row in range(height):
+        add("text", [re.sub(r"\s+", " ", after)], 0)
+    above = max(baseline for _, baseline in columns)
+    below = max(len(lines) - 1 - baseline for lines, baseline in columns)
+    out = [""] * (above + below + 1)
+    for lines, baseline in columns:
+        width = max(cell_width(x) for x in lines)
+        top = above - baseline
+        for row in range(len(out)):
             i = row - top
-            out[row] += pad(column[i] if 0 <= i < len(column) else "", width)
+            out[row] += pad(lines[i] if 0 <= i < len(lines) else "", width)
     return "\n".join(line.rstrip() for line in out)
