@@ -94,3 +94,22 @@ def test_alignments_from_the_delimiter_row() -> None:
     assert alignments("|:---|:---:|---:|---|", 4) == ["left", "center", "right", "left"]
     assert alignments("> | --- | :-: |", 3) == ["left", "center", "left"]
     assert alignments("   :---: | ---:", 2) == ["center", "right"]
+
+
+@pytest.mark.parametrize("width", [76, 96])
+def test_short_columns_keep_their_cells_whole_when_a_long_one_can_wrap(width: int) -> None:
+    """At 80 columns (a 76-cell pane) the name and "stable" columns keep `快速排序` and
+    `是否稳定` on one line; the description wraps instead."""
+    widths = column_widths(CHINESE, width)
+    assert widths[0] == cell_len("算法名称") and widths[3] == cell_len("是否稳定")
+    assert sum(widths) + frame_width(len(widths)) == width
+    assert widths[4] > widths[1]
+
+
+def test_short_columns_give_way_when_the_others_need_their_minima() -> None:
+    """At 40 cells keeping the short columns whole would starve the others below their
+    minima: every column then gets its minimum and a share, and the table still fits."""
+    minima = [max(measure(row[n])[1] for row in CHINESE) for n in range(5)]
+    widths = column_widths(CHINESE, 40)
+    assert all(w >= m for w, m in zip(widths, minima, strict=True))
+    assert sum(widths) + frame_width(len(widths)) == 40

@@ -70,10 +70,12 @@ def column_widths(table: Sequence[Sequence[str]], width: int) -> list[int]:
     first) in `width` cells of screen, box included.
 
     If every cell fits on one line, each column gets its widest cell and the rest is shared
-    evenly (a table fills the pane, as Textual's does). Otherwise each column gets its
-    minimum (see `measure`) and what is left goes to the columns in proportion to how much
-    wider than their minimum their widest cell is. Never less than the minima (or 1): the
-    table is then wider than `width`."""
+    evenly (a table fills the pane, as Textual's does). Otherwise a column narrower than an
+    even share of the room keeps its widest cell whole (`快速排序` in a name column stays on
+    one line rather than give two cells to a long description), and the others get their
+    minimum (see `measure`) and what is left in proportion to how much wider than their
+    minimum their widest cell is. Never less than the minima (or 1): the table is then
+    wider than `width`."""
     columns = max((len(row) for row in table), default=0)
     if not columns:
         return []
@@ -90,8 +92,28 @@ def column_widths(table: Sequence[Sequence[str]], width: int) -> list[int]:
         return [a + b for a, b in zip(natural, spare, strict=True)]
     if sum(minimum) >= room:
         return minimum
-    extra = share(room - sum(minimum), [n - m for n, m in zip(natural, minimum, strict=True)])
-    return [m + e for m, e in zip(minimum, extra, strict=True)]
+    whole = _narrow_columns(natural, minimum, room)
+    widths = [natural[n] if n in whole else minimum[n] for n in range(columns)]
+    growth = [0 if n in whole else natural[n] - minimum[n] for n in range(columns)]
+    extra = share(room - sum(widths), growth)
+    return [w + e for w, e in zip(widths, extra, strict=True)]
+
+
+def _narrow_columns(natural: list[int], minimum: list[int], room: int) -> set[int]:
+    """The columns that keep their widest cell: repeatedly, those no wider than an even
+    share of the room the others leave, as long as the rest still get their minima."""
+    whole: set[int] = set()
+    while True:
+        others = [n for n in range(len(natural)) if n not in whole]
+        left = room - sum(natural[n] for n in whole)
+        if not others:
+            return whole
+        fair = left / len(others)
+        newly = {n for n in others if natural[n] <= fair}
+        rest = [n for n in others if n not in newly]
+        if not newly or sum(natural[n] for n in newly) + sum(minimum[n] for n in rest) > left:
+            return whole
+        whole |= newly
 
 
 def wrap(text: str, width: int) -> list[int]:
