@@ -100,20 +100,14 @@ def column_widths(table: Sequence[Sequence[str]], width: int) -> list[int]:
 
 
 def _narrow_columns(natural: list[int], minimum: list[int], room: int) -> set[int]:
-    """The columns that keep their widest cell: repeatedly, those no wider than an even
-    share of the room the others leave, as long as the rest still get their minima."""
-    whole: set[int] = set()
-    while True:
-        others = [n for n in range(len(natural)) if n not in whole]
-        left = room - sum(natural[n] for n in whole)
-        if not others:
-            return whole
-        fair = left / len(others)
-        newly = {n for n in others if natural[n] <= fair}
-        rest = [n for n in others if n not in newly]
-        if not newly or sum(natural[n] for n in newly) + sum(minimum[n] for n in rest) > left:
-            return whole
-        whole |= newly
+    """The columns that keep their widest cell: those no wider than an even share of the
+    room, if the others still get their minima then. One pass only: a second would hand
+    whole widths to middling columns (a long header) and squeeze the one long column
+    into many lines."""
+    fair = room / len(natural)
+    whole = {n for n, width in enumerate(natural) if width <= fair}
+    needed = sum(natural[n] if n in whole else minimum[n] for n in range(len(natural)))
+    return whole if needed <= room else set()
 
 
 def wrap(text: str, width: int) -> list[int]:
