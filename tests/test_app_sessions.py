@@ -18,11 +18,11 @@ from app_harness import (
     wait_until,
     write_config,
 )
+from session_parts import save_session
 from sse_server import Script
 from textual.widgets import Input, OptionList
 
-from tui_chat.core.session import Message, Session
-from tui_chat.core.store.session_store import SessionStore
+from tui_chat.core.session import Session
 from tui_chat.core.store.trash import KEEP_SECONDS
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.screens.session_dialogs import ExportScreen, RenameScreen, TrashScreen
@@ -45,19 +45,8 @@ def data_dir(tmp_path: Path) -> Path:
 def saved(
     tmp_path: Path, session_id: str, title: str, texts: list[str], updated_at: float
 ) -> Session:
-    """A session file written as the app writes them."""
-    store = SessionStore(data_dir(tmp_path) / "sessions", data_dir(tmp_path) / "session-index.json")
-    session = Session(provider="local", model="test-model", id=session_id)
-    for number, text in enumerate(texts):
-        role = "user" if number % 2 == 0 else "assistant"
-        session.messages.append(Message(role=role, content=text, id=f"{session_id}-m{number}"))
-    session.title = title
-    session.title_is_custom = True
-    session.created_at = updated_at - 100
-    session.updated_at = updated_at
-    store.save(session)
-    store.close()
-    return session
+    ids = [f"{session_id}-m{number}" for number in range(len(texts))]
+    return save_session(tmp_path, session_id, title, texts, updated_at, ids)
 
 
 def three_sessions(tmp_path: Path) -> None:

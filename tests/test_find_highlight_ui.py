@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 from app_harness import make_app, type_and_send, wait_until
+from session_parts import save_session
 from sse_server import Script
 from textual.content import Content
 from textual.widgets import Label
 from textual.widgets.markdown import MarkdownBlock, MarkdownFence
 
-from tui_chat.core.session import Message, Session
-from tui_chat.core.store.session_store import SessionStore
+from tui_chat.core.session import Session
 from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.find_highlight import leaf_blocks
 from tui_chat.ui.widgets.messages import AssistantMessage, UserMessage
@@ -31,22 +31,8 @@ REPLY = (
 )
 
 
-def store_of(tmp_path: Path) -> SessionStore:
-    data = tmp_path / "data"
-    return SessionStore(data / "sessions", data / "session-index.json")
-
-
 def save(tmp_path: Path, session_id: str, texts: list[str], updated_at: float) -> Session:
-    store = store_of(tmp_path)
-    session = Session(provider="local", model="test-model", id=session_id, title=session_id)
-    session.title_is_custom = True
-    for n, text in enumerate(texts):
-        role = "user" if n % 2 == 0 else "assistant"
-        session.messages.append(Message(role=role, content=text, id=f"{session_id}-{n}"))
-    session.created_at, session.updated_at = updated_at - 100, updated_at
-    store.save(session)
-    store.close()
-    return session
+    return save_session(tmp_path, session_id, session_id, texts, updated_at)
 
 
 def marked(content: object) -> list[tuple[str, str]]:

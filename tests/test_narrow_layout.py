@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from rich.cells import cell_len
+from session_parts import save_session
 from sse_server import Script
 
-from tui_chat.core.session import Message, Session
-from tui_chat.core.store.session_store import SessionStore
 from tui_chat.ui.render.probes import screen_lines
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.session_list import SessionList
@@ -26,18 +25,8 @@ LONG_TITLE = "请详细解释一下快速排序和归并排序的区别与各自
 
 
 def saved(tmp_path: Path, session_id: str, title: str, updated_at: float) -> None:
-    """A session file written as the app writes them."""
-    data = tmp_path / "data"
-    store = SessionStore(data / "sessions", data / "session-index.json")
-    session = Session(provider="local", model="test-model", id=session_id)
-    session.messages.append(Message(role="user", content=f"hi {title}", id=f"{session_id}-u"))
-    session.messages.append(Message(role="assistant", content="hello", id=f"{session_id}-a"))
-    session.title = title
-    session.title_is_custom = True
-    session.created_at = updated_at - 100
-    session.updated_at = updated_at
-    store.save(session)
-    store.close()
+    ids = [f"{session_id}-u", f"{session_id}-a"]
+    save_session(tmp_path, session_id, title, [f"hi {title}", "hello"], updated_at, ids)
 
 
 def two_sessions(tmp_path: Path) -> None:

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 from app_harness import make_app, wait_until, write_config
+from session_parts import save_session
 from sse_server import Script
 from textual.widgets import Input
 
 import tui_chat
 import tui_chat.ui.widgets.sidebar as sidebar_module
-from tui_chat.core.session import Message, Session
-from tui_chat.core.store.session_store import SessionStore
 from tui_chat.ui.screens.session_dialogs import RenameScreen
 from tui_chat.ui.widgets.session_list import SessionList
 from tui_chat.ui.widgets.session_search import SearchResults, SessionSearchInput
@@ -34,23 +33,10 @@ def _fast_folder_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sidebar_module, "SESSIONS_POLL_SECONDS", 0.1)
 
 
-def store_of(tmp_path: Path) -> SessionStore:
-    data = tmp_path / "data"
-    return SessionStore(data / "sessions", data / "session-index.json")
-
-
 def saved(tmp_path: Path, session_id: str, title: str, text: str, updated_at: float) -> None:
     """A session file written as the app (or another tui-chat) writes them."""
-    store = store_of(tmp_path)
-    session = Session(provider="local", model="test-model", id=session_id)
-    session.messages.append(Message(role="user", content=text, id=f"{session_id}-u"))
-    session.messages.append(Message(role="assistant", content="ok", id=f"{session_id}-a"))
-    session.title = title
-    session.title_is_custom = True
-    session.created_at = updated_at - 100
-    session.updated_at = updated_at
-    store.save(session)
-    store.close()
+    ids = [f"{session_id}-u", f"{session_id}-a"]
+    save_session(tmp_path, session_id, title, [text, "ok"], updated_at, ids)
 
 
 def three_sessions(tmp_path: Path) -> None:

@@ -10,10 +10,9 @@ import time
 from pathlib import Path
 
 from app_harness import make_app, wait_until
+from session_parts import save_session
 from textual.widgets import Input, OptionList
 
-from tui_chat.core.session import Message, Session
-from tui_chat.core.store.session_store import SessionStore
 from tui_chat.ui.screens.confirm import ConfirmScreen
 from tui_chat.ui.screens.session_dialogs import RenameScreen, TrashScreen
 from tui_chat.ui.widgets.session_list import SessionList
@@ -23,18 +22,8 @@ TYPED = "words typed before touching the sidebar"
 
 
 def saved(tmp_path: Path, session_id: str, title: str, updated_at: float) -> None:
-    """A session file written as the app writes them."""
-    data = tmp_path / "data"
-    store = SessionStore(data / "sessions", data / "session-index.json")
-    session = Session(provider="local", model="test-model", id=session_id)
-    session.messages.append(Message(role="user", content=f"hi {title}", id=f"{session_id}-u"))
-    session.messages.append(Message(role="assistant", content="hello", id=f"{session_id}-a"))
-    session.title = title
-    session.title_is_custom = True
-    session.created_at = updated_at - 100
-    session.updated_at = updated_at
-    store.save(session)
-    store.close()
+    ids = [f"{session_id}-u", f"{session_id}-a"]
+    save_session(tmp_path, session_id, title, [f"hi {title}", "hello"], updated_at, ids)
 
 
 def three_sessions(tmp_path: Path) -> None:
