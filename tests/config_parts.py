@@ -15,3 +15,18 @@ def write(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
     path.write_text(text, encoding="utf-8")
     os.chmod(path, mode)
     return path
+
+
+def problems_of(tmp_path: Path, text: str) -> list[tuple[int | None, str, bool]]:
+    """(line, text, is a warning) of each problem `config check` would list for `text`,
+    whether the config loads or not."""
+    from tui_chat.config.model import ConfigError
+    from tui_chat.config.parse import load_config
+
+    try:
+        config = load_config(write(tmp_path, text))
+    except ConfigError as error:
+        found = error.problems
+    else:
+        found = config.problems
+    return [(p.line, p.text, p.warning) for p in found]

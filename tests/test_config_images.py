@@ -8,26 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
-from config_parts import PROVIDER, write
+from config_parts import PROVIDER, problems_of, write
 
 from tui_chat import cli
 from tui_chat.config.images_config import ImagesConfig
-from tui_chat.config.model import ConfigError
 from tui_chat.config.parse import example_config_text, load_config
 from tui_chat.config.presets import PRESETS
 from tui_chat.config.provider_fields import BLANK_PROVIDER, IMAGE_API_AUTO, PROVIDER_FIELDS
 from tui_chat.config.writer import config_to_toml, save_config, update_provider
-
-
-def problems_of(tmp_path: Path, text: str) -> list[tuple[int | None, str, bool]]:
-    try:
-        config = load_config(write(tmp_path, text))
-    except ConfigError as error:
-        found = error.problems
-    else:
-        found = config.problems
-    return [(p.line, p.text, p.warning) for p in found]
-
 
 # -- [providers.NAME] image_model / image_api ---------------------------------------------------
 
