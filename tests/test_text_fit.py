@@ -84,3 +84,18 @@ def test_a_streaming_reply_keeps_its_head_and_drops_ttft_and_speed_first() -> No
     parts = [*PARTS[:2], *live]
     assert fit_parts(parts, 200).endswith("streaming 2.1s │ TTFT 0.30s │ ~40 tok/s")
     assert fit_parts(parts, 70) == "Local test · test-model │ ctx ~1.6k / 128k │ streaming 2.1s"
+
+
+def test_ellipsize_content_keeps_styles_and_never_leaves_a_gap() -> None:
+    from textual.content import Content
+
+    from tui_chat.ui.text_fit import ellipsize_content
+
+    line = Content.assemble(("请比较", "dim"), ("快速", "bold reverse"), ("排序和归并", "dim"))
+    cut = ellipsize_content(line, 10, "dim")
+    assert cut.plain == "请比较快…" and cut.cell_length == 9
+    assert [(s.start, s.end, str(s.style)) for s in cut.spans][:2] == [
+        (0, 3, "dim"),
+        (3, 4, "bold reverse"),
+    ]
+    assert ellipsize_content(line, 20) is line

@@ -10,6 +10,7 @@ streaming frame, so the common case (everything fits) is one join and one length
 from __future__ import annotations
 
 from rich.cells import cell_len, get_character_cell_size
+from textual.content import Content
 
 ELLIPSIS = "…"
 SEPARATOR = " │ "
@@ -25,16 +26,31 @@ def ellipsize(text: str, width: int) -> str:
         return text
     if width <= 0:
         return ""
-    room = width - cell_len(ELLIPSIS)
+    return text[: _fitting(text, width - cell_len(ELLIPSIS))].rstrip() + ELLIPSIS
+
+
+def ellipsize_content(content: Content, width: int, style: str = "") -> Content:
+    """`ellipsize` for styled text: its styles kept, the `…` in `style`. (Content's own
+    `truncate` leaves a space before the `…` where a wide character did not fit.)"""
+    if content.cell_length <= width:
+        return content
+    if width <= 0:
+        return Content()
+    end = _fitting(content.plain, width - cell_len(ELLIPSIS))
+    return Content.assemble(content[:end].rstrip(), (ELLIPSIS, style))
+
+
+def _fitting(text: str, cells: int) -> int:
+    """How many characters of `text` fit in `cells` cells."""
     used = 0
     end = 0
     while end < len(text):
         size = get_character_cell_size(text[end])
-        if used + size > room:
+        if used + size > cells:
             break
         used += size
         end += 1
-    return text[:end].rstrip() + ELLIPSIS
+    return end
 
 
 def fit_parts(parts: list[Part], width: int) -> str:

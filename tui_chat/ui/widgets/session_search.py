@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from tui_chat.core.search import MAX_RESULTS, SearchHit
 from tui_chat.core.timefmt import relative_time
+from tui_chat.ui.text_fit import ellipsize_content
 
 if TYPE_CHECKING:
     from textual.command import Provider
@@ -98,11 +99,11 @@ class SearchResults(OptionList):
         for index, hit in enumerate(self.hits):
             if hit.session_id != session:
                 session = hit.session_id
-                head = Content.styled(hit.title, "bold").truncate(width, ellipsis=True)
+                head = ellipsize_content(Content.styled(hit.title, "bold"), width, "bold")
                 options.append(Option(head, disabled=True))
             if hit.message_id is None:
                 detail = f"title · {relative_time(hit.updated_at, self._now)}"
-                line = Content.styled(INDENT + detail, "dim").truncate(width, ellipsis=True)
+                line = ellipsize_content(Content.styled(INDENT + detail, "dim"), width, "dim")
             else:
                 line = hit_line(hit, width)
             self.hit_rows.append(len(options))
@@ -151,7 +152,7 @@ def hit_line(hit: SearchHit, width: int) -> Content:
     if cell_len(before) > max(room, 0):
         before = "…" + _last_cells(before, room - 1)
     line = Content.assemble((INDENT + before, "dim"), (match, MATCH_STYLE), (after, "dim"))
-    return line.truncate(width, ellipsis=True)
+    return ellipsize_content(line, width, "dim")
 
 
 def _last_cells(text: str, cells: int) -> str:
