@@ -6,9 +6,7 @@ attached images: message_draft), find (message_find) and the path from Enter to 
 (reply_sending). What changes the session goes through services/conversation.py, which
 saves and announces it; the chat screen follows the reply that starts.
 
-Its keys work while the focus is anywhere in the pane (the prompt, a message, the find
-bar). Alt+letter arrives with the letter as its character, so a focused text box (the
-prompt) would type it: those bindings take priority. None of them is a text box's own key.
+Its keys (conversation_keys) work while the focus is anywhere in the pane.
 """
 
 from __future__ import annotations
@@ -16,13 +14,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.worker import Worker
 
 from tui_chat.core.session import Message, Session
 from tui_chat.services.conversation import Conversation, Refusal, delete_question
 from tui_chat.ui.messages import ImageRequested
+from tui_chat.ui.widgets.conversation_keys import CONVERSATION_KEYS
 from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.image_sending import ImageSender
 from tui_chat.ui.widgets.image_view import ImageView
@@ -44,105 +43,7 @@ class ConversationPane(Vertical):
     """See the module docstring. Its workers (mounting a reply's deferred blocks before
     find or Alt+C scroll to one) pass their failures to the app."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "alt+r",
-            "regenerate",
-            "Regenerate reply",
-            id="reply.regenerate",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+g",
-            "continue_reply",
-            "Continue reply",
-            id="reply.continue",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+left",
-            "previous_alternative",
-            "Previous alternative",
-            id="reply.previous",
-            show=False,
-        ),
-        Binding("alt+right", "next_alternative", "Next alternative", id="reply.next", show=False),
-        Binding(
-            "alt+up",
-            "select_previous_message",
-            "Select previous message",
-            id="message.select_previous",
-            show=False,
-        ),
-        Binding(
-            "alt+down",
-            "select_next_message",
-            "Select next message",
-            id="message.select_next",
-            show=False,
-        ),
-        Binding(
-            "pageup", "page(-1)", "Scroll up a page", id="view.page_up", show=False, priority=True
-        ),
-        Binding(
-            "pagedown",
-            "page(1)",
-            "Scroll down a page",
-            id="view.page_down",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+y", "copy_message", "Copy message", id="message.copy", show=False, priority=True
-        ),
-        Binding(
-            "alt+c",
-            "copy_code",
-            "Copy code block (cycles)",
-            id="message.copy_code",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+v",
-            "select_text",
-            "Select text of message",
-            id="message.select_text",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+e",
-            "edit_message",
-            "Edit and resend message",
-            id="message.edit",
-            show=False,
-            priority=True,
-        ),
-        Binding(
-            "alt+d",
-            "delete_message",
-            "Delete message",
-            id="message.delete",
-            show=False,
-            priority=True,
-        ),
-        Binding("ctrl+f", "find", "Find", id="message.find", show=False),
-        Binding(
-            "alt+n", "find_next", "Find next", id="message.find_next", show=False, priority=True
-        ),
-        Binding(
-            "alt+p",
-            "find_previous",
-            "Find previous",
-            id="message.find_previous",
-            show=False,
-            priority=True,
-        ),
-        Binding("ctrl+o", "attach_image", "Attach image", id="message.attach_image", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CONVERSATION_KEYS
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
