@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 
 CellLen = Callable[[str], int]
 """The width of a string in terminal cells (2 for a wide character)."""
@@ -62,20 +63,25 @@ goes with 三."""
 _DASH = "\u2014\u2E3A\u2E3B"
 """Em dashes (class B2): a run stays whole, with breaks around it."""
 
-_HAS_CJK = re.compile(f"[{_ID}{_CLOSE_WIDE}{_OPEN.replace('“‘', '')}]")
+_HAS_CJK = f"[{_ID}{_CLOSE_WIDE}{_OPEN.replace('“‘', '')}]"
 """The narrow “ and ‘ alone do not count: English with curly quotes wraps as before."""
 _CORE = (
     f"(?:[{_ID}]|[{_DASH}]+|[^\\s{_ID}{_CLOSE_WIDE}{_OPEN}{_DASH}]+|[{_CLOSE_WIDE}{_CLOSE_NARROW}])"
 )
 _PIECE = f"[{_OPEN}]*(?:{_CORE}[{_CLOSE_WIDE}{_CLOSE_NARROW}]*|[{_OPEN}]+)\\s*|\\s+"
-_FIRST_PIECE = re.compile(f"\\s*(?:{_PIECE})")
-_NEXT_PIECE = re.compile(_PIECE)
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(has CJK, first piece, next piece), compiled on first use rather than at import:
+    their big character classes take about 8 ms, and ASCII text never needs them."""
+    return re.compile(_HAS_CJK), re.compile(f"\\s*(?:{_PIECE})"), re.compile(_PIECE)
 
 
 def has_cjk(text: str) -> bool:
     """Whether `text` holds a character with breaks of its own (CJK, emoji, wide
     punctuation). Text without one breaks only at whitespace, as Rich and Textual do."""
-    return _HAS_CJK.search(text) is not None
+    return not text.isascii() and _patterns()[0].search(text) is not None
 
 
 def segments(text: str) -> Iterator[tuple[int, str]]:
@@ -83,11 +89,11 @@ def segments(text: str) -> Iterator[tuple[int, str]]:
     whitespace after it, the first with any before it too (as Rich's words). A line may
     break only between two pieces."""
     end = 0
-    pattern = _FIRST_PIECE
+    _, pattern, next_piece = _patterns()
     while end < len(text) and (match := pattern.match(text, end)) is not None:
         start, end = match.span()
         yield start, match.group(0)
-        pattern = _NEXT_PIECE
+        pattern = next_piece
 
 
 def break_offsets(text: str) -> list[int]:
