@@ -39,3 +39,10 @@ def save_session(
     store.save(session)
     store.close()
     return session
+
+
+def save_titled(tmp_path: Path, session_id: str, title: str, updated_at: float) -> None:
+    """A stored two-message session (`hi {title}`, `hello`; ids `-u`, `-a`) titled
+    `title`: for tests of the session list, where only titles and order matter."""
+    ids = [f"{session_id}-u", f"{session_id}-a"]
+    save_session(tmp_path, session_id, title, [f"hi {title}", "hello"], updated_at, ids)

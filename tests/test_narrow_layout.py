@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from rich.cells import cell_len
-from session_parts import save_session
+from session_parts import save_titled
 from sse_server import Script
 
 from tui_chat.ui.render.probes import screen_lines
@@ -24,15 +24,10 @@ WIDE = (160, 45)
 LONG_TITLE = "请详细解释一下快速排序和归并排序的区别与各自的适用场景"
 
 
-def saved(tmp_path: Path, session_id: str, title: str, updated_at: float) -> None:
-    ids = [f"{session_id}-u", f"{session_id}-a"]
-    save_session(tmp_path, session_id, title, [f"hi {title}", "hello"], updated_at, ids)
-
-
 def two_sessions(tmp_path: Path) -> None:
     now = time.time()
-    saved(tmp_path, "aaaaaaaaaaaa", "Short one", now - 20)
-    saved(tmp_path, "bbbbbbbbbbbb", LONG_TITLE, now - 10)  # the newest: opened, row 0
+    save_titled(tmp_path, "aaaaaaaaaaaa", "Short one", now - 20)
+    save_titled(tmp_path, "bbbbbbbbbbbb", LONG_TITLE, now - 10)  # the newest: opened, row 0
 
 
 # -- 3b: the sidebar -------------------------------------------------------------------
@@ -249,7 +244,7 @@ async def test_overlay_sidebar_keeps_every_wide_character_of_its_titles(
     now = time.time()
     titles = ["请比较快速排序", "归并排序的稳定性", "堆排序原地排序"]
     for number, title in enumerate(titles):
-        saved(tmp_path, f"{number}" * 12, title, now - 10 * number)
+        save_titled(tmp_path, f"{number}" * 12, title, now - 10 * number)
     code = "".join(f"print('排序 {n}')\n" for n in range(30))
     reply = f"快速排序：\n\n```python\n{code}```\n"
     server.enqueue(Script(content=[reply]))

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from app_harness import make_app, wait_until
-from session_parts import save_session
+from session_parts import save_titled
 from textual.widgets import Input, OptionList
 
 from tui_chat.ui.screens.confirm import ConfirmScreen
@@ -21,16 +21,11 @@ SIZE = (80, 24)
 TYPED = "words typed before touching the sidebar"
 
 
-def saved(tmp_path: Path, session_id: str, title: str, updated_at: float) -> None:
-    ids = [f"{session_id}-u", f"{session_id}-a"]
-    save_session(tmp_path, session_id, title, [f"hi {title}", "hello"], updated_at, ids)
-
-
 def three_sessions(tmp_path: Path) -> None:
     now = time.time()
-    saved(tmp_path, "aaaaaaaaaaaa", "Alpha talk", now - 30)  # the oldest: the last row
-    saved(tmp_path, "bbbbbbbbbbbb", "Beta talk", now - 20)
-    saved(tmp_path, "cccccccccccc", "Gamma talk", now - 10)
+    save_titled(tmp_path, "aaaaaaaaaaaa", "Alpha talk", now - 30)  # the oldest: the last row
+    save_titled(tmp_path, "bbbbbbbbbbbb", "Beta talk", now - 20)
+    save_titled(tmp_path, "cccccccccccc", "Gamma talk", now - 10)
 
 
 def session_data(tmp_path: Path, session_id: str) -> dict:
