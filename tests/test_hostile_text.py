@@ -108,7 +108,10 @@ def hostile_session(now: float) -> dict[str, Any]:
             {
                 "id": "a1",
                 "role": "assistant",
-                "content": hostile("First answer"),
+                "content": hostile("First answer")
+                # What the app draws itself: a table, maths, a code block's label.
+                + f"\n\n| 表{PAYLOAD} | $x{PAYLOAD}^2$ |\n|---|---|\n| 中 | 文{PAYLOAD} |\n\n"
+                + f"$$\\frac{{1}}{{{PAYLOAD}2}}$$\n\n```py{PAYLOAD}\nx = 1\n```\n",
                 "reasoning": hostile("First thoughts"),
                 "created_at": now - 40,
                 "parent_id": "u1",
@@ -293,7 +296,15 @@ async def test_hostile_data_and_server_never_reach_the_terminal(
         assert len(chats) == 3
     output = "".join(terminal)
     # The data was drawn (so this checks something) ...
-    drawn = ("Hostile title", "alpha-model", "Hello", "Internal trouble", "Mid-stream")
+    drawn = (
+        "Hostile title",
+        "alpha-model",
+        "Hello",
+        "Internal trouble",
+        "Mid-stream",
+        "py · 1",
+        "x²",
+    )
     # (A search hit shows the session's title as the sidebar lists it, not the index's:
     # the index's title is checked in test_index_files_and_trash_are_cleaned.)
     for shown in (*drawn, "Trashed title", "odd-reason", "⚙ Hostile label"):
