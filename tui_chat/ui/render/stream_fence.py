@@ -5,6 +5,7 @@ number in the reply (`python · 2`), the number `/copy N` and Alt+C use (see `Fe
 from __future__ import annotations
 
 import contextlib
+from bisect import bisect_left
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -32,13 +33,19 @@ def fence_language(info: str) -> str:
     return info.strip().split(" ")[0] if info else ""
 
 
+CODE_TOKENS = ("fence", "code_block")
+"""The token types of a code block, fenced or indented: the blocks labels and `/copy` count."""
+
+
 @lru_cache(maxsize=32)
-def _code_blocks_in(markdown: str) -> int:
-    """How many code blocks (fenced or indented) `markdown` holds. Cached: while a reply
-    streams, the text above a block mounted again (a list's last item) does not change."""
+def _code_block_lines(markdown: str) -> tuple[int, ...]:
+    """The first line of each code block in `markdown`, in order. One parse of the whole
+    text serves every block of a reply (cached by the text): a parse of the text above
+    each block cost 0.25 s on opening a 35 KB reply with 25 code blocks, one parse 16 ms."""
     from tui_chat.ui.render.stream_markdown import markdown_parser  # it imports this module
 
-    return sum(token.type in ("fence", "code_block") for token in markdown_parser().parse(markdown))
+    tokens = markdown_parser().parse(markdown)
+    return tuple(token.map[0] for token in tokens if token.type in CODE_TOKENS and token.map)
 
 
 class FenceTitle(Widget):
@@ -152,9 +159,9 @@ class StreamingFence(MarkdownFence):
             top = top.parent
         if top.parent is not markdown or not isinstance(top, MarkdownBlock):
             return list(markdown.query(MarkdownFence)).index(self) + 1
-        lines = markdown.source.splitlines(keepends=True)[: top.source_range[0]]
+        above = bisect_left(_code_block_lines(markdown.source), top.source_range[0])
         inside = list(top.query(MarkdownFence)) if top is not self else [self]
-        return _code_blocks_in("".join(lines)) + inside.index(self) + 1
+        return above + inside.index(self) + 1
 
     def _frozen_label(self, content: Content) -> Label:
         self.add_class("-split")

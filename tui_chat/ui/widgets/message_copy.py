@@ -9,7 +9,7 @@ from textual.widgets.markdown import MarkdownFence
 
 from tui_chat.core.session import Message, Session
 from tui_chat.services.clipboard import copy_text
-from tui_chat.ui.render.stream_fence import fence_language
+from tui_chat.ui.render.stream_fence import CODE_TOKENS, fence_language
 from tui_chat.ui.render.stream_markdown import markdown_parser
 from tui_chat.ui.widgets.message_find import after_pending
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
@@ -19,7 +19,7 @@ def code_blocks(markdown: str) -> list[tuple[str, str]]:
     """(language, code) of each fenced or indented code block, in document order."""
     blocks = []
     for token in markdown_parser().parse(markdown):
-        if token.type in ("fence", "code_block"):
+        if token.type in CODE_TOKENS:
             blocks.append((fence_language(token.info), token.content))
     return blocks
 
