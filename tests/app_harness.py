@@ -106,6 +106,8 @@ async def wait_for_replies(pilot: Pilot[Any], app: TuiChatApp, timeout: float = 
     from tui_chat.ui.widgets.messages import AssistantMessage
 
     def settled() -> bool:
+        if app.chat_screen is not None and app.chat_screen.follower.is_finishing:
+            return False
         return not app.replies.live and not any(
             reply.settling or reply.is_streaming
             for reply in app.chat_screen.query(AssistantMessage)

@@ -34,6 +34,7 @@ from tui_chat.tools.mcp_manager import McpManager
 from tui_chat.tools.registry import ToolRegistry
 from tui_chat.ui.config_file import ConfigFile
 from tui_chat.ui.image_turn_events import image_turns_for
+from tui_chat.ui.input_quiet import InputClock
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render import line_breaks
 from tui_chat.ui.screens.chat import ChatScreen
@@ -100,6 +101,8 @@ class TuiChatApp(App[None]):
         self.paths = paths
         self.config = config
         self.gc_pacer = CollectionPacer()
+        self.input_clock = InputClock()
+        """When the last key came: big layouts wait for a pause in the typing."""
         self.config_error: ConfigError | None = config_error
         self.config_kept = False
         """True when config_error comes from a reload: the last good config is in use."""
@@ -176,6 +179,8 @@ class TuiChatApp(App[None]):
         return self.run_worker(work, name=name, group="completion", exit_on_error=False)
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.input_clock.note_key()
         if isinstance(event, events.Key) and self.chat_screen is not None:
             self.chat_screen.note_input()  # a streaming reply lets the key be drawn first
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):

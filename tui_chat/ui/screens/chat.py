@@ -224,6 +224,7 @@ class ChatScreen(LeanScreen):
         return True
 
     async def show_session(self, session: Session) -> None:
+        await self.follower.finish_ending()
         self.session = session
         self.follower.forget()
         live = self.app.replies.live.get(session.id)

@@ -9,6 +9,7 @@ the frame cost (see FRAME_SHARE) and after a key (see INPUT_QUIET_SECONDS).
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -57,6 +58,8 @@ class ReplyFollower:
         """How many tool rounds of the followed reply the thinking pane has moved past."""
         self.round_reasoning = 0
         """Characters of the current round's reasoning written to the thinking pane."""
+        self.ending: Ending | None = None
+        """The reply that ended, while its finish is still to run (see `_end`)."""
 
     @property
     def view(self) -> MessageView:
@@ -83,6 +86,7 @@ class ReplyFollower:
         (Ctrl+R) runs outside the screen's message loop, so `reply_ended` may come while
         the reply's widget is being mounted, or while this sets up. It is ended here then,
         once followed (it stayed "streaming" forever before)."""
+        await self.finish_ending()
         self.following = live
         try:
             await self._set_up(live)
@@ -231,17 +235,67 @@ class ReplyFollower:
         await self._end(live)
 
     async def _end(self, live: LiveReply) -> None:
-        """The followed reply has ended: its last words at once, then the widgets stop
-        streaming. Claimed first (`live` cleared), so it is ended once."""
+        """The followed reply has ended: its last words are written at once and drawn;
+        the rest (the check against a full parse, code highlighted whole, the reasoning's
+        full render, laying out what streaming folded away) runs after that paint, in a
+        worker, so the last words never wait for it. Claimed first (`live` cleared, the
+        ending noted before any await), so it is ended once and `finish_ending` sees it."""
         widget = self.widget
         self.live = self.widget = None
         self.pause()
+        ending = self.ending = Ending(live, widget)
         await self._flush(live, widget)
-        if widget is not None:
-            await widget.finish()
-        if widget is None or not widget.settling:  # else once it has settled
-            self.view.unfold_all()  # folding is for streaming; at rest every message is laid out
-        if self.chat.session is live.session and live.session.summaries:
-            await self.chat.context_guard.show_summary(live.session)
-        await self.thinking.finish()
-        self.ended(live, widget.message if widget else None)
+        if self.chat.session is live.session:
+            self.chat.refresh_lines()  # the status line at rest, drawn with the last words
+        self.chat.run_worker(self._finish(ending), group="reply-finish", exit_on_error=False)
+        self.chat.call_after_refresh(ending.drawn.set)
+
+    @property
+    def is_finishing(self) -> bool:
+        """Whether an ended reply's last words are drawn but its finish has not run."""
+        return self.ending is not None
+
+    async def finish_ending(self) -> None:
+        """Finish an ended reply now, without waiting for a paint or a quiet moment:
+        before another reply is followed or another session shown (their widgets and
+        the thinking pane are about to change)."""
+        ending = self.ending
+        if ending is not None:
+            ending.hurry()
+            await ending.done.wait()
+
+    async def _finish(self, ending: Ending) -> None:
+        live, widget = ending.live, ending.widget
+        try:
+            await ending.drawn.wait()
+            if widget is not None:
+                await widget.finish()
+            if widget is None or not widget.settling:  # else once it has settled
+                # Folding is for streaming; at rest every message is laid out. That is one
+                # big layout for a long reply, so not while the user is typing.
+                await self.chat.app.input_clock.quiet(ending.hurried.is_set)
+                self.view.unfold_all()
+            if self.chat.session is live.session and live.session.summaries:
+                await self.chat.context_guard.show_summary(live.session)
+            await self.thinking.finish()
+            self.ended(live, widget.message if widget else None)
+        finally:
+            if self.ending is ending:
+                self.ending = None
+            ending.done.set()
+
+
+class Ending:
+    """A followed reply that has ended, between its last words and its finish."""
+
+    def __init__(self, live: LiveReply, widget: AssistantMessage | None) -> None:
+        self.live = live
+        self.widget = widget
+        self.drawn = asyncio.Event()
+        """Set once the last words have been painted (or the finish is hurried)."""
+        self.hurried = asyncio.Event()
+        self.done = asyncio.Event()
+
+    def hurry(self) -> None:
+        self.hurried.set()
+        self.drawn.set()

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from tui_chat.core.session import Message
+from tui_chat.ui.input_quiet import input_clock
 from tui_chat.ui.render.folding import FollowingScroll
 from tui_chat.ui.render.stream_markdown import (
     StreamingMarkdown,
@@ -234,6 +235,8 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
             following = view is None or view.is_following
             restore = None if view is None or following else keep_distance_from_end(view)
             await body.mount_deferred()
+            # Showing them all is one big layout: not while the user is typing.
+            await input_clock(self.app).quiet(lambda: self._hurry)
             with self.app.batch_update():
                 if view is not None:
                     view.unfold_all()  # kept folded while settling: less to lay out
