@@ -14,9 +14,11 @@ Four clients stream the same reply from the OpenAI-compatible test server
 The clock starts when the server receives the chat request and stops when the reply's last
 chunk, the end marker, is visible in ``tmux capture-pane``. Along the way, numbered probe words
 in the reply time each part from the server writing it to the screen showing it (display
-lag). With ``--keys N`` the bench also types N letters into tui-chat's prompt while the reply
-streams and times each one's appearance (``keys_bench.py`` runs that mode). See
-bench/README.md.
+lag). Two figures show how smoothly the end arrives: from the server writing the marker's
+chunk to the marker visible, and the longest the screen went unchanged while the reply was
+arriving (``stream_watch.py`` does the watching). With ``--keys N`` the bench also types N
+letters into tui-chat's prompt while the reply streams and times each one's appearance
+(``keys_bench.py`` runs that mode). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -46,24 +48,16 @@ from longreply import (
 sys.path.insert(0, str(bl.REPO_DIR / "tests"))
 import sse_server
 from sse_server import FakeOpenAIServer, Script
+from stream_watch import Sends, Typist, above_prompt, follow, settle, whole
 
 INFO = bl.BenchInfo("Streaming benchmark", "stream_bench.py", "latest", width=9)
 MODEL = "bench-model"
-SETTLE_QUIET = 1.0
-"""Settled: the screen has not changed and the client has been idle for this long."""
-IDLE_CPU = 0.1
-"""Idle: the client uses less than this share of one core (sampled every CPU_WINDOW)."""
-CPU_WINDOW = 0.2
-SETTLE_MAX = 60.0
 PROBE_EVERY = 40
 """Default chunks between probe words."""
 PROBE_BYTES = re.compile(PROBE_RE.pattern.encode())
+MARKER_BYTES = END_MARKER.encode()
 KEY_LETTERS = "kxvwzqbjmpfhgdyucnrsltoiea"
 """What --keys types, in order: one distinct letter per key."""
-KEY_POLL = 0.005
-"""Poll period while a typed letter has not shown yet."""
-KEY_WAIT = 5.0
-"""After the end marker showed, how long to wait for typed letters still missing."""
 CLIENT_KEYS = ("print", "markdown", "plain", "tui-chat")
 LABELS = {
     "print": "print baseline",
@@ -74,26 +68,29 @@ LABELS = {
 
 
 class _TimedHandler(sse_server._Handler):
-    """The test server's handler, noting when each probe word and the whole stream were
-    sent (written to the socket)."""
+    """The test server's handler, noting when the stream began and when each probe word and
+    the end marker were sent (written to the socket)."""
 
     def _send(self, data: bytes) -> bool:
         ok = super()._send(data)
-        if ok and b"Q" in data:
+        if ok and (b"Q" in data or MARKER_BYTES in data):
             now = time.monotonic()
-            owner = self.owner
-            assert isinstance(owner, TimedServer)
+            sends = self._sends()
             for probe in PROBE_BYTES.findall(data):
-                owner.probe_sent.setdefault(probe.decode(), now)
+                sends.probes.setdefault(probe.decode(), now)
+            if MARKER_BYTES in data and sends.marker_at is None:
+                sends.marker_at = now
+                sends.marker_written.set()
         return ok
 
     def _stream(self, script: Script, body: dict[str, Any]) -> None:
-        try:
-            super()._stream(script, body)
-        finally:
-            owner = self.owner
-            assert isinstance(owner, TimedServer)
-            owner.sent_at = time.monotonic()
+        self._sends().stream_at = time.monotonic()
+        super()._stream(script, body)
+
+    def _sends(self) -> Sends:
+        owner = self.owner
+        assert isinstance(owner, TimedServer)
+        return owner.sends
 
 
 class TimedServer(FakeOpenAIServer):
@@ -104,9 +101,7 @@ class TimedServer(FakeOpenAIServer):
         self.watch: list[int] = []
         self.request_at: float | None = None
         self.cpu_at_request: float | None = None
-        self.sent_at: float | None = None
-        self.probe_sent: dict[str, float] = {}
-        """Probe word -> when the chunk carrying it was written."""
+        self.sends = Sends()
 
     def start(self) -> TimedServer:
         super().start()
@@ -117,8 +112,8 @@ class TimedServer(FakeOpenAIServer):
     def arm(self, pids: list[int]) -> None:
         """Forget the last request; sample the CPU time of `pids` when the next one arrives."""
         self.watch = pids
-        self.request_at = self.cpu_at_request = self.sent_at = None
-        self.probe_sent = {}
+        self.request_at = self.cpu_at_request = None
+        self.sends = Sends()
 
     def _add_request(self, record: dict[str, Any]) -> None:
         path = str(record.get("path", "")).split("?", 1)[0].rstrip("/")
@@ -137,8 +132,11 @@ class Run(bl.Attempt):
     KEY_FIELD = "client"
     client: str
     last_token: float | None = None
-    lag: float | None = None
-    """Marker visible minus the moment the server had sent the whole stream."""
+    last_byte: float | None = None
+    """Marker visible minus the moment the server wrote the chunk holding it."""
+    freeze: float | None = None
+    """Longest time the watched part of the screen went unchanged from the first poll that
+    showed reply content to the one that showed the marker (see stream_watch.follow)."""
     settled: float | None = None
     """The later of the screen's last change and the client's last busy moment (after the
     marker), once both have been quiet for SETTLE_QUIET."""
@@ -180,70 +178,6 @@ class Bench(bl.Workspace):
     """The last screens go to OUT_DIR/<screen_prefix><client>.txt."""
 
 
-class Typist:
-    """Types letters into tui-chat's prompt, `interval` apart, and notes when each shows.
-
-    A letter counts as shown once the prompt box (the last box on the screen) starts with
-    every letter typed up to it. Letters are sent on schedule whether or not the previous
-    one has shown yet.
-    """
-
-    def __init__(self, tmux: bl.Tmux, name: str, letters: str, interval: float) -> None:
-        self.tmux, self.name = tmux, name
-        self.letters, self.interval = letters, interval
-        self.sent: list[float] = []
-        self.shown: list[float | None] = []
-
-    @property
-    def waiting(self) -> bool:
-        """A typed letter has not shown yet."""
-        return None in self.shown
-
-    def type_due(self, now: float) -> None:
-        """Type the next letter if it is due."""
-        if len(self.sent) < len(self.letters) and (
-            not self.sent or now >= self.sent[0] + len(self.sent) * self.interval
-        ):
-            letter = self.letters[len(self.sent)]
-            self.sent.append(time.monotonic())
-            self.shown.append(None)
-            self.tmux.send_keys(self.name, "-l", letter)
-
-    def look(self, screen: str, now: float) -> None:
-        """Note the letters the prompt shows on `screen` (captured at `now`)."""
-        if not self.waiting:
-            return
-        text = prompt_text(screen)
-        for i, shown in enumerate(self.shown):
-            if shown is None and text.startswith(self.letters[: i + 1]):
-                self.shown[i] = now
-
-    def latencies_ms(self) -> list[float]:
-        return [(s - t) * 1000 for t, s in zip(self.sent, self.shown, strict=True) if s is not None]
-
-
-_TOP, _BOTTOM, _SIDE = "╭┌┏╔", "╰└┗╚", "│┃║▕▏"
-
-
-def prompt_text(screen: str) -> str:
-    """The text inside the last box drawn on the screen (tui-chat's prompt), stripped."""
-    lines = screen.splitlines()
-    bottom = next(
-        (i for i in range(len(lines) - 1, -1, -1) if any(c in lines[i] for c in _BOTTOM)), None
-    )
-    if bottom is None:
-        return ""
-    inside: list[str] = []
-    for line in reversed(lines[:bottom]):
-        if any(c in line for c in _TOP):
-            break
-        inside.insert(0, line)
-    text = "\n".join(inside)
-    for char in _SIDE:
-        text = text.replace(char, " ")
-    return text.strip()
-
-
 def client_command(bench: Bench, key: str, data_dir: Path) -> str:
     base_url = bench.server.base_url
     if key == "print":
@@ -280,18 +214,21 @@ def measure(bench: Bench, key: str, round_no: int) -> Run:
             if bench.keys:
                 letters = KEY_LETTERS[: bench.keys]
                 typist = Typist(tmux, pane.name, letters, bench.key_interval)
-        seen, probes_seen = follow(pane, typist)
+        watched = above_prompt if key == "tui-chat" else whole
+        watch = follow(pane, server.sends, typist, watched)
+        seen = watch.marker_at
         pids = bl.process_tree(pid)
         if server.request_at is None or server.cpu_at_request is None:
             raise RuntimeError("the marker is on screen but no request reached the server")
         run.last_token = seen - server.request_at
         run.cpu = bl.cpu_seconds(pids) - server.cpu_at_request
         run.rss_mb = bl.peak_rss_mb(pids)
-        if server.sent_at is not None:
-            run.lag = seen - server.sent_at
+        if server.sends.marker_at is not None:
+            run.last_byte = seen - server.sends.marker_at
+        run.freeze = watch.longest_freeze
         if sent_keys_at is not None:
             run.send_to_request = server.request_at - sent_keys_at
-        more_notes = probe_lags(run, server.probe_sent, probes_seen)
+        more_notes = probe_lags(run, server.sends.probes, watch.probes)
         if typist is not None:
             run.keys_typed = len(typist.sent)
             run.key_ms = typist.latencies_ms()
@@ -303,7 +240,7 @@ def measure(bench: Bench, key: str, round_no: int) -> Run:
                 missing = len(typist.sent) - len(run.key_ms)
                 more_notes.append(f"{missing} typed letter(s) never showed in the prompt")
         pane.screen, settled, run.marker_left = settle(
-            bench, pane.name, pids, pane.screen, seen, pane.deadline
+            tmux, pane.name, pids, pane.screen, seen, pane.deadline
         )
         run.settled = settled - server.request_at
         pids = bl.process_tree(pid)
@@ -314,42 +251,6 @@ def measure(bench: Bench, key: str, round_no: int) -> Run:
     run.error = pane.error
     pane.save_screen(f"{bench.screen_prefix}{key}.txt")
     return run
-
-
-def follow(pane: bl.Pane, typist: Typist | None) -> tuple[float, dict[str, float]]:
-    """Poll the pane until the end marker shows; (when it showed, probe word -> when first
-    seen). Probes are looked for with the screen's lines joined, so a word the terminal
-    wrapped (the print baseline) still counts.
-
-    With a `typist`, letters are typed from the moment the first probe shows until the
-    marker does; the polling then goes on (at most KEY_WAIT) until the typed letters show.
-    Raises like :func:`benchlib.wait_screen`.
-    """
-    assert pane.pid is not None
-    tmux, name = pane.tmux, pane.name
-    probes: dict[str, float] = {}
-    marker_at: float | None = None
-    while True:
-        screen = tmux.capture(name)
-        now = time.monotonic()
-        pane.screen = screen
-        for probe in PROBE_RE.findall(screen.replace("\n", "")):
-            probes.setdefault(probe, now)
-        if typist is not None:
-            typist.look(screen, now)
-        if marker_at is None and END_MARKER in screen:
-            marker_at = now
-        if marker_at is not None and (
-            typist is None or not typist.waiting or now > marker_at + KEY_WAIT
-        ):
-            return marker_at, probes
-        if not bl.is_alive(pane.pid):
-            raise RuntimeError("the client exited:\n" + screen.rstrip())
-        if now > pane.deadline:
-            raise bl.Timeout(screen)
-        if typist is not None and marker_at is None and probes:
-            typist.type_due(now)
-        time.sleep(KEY_POLL if typist is not None and typist.waiting else bl.POLL_SECONDS)
 
 
 def probe_lags(run: Run, sent: dict[str, float], seen: dict[str, float]) -> list[str]:
@@ -366,34 +267,6 @@ def probe_lags(run: Run, sent: dict[str, float], seen: dict[str, float]) -> list
     elif sent:
         notes.append(f"none of {len(sent)} probes seen")
     return notes
-
-
-def settle(
-    bench: Bench, name: str, pids: list[int], screen: str, since: float, deadline: float
-) -> tuple[str, float, bool]:
-    """Wait until the pane stopped changing and the client went idle.
-
-    Returns the final screen, the time it settled, and whether the marker left the screen.
-    """
-    last_change = busy_at = window_start = since
-    window_cpu = bl.cpu_seconds(pids)
-    marker_left = False
-    limit = min(deadline, since + SETTLE_MAX)
-    while True:
-        time.sleep(bl.POLL_SECONDS)
-        current = bench.tmux.capture(name)
-        now = time.monotonic()
-        if current != screen:
-            screen, last_change = current, now
-            marker_left = marker_left or END_MARKER not in current
-        if now - window_start >= CPU_WINDOW:
-            cpu = bl.cpu_seconds(pids)
-            if cpu - window_cpu > IDLE_CPU * (now - window_start):
-                busy_at = now
-            window_start, window_cpu = now, cpu
-        settled = max(last_change, busy_at)
-        if now - settled >= SETTLE_QUIET or now >= limit:
-            return screen, settled, marker_left
 
 
 def inspect(key: str, screen: str, marker_left: bool, data_dir: Path, content: str) -> str:
@@ -418,23 +291,27 @@ def inspect(key: str, screen: str, marker_left: bool, data_dir: Path, content: s
     return "; ".join(notes)
 
 
+RATIO_HEADERS = ("visible ×plain", "freeze ×plain", "time ×print", "time ×md", "CPU ×md", "RSS ×md")
+
+
 def summarize(runs: list[Run], keys: list[str], typing: bool = False) -> bl.Table:
     """Medians per client, with ratios to the baselines (and, when typing, key latency)."""
     headers = [
-        "client", "ok", "last token s", "lag s", "lag med ms", "lag p90 ms", "probes seen",
-        "settled s", "CPU s", "CPU settled s", "peak RSS MB",
+        "client", "ok", "last token s", "last byte→visible s", "longest freeze s", "lag med ms",
+        "lag p90 ms", "probes seen", "settled s", "CPU s", "CPU settled s", "peak RSS MB",
     ]  # fmt: skip
-    values = "last_token lag lag_med_ms:0 lag_p90_ms:0 probes_seen:0 settled cpu cpu_settled"
-    values += " rss_mb:0"
+    values = "last_token last_byte:3 freeze:3 lag_med_ms:0 lag_p90_ms:0 probes_seen:0 settled"
+    values += " cpu cpu_settled rss_mb:0"
     if typing:
         headers += ["key med ms", "key max ms"]
         values += " key_med_ms:0 key_max_ms:0"
     return bl.summary_table(
         runs,
         keys,
-        [*headers, "time ×print", "time ×md", "CPU ×md", "RSS ×md"],
+        [*headers, *RATIO_HEADERS],
         values=values,
-        ratios="last_token/print last_token/markdown cpu/markdown rss_mb/markdown",
+        ratios="last_byte/plain freeze/plain last_token/print last_token/markdown cpu/markdown "
+        "rss_mb/markdown",
         label=LABELS.__getitem__,
         error_if_none_ok=True,
     )
@@ -525,6 +402,7 @@ def main(argv: list[str] | None = None, info: bl.BenchInfo = INFO) -> int:
     def progress(run: Run) -> str:
         line = (
             f"last token {bl.fmt(run.last_token)} s  settled {bl.fmt(run.settled)} s  "
+            f"last byte→visible {bl.fmt(run.last_byte, 3)} s  freeze {bl.fmt(run.freeze, 3)} s  "
             f"lag med {bl.fmt(run.lag_med_ms, 0)} ms  p90 {bl.fmt(run.lag_p90_ms, 0)} ms "
             f"({run.probes_seen or 0}/{n_probes} probes)"
         )
