@@ -9,6 +9,7 @@ from typing import Any
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
@@ -50,6 +51,7 @@ from tui_chat.ui.screens.keys import (
 )
 from tui_chat.ui.screens.unsaved import SaveGuard, StoreNotice
 from tui_chat.ui.tool_runtime import ApprovalAsker
+from tui_chat.ui.widgets.messages import AssistantMessage
 from tui_chat.ui.worker_errors import report_worker_error
 
 # How often the config file is checked for changes (one stat call).
@@ -194,7 +196,19 @@ class TuiChatApp(App[None]):
             report_worker_error(self, event.worker)
 
     def _collect_garbage(self) -> None:
-        self.gc_pacer.tick(streaming=bool(self.replies.live))
+        self.gc_pacer.tick(streaming=bool(self.replies.live) or self._reply_settling())
+
+    def _reply_settling(self) -> bool:
+        """A reply that just ended still mounts its deferred blocks: a full collection now
+        would stall them (see gc_pacing)."""
+        chat = self.chat_screen
+        if chat is None or not chat.is_mounted:
+            return False
+        try:
+            view = chat.view
+        except NoMatches:
+            return False
+        return any(isinstance(node, AssistantMessage) and node.settling for node in view.children)
 
     def on_mount(self) -> None:
         self.save_guard.start()
