@@ -110,7 +110,9 @@ async def test_wide_sidebar_sits_beside_and_follows_the_width(tmp_path: Path, se
 async def test_status_line_drops_whole_fields_by_priority(
     tmp_path: Path, server, size: tuple[int, int]
 ) -> None:
-    server.enqueue(Script(content=["Hello", " there"]))
+    # Chunks 10 ms apart: the reply's duration (rounded to a millisecond) is never 0, so
+    # it has a speed to show.
+    server.enqueue(Script(content=["Hello", " there"], delay=0.01))
     app = make_app(tmp_path, server)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
