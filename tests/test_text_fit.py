@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
+from tui_chat.services.replies import Progress
 from tui_chat.ui.text_fit import ellipsize, fit_parts
 from tui_chat.ui.widgets.status import COST, KEEP, LAST, SESSION, SPEED, TTFT, live_parts
 
@@ -78,9 +79,9 @@ def test_ellipsize_never_cuts_a_wide_character_in_half() -> None:
 
 
 def test_a_streaming_reply_keeps_its_head_and_drops_ttft_and_speed_first() -> None:
-    live = live_parts("streaming 2.1s · TTFT 0.30s · ~40 tok/s")
+    live = live_parts(Progress("streaming 2.1s", "TTFT 0.30s", "~40 tok/s"))
     assert live == [(KEEP, "streaming 2.1s"), (TTFT, "TTFT 0.30s"), (SPEED, "~40 tok/s")]
-    assert live_parts("waiting… 1.2s") == [(KEEP, "waiting… 1.2s")]
+    assert live_parts(Progress("waiting… 1.2s")) == [(KEEP, "waiting… 1.2s")]
     parts = [*PARTS[:2], *live]
     assert fit_parts(parts, 200).endswith("streaming 2.1s │ TTFT 0.30s │ ~40 tok/s")
     assert fit_parts(parts, 70) == "Local test · test-model │ ctx ~1.6k / 128k │ streaming 2.1s"

@@ -167,19 +167,42 @@ class LiveReply:
         )
 
     def progress(self) -> str:
-        """Live figures for the status line."""
+        """Live figures for the status line, as one string."""
+        return str(self.figures())
+
+    def figures(self) -> Progress:
+        """Live figures for the status line, as parts (see Progress)."""
         if self.first_token_at is None:
             if self.retrying is not None:
                 waited = time.monotonic() - self.retrying_since
-                return self.retrying.describe(max(0.0, self.retrying.after_seconds - waited))
-            return f"waiting… {time.monotonic() - self.sent_at:.1f}s"
+                return Progress(
+                    self.retrying.describe(max(0.0, self.retrying.after_seconds - waited))
+                )
+            return Progress(f"waiting… {time.monotonic() - self.sent_at:.1f}s")
         elapsed = max(0.001, self.base_duration + time.monotonic() - self.first_token_at)
         # A continued reply keeps the TTFT it had, which a turn stopped before its text
         # never measured: then there is none to show.
         ttft = self.message.first_token_seconds
-        shown_ttft = f" · TTFT {ttft:.2f}s" if ttft is not None else ""
         speed = self.estimated_tokens / elapsed
-        return f"streaming {elapsed:.1f}s{shown_ttft} · ~{speed:.0f} tok/s"
+        return Progress(
+            f"streaming {elapsed:.1f}s",
+            f"TTFT {ttft:.2f}s" if ttft is not None else None,
+            f"~{speed:.0f} tok/s",
+        )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A streaming reply's live figures: what is happening now ("streaming 2.1s", "waiting…
+    1.2s", a rate-limit countdown) and, once text comes, its TTFT and speed, which a narrow
+    status line drops first (so they are kept apart, not parsed back out of a string)."""
+
+    now: str
+    ttft: str | None = None
+    speed: str | None = None
+
+    def __str__(self) -> str:
+        return " · ".join(part for part in (self.now, self.ttft, self.speed) if part)
 
 
 class ReplyManager:

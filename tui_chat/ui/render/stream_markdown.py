@@ -361,6 +361,7 @@ async def finish_streamed(markdown: Markdown) -> None:
     if await blocks_match_source(markdown):
         for fence in markdown.query(StreamingFence):
             await fence.join()
+            await asyncio.sleep(0)  # one code block at a time: a key waits for one at most
     else:
         await markdown.update(markdown.source)
 

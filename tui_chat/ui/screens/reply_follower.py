@@ -114,7 +114,7 @@ class ReplyFollower:
         if live.text_parts:
             self.thinking.mark_answer_started()
         self.view.anchor()
-        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
+        self.status.show(live.session, live.provider_label, live.is_demo, live.figures())
         self.resume()
 
     async def window_changed(self) -> None:
@@ -176,7 +176,7 @@ class ReplyFollower:
         await self._flush(live, widget)
         self.view.fold_offscreen(self.view, *(widget.body.foldable() if widget is not None else []))
         self.thinking.fold_offscreen()
-        self.status.show(live.session, live.provider_label, live.is_demo, live.progress())
+        self.status.show(live.session, live.provider_label, live.is_demo, live.figures())
 
     async def _flush(self, live: LiveReply, widget: AssistantMessage | None) -> None:
         """Write the parts of `live` that are not on screen yet (to its `widget`)."""

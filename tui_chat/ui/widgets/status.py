@@ -14,6 +14,7 @@ from tui_chat.core.pricing import currency_of, format_cost, reply_cost, session_
 from tui_chat.core.session import Message, Session
 from tui_chat.core.timefmt import short_count
 from tui_chat.core.tokens import estimate_tokens
+from tui_chat.services.replies import Progress
 from tui_chat.ui.text_fit import Part, fit_parts
 
 if TYPE_CHECKING:
@@ -76,20 +77,15 @@ warning, the live figure of a streaming reply ("streaming 2.1s", "waiting… 1.2
 rate-limit countdown), whose TTFT and tok/s go like the finished reply's."""
 
 
-def live_parts(live: str) -> list[Part]:
-    """The live figure (`LiveReply.progress`, "streaming 2.1s · TTFT 0.30s · ~40 tok/s")
-    as parts: its TTFT and speed can go while its head stays."""
-    head: list[str] = []
-    figures: list[Part] = []
-    for piece in live.split(" · "):
-        if piece.startswith("TTFT "):
-            figures.append((TTFT, piece))
-        elif piece.endswith(" tok/s"):
-            figures.append((SPEED, piece))
-        else:
-            head.append(piece)
-    parts = [(KEEP, " · ".join(head))] if head else []
-    return parts + figures
+def live_parts(live: Progress) -> list[Part]:
+    """A streaming reply's live figures as parts: its TTFT and speed can go while what is
+    happening now stays."""
+    parts: list[Part] = [(KEEP, live.now)]
+    if live.ttft:
+        parts.append((TTFT, live.ttft))
+    if live.speed:
+        parts.append((SPEED, live.speed))
+    return parts
 
 
 class StatusLine(Static):
@@ -137,7 +133,7 @@ class StatusLine(Static):
         session: Session,
         provider_label: str,
         is_demo: bool,
-        live: str | None = None,
+        live: Progress | None = None,
         waiting: str | None = None,
     ) -> None:
         """`waiting`: what a request waits for before it can go (a key command); first,
