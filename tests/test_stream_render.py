@@ -354,6 +354,7 @@ async def test_big_batch_builds_widgets_only_for_blocks_it_mounts(
     built when mounted, with the lines of a full render, which the reply then equals."""
     from textual.widgets.markdown import MarkdownBlock
 
+    from tui_chat.ui.render.stream_fence import StreamingFence
     from tui_chat.ui.render.stream_markdown import blocks_match_source, finish_streamed
 
     built: list[MarkdownBlock] = []
@@ -392,3 +393,5 @@ async def test_big_batch_builds_widgets_only_for_blocks_it_mounts(
         expected = [b for b in reference.children if isinstance(b, MarkdownBlock)]
         assert [b.source_range for b in blocks] == [b.source_range for b in expected]
         assert rendered(body) == rendered(reference)
+        numbers = [f.number for f in body.query(StreamingFence)]  # kept ones numbered while
+        assert numbers == list(range(1, 17))  # streaming, deferred ones when mounted

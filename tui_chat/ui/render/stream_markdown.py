@@ -47,7 +47,7 @@ from tui_chat.ui.render.stream_blocks import (
     StreamingH6,
     StreamingParagraph,
 )
-from tui_chat.ui.render.stream_fence import StreamingFence
+from tui_chat.ui.render.stream_fence import CodeLines, StreamingFence
 from tui_chat.ui.render.stream_lists import (
     NeedsFullParse,
     StreamingBulletList,
@@ -104,6 +104,7 @@ class StreamingMarkdown(GrowingMarkdown):
         )
         self.stock = stock
         self._hidden_blocks: list[Widget] = []
+        self.code_lines = CodeLines()
         self._stream: MarkdownStream | None = None
         """Stock rendering only: Textual's stream of the text being appended."""
 
@@ -142,6 +143,7 @@ class StreamingMarkdown(GrowingMarkdown):
                     if token.map is not None and token.level == 0:
                         self._last_parsed_line += token.map[0]
                         break
+                self.code_lines.parsed(self.source, tokens, start_line, self._last_parsed_line)
 
                 def build(tokens: list[Token]) -> list[MarkdownBlock]:
                     blocks = list(self._parse_markdown(tokens))
@@ -313,6 +315,7 @@ class StreamingMarkdown(GrowingMarkdown):
         # A full render replaces the blocks; `Markdown.update` removes only MarkdownBlocks.
         self.keep_rows = 0
         self._hidden_blocks.clear()
+        self.code_lines.reset()
         removing = self.drop_deferred()
         rendering = super().update(markdown)
 
