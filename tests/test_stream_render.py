@@ -344,3 +344,54 @@ async def test_streaming_into_a_reply_rendered_whole_keeps_the_cut_block(
             await finish_streamed(body)
             assert rendered(body) == expected, cut_in
             await body.remove()
+
+
+async def test_big_batch_builds_widgets_only_for_blocks_it_mounts(
+    tmp_path: Path, server, monkeypatch
+) -> None:
+    """A big batch builds widgets only for the blocks at its end that it mounts (and the
+    one that updates the last block shown); those it defers wait as their parse and are
+    built when mounted, with the lines of a full render, which the reply then equals."""
+    from textual.widgets.markdown import MarkdownBlock
+
+    from tui_chat.ui.render.stream_fence import StreamingFence
+    from tui_chat.ui.render.stream_markdown import blocks_match_source, finish_streamed
+
+    built: list[MarkdownBlock] = []
+    original = MarkdownBlock.__init__
+
+    def spy(self: MarkdownBlock, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        built.append(self)
+
+    monkeypatch.setattr(MarkdownBlock, "__init__", spy)
+    text = REPLY * 8
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(100, 30)):
+        view = app.screen.query_one("#messages")
+        body = StreamingMarkdown()
+        await view.mount(body)
+        body.set_runway(3)  # streaming, as a reply's body is
+        await body.append_deferring(text[:30], 0)
+        built.clear()
+        await body.append_deferring(text[30:], 30)
+        (deferred,) = body.query_children(Deferred)
+        after = body.children[body.children.index(deferred) + 1 :]
+        mounted = [block for block in after if isinstance(block, MarkdownBlock)]
+        top = [block for block in built if block.has_class("level-0")]
+        assert len(deferred.blocks) > 50
+        assert len(top) == len(mounted) + 1  # + the one that updated the paragraph shown
+        while await body.mount_deferred(6, hidden=True):
+            pass
+        await body.show_hidden()
+        body.set_runway(0)
+        assert await blocks_match_source(body)  # no full render needed to mend it
+        await finish_streamed(body)
+        reference = full_render(text)
+        await view.mount(reference)
+        blocks = [b for b in body.children if isinstance(b, MarkdownBlock)]
+        expected = [b for b in reference.children if isinstance(b, MarkdownBlock)]
+        assert [b.source_range for b in blocks] == [b.source_range for b in expected]
+        assert rendered(body) == rendered(reference)
+        numbers = [f.number for f in body.query(StreamingFence)]  # kept ones numbered while
+        assert numbers == list(range(1, 17))  # streaming, deferred ones when mounted

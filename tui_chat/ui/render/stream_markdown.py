@@ -8,9 +8,10 @@ the widget that builds them from the streamed text and settles them into a full 
 A fast provider delivers hundreds of blocks between two frames. Mounting a block (compose,
 styles, layout) costs milliseconds, so mounting them all before the next frame kept the end
 of the reply off the screen for seconds. While the view follows the stream, the blocks of a
-batch that would land far above the view wait, unmounted, in a `Deferred` of about their
-height; they are mounted, a few at a time, once the reply has ended (or at once when the user
-scrolls up), so the end of the reply shows as soon as it arrives.
+batch that would land far above the view wait, as their parse (not built nor mounted), in a
+`Deferred` of about their height; they are built and mounted, a few at a time, once the reply
+has ended (or at once when the user scrolls up), so the end of the reply shows as soon as it
+arrives.
 
 With `TUI_CHAT_STOCK_RENDER=1` (see `stock`) this is Textual's own `Markdown`, streamed
 through `Markdown.get_stream`, with none of the above.
@@ -20,20 +21,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from markdown_it import MarkdownIt
 from textual.await_complete import AwaitComplete
 from textual.await_remove import AwaitRemove
-from textual.widget import AwaitMount, Widget
+from textual.widget import Widget
 from textual.widgets import Markdown
 
 # Private to textual, hence the exact pin (see private_names.py).
 from textual.widgets._markdown import MarkdownBulletList, MarkdownHeader, MarkdownOrderedList
 from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
-from tui_chat.ui.render.deferred import Deferred, estimated_block_rows
+from tui_chat.ui.render.deferred import Deferred, Pending, split_deferred
 from tui_chat.ui.render.folding import Runway, unfold
 from tui_chat.ui.render.stock import stock_render
 from tui_chat.ui.render.stream_blocks import (
@@ -46,7 +47,7 @@ from tui_chat.ui.render.stream_blocks import (
     StreamingH6,
     StreamingParagraph,
 )
-from tui_chat.ui.render.stream_fence import StreamingFence
+from tui_chat.ui.render.stream_fence import CodeLines, StreamingFence
 from tui_chat.ui.render.stream_lists import (
     NeedsFullParse,
     StreamingBulletList,
@@ -76,9 +77,6 @@ def markdown_parser() -> MarkdownIt:
     return parser
 
 
-MIN_DEFER = 4
-"""Defer only when at least this many blocks of a batch can wait."""
-
 
 class StreamingMarkdown(GrowingMarkdown):
     """Markdown for streamed text: lists grow in place, and a runway while streaming."""
@@ -106,6 +104,7 @@ class StreamingMarkdown(GrowingMarkdown):
         )
         self.stock = stock
         self._hidden_blocks: list[Widget] = []
+        self.code_lines = CodeLines()
         self._stream: MarkdownStream | None = None
         """Stock rendering only: Textual's stream of the text being appended."""
 
@@ -144,6 +143,7 @@ class StreamingMarkdown(GrowingMarkdown):
                     if token.map is not None and token.level == 0:
                         self._last_parsed_line += token.map[0]
                         break
+                self.code_lines.parsed(self.source, tokens, start_line, self._last_parsed_line)
 
                 def build(tokens: list[Token]) -> list[MarkdownBlock]:
                     blocks = list(self._parse_markdown(tokens))
@@ -153,12 +153,14 @@ class StreamingMarkdown(GrowingMarkdown):
                     return blocks
 
                 last_block = existing_blocks[-1] if existing_blocks else None
+                tokens, pending = self._defer_above(tokens, start_line, last_block)
                 trimmed = trim_shown(tokens, last_block, self)
                 new_blocks = build(trimmed[0] if trimmed else tokens)
                 if trimmed and new_blocks:
                     for name, value in trimmed[1].items():
                         setattr(new_blocks[0], name, value)
                 with self.app.batch_update():
+                    updated = False
                     if last_block is not None and new_blocks:
                         last_block.source_range = new_blocks[0].source_range
                         try:
@@ -170,10 +172,17 @@ class StreamingMarkdown(GrowingMarkdown):
                         except IndexError:
                             pass
                         else:
-                            new_blocks = new_blocks[1:]
-                    if new_blocks:
-                        await self.mount_all(new_blocks)
-                if any(isinstance(block, MarkdownHeader) for block in new_blocks):
+                            new_blocks, updated = new_blocks[1:], True
+                    mounting: list[Widget] = list(new_blocks)
+                    if pending is not None:  # after the block built from the first group
+                        at = 1 if last_block is not None and not updated else 0
+                        mounting.insert(at, pending)
+                    if mounting:
+                        await self.mount_all(mounting)
+                if any(isinstance(block, MarkdownHeader) for block in new_blocks) or (
+                    pending is not None
+                    and any(p.tokens[0].type == "heading_open" for p in pending.blocks)
+                ):
                     self._table_of_contents = None
                     self.post_message(
                         Markdown.TableOfContentsUpdated(
@@ -218,33 +227,33 @@ class StreamingMarkdown(GrowingMarkdown):
         if stream is not None:
             await stream.stop()
 
-    def mount_all(
-        self,
-        widgets: Iterable[Widget],
-        *,
-        before: int | str | Widget | None = None,
-        after: int | str | Widget | None = None,
-    ) -> AwaitMount:
-        widgets = list(widgets)
-        if self.keep_rows and before is None and after is None:
-            widgets = self._defer_above(widgets)
-        return super().mount_all(widgets, before=before, after=after)
-
-    def _defer_above(self, widgets: list[Widget]) -> list[Widget]:
-        """`widgets` with those that would be far above the view put in a `Deferred`."""
-        blocks = [w for w in widgets if isinstance(w, MarkdownBlock)]
-        if len(blocks) != len(widgets) or len(blocks) <= MIN_DEFER:
-            return widgets
+    def _defer_above(
+        self, tokens: list[Token], start_line: int, last_block: MarkdownBlock | None
+    ) -> tuple[list[Token], Deferred | None]:
+        """The `tokens` to build now, and a `Deferred` holding, unbuilt, the new top-level
+        blocks that would land far above the view (see `keep_rows`), or None. The first
+        block updates `last_block` when there is one, so it is always built."""
+        if not self.keep_rows:
+            return tokens, None
         width = max(10, self.content_region.width or self.app.size.width)
-        lines = self.source.splitlines()
-        rows = [estimated_block_rows(block, lines, width) for block in blocks]
-        shown, keep = 0, len(blocks)
-        while keep > 0 and shown < self.keep_rows:
-            keep -= 1
-            shown += rows[keep]
-        if keep < MIN_DEFER:
-            return widgets
-        return [Deferred(blocks[:keep], rows[:keep]), *blocks[keep:]]
+        split = split_deferred(
+            tokens, start_line, self.keep_rows, last_block is not None, self.source, width
+        )
+        if split is None:
+            return tokens, None
+        kept, pending, rows = split
+        return kept, Deferred(pending, rows)
+
+    def _build_pending(self, pending: list[Pending]) -> list[MarkdownBlock]:
+        """The widgets of blocks that waited unbuilt in a `Deferred`."""
+        blocks: list[MarkdownBlock] = []
+        for block in pending:
+            built = list(self._parse_markdown(block.tokens))
+            for widget in built:
+                start, end = widget.source_range
+                widget.source_range = (start + block.start_line, end + block.start_line)
+            blocks.extend(built)
+        return blocks
 
     async def mount_deferred(self, limit: int | None = None, *, hidden: bool = False) -> bool:
         """Mount up to `limit` deferred blocks (all when None), first ones first. `hidden`
@@ -255,7 +264,9 @@ class StreamingMarkdown(GrowingMarkdown):
             if limit is not None and limit <= 0:
                 break
             count = len(deferred.blocks) if limit is None else min(limit, len(deferred.blocks))
-            blocks = deferred.take(count, keep_height=hidden)
+            blocks = self._build_pending(deferred.take(count, keep_height=hidden))
+            if any(isinstance(block, MarkdownHeader) for block in blocks):
+                self._table_of_contents = None
             if hidden:
                 for block in blocks:
                     block.display = False
@@ -304,6 +315,7 @@ class StreamingMarkdown(GrowingMarkdown):
         # A full render replaces the blocks; `Markdown.update` removes only MarkdownBlocks.
         self.keep_rows = 0
         self._hidden_blocks.clear()
+        self.code_lines.reset()
         removing = self.drop_deferred()
         rendering = super().update(markdown)
 
