@@ -356,7 +356,7 @@ async def mount_pending(body: StreamingMarkdown, view: Widget) -> None:
     restore()
 
 
-async def finish_streamed(markdown: Markdown) -> None:
+async def finish_streamed(markdown: Markdown, *, lay_out: bool = True) -> None:
     """Make a Markdown that was streamed into (with `append`) exactly a full render of its
     source.
 
@@ -364,10 +364,14 @@ async def finish_streamed(markdown: Markdown) -> None:
     later batch stays a paragraph), so the blocks are checked against a fresh parse and the
     whole text is rendered again only when they differ; otherwise just the code blocks are
     highlighted whole (see StreamingFence). Tables are drawn alike streamed or not.
+
+    `lay_out=False` leaves the blocks that folding hid hidden (showing them is one big
+    layout of a long reply): the caller shows them once no key is coming (input_quiet).
     """
     if isinstance(markdown, StreamingMarkdown):
         await markdown.end_stream()
-    unfold(markdown)
+    if lay_out:
+        unfold(markdown)
     async with markdown.lock:  # after any append still running
         pass
     if await blocks_match_source(markdown):
@@ -375,6 +379,7 @@ async def finish_streamed(markdown: Markdown) -> None:
             await fence.join()
             await asyncio.sleep(0)  # one code block at a time: a key waits for one at most
     else:
+        unfold(markdown)  # its fold would stand in for blocks the full render replaces
         await markdown.update(markdown.source)
 
 

@@ -35,6 +35,14 @@ INPUT_QUIET_SECONDS = 0.08
 """After a key press, the next frame of a stream waits this long, so the key is drawn at
 once rather than behind a frame."""
 
+
+def keep_rows(view_height: int) -> int:
+    """Rows of a big streamed batch to mount: one screen and a quarter (at least 6 rows)
+    more. With two screens, as before, a frame at full speed mounted more blocks than it
+    showed: the longest freeze of a 10k-token reply went from 0.52 s to 0.42 s."""
+    return view_height + max(6, view_height // 4)
+
+
 Ended = Callable[[LiveReply, Message | None], None]
 """Told when the followed reply has ended (with its message, when it was shown)."""
 
@@ -185,9 +193,10 @@ class ReplyFollower:
         if widget is not None and count > widget.parts_shown:
             text = "".join(live.text_parts[widget.parts_shown : count])
             widget.parts_shown = count
-            # While the view follows, only about the last two screens of a big batch are
-            # mounted at once (see StreamingMarkdown.keep_rows).
-            keep = 2 * self.view.size.height if self.view.is_following else 0
+            # While the view follows, only the last screen of a big batch (and a margin for
+            # estimates that run long) is mounted at once (see StreamingMarkdown.keep_rows):
+            # at full speed every frame mounts that much anew, so it is the frame's cost.
+            keep = keep_rows(self.view.size.height) if self.view.is_following else 0
             await widget.write(text, keep_rows=keep)
             self.thinking.mark_answer_started()
         thinking = self.thinking

@@ -211,8 +211,8 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
                     exclusive=True,
                     exit_on_error=False,
                 )
-            else:
-                await finish_streamed(self._body)
+            else:  # what folding hid is shown by the caller, once no key is coming
+                await finish_streamed(self._body, lay_out=False)
         if self.message.json_mode:
             await self.show_text(shown_markdown(self.message))
         self.refresh_meta()
