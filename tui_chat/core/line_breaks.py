@@ -72,16 +72,23 @@ _PIECE = f"[{_OPEN}]*(?:{_CORE}[{_CLOSE_WIDE}{_CLOSE_NARROW}]*|[{_OPEN}]+)\\s*|\
 
 
 @cache
-def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """(has CJK, first piece, next piece), compiled on first use rather than at import:
-    their big character classes take about 8 ms, and ASCII text never needs them."""
-    return re.compile(_HAS_CJK), re.compile(f"\\s*(?:{_PIECE})"), re.compile(_PIECE)
+def _cjk_pattern() -> re.Pattern[str]:
+    """Compiled on first use rather than at import (its big character class takes about
+    2 ms): ASCII text never needs it."""
+    return re.compile(_HAS_CJK)
+
+
+@cache
+def _piece_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(first piece, next piece), compiled only once text with CJK is broken (about 6 ms):
+    the first screen's non-ASCII text ("Message…", borders) has none."""
+    return re.compile(f"\\s*(?:{_PIECE})"), re.compile(_PIECE)
 
 
 def has_cjk(text: str) -> bool:
     """Whether `text` holds a character with breaks of its own (CJK, emoji, wide
     punctuation). Text without one breaks only at whitespace, as Rich and Textual do."""
-    return not text.isascii() and _patterns()[0].search(text) is not None
+    return not text.isascii() and _cjk_pattern().search(text) is not None
 
 
 def segments(text: str) -> Iterator[tuple[int, str]]:
@@ -89,7 +96,7 @@ def segments(text: str) -> Iterator[tuple[int, str]]:
     whitespace after it, the first with any before it too (as Rich's words). A line may
     break only between two pieces."""
     end = 0
-    _, pattern, next_piece = _patterns()
+    pattern, next_piece = _piece_patterns()
     while end < len(text) and (match := pattern.match(text, end)) is not None:
         start, end = match.span()
         yield start, match.group(0)
