@@ -196,6 +196,14 @@ FIRST_USE_MODULES = [
     "tui_chat.services.image_viewer",
     # Maths: pylatexenc (15–20 ms) on the first formula converted.
     "pylatexenc",
+    # The Markdown stack (about 35 ms): with the first reply or reasoning shown (the first
+    # screen shows none), or by the warm-up after the first screen.
+    "markdown_it",
+    "textual.widgets._markdown",
+    "tui_chat.core.maths",
+    "tui_chat.ui.render.stream_markdown",
+    "tui_chat.ui.render.stream_maths",
+    "tui_chat.ui.widgets.reply_body",
 ]
 """Modules the first screen does not need: imported where they are first used."""
 

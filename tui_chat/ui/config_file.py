@@ -21,7 +21,7 @@ from tui_chat.config.parse import example_config_text, load_config
 from tui_chat.config.watch import file_stamp
 from tui_chat.core.atomic import open_private
 from tui_chat.ui.maths_display import show_maths
-from tui_chat.ui.render.stream_maths import set_maths
+from tui_chat.ui.render.maths_switch import set_maths
 
 if TYPE_CHECKING:
     from tui_chat.ui.app import TuiChatApp

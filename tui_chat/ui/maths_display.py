@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from tui_chat.ui.render.stream_blocks import is_streaming
-from tui_chat.ui.render.stream_markdown import StreamingMarkdown
-from tui_chat.ui.render.stream_maths import maths_on, set_maths
+from tui_chat.ui.render.maths_switch import maths_on, set_maths
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -24,6 +22,10 @@ def show_maths(app: App[Any], on: bool, *, say: bool = False) -> None:
     changed = on != maths_on()
     set_maths(on)
     if changed:
+        # Here, not at import: the first screen does not need the Markdown stack.
+        from tui_chat.ui.render.stream_blocks import is_streaming
+        from tui_chat.ui.render.stream_markdown import StreamingMarkdown
+
         for screen in app.screen_stack:
             for body in screen.query(StreamingMarkdown):
                 if not is_streaming(body) and body.source:

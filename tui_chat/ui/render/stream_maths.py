@@ -30,29 +30,13 @@ from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.core.maths import latex_to_unicode, use_maths
+from tui_chat.ui.render.maths_switch import maths_on as maths_on
+from tui_chat.ui.render.maths_switch import set_maths as set_maths
 
 BLOCK_TYPES = ("math_block", "math_block_eqno")
 """The display-maths tokens, each shown as a MathsBlock."""
 _CLOSERS = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
 _LATEX_SIGNS = frozenset("\\^_{}")
-
-
-class _Switch:
-    on = True
-
-
-_switch = _Switch()
-
-
-def maths_on() -> bool:
-    """Whether maths is shown as Unicode (the parser the renderer uses depends on it)."""
-    return _switch.on
-
-
-def set_maths(on: bool) -> None:
-    """Show maths as Unicode (True) or as the LaTeX written (False), from the next parse
-    on: the caller renders again what is on screen."""
-    _switch.on = on
 
 
 def add_maths(md: MarkdownIt) -> MarkdownIt:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.await_complete import AwaitComplete
 from textual.color import Color
 from textual.containers import Vertical
 from textual.content import Content
@@ -20,12 +20,6 @@ from textual.worker import Worker
 from tui_chat.core.session import Message
 from tui_chat.ui.input_quiet import input_clock
 from tui_chat.ui.render.folding import FollowingScroll
-from tui_chat.ui.render.stream_markdown import (
-    StreamingMarkdown,
-    finish_streamed,
-    keep_distance_from_end,
-    mount_pending,
-)
 from tui_chat.ui.widgets.huge_text import ShowAllLine, shown_part
 from tui_chat.ui.widgets.image_reply import ImageReply
 from tui_chat.ui.widgets.message_parts import (
@@ -44,6 +38,9 @@ from tui_chat.ui.widgets.tool_cards import ToolRoundsView
 from tui_chat.ui.widgets.user_message import UserMessage
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
+if TYPE_CHECKING:
+    from tui_chat.ui.widgets.reply_body import ReplyBody
+
 RUNWAY_MIN = 3
 """A streaming reply's height grows by at least this many rows at a time (see RunwayMixin)."""
 SETTLE_BLOCKS = 6
@@ -60,26 +57,6 @@ class MetaLine(FlipActions, Static):
     def __init__(self, message: Message) -> None:
         super().__init__(reply_meta(message), classes="meta")
         self.message = message
-
-
-class ReplyBody(StreamingMarkdown):
-    """A reply's Markdown that says when its own first render is done (writing to it before
-    then would be wiped by that render), with a runway while it streams."""
-
-    def __init__(self, markdown: str | None = None, *, classes: str | None = None) -> None:
-        super().__init__(markdown, classes=classes)
-        self.ready = asyncio.Event()
-
-    def update(self, markdown: str) -> AwaitComplete:
-        rendering = super().update(markdown)
-        if self.ready.is_set():
-            return rendering
-
-        async def first_render() -> None:  # the one Markdown starts when it is mounted
-            await rendering
-            self.ready.set()
-
-        return AwaitComplete(first_render())
 
 
 class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
@@ -104,6 +81,9 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
         self.images: ImageReply | None = ImageReply(message) if message.is_image_turn else None
         """The images and progress line of an `/image` reply; made only for one (most
         replies are not, and a long session mounts hundreds)."""
+        # Imported here, not at start: the first screen shows no reply (the Markdown stack).
+        from tui_chat.ui.widgets.reply_body import ReplyBody
+
         self._body = ReplyBody(shown_markdown(message) or None, classes="body")
         self._more = ShowAllLine(message)
         self._note = Static("", classes="note")
@@ -212,6 +192,8 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
                     exit_on_error=False,
                 )
             else:  # what folding hid is shown by the caller, once no key is coming
+                from tui_chat.ui.render.stream_markdown import finish_streamed
+
                 await finish_streamed(self._body, lay_out=False)
         if self.message.json_mode:
             await self.show_text(shown_markdown(self.message))
@@ -226,6 +208,8 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
     async def _settle(self, settle_round: int) -> None:
         """Mount the blocks deferred while streaming, a few at a time and hidden (hidden
         widgets cost no layout), then show them all at once and check the render."""
+        from tui_chat.ui.render.stream_markdown import finish_streamed, keep_distance_from_end
+
         body = self._body
         try:
             while not self._hurry and await body.mount_deferred(SETTLE_BLOCKS, hidden=True):
@@ -259,6 +243,8 @@ class AssistantMessage(MessageKeys, Alternatives, Vertical, can_focus=True):
             return
         view = self.parent
         if isinstance(view, FollowingScroll) and self._body.has_pending:
+            from tui_chat.ui.render.stream_markdown import mount_pending
+
             await mount_pending(self._body, view)
 
     def refresh_meta(self) -> None:

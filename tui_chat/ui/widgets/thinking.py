@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -13,8 +15,10 @@ from tui_chat.core.session import Message
 from tui_chat.core.timefmt import short_count
 from tui_chat.core.tool_turns import rounds_reasoning
 from tui_chat.ui.render.folding import FollowingScroll
-from tui_chat.ui.render.stream_markdown import StreamingMarkdown, finish_streamed, mount_pending
 from tui_chat.ui.worker_errors import pass_failure_to_app
+
+if TYPE_CHECKING:
+    from tui_chat.ui.render.stream_markdown import StreamingMarkdown
 
 KEEP_MIN = 24
 """Rows of a big batch of reasoning mounted at once (see StreamingMarkdown.keep_rows)."""
@@ -28,8 +32,11 @@ class ThinkingScroll(FollowingScroll):
 
     def release_anchor(self) -> None:
         super().release_anchor()
-        body = self.query_one(StreamingMarkdown)
-        if body.has_pending:
+        pane = self.parent
+        body = pane.body if isinstance(pane, ThinkingPane) else None
+        if body is not None and body.has_pending:
+            from tui_chat.ui.render.stream_markdown import mount_pending
+
             self.run_worker(
                 mount_pending(body, self), group="pending", exclusive=True, exit_on_error=False
             )
@@ -42,7 +49,9 @@ class ThinkingPane(Vertical):
         super().__init__(id=id)
         self._title = Static("", classes="title")
         self._scroll = ThinkingScroll(classes="scroll")
-        self._body = StreamingMarkdown(classes="body")
+        self._body: StreamingMarkdown | None = None
+        """Made when reasoning is first shown (`_made_body`): the first screen shows none,
+        and needs no Markdown stack."""
         self._live = False
         self.message: Message | None = None
         self.parts_shown = 0
@@ -59,8 +68,7 @@ class ThinkingPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield self._title
-        with self._scroll:
-            yield self._body
+        yield self._scroll
 
     def on_mount(self) -> None:
         self.display = False
@@ -76,14 +84,15 @@ class ThinkingPane(Vertical):
         self._live_chars = 0
         self.answer_started = False
         if live:
-            await self._body.update("")
+            await (await self._made_body()).update("")
             self._live = True
             self.set_collapsed(False)
             self.display = False  # until the first reasoning arrives
         else:
             reasoning = all_reasoning(message) if message else ""
             self.display = bool(reasoning)
-            await self._body.update(reasoning)
+            if reasoning or self._body is not None:
+                await (await self._made_body()).update(reasoning)
             self.set_collapsed(not self.keep_open)
         self._refresh_title()
         self._scroll.anchor()
@@ -111,11 +120,11 @@ class ThinkingPane(Vertical):
         scroll = self._scroll
         # Deferring needs the view at the end; a collapsed pane shows nothing at all.
         keep = max(KEEP_MIN, 2 * scroll.size.height) if scroll.is_following else 0
-        await self._body.append_deferring(text, keep)
+        await (await self._made_body()).append_deferring(text, keep)
 
     def fold_offscreen(self) -> None:
         """Fold the reasoning that scrolled far above (see `folding`)."""
-        if self._live and not self.collapsed:
+        if self._live and not self.collapsed and self._body is not None:
             self._scroll.fold_offscreen(*self._body.foldable())
 
     async def finish(self) -> None:
@@ -123,11 +132,28 @@ class ThinkingPane(Vertical):
         if self._live:
             self._live = False
             self._scroll.unfold_all()
-            await self._body.mount_deferred()
-            await finish_streamed(self._body)
+            if self._body is not None:
+                from tui_chat.ui.render.stream_markdown import finish_streamed
+
+                await self._body.mount_deferred()
+                await finish_streamed(self._body)
         if self.message is not None:
             self.display = bool(all_reasoning(self.message))
         self._refresh_title()
+
+    @property
+    def body(self) -> StreamingMarkdown | None:
+        """The reasoning's Markdown; None until reasoning was first shown."""
+        return self._body
+
+    async def _made_body(self) -> StreamingMarkdown:
+        """The body, made and mounted the first time it is needed."""
+        if self._body is None:
+            from tui_chat.ui.render.stream_markdown import StreamingMarkdown
+
+            self._body = StreamingMarkdown(classes="body")
+            await self._scroll.mount(self._body)
+        return self._body
 
     @property
     def is_live(self) -> bool:

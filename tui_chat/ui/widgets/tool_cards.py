@@ -24,7 +24,6 @@ from textual.worker import Worker
 
 from tui_chat.core.sanitize import single_line, strip_control
 from tui_chat.core.tool_turns import ToolCall, ToolRound
-from tui_chat.ui.render.stream_markdown import StreamingMarkdown
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 ARGS_CELLS = 60
@@ -195,6 +194,7 @@ class ToolCard(Vertical, can_focus=True):
 def detail_widgets(call: ToolCall) -> list[Widget]:
     """An unfolded card: the arguments as indented, highlighted JSON, then the result
     (highlighted when it is JSON), cut at RESULT_LINES lines / RESULT_BYTES bytes."""
+    from tui_chat.ui.render.stream_markdown import StreamingMarkdown  # not at start
     from tui_chat.ui.widgets.json_view import pretty_json  # when a card is first unfolded
 
     widgets: list[Widget] = [Static("arguments", classes="card-label")]
@@ -241,6 +241,8 @@ class RoundView(Vertical):
 
     def __init__(self, tool_round: ToolRound) -> None:
         super().__init__(classes="tool-round")
+        from tui_chat.ui.render.stream_markdown import StreamingMarkdown  # not at start
+
         self.tool_round = tool_round
         self._text = StreamingMarkdown(tool_round.content or None, classes="round-text")
         self._shown_text = tool_round.content
