@@ -182,9 +182,7 @@ class TuiChatApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self.input_clock.note_key()
-        if isinstance(event, events.Key) and self.chat_screen is not None:
-            self.chat_screen.note_input()  # a streaming reply lets the key be drawn first
+            self.input_clock.note_key()  # a streaming reply lets the key be drawn first
         if isinstance(event, events.Key | events.MouseDown | events.MouseScrollUp):
             self.gc_pacer.note_activity()
         await super().on_event(event)

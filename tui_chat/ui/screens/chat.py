@@ -254,10 +254,6 @@ class ChatScreen(LeanScreen):
             await self.context_guard.show_summary(self.session)
         await self.follower.window_changed()
 
-    def note_input(self) -> None:
-        """The user pressed a key: let it reach the screen before the next frame."""
-        self.follower.note_input()
-
     # -- replies ---------------------------------------------------------------------------
 
     @on(PromptInput.Submitted)

@@ -55,8 +55,6 @@ class ReplyFollower:
         self.ended = ended
         self.timer: Timer | None = None
         """The next frame of the stream, while one is due."""
-        self.input_at = 0.0
-        """When the user last pressed a key (time.monotonic())."""
         self.live: LiveReply | None = None
         """The streaming reply of the shown session, if any."""
         self.widget: AssistantMessage | None = None
@@ -154,10 +152,6 @@ class ReplyFollower:
         self.pause()
         self.timer = self.chat.set_timer(delay, self._frame, name="stream frame")
 
-    def note_input(self) -> None:
-        """The user pressed a key: let it reach the screen before the next frame."""
-        self.input_at = time.monotonic()
-
     async def _frame(self) -> None:
         started = time.monotonic()
         self.chat.app.gc_pacer.note_activity()
@@ -171,7 +165,8 @@ class ReplyFollower:
         now = time.monotonic()
         cost = now - started
         gap = max(FRAME_SECONDS - cost, cost * (1 - FRAME_SHARE) / FRAME_SHARE)
-        gap = max(gap, self.input_at + INPUT_QUIET_SECONDS - now)
+        # A key just pressed reaches the screen before the next frame.
+        gap = max(gap, self.chat.app.input_clock.key_at + INPUT_QUIET_SECONDS - now)
         self._schedule_frame(gap)
 
     async def _pump(self) -> None:
