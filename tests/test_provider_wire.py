@@ -120,6 +120,22 @@ async def test_401_on_a_keyless_server_says_none_is_configured(server: FakeOpenA
     assert "api_key in the config" not in error.message
 
 
+async def test_only_the_providers_key_is_sent(
+    server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chat request goes out through the SDK's `post` (chunks stay JSON, see
+    chunk_stream): like `create`, it sends the provider's key and no other, not an
+    OpenAI admin key the SDK would read from the environment."""
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", "sk-admin-Zyx987Wvu654Tsr321")
+    server.enqueue(Script(content=["你好", "!"]))
+    events = await collect(make_provider(server))
+    assert texts(events) == "你好!"
+    headers = server.requests[0]["headers"]
+    assert headers["authorization"] == f"Bearer {KEY}"
+    assert "sk-admin" not in repr(headers)
+    assert server.requests[0]["json"]["stream"] is True
+
+
 # -- keys echoed by the server (issue 20, item 8) ----------------------------------------------
 
 

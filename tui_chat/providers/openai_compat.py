@@ -18,6 +18,7 @@ from tui_chat.core.sanitize import one_line, strip_control
 from tui_chat.core.session import Usage
 from tui_chat.core.settings import ChatSettings, deep_merge
 from tui_chat.core.tool_turns import ToolCall
+from tui_chat.providers.chunk_stream import as_chunk, open_chunk_stream
 from tui_chat.providers.dialects import Dialect, dialect_for, usage_of
 from tui_chat.providers.errors import broken_off, key_hint, redact
 from tui_chat.providers.events import (
@@ -133,10 +134,10 @@ class OpenAICompatibleProvider:
             started = False
             answered = False  # answer text arrived (not only reasoning): Alt+G can go on
             try:
-                stream = await self._get_client().chat.completions.create(
+                stream = await open_chunk_stream(
+                    self._get_client(),
                     model=request.model,
                     messages=request.messages,
-                    stream=True,
                     extra_body=parts.extra_body or None,
                     **parts.kwargs,
                 )
@@ -195,7 +196,8 @@ class OpenAICompatibleProvider:
         served_model: str | None = None
         usage: Usage | None = None
         try:
-            async for chunk in stream:
+            async for event in stream:
+                chunk = as_chunk(event)
                 served_model = getattr(chunk, "model", None) or served_model
                 raw_usage = usage_of(chunk)
                 if raw_usage is not None:
