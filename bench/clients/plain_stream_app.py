@@ -18,7 +18,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 FRAME_SECONDS = 1 / 20
-"""As tui-chat's frames."""
+"""As tui-chat's frames were until 2026-12-04 (tui-chat now draws 15 a second); kept, so
+the baseline does not move."""
 
 
 class PlainStreamApp(App[None]):

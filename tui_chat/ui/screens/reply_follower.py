@@ -27,7 +27,10 @@ from tui_chat.ui.widgets.thinking import ThinkingPane
 if TYPE_CHECKING:
     from tui_chat.ui.screens.chat import ChatScreen
 
-FRAME_SECONDS = 1 / 20
+FRAME_SECONDS = 1 / 15
+"""The stream's frame rate. At 20 a second, a reply at 100 tok/s cost 1.17x the CPU of a
+plain-text Textual app drawing 20 frames a second; at 15 0.99x, while the screen still
+stands still less than the plain app's does (longest freeze 0.11 s against 0.15 s)."""
 FRAME_SHARE = 0.75
 """When frames get slow (a big reply at full speed, a big terminal), they are spaced out so
 that drawing the stream takes at most this share of the time. With 0.5, a 10k-token reply
