@@ -28,17 +28,20 @@ if TYPE_CHECKING:
     from tui_chat.ui.screens.chat import ChatScreen
 
 FRAME_SECONDS = 1 / 15
-"""The stream's frame rate. At 20 a second, a reply at 100 tok/s cost 1.17x the CPU of a
-plain-text Textual app drawing 20 frames a second; at 15 0.99x, while the screen still
-stands still less than the plain app's does (longest freeze 0.11 s against 0.15 s)."""
+"""The stream's frame rate while the user reads. At 20 a second, a reply at 100 tok/s cost
+1.17x the CPU of a plain-text Textual app drawing 20 frames a second; at 15 0.99x, and the
+screen still stands still less than the plain app's (longest freeze 0.11 s against 0.15 s)."""
 FRAME_SHARE = 0.75
 """When frames get slow (a big reply at full speed, a big terminal), they are spaced out so
 that drawing the stream takes at most this share of the time. With 0.5, a 10k-token reply
 stood still up to 0.42 s at a time (1.9x the plain-text client), with 0.75 0.26 s (1.2x)."""
+TYPING_FRAME_SECONDS = 1 / 20
 TYPING_FRAME_SHARE = 0.5
-"""The share while the user types (a key within TYPING_SECONDS, since the reply began: not
-the Enter that sent it): a key that comes during a frame waits for it, and at 0.75 keys
-typed into a 1,000 tok/s stream took 74 ms (median) to show, at 0.5 32 ms."""
+"""Frames while the user types (a key within TYPING_SECONDS, since the reply began: not the
+Enter that sent it). A key that comes during a frame waits for it, so frames are smaller
+and leave more time between them: keys typed into a 1,000 tok/s stream took 74 ms (median)
+to show with a share of 0.75, 32 ms with 0.5; 47-54 ms at 15 frames a second, 36-37 ms at
+20."""
 TYPING_SECONDS = 2.0
 INPUT_QUIET_SECONDS = 0.08
 """After a key press, the next frame of a stream waits this long, so the key is drawn at
@@ -178,8 +181,10 @@ class ReplyFollower:
         cost = now - started
         key_at = self.chat.app.input_clock.key_at
         typing = key_at > self.followed_at and now - key_at < TYPING_SECONDS
-        share = TYPING_FRAME_SHARE if typing else FRAME_SHARE
-        gap = max(FRAME_SECONDS - cost, cost * (1 - share) / share)
+        every, share = (
+            (TYPING_FRAME_SECONDS, TYPING_FRAME_SHARE) if typing else (FRAME_SECONDS, FRAME_SHARE)
+        )
+        gap = max(every - cost, cost * (1 - share) / share)
         # A key just pressed reaches the screen before the next frame.
         gap = max(gap, key_at + INPUT_QUIET_SECONDS - now)
         self._schedule_frame(gap)
