@@ -55,6 +55,18 @@ def keep_rows(view_height: int) -> int:
     return view_height + max(6, view_height // 4)
 
 
+def frame_gap(cost: float, now: float, key_at: float, followed_at: float) -> float:
+    """Seconds from the end of a frame that took `cost` to the next, `now` being its end:
+    the pace for reading, or for typing if a key came since the reply began (`followed_at`)
+    and within TYPING_SECONDS; never sooner than INPUT_QUIET_SECONDS after a key."""
+    typing = key_at > followed_at and now - key_at < TYPING_SECONDS
+    every, share = (
+        (TYPING_FRAME_SECONDS, TYPING_FRAME_SHARE) if typing else (FRAME_SECONDS, FRAME_SHARE)
+    )
+    gap = max(every - cost, cost * (1 - share) / share)
+    return max(gap, key_at + INPUT_QUIET_SECONDS - now)  # the key is drawn first
+
+
 Ended = Callable[[LiveReply, Message | None], None]
 """Told when the followed reply has ended (with its message, when it was shown)."""
 
@@ -179,14 +191,7 @@ class ReplyFollower:
             return  # paused or rescheduled meanwhile
         now = time.monotonic()
         cost = now - started
-        key_at = self.chat.app.input_clock.key_at
-        typing = key_at > self.followed_at and now - key_at < TYPING_SECONDS
-        every, share = (
-            (TYPING_FRAME_SECONDS, TYPING_FRAME_SHARE) if typing else (FRAME_SECONDS, FRAME_SHARE)
-        )
-        gap = max(every - cost, cost * (1 - share) / share)
-        # A key just pressed reaches the screen before the next frame.
-        gap = max(gap, key_at + INPUT_QUIET_SECONDS - now)
+        gap = frame_gap(cost, now, self.chat.app.input_clock.key_at, self.followed_at)
         self._schedule_frame(gap)
 
     async def _pump(self) -> None:
