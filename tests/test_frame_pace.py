@@ -22,7 +22,7 @@ NO_KEY = 0.0
 
 def test_cheap_frames_come_at_the_reading_rate() -> None:
     assert frame_gap(0.01, NOW, NO_KEY, FOLLOWED) == pytest.approx(FRAME_SECONDS - 0.01)
-    assert FRAME_SECONDS * 15 == pytest.approx(1)
+    assert round(1 / FRAME_SECONDS) == 15
 
 
 def test_slow_frames_take_three_quarters_of_the_time_while_reading() -> None:
