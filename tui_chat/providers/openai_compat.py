@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tui_chat.config.provider import DEMO_PROVIDER, ProviderConfig
+from tui_chat.config.provider import ProviderConfig
 from tui_chat.core.sanitize import one_line, strip_control
 from tui_chat.core.session import Usage
 from tui_chat.core.settings import ChatSettings, deep_merge
@@ -302,18 +302,6 @@ _UNFINISHED_CALLS = (None, "length", "max_tokens")
 reply ends as cut off, with what arrived)."""
 _STARTED = (TextDelta, ReasoningDelta, ToolCallStreaming)
 """Events after which a failed request is not sent again (what arrived is shown)."""
-
-
-def load_sdk() -> None:
-    """Import the openai SDK now. It takes about 0.3 s, which a first request would wait
-    before it leaves (Enter to request at the server: 0.42 s); the app calls this on a
-    thread once its first screen is up."""
-    import openai  # noqa: F401
-
-
-def needs_sdk(default_provider: str) -> bool:
-    """Whether to load the SDK early: every provider but the offline demo sends through it."""
-    return default_provider != DEMO_PROVIDER
 
 
 def sdk_client(config: ProviderConfig, api_key: str, timeout: float | None = None) -> Any:

@@ -23,7 +23,6 @@ from tui_chat.core.session import Session
 from tui_chat.core.store.session_store import SessionStore
 from tui_chat.providers import ProviderRegistry
 from tui_chat.providers.demo import DEMO_MODEL
-from tui_chat.providers.openai_compat import load_sdk, needs_sdk
 from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.conversation import Conversation
 from tui_chat.services.error_log import close_server_log, server_log
@@ -59,9 +58,6 @@ from tui_chat.ui.worker_errors import report_worker_error
 CONFIG_POLL_SECONDS = 2.0
 GC_TICK_SECONDS = 0.5
 """How often the app checks whether a full garbage collection is due (see gc_pacing)."""
-SDK_LOAD_SECONDS = 0.5
-"""After the app is mounted, the openai SDK is imported on a thread (the first screen is
-drawn by then; the user is reading it or starting to type)."""
 
 
 class TuiChatApp(App[None]):
@@ -218,8 +214,6 @@ class TuiChatApp(App[None]):
         self.set_interval(GC_TICK_SECONDS, self._collect_garbage, name="garbage collection")
         self.set_interval(self.config_poll_seconds, self.config_file.poll, name="config watch")
         self.apply_keymap()
-        if needs_sdk(self.config.default_provider):
-            self.set_timer(SDK_LOAD_SECONDS, self._load_sdk, name="load the openai SDK")
         if self._requested_theme:
             if self._requested_theme in self.available_themes:
                 self.theme = self._requested_theme
@@ -236,10 +230,6 @@ class TuiChatApp(App[None]):
                 title="Config",
                 timeout=8,
             )
-
-    def _load_sdk(self) -> None:
-        """The SDK's import, on a thread, so that the first request does not wait for it."""
-        self.run_worker(load_sdk, thread=True, name="load the openai SDK", exit_on_error=False)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         from tui_chat.ui.screens.config_editor import ConfigEditorScreen
