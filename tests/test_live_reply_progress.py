@@ -12,11 +12,11 @@ def test_a_continued_reply_without_a_measured_ttft_shows_no_ttft() -> None:
     live = LiveReply(Session(), Message(role="assistant"), "p", False)
     live.continuing = True
     live.add_text("more")
-    progress = live.progress()
+    progress = str(live.figures())
     assert progress.startswith("streaming ") and "TTFT" not in progress
 
 
 def test_a_new_reply_shows_its_ttft() -> None:
     live = LiveReply(Session(), Message(role="assistant"), "p", False)
     live.add_text("first")
-    assert " · TTFT " in live.progress()
+    assert " · TTFT " in str(live.figures())

@@ -190,7 +190,7 @@ def test_live_progress_counts_down_a_retry_wait() -> None:
     error = ProviderError("rate_limit", "Rate limited (429)", "Slow down.", 429, 5.0, True)
     live.retrying = Retrying(5.0, 2, 3, error)
     live.retrying_since = time.monotonic() - 2.0
-    assert live.progress().startswith("Rate limited (429): retrying in 3")
-    assert live.progress().endswith("(attempt 2 of 3)")
+    assert str(live.figures()).startswith("Rate limited (429): retrying in 3")
+    assert str(live.figures()).endswith("(attempt 2 of 3)")
     live.retrying_since = time.monotonic() - 9.0
-    assert live.progress() == "Rate limited (429): retrying now (attempt 2 of 3)"
+    assert str(live.figures()) == "Rate limited (429): retrying now (attempt 2 of 3)"

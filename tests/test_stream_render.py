@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import TypeVar
 
+import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
 from textual.widgets import Markdown, Static
@@ -12,6 +14,8 @@ from textual.widgets import Markdown, Static
 from tui_chat.ui.render.stream_markdown import Deferred, StreamingMarkdown
 from tui_chat.ui.render.table_view import TableView
 from tui_chat.ui.widgets.messages import AssistantMessage
+
+T = TypeVar("T")
 
 REPLY = """\
 # 标题 A heading
@@ -110,6 +114,19 @@ def padding(widget: Static) -> tuple[int, ...]:
     return (top, right, bottom, left)
 
 
+def instances_made(monkeypatch: pytest.MonkeyPatch, cls: type[T]) -> list[T]:
+    """Every instance of `cls` (and its subclasses) made from now on, in order."""
+    made: list[T] = []
+    original = cls.__init__
+
+    def spy(self: T, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(cls, "__init__", spy)
+    return made
+
+
 async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None:
     for seed in range(3):
         server.enqueue(Script(content=chunk(REPLY * 2, seed)))
@@ -143,14 +160,7 @@ async def test_big_batch_defers_blocks_and_settles_to_full_render(
 ) -> None:
     """A fast provider delivers a long reply between two frames: only its end is mounted at
     once (the rest waits in a Deferred), and once settled the reply is a full render."""
-    created: list[Deferred] = []
-    original = Deferred.__init__
-
-    def spy(self: Deferred, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-        created.append(self)
-
-    monkeypatch.setattr(Deferred, "__init__", spy)
+    created = instances_made(monkeypatch, Deferred)
     text = REPLY * 8
     # The reply is on screen and followed before the rest comes, all in one frame.
     server.enqueue(Script(content=["Start. ", text[7:]], delay=0.3))
@@ -357,14 +367,7 @@ async def test_big_batch_builds_widgets_only_for_blocks_it_mounts(
     from tui_chat.ui.render.stream_fence import StreamingFence
     from tui_chat.ui.render.stream_markdown import blocks_match_source, finish_streamed
 
-    built: list[MarkdownBlock] = []
-    original = MarkdownBlock.__init__
-
-    def spy(self: MarkdownBlock, *args: object, **kwargs: object) -> None:
-        original(self, *args, **kwargs)  # type: ignore[arg-type]
-        built.append(self)
-
-    monkeypatch.setattr(MarkdownBlock, "__init__", spy)
+    built = instances_made(monkeypatch, MarkdownBlock)
     text = REPLY * 8
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)):

@@ -197,8 +197,8 @@ class OpenAICompatibleProvider:
         served_model: str | None = None
         usage: Usage | None = None
         try:
-            async for event in stream:
-                chunk = as_chunk(event)
+            async for raw in stream:
+                chunk = as_chunk(raw)
                 served_model = getattr(chunk, "model", None) or served_model
                 raw_usage = usage_of(chunk)
                 if raw_usage is not None:

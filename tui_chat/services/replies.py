@@ -169,10 +169,6 @@ class LiveReply:
             cached_tokens=_add(base.cached_tokens, usage.cached_tokens),
         )
 
-    def progress(self) -> str:
-        """Live figures for the status line, as one string."""
-        return str(self.figures())
-
     def figures(self) -> Progress:
         """Live figures for the status line, as parts (see Progress)."""
         if self.first_token_at is None:

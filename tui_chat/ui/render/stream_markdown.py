@@ -36,6 +36,7 @@ from textual.widgets.markdown import MarkdownBlock, MarkdownStream
 
 from tui_chat.ui.render.deferred import Deferred, Pending, split_deferred
 from tui_chat.ui.render.folding import Runway, unfold
+from tui_chat.ui.render.maths_switch import maths_on
 from tui_chat.ui.render.stock import stock_render
 from tui_chat.ui.render.stream_blocks import (
     GrowingMarkdown,
@@ -56,7 +57,7 @@ from tui_chat.ui.render.stream_lists import (
     trim_shown,
 )
 from tui_chat.ui.render.stream_maths import BLOCK_TYPES as MATHS_BLOCKS
-from tui_chat.ui.render.stream_maths import MathsBlock, add_maths, maths_on
+from tui_chat.ui.render.stream_maths import MathsBlock, add_maths
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -146,11 +147,7 @@ class StreamingMarkdown(GrowingMarkdown):
                 self.code_lines.parsed(self.source, tokens, start_line, self._last_parsed_line)
 
                 def build(tokens: list[Token]) -> list[MarkdownBlock]:
-                    blocks = list(self._parse_markdown(tokens))
-                    for block in blocks:
-                        start, end = block.source_range
-                        block.source_range = (start + start_line, end + start_line)
-                    return blocks
+                    return self._build(tokens, start_line)
 
                 last_block = existing_blocks[-1] if existing_blocks else None
                 tokens, pending = self._defer_above(tokens, start_line, last_block)
@@ -244,16 +241,18 @@ class StreamingMarkdown(GrowingMarkdown):
         kept, pending, rows = split
         return kept, Deferred(pending, rows)
 
+    def _build(self, tokens: list[Token], start_line: int) -> list[MarkdownBlock]:
+        """The blocks of `tokens`, parsed from line `start_line` of the source on, with
+        their lines in the whole source."""
+        blocks = list(self._parse_markdown(tokens))
+        for block in blocks:
+            start, end = block.source_range
+            block.source_range = (start + start_line, end + start_line)
+        return blocks
+
     def _build_pending(self, pending: list[Pending]) -> list[MarkdownBlock]:
         """The widgets of blocks that waited unbuilt in a `Deferred`."""
-        blocks: list[MarkdownBlock] = []
-        for block in pending:
-            built = list(self._parse_markdown(block.tokens))
-            for widget in built:
-                start, end = widget.source_range
-                widget.source_range = (start + block.start_line, end + block.start_line)
-            blocks.extend(built)
-        return blocks
+        return [widget for p in pending for widget in self._build(p.tokens, p.start_line)]
 
     async def mount_deferred(self, limit: int | None = None, *, hidden: bool = False) -> bool:
         """Mount up to `limit` deferred blocks (all when None), first ones first. `hidden`

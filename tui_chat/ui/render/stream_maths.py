@@ -30,8 +30,6 @@ from textual.widgets import Label, Markdown
 from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.core.maths import latex_to_unicode, use_maths
-from tui_chat.ui.render.maths_switch import maths_on as maths_on
-from tui_chat.ui.render.maths_switch import set_maths as set_maths
 
 BLOCK_TYPES = ("math_block", "math_block_eqno")
 """The display-maths tokens, each shown as a MathsBlock."""

@@ -60,15 +60,21 @@ def keep_rows(view_height: int) -> int:
     return view_height + max(6, view_height // 4)
 
 
-def frame_gap(cost: float, now: float, key_at: float, followed_at: float) -> float:
+def frame_gap(
+    cost: float, now: float, key_at: float, followed_at: float, *, at_once: bool = False
+) -> float:
     """Seconds from the end of a frame that took `cost` to the next, `now` being its end:
     the pace for reading, or for typing if a key came since the reply began (`followed_at`)
-    and within TYPING_SECONDS; never sooner than INPUT_QUIET_SECONDS after a key."""
-    typing = key_at > followed_at and now - key_at < TYPING_SECONDS
-    every, share = (
-        (TYPING_FRAME_SECONDS, TYPING_FRAME_SHARE) if typing else (FRAME_SECONDS, FRAME_SHARE)
-    )
-    gap = max(every - cost, cost * (1 - share) / share)
+    and within TYPING_SECONDS; none `at_once` (an answer is complete). Never sooner than
+    INPUT_QUIET_SECONDS after a key."""
+    if at_once:
+        gap = 0.0
+    else:
+        typing = key_at > followed_at and now - key_at < TYPING_SECONDS
+        every, share = (
+            (TYPING_FRAME_SECONDS, TYPING_FRAME_SHARE) if typing else (FRAME_SECONDS, FRAME_SHARE)
+        )
+        gap = max(every - cost, cost * (1 - share) / share)
     return max(gap, key_at + INPUT_QUIET_SECONDS - now)  # the key is drawn first
 
 
@@ -179,7 +185,7 @@ class ReplyFollower:
             if self.live is live and self.timer is not None:
                 self.draw_soon = True
                 if not self.drawing:
-                    self._schedule_frame(0)
+                    self._schedule_frame(self._gap(0.0))
 
     def _stop_answers(self) -> None:
         if self.answers is not None:
@@ -231,15 +237,14 @@ class ReplyFollower:
     def _frame_shown(self, started: float, timer: Timer) -> None:
         if timer is not self.timer:
             return  # paused or rescheduled meanwhile
-        now = time.monotonic()
-        cost = now - started
+        self._schedule_frame(self._gap(time.monotonic() - started))
+
+    def _gap(self, cost: float) -> float:
+        """The gap after a frame that took `cost` (see `frame_gap`); none after an answer
+        completed (see `_answer_frames`), which this takes."""
+        at_once, self.draw_soon = self.draw_soon, False
         key_at = self.chat.app.input_clock.key_at
-        if self.draw_soon:  # an answer completed during this frame (see _answer_frames)
-            self.draw_soon = False
-            gap = max(0.0, key_at + INPUT_QUIET_SECONDS - now)
-        else:
-            gap = frame_gap(cost, now, key_at, self.followed_at)
-        self._schedule_frame(gap)
+        return frame_gap(cost, time.monotonic(), key_at, self.followed_at, at_once=at_once)
 
     async def _pump(self) -> None:
         """Move what arrived since the last frame to the screen."""
