@@ -120,6 +120,16 @@ async def wait_for_replies(pilot: Pilot[Any], app: TuiChatApp, timeout: float = 
     await pilot.pause()
 
 
+def approval_shown(app: TuiChatApp) -> bool:
+    """A tool's approval modal is the current screen and is mounted (its buttons composed).
+    It is current as soon as it is pushed, before that: text read or a key pressed then
+    may find nothing there."""
+    from tui_chat.ui.screens.tool_approval import ToolApprovalScreen
+
+    screen = app.screen
+    return isinstance(screen, ToolApprovalScreen) and screen.is_mounted
+
+
 async def handled(node: MessagePump) -> None:
     """Wait until `node` has handled every message posted to it before this call (it
     handles them one at a time, in order)."""

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from app_harness import make_app, screen_text, wait_until
+from app_harness import approval_shown, make_app, screen_text, wait_until
 from sse_server import FakeOpenAIServer
 from textual.widgets import Button, Input
 
@@ -44,7 +44,7 @@ async def ask(
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.push_screen(ToolApprovalScreen(request(**kwargs)), answers.append)
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.pause()
         await pilot.press(*keys)
         await wait_until(pilot, lambda: bool(answers))
@@ -56,7 +56,7 @@ async def test_modal_shows_the_question_and_focus_starts_on_deny(tmp_path: Path,
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.push_screen(ToolApprovalScreen(request(shown='{"word": "\x1b]0;x\x07[b]tui"}')))
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.pause()
         text = screen_text(app)
         assert "Allow docs.lookup?" in text
@@ -86,7 +86,7 @@ async def test_always_is_absent_when_not_allowed(tmp_path: Path, server) -> None
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.push_screen(ToolApprovalScreen(request(may_always_allow=False)), answers.append)
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.pause()
         assert [b.id for b in app.screen.query(Button)] == ["once", "session", "deny"]
         await pilot.press("A")
@@ -112,7 +112,7 @@ async def test_deny_button_shows_the_reason_input(tmp_path: Path, server) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         app.push_screen(ToolApprovalScreen(request()), answers.append)
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.pause()
         await pilot.click("#deny")
         reason = app.screen.query_one(Input)
@@ -130,7 +130,7 @@ async def test_adapter_asks_one_at_a_time_and_takes_the_modal_away_when_stopped(
         await pilot.pause()
         first = asyncio.ensure_future(app.ask_approval(request()))
         second = asyncio.ensure_future(app.ask_approval(request()))
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.pause()
         assert sum(isinstance(s, ToolApprovalScreen) for s in app.screen_stack) == 1
         shown_first = app.screen
@@ -140,7 +140,7 @@ async def test_adapter_asks_one_at_a_time_and_takes_the_modal_away_when_stopped(
         # The second question comes once the first is answered; its reply is stopped.
         await wait_until(
             pilot,
-            lambda: isinstance(app.screen, ToolApprovalScreen) and app.screen is not shown_first,
+            lambda: approval_shown(app) and app.screen is not shown_first,
         )
         await pilot.pause()
         second.cancel()
@@ -153,10 +153,25 @@ async def test_always_writes_tools_allow_before_answering(tmp_path: Path, server
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         answer = asyncio.ensure_future(app.ask_approval(request()))
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.pause()
         await pilot.press("A")
         await wait_until(pilot, answer.done)
         assert answer.result() == ApprovalAnswer("always")
         assert "docs.lookup" in app.config.tools.allow
     assert "docs.lookup" in app.paths.config_file.read_text(encoding="utf-8")
+
+
+async def test_a_modal_taken_away_before_it_is_composed(tmp_path: Path, server) -> None:
+    """The reply that asks can be stopped just as its question is pushed: the modal goes
+    before it was composed, and the app carries on."""
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = ToolApprovalScreen(request())
+        app.push_screen(screen)
+        app.pop_screen()
+        await wait_until(pilot, lambda: not screen.is_attached)
+        await pilot.pause()
+        assert app.screen is app.chat_screen
+    assert app.return_code in (0, None)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from app_harness import (
+    approval_shown,
     make_app,
     read_only_session,
     screen_text,
@@ -66,7 +67,7 @@ async def test_allow_once_runs_the_call_and_shows_its_card(tmp_path: Path, serve
     app = app_with_read_file(tmp_path, server)
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "What do my notes say?")
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         assert "Allow read_file?" in screen_text(app)
         # Under the modal, the reply already shows the round's text and the waiting card.
         reply = app.chat_screen.query_one(AssistantMessage)
@@ -94,7 +95,7 @@ async def test_enter_on_the_modal_denies_and_the_model_gets_the_reason(
     app = app_with_read_file(tmp_path, server)
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "What do my notes say?")
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.press("enter", *"private", "enter")
         await wait_for_replies(pilot, app)
         assert "✗ denied" in screen_text(app)
@@ -109,7 +110,7 @@ async def test_escape_on_the_modal_stops_the_reply(tmp_path: Path, server) -> No
     app = app_with_read_file(tmp_path, server)
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "What do my notes say?")
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.press("escape")
         await wait_for_replies(pilot, app)
         assert not isinstance(app.screen, ToolApprovalScreen)

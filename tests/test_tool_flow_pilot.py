@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app_harness import (
+    approval_shown,
     make_app,
     notices,
     read_only_session,
@@ -71,7 +72,7 @@ async def test_always_allow_writes_the_config_and_the_next_call_runs_unasked(
     config = tmp_path / "config" / "config.toml"
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "What do my notes say?")
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         assert app.screen.query("#always")  # read_file may be always allowed
         await pilot.press("A")
         await wait_for_replies(pilot, app)
@@ -103,7 +104,7 @@ async def test_allow_for_this_session_is_saved_and_a_new_session_asks_again(
     asked = record_approvals(app)
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "What do my notes say?")
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         await pilot.press("s")
         await wait_for_replies(pilot, app)
         (request,) = asked
@@ -123,7 +124,7 @@ async def test_allow_for_this_session_is_saved_and_a_new_session_asks_again(
         await wait_until(pilot, lambda: app.screen.session is not first)
         read_file_turn(server, notes)
         await type_and_send(pilot, "What do my notes say?")
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen))
+        await wait_until(pilot, lambda: approval_shown(app))
         assert len(asked) == 2 and asked[1].scope == request.scope
         await pilot.press("a")  # once: nothing saved for the new session
         await wait_for_replies(pilot, app)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app_harness import (
+    approval_shown,
     make_app,
     notices,
     read_only_session,
@@ -27,7 +28,6 @@ from test_tool_flow_pilot import chat_bodies
 
 from tui_chat.ui.app import TuiChatApp
 from tui_chat.ui.screens.chat import ChatScreen
-from tui_chat.ui.screens.tool_approval import ToolApprovalScreen
 
 MCP_SERVER = Path(__file__).with_name("mcp_server.py")
 WAIT = 20.0
@@ -81,7 +81,7 @@ async def test_esc_while_a_server_tool_runs(tmp_path: Path, server: FakeOpenAISe
     app = app_with_docs(tmp_path, server)
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "Wait a long time")
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen), WAIT)
+        await wait_until(pilot, lambda: approval_shown(app), WAIT)
         assert "Allow docs.slow?" in screen_text(app) and "Server: docs" in screen_text(app)
         await pilot.press("a")
         await wait_until(pilot, lambda: "⚙ docs.slow(seconds=600) … running" in screen_text(app))
@@ -115,7 +115,7 @@ async def test_a_server_that_dies_mid_call(tmp_path: Path, server: FakeOpenAISer
     app = app_with_docs(tmp_path, server)
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "Crash it")
-        await wait_until(pilot, lambda: isinstance(app.screen, ToolApprovalScreen), WAIT)
+        await wait_until(pilot, lambda: approval_shown(app), WAIT)
         assert "Allow docs.crash?" in screen_text(app)
         await pilot.press("a")
         await wait_for_replies(pilot, app, WAIT)

@@ -60,6 +60,11 @@ class ToolApprovalScreen(ModalScreen[ApprovalAnswer]):
     }
     """
 
+    AUTO_FOCUS = "#deny"
+    """Deny has the focus at first (Enter denies). Not a query in on_mount: the reply that
+    asks can be stopped as the modal is pushed, and a modal taken away before it was
+    composed mounts without its buttons (the query failed and the app exited)."""
+
     BINDINGS = [
         Binding("a", "answer('once')", "Allow once", id="approval.allow_once", show=False),
         Binding(
@@ -105,9 +110,6 @@ class ToolApprovalScreen(ModalScreen[ApprovalAnswer]):
             yield Static(
                 "Enter denies · Esc stops the reply", id="approval-hint", markup=False
             )
-
-    def on_mount(self) -> None:
-        self.query_one("#deny", Button).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer" and parameters == ("always",):
