@@ -109,6 +109,9 @@ class Script:
     # still streaming, whatever the speed of the machine.
     gate: threading.Event | None = None
     gate_after: int = 0
+    # Set: after the chunk with finish_reason, wait (sending keep-alive comments) until it
+    # is set before usage and [DONE] (a server that sends usage late).
+    end_gate: threading.Event | None = None
     # Model name in chunks; default: echo the request's model.
     model: str | None = None
     # Interleave SSE comment lines ": keep-alive" between chunks.
@@ -603,6 +606,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         else:
             if script.finish_reason is not None and not emit(chunk({}, script.finish_reason)):
+                return
+            if script.end_gate is not None and not self._keep_alive(script.end_gate):
                 return
             wants_usage = mode == "final_chunk_always" or (mode == "final_chunk" and include_usage)
             if wants_usage and usage is not None:

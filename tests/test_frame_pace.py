@@ -49,3 +49,10 @@ def test_a_key_is_drawn_before_the_next_frame() -> None:
     key_at = NOW - 0.01
     gap = frame_gap(0.001, NOW, key_at, FOLLOWED)
     assert gap == pytest.approx(INPUT_QUIET_SECONDS - 0.01)
+
+
+def test_a_complete_answer_is_drawn_at_once_but_after_a_key() -> None:
+    assert frame_gap(0.3, NOW, NO_KEY, FOLLOWED, at_once=True) == 0
+    key_at = NOW - 0.01
+    gap = frame_gap(0.3, NOW, key_at, FOLLOWED, at_once=True)
+    assert gap == pytest.approx(INPUT_QUIET_SECONDS - 0.01)

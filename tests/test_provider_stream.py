@@ -18,6 +18,7 @@ from tui_chat.core.session import Usage
 from tui_chat.providers import DemoProvider, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.providers.events import (
+    AnswerComplete,
     ChatRequest,
     Failed,
     Finished,
@@ -99,6 +100,7 @@ async def test_content_events(server: FakeOpenAIServer, provider: OpenAICompatib
         TextDelta("lo"),
         TextDelta(", 世界 "),
         TextDelta("👋"),
+        AnswerComplete(),  # the chunk with finish_reason: the words have all arrived
         UsageReport(USAGE),
         Finished("stop", "test-model"),
     ]
@@ -166,7 +168,12 @@ async def test_no_usage(server: FakeOpenAIServer, provider: OpenAICompatibleProv
     server.enqueue(Script(usage_mode="none"))
     events = await collect(provider)
     assert not any(isinstance(e, UsageReport) for e in events)
-    assert events == [TextDelta("Hello"), TextDelta(" world"), Finished("stop", "test-model")]
+    assert events == [
+        TextDelta("Hello"),
+        TextDelta(" world"),
+        AnswerComplete(),
+        Finished("stop", "test-model"),
+    ]
 
 
 async def test_usage_details(server: FakeOpenAIServer, provider: OpenAICompatibleProvider) -> None:

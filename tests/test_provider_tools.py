@@ -92,6 +92,7 @@ async def test_names_stream_before_the_calls_complete(server: FakeOpenAIServer) 
     assert kinds[first_name:] == [
         "ToolCallStreaming",
         "ToolCallStreaming",
+        "AnswerComplete",
         "UsageReport",
         "ToolCallsRequested",
         "Finished",

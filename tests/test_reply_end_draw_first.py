@@ -5,6 +5,7 @@ paint, off the input path, and is hurried when another reply or session needs th
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sse_server import Script
 from test_stream_folding import folded, long_reply
 from test_stream_render import chunk, full_render, rendered
 
+from tui_chat.ui.screens import reply_follower
 from tui_chat.ui.widgets.messages import AssistantMessage
 
 
@@ -90,3 +92,26 @@ async def test_a_long_reply_is_laid_out_once_keys_stop(
         reference = full_render(text)
         await app.screen.view.mount(reference)
         assert rendered(first.body) == rendered(reference)
+
+
+async def test_last_words_are_drawn_when_the_answer_is_complete(
+    tmp_path: Path, server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The chunk with the finish reason draws the last words at once: a server may send
+    usage (and the stream's end) well after, and no frame slot is waited for either
+    (frames are 60 s apart here)."""
+    monkeypatch.setattr(reply_follower, "FRAME_SECONDS", 60.0)
+    monkeypatch.setattr(reply_follower, "TYPING_FRAME_SECONDS", 60.0)
+    usage_sent = threading.Event()
+    server.enqueue(
+        Script(content=["First words. ", "The last words 最后几个字."], end_gate=usage_sent)
+    )
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await type_and_send(pilot, "hello")
+        await wait_until(pilot, lambda: "最后几个字" in screen_text(app))
+        assert app.replies.live  # still streaming: usage has not come
+        assert "streaming" in str(app.screen.query_one("#status").render())
+        usage_sent.set()
+        await wait_for_replies(pilot, app)
+        assert "streaming" not in str(app.screen.query_one("#status").render())

@@ -80,6 +80,13 @@ class Finished:
         return describe_finish_reason(self.finish_reason)
 
 
+@dataclass(frozen=True)
+class AnswerComplete:
+    """A chunk carried the finish reason: the answer's words have all arrived, though usage
+    and the stream's end may still come (some servers send usage well after). The screen
+    draws the last words now rather than when `Finished` comes."""
+
+
 CONTINUE_HINT = "Alt+G continues it, "
 """Left out where there is no answer text to continue (all the tokens went to thinking)."""
 UNOFFERED_TOOL_CALLS = (
@@ -195,6 +202,7 @@ StreamEvent = (
     | ToolCallStreaming
     | ToolCallsRequested
     | UsageReport
+    | AnswerComplete
     | Finished
     | Failed
     | Notice

@@ -22,6 +22,7 @@ from tui_chat.providers.chunk_stream import as_chunk, open_chunk_stream
 from tui_chat.providers.dialects import Dialect, dialect_for, usage_of
 from tui_chat.providers.errors import broken_off, key_hint, redact
 from tui_chat.providers.events import (
+    AnswerComplete,
     ChatRequest,
     Failed,
     Finished,
@@ -230,6 +231,8 @@ class OpenAICompatibleProvider:
                             for event in tool_calls.feed(pieces):
                                 yield event
                     if choice.finish_reason:
+                        if finish_reason is None:
+                            yield AnswerComplete()
                         finish_reason = choice.finish_reason
         except Exception:
             # Cut off mid-stream (the caller says so and keeps the reply): the text held

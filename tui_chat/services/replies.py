@@ -119,6 +119,9 @@ class LiveReply:
     streaming_calls: list[str] = field(default_factory=list)
     """Names of the calls whose arguments are streaming in the current round (cleared
     when the round's calls are complete)."""
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a round's answer has all arrived (providers.events.AnswerComplete), before
+    its usage and the stream's end: the screen draws the last words then."""
 
     def add_text(self, text: str) -> None:
         self._first_token()

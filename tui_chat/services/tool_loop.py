@@ -29,6 +29,7 @@ from tui_chat.core.store.session_store import SessionStore
 from tui_chat.core.tool_turns import ToolCall, ToolRound, round_messages
 from tui_chat.providers import ChatProvider, ProviderRegistry
 from tui_chat.providers.events import (
+    AnswerComplete,
     ChatRequest,
     Failed,
     Finished,
@@ -106,6 +107,8 @@ async def stream_round(
             calls = event.calls
         elif isinstance(event, UsageReport):
             reply.usage = live.usage(event.usage)
+        elif isinstance(event, AnswerComplete):
+            live.answered.set()
         elif isinstance(event, Finished):
             reply.finish_reason = event.finish_reason
             reply.status = "complete"

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.timer import Timer
+from textual.worker import Worker
 
 from tui_chat.core.session import Message
 from tui_chat.core.tool_turns import rounds_reasoning
@@ -46,6 +48,9 @@ TYPING_SECONDS = 2.0
 STATUS_SECONDS = 0.25
 """A stream's figures on the status line (time, speed) change on every frame; shown at most
 this often they still look live, and a reply at 100 tok/s costs 3-9 % less CPU."""
+UNPAINTED_SECONDS = 0.5
+"""A frame's successor is scheduled once it is painted; if that never comes (see `_frame`),
+it comes this long after the frame instead."""
 INPUT_QUIET_SECONDS = 0.08
 """After a key press, the next frame of a stream waits this long, so the key is drawn at
 once rather than behind a frame."""
@@ -58,15 +63,21 @@ def keep_rows(view_height: int) -> int:
     return view_height + max(6, view_height // 4)
 
 
-def frame_gap(cost: float, now: float, key_at: float, followed_at: float) -> float:
+def frame_gap(
+    cost: float, now: float, key_at: float, followed_at: float, *, at_once: bool = False
+) -> float:
     """Seconds from the end of a frame that took `cost` to the next, `now` being its end:
     the pace for reading, or for typing if a key came since the reply began (`followed_at`)
-    and within TYPING_SECONDS; never sooner than INPUT_QUIET_SECONDS after a key."""
-    typing = key_at > followed_at and now - key_at < TYPING_SECONDS
-    every, share = (
-        (TYPING_FRAME_SECONDS, TYPING_FRAME_SHARE) if typing else (FRAME_SECONDS, FRAME_SHARE)
-    )
-    gap = max(every - cost, cost * (1 - share) / share)
+    and within TYPING_SECONDS; none `at_once` (an answer is complete). Never sooner than
+    INPUT_QUIET_SECONDS after a key."""
+    if at_once:
+        gap = 0.0
+    else:
+        typing = key_at > followed_at and now - key_at < TYPING_SECONDS
+        every, share = (
+            (TYPING_FRAME_SECONDS, TYPING_FRAME_SHARE) if typing else (FRAME_SECONDS, FRAME_SHARE)
+        )
+        gap = max(every - cost, cost * (1 - share) / share)
     return max(gap, key_at + INPUT_QUIET_SECONDS - now)  # the key is drawn first
 
 
@@ -97,6 +108,12 @@ class ReplyFollower:
         """Characters of the current round's reasoning written to the thinking pane."""
         self.ending: Ending | None = None
         """The reply that ended, while its finish is still to run (see `_end`)."""
+        self.answers: Worker[None] | None = None
+        """Waits for the followed reply's answer to be complete (see `_answer_frames`)."""
+        self.draw_soon = False
+        """An answer completed while a frame was drawn: the next frame comes at once."""
+        self.drawing = False
+        """A frame is writing to the widgets (`_frame`)."""
 
     @property
     def view(self) -> MessageView:
@@ -113,6 +130,7 @@ class ReplyFollower:
     def forget(self) -> None:
         """Another session is shown: its reply (if any) is followed anew."""
         self.live = self.widget = None
+        self._stop_answers()
 
     async def follow(self, live: LiveReply) -> None:
         """Follow a streaming reply: show what arrived so far, then new parts reach the
@@ -154,6 +172,28 @@ class ReplyFollower:
         self.view.anchor()
         self.status.show(live.session, live.provider_label, live.is_demo, live.figures())
         self.resume()
+        self._stop_answers()
+        # A callable, not a coroutine: one cancelled before it starts is never made.
+        self.answers = self.chat.run_worker(
+            partial(self._answer_frames, live), group="reply-answers", exit_on_error=False
+        )
+
+    async def _answer_frames(self, live: LiveReply) -> None:
+        """A frame as soon as the server says a round's answer has all arrived, not at the
+        next frame slot: the usage and the end of the stream may come later (and the
+        reply's end, which draws at once too, waits for them)."""
+        while self.live is live:
+            await live.answered.wait()
+            live.answered.clear()
+            if self.live is live and self.timer is not None:
+                self.draw_soon = True
+                if not self.drawing:
+                    self._schedule_frame(self._gap(0.0))
+
+    def _stop_answers(self) -> None:
+        if self.answers is not None:
+            self.answers.cancel()
+            self.answers = None
 
     async def window_changed(self) -> None:
         """Paging or a jump (un)mounted messages (see MessageWindow): the streaming reply's
@@ -182,22 +222,37 @@ class ReplyFollower:
 
     def _schedule_frame(self, delay: float) -> None:
         self.pause()
+        # A Textual timer needs a delay above 0 ("at once" is the next turn of the loop).
+        delay = max(delay, 0.001)
         self.timer = self.chat.set_timer(delay, self._frame, name="stream frame")
 
     async def _frame(self) -> None:
         started = time.monotonic()
         self.chat.app.gc_pacer.note_activity()
-        await self._pump()
+        self.drawing = True
+        try:
+            await self._pump()
+        finally:
+            self.drawing = False
         if self.timer is not None and self.live is not None:
+            # The next frame once this one is painted. Textual hands a refresh callback to
+            # the screen that is current when it is handled: a modal pushed meanwhile (a
+            # tool's approval) takes it, and it is lost if the modal goes first. The frames
+            # then stopped; this timer keeps them coming (`_frame_shown` replaces it).
+            self.timer = self.chat.set_timer(UNPAINTED_SECONDS, self._frame, name="stream frame")
             self.chat.call_after_refresh(self._frame_shown, started, self.timer)
 
     def _frame_shown(self, started: float, timer: Timer) -> None:
-        if timer is not self.timer:
-            return  # paused or rescheduled meanwhile
-        now = time.monotonic()
-        cost = now - started
-        gap = frame_gap(cost, now, self.chat.app.input_clock.key_at, self.followed_at)
-        self._schedule_frame(gap)
+        if timer is not self.timer or self.drawing:
+            return  # paused or rescheduled meanwhile, or the fallback frame is drawing
+        self._schedule_frame(self._gap(time.monotonic() - started))
+
+    def _gap(self, cost: float) -> float:
+        """The gap after a frame that took `cost` (see `frame_gap`); none after an answer
+        completed (see `_answer_frames`), which this takes."""
+        at_once, self.draw_soon = self.draw_soon, False
+        key_at = self.chat.app.input_clock.key_at
+        return frame_gap(cost, time.monotonic(), key_at, self.followed_at, at_once=at_once)
 
     async def _pump(self) -> None:
         """Move what arrived since the last frame to the screen."""
@@ -280,6 +335,7 @@ class ReplyFollower:
         widget = self.widget
         self.live = self.widget = None
         self.pause()
+        self._stop_answers()
         ending = self.ending = Ending(live, widget)
         await self._flush(live, widget)
         if self.chat.session is live.session:
