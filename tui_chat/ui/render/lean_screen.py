@@ -26,6 +26,13 @@ Each frame of a stream changes a few rows, but Textual's screen does much more:
   so a widget laid over others (the sidebar at 80 columns, a notice) lost characters
   wherever an edge of something under it fell: `请比较` showed as `  比较`. Here a line is cut
   only where the front-most widget changes, so a widget's own text is never cut.
+- **Lines nobody sees.** Textual renders every line of every widget in an update, back ones
+  too, and keeps only each line's front-most pieces: a row of a list item is rendered by the
+  screen, the panes, the view, the message, the reply, the list, the item's row and its
+  paragraph, for one or two pieces that show. A full repaint (the view scrolled) rendered
+  and cut up some 40 % of its lines for nothing. Here the pieces are filled front to back
+  and a widget renders only from its first to its last row that still has an empty piece
+  in its span (none: it is skipped).
 """
 
 from __future__ import annotations
@@ -82,27 +89,37 @@ class LeanCompositor(TextualCompositor):
             self._cuts = front_cuts(self.size, reversed(self.visible_widgets.values()))
         return self._cuts
 
+    _filling: tuple[list[dict[int, Strip | None]], Callable[[int], bool]] | None = None
+    """While `_render_chops` runs: the pieces filled so far and which rows it draws."""
+
     def _render_chops(
         self, crop: Region, is_rendered_line: Callable[[int], bool]
     ) -> Sequence[Mapping[int, Strip]]:
         """Textual's, for cuts that need not fall on each widget's edges: a widget whose
-        left part lies under another starts its pieces at its first cut, not at its edge."""
+        left part lies under another starts its pieces at its first cut, not at its edge.
+        A line whose pieces in a widget's span are all filled (by widgets in front) is not
+        cut up again (see "Lines nobody sees")."""
         cuts = self.cuts
         chops: list[dict[int, Strip | None]] = [dict.fromkeys(line[:-1]) for line in cuts]
-        for region, clip, strips in self._get_renders(crop):
-            render_region = region.intersection(clip)
-            render_x = render_region.x
-            first_cut, last_cut = render_region.column_span
-            for y, strip in zip(render_region.line_range, strips, strict=False):
-                if not is_rendered_line(y):
-                    continue
-                line = cuts[y]
-                inner = line[bisect_right(line, first_cut) : bisect_left(line, last_cut)]
-                pieces = strip.divide([cut - render_x for cut in (*inner, last_cut)])
-                chops_line = chops[y]
-                for start, piece in zip((first_cut, *inner), pieces, strict=False):
-                    if start in chops_line and chops_line[start] is None:
-                        chops_line[start] = piece
+        self._filling = (chops, is_rendered_line)
+        try:
+            for region, clip, strips in self._get_renders(crop):
+                render_region = region.intersection(clip)
+                render_x = render_region.x
+                first_cut, last_cut = render_region.column_span
+                for y, strip in zip(render_region.line_range, strips, strict=False):
+                    if not is_rendered_line(y):
+                        continue
+                    starts = _open_starts(cuts[y], chops[y], first_cut, last_cut)
+                    if starts is None:
+                        continue
+                    pieces = strip.divide([cut - render_x for cut in (*starts[1:], last_cut)])
+                    chops_line = chops[y]
+                    for start, piece in zip(starts, pieces, strict=False):
+                        if chops_line.get(start, _FILLED) is None:
+                            chops_line[start] = piece
+        finally:
+            self._filling = None
         return chops  # type: ignore[return-value]  # every chop has a front-most widget
 
     def _arrange_root(
@@ -128,16 +145,54 @@ class LeanCompositor(TextualCompositor):
         if crop is None:
             yield from super()._get_renders(crop)
             return
-        rows = Region(0, crop.y, self.size.width, crop.height)
+        screen_width = self.size.width
+        rows = Region(0, crop.y, screen_width, crop.height)
         overlaps = crop.overlaps
         for widget, (region, clip) in self.visible_widgets.items():
             clip = clip.intersection(rows)
             if not overlaps(clip):
                 continue
             x, y, width, height = region.intersection(clip)
-            if width and height:
-                lines = Region(x - region.x, y - region.y, width, height)
-                yield region, clip, widget.render_lines(lines)
+            if not (width and height):
+                continue
+            if self._filling is not None:  # only the rows with pieces still to fill
+                top, bottom = self._open_rows(x, y, width, height)
+                if top >= bottom:
+                    continue
+                clip = clip.intersection(Region(0, top, screen_width, bottom - top))
+                y, height = top, bottom - top
+            lines = Region(x - region.x, y - region.y, width, height)
+            yield region, clip, widget.render_lines(lines)
+
+    def _open_rows(self, x: int, y: int, width: int, height: int) -> tuple[int, int]:
+        """The first and past the last of rows `y` to `y + height` that `_render_chops`
+        draws and that still have an empty piece between columns `x` and `x + width`."""
+        assert self._filling is not None
+        chops, is_rendered_line = self._filling
+        cuts = self.cuts
+        right = x + width
+        open_rows = [
+            row
+            for row in range(y, y + height)
+            if is_rendered_line(row) and _open_starts(cuts[row], chops[row], x, right)
+        ]
+        return (open_rows[0], open_rows[-1] + 1) if open_rows else (y, y)
+
+
+_FILLED = Strip([])
+"""Stands for a piece that is no chop of its line (a cut a widget in front wiped)."""
+
+
+def _open_starts(
+    line: list[int], chops_line: dict[int, Strip | None], first: int, last: int
+) -> tuple[int, ...] | None:
+    """Where the pieces of a widget spanning columns `first` to `last` of a line start (at
+    its left edge and each cut inside it), or None when every chop among them is filled."""
+    starts = (first, *line[bisect_right(line, first) : bisect_left(line, last)])
+    for start in starts:
+        if chops_line.get(start, _FILLED) is None:
+            return starts
+    return None
 
 
 def front_cuts(
