@@ -270,6 +270,18 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         used_in="stream_blocks, stream_fence, stream_lists",
     ),
     PrivateName(
+        _BLOCK, "_token_to_content", "method",
+        "A paragraph's text from its inline token, for the last paragraph of a stream "
+        "updated without a block built for it.",
+        params=("token",), used_in="stream_blocks",
+    ),
+    PrivateName(
+        _BLOCK, "_token", "attribute",
+        "A block's token, which `_copy_context` takes from a new block: set directly "
+        "when the last paragraph is updated without one.",
+        used_in="stream_blocks",
+    ),
+    PrivateName(
         _BLOCK, "_copy_context", "method",
         "Takes a new block's context, as Textual's updates do.",
         params=("block",), used_in="stream_fence, stream_lists, stream_maths",

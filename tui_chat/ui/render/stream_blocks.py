@@ -11,7 +11,7 @@ widget that puts them together in `stream_markdown`.
 
 from __future__ import annotations
 
-from typing import Self, TypeGuard
+from typing import TYPE_CHECKING, Self, TypeGuard
 
 from textual.content import Content
 from textual.geometry import Region, Size
@@ -32,6 +32,9 @@ from textual.widgets._markdown import (
 from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.ui.render.folding import RunwayMixin
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 
 def update_in_place(widget: Static, content: Content) -> None:
@@ -85,6 +88,31 @@ class InPlaceBlock(MarkdownBlock):
 
 class StreamingParagraph(MarkdownParagraph, InPlaceBlock):
     pass
+
+
+def is_paragraph_of(block: Widget | None, tokens: list[Token]) -> bool:
+    """Whether `tokens` (the last top-level block parsed again) are one paragraph, and
+    `block`, the last block on screen, is the streaming paragraph they update."""
+    return (
+        type(block) is StreamingParagraph
+        and len(tokens) == 3
+        and tokens[0].type == "paragraph_open"
+        and tokens[0].level == 0
+        and tokens[0].map is not None
+        and tokens[1].type == "inline"
+    )
+
+
+def take_paragraph(block: MarkdownBlock, tokens: list[Token], start_line: int) -> None:
+    """Show the paragraph `tokens` (see `is_paragraph_of`), parsed from line `start_line`,
+    in `block`. What Textual's `_update_from_block` takes from a new block built from them,
+    without building one: most frames of a stream add words to the last paragraph, and the
+    new block (a Static) cost more to make than the words to draw."""
+    opening, inline = tokens[0], tokens[1]
+    assert opening.map is not None
+    block.source_range = (opening.map[0] + start_line, opening.map[1] + start_line)
+    block.set_content(block._token_to_content(inline))
+    block._token = opening
 
 
 class StreamingH1(MarkdownH1, InPlaceBlock):

@@ -47,6 +47,8 @@ from tui_chat.ui.render.stream_blocks import (
     StreamingH5,
     StreamingH6,
     StreamingParagraph,
+    is_paragraph_of,
+    take_paragraph,
 )
 from tui_chat.ui.render.stream_fence import CodeLines, StreamingFence
 from tui_chat.ui.render.stream_lists import (
@@ -76,7 +78,6 @@ def markdown_parser() -> MarkdownIt:
         parser = MarkdownIt("gfm-like")
         setattr(_parsers, name, add_maths(parser) if maths_on() else parser)
     return parser
-
 
 
 class StreamingMarkdown(GrowingMarkdown):
@@ -152,13 +153,16 @@ class StreamingMarkdown(GrowingMarkdown):
                 last_block = existing_blocks[-1] if existing_blocks else None
                 tokens, pending = self._defer_above(tokens, start_line, last_block)
                 trimmed = trim_shown(tokens, last_block, self)
-                new_blocks = build(trimmed[0] if trimmed else tokens)
+                quick = pending is None and is_paragraph_of(last_block, tokens)
+                new_blocks = [] if quick else build(trimmed[0] if trimmed else tokens)
                 if trimmed and new_blocks:
                     for name, value in trimmed[1].items():
                         setattr(new_blocks[0], name, value)
                 with self.app.batch_update():
                     updated = False
-                    if last_block is not None and new_blocks:
+                    if quick and last_block is not None:
+                        take_paragraph(last_block, tokens, start_line)
+                    elif last_block is not None and new_blocks:
                         last_block.source_range = new_blocks[0].source_range
                         try:
                             try:
