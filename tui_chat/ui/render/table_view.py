@@ -21,6 +21,7 @@ from textual.geometry import Size
 from textual.style import Style
 from textual.widgets import Markdown, Static
 
+from tui_chat.ui.render.stream_blocks import streaming_owner
 from tui_chat.ui.render.table_layout import Align, column_widths, wrap
 
 
@@ -82,12 +83,25 @@ class TableView(Static):
     def set_rows(
         self, rows: Sequence[Sequence[Content]], headers: Sequence[Content] | None = None
     ) -> None:
-        """Show `rows` (and `headers`, when given): laid out again on the next refresh."""
+        """Show `rows` (and `headers`, when given): laid out again on the next refresh.
+        While a reply streams, a table that keeps its width is repainted, not laid out
+        again, while its new rows fit the blank rows it was given (see
+        `GrowingMarkdown.grow`): a new row was a layout of the whole screen."""
         self.rows = [list(row) for row in rows]
         if headers is not None:
             self.headers = list(headers)
         self._version += 1
-        self.refresh(layout=True)
+        markdown = streaming_owner(self)
+        width, height = self.content_size
+        if markdown is None or not self.is_mounted or not width or not height:
+            self.refresh(layout=True)
+            return
+        lines = self.lines()
+        if max((line.cell_length for line in lines), default=0) != width:
+            self.refresh(layout=True)  # columns widened: the table is wider
+            return
+        self.refresh()
+        markdown.grow(self, len(lines) + self.size.height - height)
 
     def table(self) -> list[list[Content]]:
         """The header row then the body rows, each as many cells as there are headers."""
