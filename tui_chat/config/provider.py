@@ -36,6 +36,8 @@ IMAGE_APIS = ("openai", "siliconflow", "modelscope", "dashscope")
 (OpenAI, Zhipu and most others), SiliconFlow's `images[]`, ModelScope's asynchronous task,
 and DashScope's native API (tui_chat.providers.images)."""
 DEMO_PROVIDER = "demo"
+DEMO_MODEL = "demo"
+"""The offline demo's model (tui_chat.providers.demo)."""
 # Sent to servers that need no key (local Ollama / vLLM); the SDK refuses to run without one.
 PLACEHOLDER_KEY = "not-needed"
 DEFAULT_TIMEOUT = 60.0

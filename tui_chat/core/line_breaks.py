@@ -85,10 +85,21 @@ def _piece_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(f"\\s*(?:{_PIECE})"), re.compile(_PIECE)
 
 
+_FIRST_WIDE = "\u2e80"
+"""Below this, only the hangul jamo (U+1100-U+115F) have breaks of their own."""
+_JAMO = re.compile("[\u1100-\u115f]")
+
+
 def has_cjk(text: str) -> bool:
     """Whether `text` holds a character with breaks of its own (CJK, emoji, wide
-    punctuation). Text without one breaks only at whitespace, as Rich and Textual do."""
-    return not text.isascii() and _cjk_pattern().search(text) is not None
+    punctuation). Text without one breaks only at whitespace, as Rich and Textual do.
+    Text whose characters all come before U+2E80 ("Message…", borders, accents) is told
+    apart without the big pattern, which the first screen then need not compile."""
+    if text.isascii():
+        return False
+    if max(text) < _FIRST_WIDE:
+        return _JAMO.search(text) is not None
+    return _cjk_pattern().search(text) is not None
 
 
 def segments(text: str) -> Iterator[tuple[int, str]]:

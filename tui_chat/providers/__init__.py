@@ -1,23 +1,46 @@
-"""Streaming providers: SDK chunks -> typed events, plus the offline demo."""
+"""Streaming providers: SDK chunks -> typed events, plus the offline demo.
+
+The demo and the OpenAI-compatible provider (with the stream parsing they bring) are
+imported when a provider is first resolved, not with this package: the first screen only
+describes providers. Their names are still importable from here (`__getattr__`)."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import AsyncIterator, Collection, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui_chat.config.model import Config
-from tui_chat.config.provider import DEMO_PROVIDER, KeyLookup, ProviderConfig
-from tui_chat.providers.demo import DEMO_MODEL, DemoProvider
+from tui_chat.config.provider import DEMO_MODEL, DEMO_PROVIDER, KeyLookup, ProviderConfig
 from tui_chat.providers.dialects import DIALECTS, Dialect, dialect_for
 from tui_chat.providers.events import ChatRequest, StreamEvent, describe_finish_reason
-from tui_chat.providers.openai_compat import (
-    DEFAULT_RETRY,
-    NO_RETRY,
-    OpenAICompatibleProvider,
-    RetryPolicy,
-)
+
+if TYPE_CHECKING:
+    from tui_chat.providers.demo import DemoProvider
+    from tui_chat.providers.openai_compat import (
+        DEFAULT_RETRY,
+        NO_RETRY,
+        OpenAICompatibleProvider,
+        RetryPolicy,
+    )
+
+_LAZY = {
+    "DemoProvider": "tui_chat.providers.demo",
+    "DEFAULT_RETRY": "tui_chat.providers.openai_compat",
+    "NO_RETRY": "tui_chat.providers.openai_compat",
+    "OpenAICompatibleProvider": "tui_chat.providers.openai_compat",
+    "RetryPolicy": "tui_chat.providers.openai_compat",
+}
+"""Names re-exported from modules imported on first use."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
 class ChatProvider(Protocol):
@@ -88,12 +111,14 @@ class ProviderRegistry:
         config: Config,
         environ: Mapping[str, str] | None = None,
         demo_delay: float = 0.02,
-        retry: RetryPolicy = DEFAULT_RETRY,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.config = config
         self._environ = environ
         self.retry = retry
-        self._demo = DemoProvider(delay=demo_delay)
+        """None: DEFAULT_RETRY (looked up with the provider class, on first resolve)."""
+        self._demo_delay = demo_delay
+        self._demo: DemoProvider | None = None
         self._providers: dict[str, OpenAICompatibleProvider] = {}
         self._retired: list[OpenAICompatibleProvider] = []
         """Providers of an older config, closed once no reply uses them."""
@@ -216,6 +241,10 @@ class ProviderRegistry:
         or has no key (KeyNotFetched when its key command has not run yet)."""
         name = name or self.config.default_provider
         if name == DEMO_PROVIDER:
+            if self._demo is None:
+                from tui_chat.providers.demo import DemoProvider
+
+                self._demo = DemoProvider(delay=self._demo_delay)
             return Resolved(self._demo, DEMO_MODEL)
         provider_config = self.config.provider(name)
         if provider_config is None:
@@ -231,8 +260,13 @@ class ProviderRegistry:
             raise ProviderUnavailable(name, self.key_problem(provider_config, lookup))
         provider = self._providers.get(name)
         if provider is None:
+            from tui_chat.providers.openai_compat import DEFAULT_RETRY, OpenAICompatibleProvider
+
             provider = OpenAICompatibleProvider(
-                provider_config, lookup.key, retry=self.retry, key_source=lookup.source
+                provider_config,
+                lookup.key,
+                retry=self.retry if self.retry is not None else DEFAULT_RETRY,
+                key_source=lookup.source,
             )
             self._providers[name] = provider
         return Resolved(provider, provider_config.model)

@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui_chat.config.keys import redact_secrets
 from tui_chat.config.provider import DEMO_PROVIDER
@@ -29,8 +29,12 @@ from tui_chat.core.tokens import estimate_tokens
 from tui_chat.providers import ChatProvider, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.events import Retrying
 from tui_chat.services.changes import SessionChanges
-from tui_chat.services.tool_loop import AskApproval, TurnLoop, stop_unfinished
 from tui_chat.tools.base import ToolSource
+
+if TYPE_CHECKING:
+    # The turn loop (and the tool approval it brings) loads with the first reply
+    # (`_run`), or in the warm-up after the first screen (tui_chat.ui.warmup).
+    from tui_chat.services.tool_loop import AskApproval
 
 
 class ReplyWorker(Protocol):
@@ -375,6 +379,8 @@ class ReplyManager:
         await cancel_and_wait(self.live, timeout)
 
     async def _run(self, live: LiveReply, provider: ChatProvider) -> None:
+        from tui_chat.services.tool_loop import TurnLoop, stop_unfinished
+
         session, reply = live.session, live.message
         try:
             live.plan = await self.context.prepare(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Coroutine, Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import App, SystemCommand
@@ -17,12 +17,11 @@ from textual.worker import Worker, WorkerState
 
 from tui_chat.config.model import Config, ConfigError
 from tui_chat.config.paths import Paths
-from tui_chat.config.provider import DEMO_PROVIDER
+from tui_chat.config.provider import DEMO_MODEL, DEMO_PROVIDER
 from tui_chat.config.watch import ConfigWatcher
 from tui_chat.core.session import Session
 from tui_chat.core.store.session_store import SessionStore
 from tui_chat.providers import ProviderRegistry
-from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.services.changes import SessionChange, SessionChanges
 from tui_chat.services.conversation import Conversation
 from tui_chat.services.error_log import close_server_log, server_log
@@ -39,20 +38,15 @@ from tui_chat.ui.input_quiet import InputClock
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render import line_breaks
 from tui_chat.ui.screens.chat import ChatScreen
-from tui_chat.ui.screens.keymap_report import keymap_in_force
-from tui_chat.ui.screens.keys import (
-    KeyEntry,
-    KeysScreen,
-    bindings_of,
-    catalogue,
-    claimed_keys,
-    give_way,
-    merged_bindings,
-)
 from tui_chat.ui.screens.unsaved import SaveGuard, StoreNotice
 from tui_chat.ui.tool_runtime import ApprovalAsker
 from tui_chat.ui.widgets.messages import AssistantMessage
 from tui_chat.ui.worker_errors import report_worker_error
+
+if TYPE_CHECKING:
+    # The keys screen and the keymap checks load when first used (F1, the palette, a
+    # `[keymap]` in the config): the first screen does without them.
+    from tui_chat.ui.screens.keys import KeyEntry
 
 # How often the config file is checked for changes (one stat call).
 CONFIG_POLL_SECONDS = 2.0
@@ -115,6 +109,8 @@ class TuiChatApp(App[None]):
         self.chat_screen: ChatScreen | None = None
         self.keymap: dict[str, str] = {}
         """The `[keymap]` entries in force (those that name a binding)."""
+        self._keys_claimed = False
+        """`claim_keys` has given some node's keys away (then it runs on each change)."""
         self.changes = SessionChanges(store, self._announce_change)
         """The one way a session is saved and its change announced (services/changes.py)."""
         self.conversation = Conversation(self.changes)
@@ -210,7 +206,6 @@ class TuiChatApp(App[None]):
 
     def on_mount(self) -> None:
         self.save_guard.start()
-        self.gc_pacer.start()
         self.set_interval(GC_TICK_SECONDS, self._collect_garbage, name="garbage collection")
         self.set_interval(self.config_poll_seconds, self.config_file.poll, name="config watch")
         self.apply_keymap()
@@ -313,6 +308,8 @@ class TuiChatApp(App[None]):
 
     def key_entries(self, screen: ChatScreen | None = None) -> list[KeyEntry]:
         """Every chat screen and app binding with an id, with the keys in force."""
+        from tui_chat.ui.screens.keys import bindings_of, catalogue, merged_bindings
+
         chat = screen or self.chat_screen
         return catalogue(
             bindings_of(chat.key_nodes() if chat is not None else ChatScreen.key_classes()),
@@ -323,6 +320,11 @@ class TuiChatApp(App[None]):
     def apply_keymap(self) -> None:
         """Use the config's `[keymap]` (at start and after each reload). Entries naming no
         binding are left out and said; a key taken from another binding is said too."""
+        if not self.config.keymap and not self.keymap:
+            return  # nothing to apply and nothing to take back (the usual start)
+        from tui_chat.ui.screens.keymap_report import keymap_in_force
+        from tui_chat.ui.screens.keys import merged_bindings
+
         keymap, problems = keymap_in_force(self.config.keymap, merged_bindings(self))
         self.keymap = keymap
         self.claim_keys()
@@ -339,8 +341,12 @@ class TuiChatApp(App[None]):
     def claim_keys(self) -> None:
         """Make the keys the keymap gives run their binding here, on the chat screen and
         in its prompt, whatever else binds them (see `give_way`)."""
+        if not self.keymap and not self._keys_claimed:
+            return  # no keymap, now or before: every node has its own bindings as declared
+        from tui_chat.ui.screens.keys import claimed_keys, give_way
         from tui_chat.ui.widgets.prompt import TYPING_KEYS, PromptInput
 
+        self._keys_claimed = True
         claimed = claimed_keys(self.keymap)
         nodes: list[DOMNode] = [self]
         if self.chat_screen is not None:
@@ -357,7 +363,10 @@ class TuiChatApp(App[None]):
         """The chat screen has been drawn once: warm up what the first message needs (the
         SDK, unless the default provider is the offline demo) while no reply streams, then
         let the garbage collector run again (the command line pauses it for the start; see
-        tui_chat.services.gc_pacing)."""
+        tui_chat.services.gc_pacing). The pacer starts here rather than on mount: its start
+        counts every object made so far (`gc.get_freeze_count`, about 6 ms), which the
+        first frame need not wait for."""
+        self.gc_pacer.start()  # no-op when started already
         if self._warmed_up:
             return
         from tui_chat.ui import warmup  # after the first screen, like all it imports
@@ -401,6 +410,8 @@ class TuiChatApp(App[None]):
         self.config_file.edit_in_editor()
 
     def action_keys(self) -> None:
+        from tui_chat.ui.screens.keys import KeysScreen
+
         if isinstance(self.screen, KeysScreen):
             self.screen.dismiss()
             return

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest
-
 if TYPE_CHECKING:
+    from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest
     from tui_chat.ui.app import TuiChatApp
+
 
 class ApprovalAsker:
     """`ask_approval` for the reply loop: shows ToolApprovalScreen and waits for the answer.
@@ -26,6 +26,7 @@ class ApprovalAsker:
         self._lock = asyncio.Lock()
 
     async def __call__(self, request: ApprovalRequest) -> ApprovalAnswer:
+        from tui_chat.tools.approval import ApprovalAnswer  # with the first tool call
         from tui_chat.ui.screens.tool_approval import ToolApprovalScreen
 
         async with self._lock:

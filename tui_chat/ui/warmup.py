@@ -60,9 +60,13 @@ CODE_LANGUAGES = (
 )
 
 REPLY_MODULES = (
-    # Ours, imported where first used rather than at start: what shows a reply's body, the
-    # automatic title asked for when the first reply ends (with the side requests it makes),
-    # and the recall strategy's embeddings, used before a request.
+    # Ours, imported where first used rather than at start: what sends and streams (the
+    # turn loop, the providers), what shows a reply's body, the automatic title asked for
+    # when the first reply ends (with the side requests it makes), and the recall
+    # strategy's embeddings, used before a request.
+    "tui_chat.services.tool_loop",
+    "tui_chat.providers.openai_compat",
+    "tui_chat.providers.demo",
     "tui_chat.ui.widgets.json_view",
     "tui_chat.core.titles",
     "tui_chat.core.side_requests",

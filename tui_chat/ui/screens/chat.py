@@ -25,7 +25,6 @@ from tui_chat.ui.screens.reply_follower import ReplyFollower
 from tui_chat.ui.settings_flow import SessionSettingsFlow
 from tui_chat.ui.widgets.banner import Banner
 from tui_chat.ui.widgets.conversation_pane import ConversationPane
-from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.messages import MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.prompt_area import PromptArea
@@ -140,8 +139,7 @@ class ChatScreen(LeanScreen):
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with ConversationPane(id="chat"):
-                yield Banner(id="banner")
-                yield FindBar(id="find")
+                yield Banner(id="banner")  # the find bar comes next once used (message_find)
                 yield MessageView(id="messages")
                 yield ThinkingPane(id="thinking")
                 yield PromptArea(id="prompt-area")

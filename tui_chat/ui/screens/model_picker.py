@@ -15,10 +15,9 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from tui_chat.config.provider import PLACEHOLDER_KEY, ProviderConfig
+from tui_chat.config.provider import DEMO_MODEL, PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.sentences import join_sentences
-from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.providers.models import ModelsError, cached_models, models_for, refresh_models
 from tui_chat.ui.worker_errors import pass_failure_to_app
 

@@ -22,7 +22,6 @@ from tui_chat.core.session import Message, Session
 from tui_chat.services.conversation import Conversation, Refusal, delete_question
 from tui_chat.ui.messages import ImageRequested
 from tui_chat.ui.widgets.conversation_keys import CONVERSATION_KEYS
-from tui_chat.ui.widgets.find_bar import FindBar
 from tui_chat.ui.widgets.image_sending import ImageSender
 from tui_chat.ui.widgets.image_view import ImageView
 from tui_chat.ui.widgets.message_draft import Draft
@@ -36,6 +35,7 @@ from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.ui.screens.chat import ChatScreen
+    from tui_chat.ui.widgets.find_bar import FindBar  # mounted by the finder when first used
     from tui_chat.ui.widgets.message_find import MessageFinder
 
 
@@ -344,19 +344,18 @@ class ConversationPane(Vertical):
     async def action_find_previous(self) -> None:
         await self.finder.step(-1)
 
-    @on(FindBar.Changed)
-    async def _find_changed(self, event: FindBar.Changed) -> None:
+    # The find bar's messages, by handler name (its module loads with the finder).
+
+    async def on_find_bar_changed(self, event: FindBar.Changed) -> None:
         event.stop()
         self.finder.run()
         await self.finder.show_match()
 
-    @on(FindBar.Step)
-    async def _find_step(self, event: FindBar.Step) -> None:
+    async def on_find_bar_step(self, event: FindBar.Step) -> None:
         event.stop()
         await self.finder.step(event.step)
 
-    @on(FindBar.Closed)
-    def _find_closed(self, event: FindBar.Closed) -> None:
+    def on_find_bar_closed(self, event: FindBar.Closed) -> None:
         event.stop()
         self.finder.close()
         self.prompt.focus()

@@ -60,7 +60,18 @@ class MessageFinder:
 
     @property
     def bar(self) -> FindBar:
+        """The find bar, once `open` or `step` has mounted it."""
         return self.owner.query_one(FindBar)
+
+    async def _mounted_bar(self) -> FindBar:
+        """The find bar, mounted above the messages the first time: the first screen does
+        without it (its widgets cost a few ms of styling before that screen is drawn)."""
+        bars = self.owner.query_children(FindBar)
+        if bars:
+            return bars.first()
+        bar = FindBar(id="find")
+        await self.owner.mount(bar, before=self.view)
+        return bar
 
     @property
     def view(self) -> MessageView:
@@ -68,16 +79,17 @@ class MessageFinder:
 
     @property
     def is_open(self) -> bool:
-        return self.bar.display
+        bars = self.owner.query_children(FindBar)
+        return bool(bars) and bars.first().display
 
     async def open(self, text: str = "") -> None:
         """Open the find bar (with `text` as the query, when given) and show the matches."""
-        self.bar.open(text)
+        (await self._mounted_bar()).open(text)
         self.run()
         await self.show_match()
 
     async def step(self, step: int) -> None:
-        bar = self.bar
+        bar = await self._mounted_bar()
         if not bar.display:
             bar.open()
         if not self.matches:

@@ -69,6 +69,7 @@ class Sidebar(PlacedSidebar):
         self._results_timer: Timer | None = None
         self._folder_watcher: SessionFolderWatcher | None = None
         self._folder_scanning = False
+        self._results: SearchResults | None = None  # mounted on first use (`results`)
 
     @property
     def commands(self) -> SessionCommands:
@@ -83,7 +84,6 @@ class Sidebar(PlacedSidebar):
     def compose(self) -> ComposeResult:
         yield Static("Sessions", id="sidebar-title")
         yield SessionSearchInput(placeholder="Search sessions…", id="session-search")
-        yield SearchResults(id="search-results")
         yield SessionList(id="sessions")
 
     def on_mount(self) -> None:
@@ -103,7 +103,15 @@ class Sidebar(PlacedSidebar):
 
     @property
     def results(self) -> SearchResults:
-        return self.query_one(SearchResults)
+        """The search results, mounted when the search is first used: the first screen
+        does without them (an option list costs a few ms of styling before it is drawn)."""
+        if self._results is None:
+            self._results = SearchResults(id="search-results")
+            self.mount(self._results, before=self.sessions)
+        return self._results
+
+    def _results_shown(self) -> bool:
+        return self._results is not None and self._results.display
 
     @property
     def search_box(self) -> SessionSearchInput:
@@ -166,7 +174,7 @@ class Sidebar(PlacedSidebar):
 
     def _show_count(self) -> None:
         """The title says how many sessions are listed (the search says what it found)."""
-        if self.results.display:
+        if self._results_shown():
             return
         count = len(self.sessions.items) if self._head_count is None else self._head_count
         self._set_title(f"Sessions ({count})")
@@ -223,6 +231,7 @@ class Sidebar(PlacedSidebar):
     def focus_search(self) -> None:
         self.show(True)
         self.start_search_index()
+        self.results  # noqa: B018 - mounted before the search answers
         self.search_box.focus()
 
     def clear_search(self) -> None:
@@ -239,6 +248,7 @@ class Sidebar(PlacedSidebar):
             self._show_results(None)
             return
         self.start_search_index()
+        self.results  # noqa: B018 - mounted before the search answers (e.g. after a click)
         self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._search_now)
 
     @on(Input.Submitted, "#session-search")
@@ -271,9 +281,10 @@ class Sidebar(PlacedSidebar):
         self._show_results(hits)
 
     def _show_results(self, hits: list[SearchHit] | None) -> None:
-        results, sessions = self.results, self.sessions
+        sessions = self.sessions
         if hits is None:
-            results.display = False
+            if self._results is not None:
+                self._results.display = False
             sessions.display = True
             self._show_count()
             return
@@ -281,6 +292,7 @@ class Sidebar(PlacedSidebar):
         # session is saved with its reply).
         listed = [(hit, sessions.summary(hit.session_id)) for hit in hits]
         hits = [replace(hit, title=item.title) if item else hit for hit, item in listed]
+        results = self.results
         results.show_hits(hits, time.time())
         results.display = True
         sessions.display = False
@@ -325,7 +337,7 @@ class Sidebar(PlacedSidebar):
 
     def _refresh_results(self) -> None:
         self._results_timer = None
-        if self.results.display and self.search_box.value.strip():
+        if self._results_shown() and self.search_box.value.strip():
             self._search_now()
 
     # -- sessions other processes write --------------------------------------------------
