@@ -176,6 +176,12 @@ FIRST_USE_MODULES = [
     # Image generation (and Pillow, which it reads image sizes with): on the first /image.
     "tui_chat.providers.images",
     "PIL",
+    # The status line's context fill, one frame after the first (widgets/status.py): the
+    # context planner, and the provider dialects and events it brings.
+    "tui_chat.core.context.prep",
+    "tui_chat.core.context.request",
+    "tui_chat.providers.dialects",
+    "tui_chat.providers.events",
     # What a reply needs (the warm-up imports these after the first screen).
     "tui_chat.services.tool_loop",
     "tui_chat.tools.approval",

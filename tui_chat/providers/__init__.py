@@ -1,8 +1,9 @@
 """Streaming providers: SDK chunks -> typed events, plus the offline demo.
 
 The demo and the OpenAI-compatible provider (with the stream parsing they bring) are
-imported when a provider is first resolved, not with this package: the first screen only
-describes providers. Their names are still importable from here (`__getattr__`)."""
+imported when a provider is first resolved, the events and dialects when first used, not
+with this package: the first screen only describes providers. Their names are still
+importable from here (`__getattr__`)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tui_chat.config.model import Config
 from tui_chat.config.provider import DEMO_MODEL, DEMO_PROVIDER, KeyLookup, ProviderConfig
-from tui_chat.providers.dialects import DIALECTS, Dialect, dialect_for
-from tui_chat.providers.events import ChatRequest, StreamEvent, describe_finish_reason
 
 if TYPE_CHECKING:
     from tui_chat.providers.demo import DemoProvider
+    from tui_chat.providers.dialects import DIALECTS, Dialect, dialect_for
+    from tui_chat.providers.events import ChatRequest, StreamEvent, describe_finish_reason
     from tui_chat.providers.openai_compat import (
         DEFAULT_RETRY,
         NO_RETRY,
@@ -27,6 +28,12 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
+    "DIALECTS": "tui_chat.providers.dialects",
+    "Dialect": "tui_chat.providers.dialects",
+    "dialect_for": "tui_chat.providers.dialects",
+    "ChatRequest": "tui_chat.providers.events",
+    "StreamEvent": "tui_chat.providers.events",
+    "describe_finish_reason": "tui_chat.providers.events",
     "DemoProvider": "tui_chat.providers.demo",
     "DEFAULT_RETRY": "tui_chat.providers.openai_compat",
     "NO_RETRY": "tui_chat.providers.openai_compat",
@@ -281,6 +288,8 @@ class ProviderRegistry:
         """The dialect of the provider called `name` (the default provider when None);
         the generic one for the demo or an unknown name. For checks before sending, e.g.
         `registry.dialect_of(session.provider).json_prompt_problem(messages)`."""
+        from tui_chat.providers.dialects import dialect_for
+
         provider_config = self.config.provider(name or self.config.default_provider)
         return dialect_for(provider_config.dialect if provider_config else None)
 

@@ -21,19 +21,20 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from tui_chat.config.keys import redact_secrets
 from tui_chat.config.provider import DEMO_PROVIDER
-from tui_chat.core.context.prep import ContextPreparer, Severity
-from tui_chat.core.context.request import ContextPlan
 from tui_chat.core.session import Message, Session, Usage
 from tui_chat.core.store.session_store import SessionStore
 from tui_chat.core.tokens import estimate_tokens
 from tui_chat.providers import ChatProvider, ProviderRegistry, ProviderUnavailable
-from tui_chat.providers.events import Retrying
 from tui_chat.services.changes import SessionChanges
 from tui_chat.tools.base import ToolSource
 
 if TYPE_CHECKING:
-    # The turn loop (and the tool approval it brings) loads with the first reply
-    # (`_run`), or in the warm-up after the first screen (tui_chat.ui.warmup).
+    # Loaded when first used, after the first screen: the context planner (`context`,
+    # for the status line's fill and each request), and the turn loop with the tool
+    # approval it brings (the first reply, `_run`, or the warm-up, tui_chat.ui.warmup).
+    from tui_chat.core.context.prep import ContextPreparer, Severity
+    from tui_chat.core.context.request import ContextPlan
+    from tui_chat.providers.events import Retrying
     from tui_chat.services.tool_loop import AskApproval
 
 
@@ -239,10 +240,20 @@ class ReplyManager:
         """Shows the approval modal for a call the policy does not let run unasked."""
         self.always_allowed = always_allowed
         """The labels of `[tools] allow` (read per call: the config may be reloaded)."""
-        self.context = ContextPreparer(registry, store.sessions_dir.parent / "embeddings")
-        """Plans what each request sends (context strategies, summaries, recall)."""
+        self._context: ContextPreparer | None = None
         self._preparing: set[str] = set()
         """Sessions whose reply waits for an api_key_cmd (see `fetch_key`)."""
+
+    @property
+    def context(self) -> ContextPreparer:
+        """Plans what each request sends (context strategies, summaries, recall)."""
+        if self._context is None:
+            from tui_chat.core.context.prep import ContextPreparer
+
+            self._context = ContextPreparer(
+                self.registry, self.store.sessions_dir.parent / "embeddings"
+            )
+        return self._context
 
     def is_streaming(self, session_id: str) -> bool:
         """A reply is streaming in this session, or about to (its key is being fetched)."""

@@ -14,7 +14,6 @@ from tui_chat.core.continuation import can_continue
 from tui_chat.core.session import Message
 from tui_chat.core.timefmt import message_time, short_count
 from tui_chat.core.tool_turns import rounds_reasoning
-from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
 
 
 def reply_meta(message: Message) -> Content:
@@ -42,6 +41,9 @@ def reply_note(message: Message) -> tuple[str, str] | None:
         return "-stopped", "■ Stopped — partial reply. Alt+G continues it, Ctrl+R writes a new one."
     if message.status == "streaming":
         return None
+    # Imported here: the first screen (no reply shown) does without the provider events.
+    from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
+
     description = describe_finish_reason(message.finish_reason)
     if description and not can_continue(message):
         description = description.replace(CONTINUE_HINT, "")

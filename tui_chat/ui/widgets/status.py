@@ -101,6 +101,11 @@ class StatusLine(Static):
         self.parts: list[Part] = []
         """What the line says at full width, by priority; fitted to the width on each show
         and resize."""
+        self._drawn = False
+        self._first: tuple[Session, str, bool, Progress | None, str | None] | None = None
+        """The last `show` before the first frame: the first frame goes without the context
+        fill (planning it loads the context planner and the provider dialects, about 8 ms),
+        which shows one frame later (`_show_first`)."""
 
     def context_part(self, session: Session, live: bool) -> tuple[str, bool]:
         """The context fill of the session's next request and whether it is past the
@@ -145,8 +150,14 @@ class StatusLine(Static):
             marks = settings_marks(session)
             model = f"{provider_label} · {session.model}" + (f" · {marks}" if marks else "")
             parts.append((KEEP, model))
-        context, warning = self.context_part(session, live is not None)
-        parts.append((KEEP, context))
+        context, warning = None, False
+        if self._drawn:
+            context, warning = self.context_part(session, live is not None)
+            parts.append((KEEP, context))
+        else:
+            if self._first is None:
+                self.call_after_refresh(self._show_first)
+            self._first = (session, provider_label, is_demo, live, waiting)
         cost = self.cost_part(session)
         if cost:
             parts.append((COST, cost))
@@ -176,6 +187,12 @@ class StatusLine(Static):
         self.set_class(warning and not is_demo, "-context-warning")
         self.parts = parts
         self._fit()
+
+    def _show_first(self) -> None:
+        self._drawn = True
+        first, self._first = self._first, None
+        if first is not None:
+            self.show(*first)
 
     def _fit(self) -> None:
         """Write the parts that fit the width (one join and a length check when all do)."""
