@@ -4,6 +4,7 @@ that is rebuilt only when the keys it shows change."""
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,15 @@ def test_gc_is_paused_until_resumed(gc_restored: None) -> None:
     assert not startup.gc_paused()
     startup.resume_gc()  # again: nothing happens
     assert gc.isenabled()
+
+
+def test_the_gil_changes_hands_sooner_while_paused(gc_restored: None) -> None:
+    before = sys.getswitchinterval()
+    startup.pause_gc()
+    assert sys.getswitchinterval() == min(startup.START_SWITCH_INTERVAL, before)
+    startup.pause_gc()  # again: the interval to go back to is still the first one
+    startup.resume_gc()
+    assert sys.getswitchinterval() == before
 
 
 def test_resume_leaves_a_collector_it_did_not_stop_alone(gc_restored: None) -> None:
