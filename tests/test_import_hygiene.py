@@ -172,6 +172,7 @@ FIRST_USE_MODULES = [
     "tui_chat.config.writer",
     "tui_chat.core.export",
     "tui_chat.core.find_matches",
+    "tui_chat.core.search",
     "tui_chat.providers.models",
     # Image generation (and Pillow, which it reads image sizes with): on the first /image.
     "tui_chat.providers.images",

@@ -9,7 +9,6 @@ unique even so (`unique_wire_name`: "a" + "b__c" and "a__b" + "c" are both "a__b
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Container
 
@@ -28,6 +27,8 @@ def sanitize(text: str) -> str:
 
 def short_hash(text: str) -> str:
     """Six hex digits that stand for `text` (stable across runs and machines)."""
+    import hashlib  # here: with OpenSSL bindings, 1-1.5 ms the first screen does without
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:HASH_LENGTH]
 
 

@@ -19,12 +19,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui_chat.config.watch import stamp_of
 from tui_chat.core.atomic import write_atomic
 from tui_chat.core.message import now
-from tui_chat.core.search import SearchIndex
 from tui_chat.core.session import NEW_SESSION_TITLE, TITLE_LENGTH, Session
 from tui_chat.core.store.files import resolve_session_id, scan_session_files
 from tui_chat.core.store.image_files import ImageFiles
@@ -38,6 +37,9 @@ from tui_chat.core.store.ledger import SaveLedger, SaveProblem
 from tui_chat.core.store.merge import MergeReport
 from tui_chat.core.store.peek import peek_session
 from tui_chat.core.store.store_keys import StoreKeys
+
+if TYPE_CHECKING:
+    from tui_chat.core.search import SearchIndex
 from tui_chat.core.store.summaries import IndexEntry, SessionSummary, SummaryIndex
 from tui_chat.core.store.trash import Trash
 
@@ -87,9 +89,8 @@ class SessionStore:
         self.sessions_dir = sessions_dir
         self.index_file = index_file
         self.summaries = SummaryIndex(index_file)
-        self.search = SearchIndex(
-            search_file or sessions_dir.parent / "search-index.jsonl", sessions_dir
-        )
+        self._search_file = search_file or sessions_dir.parent / "search-index.jsonl"
+        self._search: SearchIndex | None = None
         self.images = ImageFiles(sessions_dir.parent)
         """Generated images (`<data>/images/<id>/`): trashed and restored with their session."""
         self.trash = Trash(trash_dir or sessions_dir.parent / "trash", sessions_dir, self.images)
@@ -421,8 +422,19 @@ class SessionStore:
         self._on_writer(retry)
         return self.unsaved()
 
+    @property
+    def search(self) -> SearchIndex:
+        """The search index, made (and its module imported) when first used: the first
+        screen lists sessions without it."""
+        if self._search is None:
+            from tui_chat.core.search import SearchIndex
+
+            self._search = SearchIndex(self._search_file, self.sessions_dir)
+        return self._search
+
     def close(self) -> None:
         """Finish pending writes and save the indexes."""
         self._writer.shutdown(wait=True)
         self.flush_index()
-        self.search.flush()
+        if self._search is not None:
+            self._search.flush()

@@ -11,12 +11,13 @@ from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
-from tui_chat.core.search import MAX_RESULTS, SearchHit
 from tui_chat.core.timefmt import relative_time
 from tui_chat.ui.text_fit import ellipsize_content
 
 if TYPE_CHECKING:
     from textual.command import Provider
+
+    from tui_chat.core.search import SearchHit
 
 
 def session_search_provider() -> type[Provider]:
@@ -128,6 +129,8 @@ class SearchResults(OptionList):
 def results_title(hits: list[SearchHit], sessions: int) -> str:
     """The sidebar's title over the results: `6 hits in 2 sessions` (the search box
     under it says what was searched; a sidebar is 28 cells wide)."""
+    from tui_chat.core.search import MAX_RESULTS  # loaded by the search itself
+
     if not hits:
         return "Search: nothing found"
     more = "+" if sessions >= MAX_RESULTS else ""

@@ -20,7 +20,6 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.worker import Worker
 
-from tui_chat.core.search import SearchHit
 from tui_chat.core.store.session_store import SessionLoadError, SessionSummary
 from tui_chat.core.store.watch import FolderChanges, SessionFolderWatcher
 from tui_chat.services.changes import SessionChange
@@ -34,6 +33,7 @@ from tui_chat.ui.widgets.sidebar_place import PlacedSidebar
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
+    from tui_chat.core.search import SearchHit
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.screens.chat import ChatScreen
     from tui_chat.ui.widgets.session_commands import SessionCommands
