@@ -102,12 +102,19 @@ def has_cjk(text: str) -> bool:
     return _cjk_pattern().search(text) is not None
 
 
+@cache
+def _ascii_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """`_piece_patterns` for ASCII text, which has none of the marks: runs of anything but
+    whitespace. A table of ASCII cells (measured with `segments`) needs no more."""
+    return re.compile(r"\s*(?:\S+\s*|\s+)"), re.compile(r"\S+\s*|\s+")
+
+
 def segments(text: str) -> Iterator[tuple[int, str]]:
     """The unbreakable pieces of `text`, in order, as (start, piece): each with the
     whitespace after it, the first with any before it too (as Rich's words). A line may
     break only between two pieces."""
     end = 0
-    pattern, next_piece = _piece_patterns()
+    pattern, next_piece = _ascii_patterns() if text.isascii() else _piece_patterns()
     while end < len(text) and (match := pattern.match(text, end)) is not None:
         start, end = match.span()
         yield start, match.group(0)
