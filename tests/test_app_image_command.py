@@ -90,12 +90,12 @@ async def test_a_bad_image_command_says_why_and_keeps_the_text(tmp_path: Path, s
 async def test_image_is_offered_by_the_completion_list_and_f1(tmp_path: Path, server) -> None:
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
-        popup = app.screen.query_one(SlashPopup)
         prompt = prompt_of(app)
         prompt.focus()
         for key in "/im":
             await pilot.press(key)
         await pilot.pause()
+        popup = app.screen.query_one(SlashPopup)
         assert popup.display and [c.name for c in popup.commands] == ["image"]
         assert "-s WxH" in popup.choices[0].help
         await pilot.press("tab")

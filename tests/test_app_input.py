@@ -212,10 +212,10 @@ async def test_a_command_whose_action_is_missing_says_so(tmp_path: Path, server)
 async def test_completion_list_opens_on_slash_and_completes(tmp_path: Path, server) -> None:
     app = make_app(tmp_path, server)
     async with app.run_test(size=(80, 24)) as pilot:
-        popup = app.screen.query_one(SlashPopup)
         prompt = prompt_of(app)
-        assert not popup.display
+        assert not app.screen.query(SlashPopup)  # mounted on the first "/"
         await type_text(pilot, "/")
+        popup = app.screen.query_one(SlashPopup)
         assert popup.display
         names = [c.name for c in popup.commands]
         assert names[:3] == ["new", "model", "provider"]
@@ -489,8 +489,8 @@ async def test_enter_runs_a_typed_value_that_is_the_start_of_another(
     )
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
-        popup = app.screen.query_one(SlashPopup)
         await type_text(pilot, "/model qwen3")
+        popup = app.screen.query_one(SlashPopup)
         assert popup.display and [c.usage for c in popup.choices] == ["qwen3", "qwen3-max"]
         await pilot.press("enter")  # as typed, not the first entry
         await pilot.pause()

@@ -164,6 +164,8 @@ FIRST_USE_MODULES = [
     "tui_chat.ui.widgets.message_copy",
     "tui_chat.ui.widgets.message_find",
     "tui_chat.ui.widgets.find_bar",
+    "tui_chat.ui.widgets.slash_popup",
+    "tui_chat.core.slash",
     "tui_chat.ui.screens.keys",
     "tui_chat.ui.screens.keymap_report",
     "tui_chat.ui.model_lists",

@@ -45,8 +45,8 @@ async def test_model_completion_offers_the_listed_models(tmp_path: Path, server)
     server.models = ["listed-large", "listed-small"]
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
-        popup = app.screen.query_one(SlashPopup)
         await type_text(pilot, "/model ")
+        popup = app.screen.query_one(SlashPopup)
         assert popup.display
         # The config's model at once; the provider's list as soon as it has come.
         await wait_until(
@@ -71,8 +71,8 @@ async def test_the_cached_list_is_used_without_a_fetch(tmp_path: Path, server) -
         await wait_until(pilot, lambda: not checks_running(app))
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
-        popup = app.screen.query_one(SlashPopup)
         await type_text(pilot, "/model ")
+        popup = app.screen.query_one(SlashPopup)
         assert [c.usage for c in popup.choices] == ["test-model", "listed-large"]
         prompt_of(app).clear()
         await run_command(pilot, "/model test-model")
@@ -100,8 +100,8 @@ async def test_the_key_command_runs_off_the_event_loop(tmp_path: Path, server) -
     )
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
-        popup = app.screen.query_one(SlashPopup)
         await type_text(pilot, "/model ")
+        popup = app.screen.query_one(SlashPopup)
         await type_text(pilot, "li")  # typed while the key command waits
         assert prompt_of(app).text == "/model li"
         assert model_lists_fetched(server) == 0

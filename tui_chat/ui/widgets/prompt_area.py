@@ -18,7 +18,6 @@ import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
 from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalGroup
@@ -27,23 +26,23 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from tui_chat.config.provider import DEMO_PROVIDER
-from tui_chat.core import slash
 from tui_chat.core.image_command import image_command_text, parse_image_command
 from tui_chat.core.images import ImageRequest
 from tui_chat.core.sanitize import strip_control
 from tui_chat.core.sentences import join_sentences
-from tui_chat.core.slash import SlashCommand
 from tui_chat.ui.maths_display import show_maths
 from tui_chat.ui.messages import ImageRequested
 from tui_chat.ui.widgets.prompt import PromptInput
-from tui_chat.ui.widgets.slash_popup import SlashPopup
+from tui_chat.ui.widgets.slash_completer import LazySlashPopup
 from tui_chat.ui.worker_errors import pass_failure_to_app
 
 if TYPE_CHECKING:
     from tui_chat.config.provider import ProviderConfig
+    from tui_chat.core.slash import SlashCommand
     from tui_chat.ui.app import TuiChatApp
     from tui_chat.ui.model_lists import ModelLists
     from tui_chat.ui.screens.chat import ChatScreen
+    from tui_chat.ui.widgets.slash_popup import SlashPopup
 
 PROMPT_PLACEHOLDER = "Message… (Enter sends, Ctrl+J new line)"
 
@@ -71,11 +70,9 @@ class PromptArea(VerticalGroup):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="prompt-info")
-        popup = SlashPopup(self.available_commands, self.argument_values, id="slash-popup")
         prompt = PromptInput(id="prompt", placeholder=PROMPT_PLACEHOLDER)
         prompt.history_source = self._prompt_history
-        prompt.completer = popup
-        yield popup
+        prompt.completer = LazySlashPopup(self)  # the slash command list, on the first "/"
         yield prompt
 
     @property
@@ -106,12 +103,16 @@ class PromptArea(VerticalGroup):
 
     def available_commands(self) -> tuple[SlashCommand, ...]:
         """The commands whose actions exist in this build."""
+        from tui_chat.core import slash
+
         chat = self.chat
         return tuple(c for c in slash.COMMANDS if chat.action_owner(c.action) is not None)
 
     async def before_send(self, text: str) -> str | None:
         """Called first when the user presses Enter. A slash command is run here and
         nothing is sent (None); `//…` sends the text with one `/` less."""
+        from tui_chat.core import slash  # here: the first screen does without it
+
         if not slash.is_command(text.lstrip(" ")):
             return slash.unescape(text)
         parsed = slash.parse(text)
@@ -179,8 +180,7 @@ class PromptArea(VerticalGroup):
             return ["on", "off", *(f"+{name}" for name in tool_choices(self.app.config))]
         return ()
 
-    @on(SlashPopup.Chosen)
-    def _popup_chosen(self, event: SlashPopup.Chosen) -> None:
+    def on_slash_popup_chosen(self, event: SlashPopup.Chosen) -> None:
         """An entry was clicked in the completion list."""
         event.stop()
         prompt = self.prompt
