@@ -165,8 +165,8 @@ async def test_find_counts_millions_of_occurrences_without_an_object_each(
     app = make_app(tmp_path, None)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: "Findings" in screen_text(app))
-        bar = app.screen.query_one(FindBar)
         await pilot.press("ctrl+f")
+        bar = app.screen.query_one(FindBar)  # mounted by Ctrl+F
         # tracemalloc counts every thread: let the start-up work in the background (the
         # search index reading this 6 MB session, the warm-up) end before measuring find.
         search_ready = app.store.search.ready

@@ -150,7 +150,7 @@ class StatusLine(Static):
             marks = settings_marks(session)
             model = f"{provider_label} · {session.model}" + (f" · {marks}" if marks else "")
             parts.append((KEEP, model))
-        context, warning = None, False
+        warning = False
         if self._drawn:
             context, warning = self.context_part(session, live is not None)
             parts.append((KEEP, context))
