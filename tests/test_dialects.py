@@ -28,8 +28,8 @@ from tui_chat.providers.events import (
     StreamEvent,
     TextDelta,
     UsageReport,
-    describe_finish_reason,
 )
+from tui_chat.providers.finish_reasons import describe_finish_reason
 from tui_chat.providers.openai_compat import (
     DEFAULT_RETRY,
     NO_RETRY,

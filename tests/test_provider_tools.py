@@ -10,7 +10,6 @@ from tool_stream_helpers import ASK, TOOLS, TWO_CALLS, requested, run, summary, 
 
 from tui_chat.core.tool_turns import ToolRound, round_messages
 from tui_chat.providers.events import (
-    UNOFFERED_TOOL_CALLS,
     Failed,
     Finished,
     Notice,
@@ -18,6 +17,7 @@ from tui_chat.providers.events import (
     ToolCallsRequested,
     ToolCallStreaming,
 )
+from tui_chat.providers.finish_reasons import UNOFFERED_TOOL_CALLS
 
 # -- the server streams calls as real providers do ---------------------------------------------
 

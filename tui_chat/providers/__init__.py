@@ -19,7 +19,8 @@ from tui_chat.config.provider import DEMO_MODEL, DEMO_PROVIDER, KeyLookup, Provi
 if TYPE_CHECKING:
     from tui_chat.providers.demo import DemoProvider
     from tui_chat.providers.dialects import DIALECTS, Dialect, dialect_for
-    from tui_chat.providers.events import ChatRequest, StreamEvent, describe_finish_reason
+    from tui_chat.providers.events import ChatRequest, StreamEvent
+    from tui_chat.providers.finish_reasons import describe_finish_reason
     from tui_chat.providers.openai_compat import (
         DEFAULT_RETRY,
         NO_RETRY,
@@ -33,7 +34,7 @@ _LAZY = {
     "dialect_for": "tui_chat.providers.dialects",
     "ChatRequest": "tui_chat.providers.events",
     "StreamEvent": "tui_chat.providers.events",
-    "describe_finish_reason": "tui_chat.providers.events",
+    "describe_finish_reason": "tui_chat.providers.finish_reasons",
     "DemoProvider": "tui_chat.providers.demo",
     "DEFAULT_RETRY": "tui_chat.providers.openai_compat",
     "NO_RETRY": "tui_chat.providers.openai_compat",

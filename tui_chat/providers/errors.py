@@ -18,7 +18,8 @@ from typing import Any
 from tui_chat.config.keys import redact_secrets
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.sentences import join_sentences
-from tui_chat.providers.events import CONTINUE_HINT, ProviderError
+from tui_chat.providers.events import ProviderError
+from tui_chat.providers.finish_reasons import CONTINUE_HINT
 
 # Error kinds worth waiting for: the same request can succeed a little later.
 RETRYABLE_KINDS = frozenset({"rate_limit", "busy"})

@@ -193,7 +193,7 @@ class TurnLoop:
             if not calls or not _finished(reply):
                 return
             if not self.offered.tools:
-                reply.finish_reason = "tool_calls"  # described by events.UNOFFERED_TOOL_CALLS
+                reply.finish_reason = "tool_calls"  # see finish_reasons.UNOFFERED_TOOL_CALLS
                 return
             self._close_round(calls)
             with contextlib.suppress(OSError):  # kept and retried by the store (SaveGuard)

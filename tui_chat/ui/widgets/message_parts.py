@@ -41,8 +41,8 @@ def reply_note(message: Message) -> tuple[str, str] | None:
         return "-stopped", "■ Stopped — partial reply. Alt+G continues it, Ctrl+R writes a new one."
     if message.status == "streaming":
         return None
-    # Imported here: the first screen (no reply shown) does without the provider events.
-    from tui_chat.providers.events import CONTINUE_HINT, describe_finish_reason
+    # Imported here: a first screen with no reply shown does without it.
+    from tui_chat.providers.finish_reasons import CONTINUE_HINT, describe_finish_reason
 
     description = describe_finish_reason(message.finish_reason)
     if description and not can_continue(message):
