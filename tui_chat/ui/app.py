@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Coroutine, Iterable
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -12,7 +11,7 @@ from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from tui_chat.config.model import Config, ConfigError
@@ -227,82 +226,13 @@ class TuiChatApp(App[None]):
             )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        from tui_chat.ui.screens.config_editor import ConfigEditorScreen
+        from tui_chat.ui.palette_commands import palette_commands  # when the palette opens
 
-        commands: list[SystemCommand] = []
-        if isinstance(screen, ChatScreen):
-            # Generated from the bindings: every chat action with an id, keys as bound now.
-            commands += [
-                self._command_for(entry, screen)
-                for entry in self.key_entries(screen)
-                if not entry.on_app
-            ]
-            commands.append(
-                SystemCommand(
-                    "Image: generate…",
-                    "Put /image in the prompt, then say what to draw (options: F1)",
-                    screen.prompt_area.action_start_image,
-                )
-            )
-        if isinstance(screen, ConfigEditorScreen):
-            # Its own actions: they ask before dropping unsaved edits.
-            commands.append(
-                SystemCommand(
-                    "config: Open in $EDITOR",
-                    "Edit config.toml in your editor; it is checked and reloaded after",
-                    screen.action_open_in_editor,
-                )
-            )
-            commands.append(
-                SystemCommand("config: Reload", "Read config.toml again", screen.action_reload)
-            )
-        elif not isinstance(screen, ModalScreen):
-            commands.append(
-                SystemCommand(
-                    "config: Edit providers",
-                    "List, add, edit, test and remove providers; save the config  (f5)",
-                    self.action_edit_config,
-                )
-            )
-            commands.append(
-                SystemCommand(
-                    "config: Open in $EDITOR",
-                    "Edit config.toml in your editor; it is checked and reloaded after",
-                    self.action_open_config_in_editor,
-                )
-            )
-            commands.append(
-                SystemCommand("config: Reload", "Read config.toml again", self.action_reload_config)
-            )
-            commands.append(
-                SystemCommand(
-                    "Tools: MCP servers",
-                    "The MCP servers: state, tools, last problem; restart one  (m in F5)",
-                    self.action_mcp_servers,
-                )
-            )
-        titles = {c.title for c in commands}
-        for entry in self.key_entries():
-            if entry.on_app and entry.id != "config.edit" and entry.title not in titles:
-                commands.append(self._command_for(entry, self))
+        commands = palette_commands(self, screen)
         yield from commands
         # Textual's own Keys and Quit would sit beside `app: Keys` and `app: Quit`.
         ours = {c.title.removeprefix("app: ") for c in commands if c.title.startswith("app: ")}
         yield from (c for c in super().get_system_commands(screen) if c.title not in ours)
-
-    def _command_for(self, entry: KeyEntry, target: ChatScreen | App[None]) -> SystemCommand:
-        """A palette command for `entry`, run by whichever of the chat screen's nodes has
-        the action (or the app)."""
-        keys = ", ".join(self.get_key_display(Binding(k, "")) for k in entry.keys)
-        # The title already says what the description says; the tooltip says more.
-        said = entry.binding.tooltip
-        keys = keys or "no key"
-        help_text = f"{said}  ({keys})" if said else f"Key: {keys}"
-        action = entry.binding.action
-        owner: DOMNode = target
-        if isinstance(target, ChatScreen):
-            owner = target.action_owner(action) or target
-        return SystemCommand(entry.title, help_text, partial(self.run_action, action, owner))
 
     # -- key bindings and the keymap -------------------------------------------------------
 
@@ -420,67 +350,9 @@ class TuiChatApp(App[None]):
         self.push_screen(KeysScreen(app_help_sections(self)))
 
     async def action_quit(self) -> None:
-        if self.store.unsaved():
-            # Asking needs a worker (push_screen_wait); the streaming question comes after.
-            self.run_worker(
-                self._quit_when_unsaved(), group="quit", exclusive=True, exit_on_error=False
-            )
-            return
-        await self._quit_unless_streaming()
+        from tui_chat.ui.quit_guard import QuitGuard
 
-    async def _quit_when_unsaved(self) -> None:
-        if await self.save_guard.confirm_quit():
-            await self._quit_unless_streaming()
-
-    async def _quit_unless_streaming(self) -> None:
-        """Ask first while the prompt holds a message not sent: a typed message is never
-        lost to one key (nothing else keeps a draft)."""
-        from tui_chat.ui.screens.confirm import ConfirmScreen
-        from tui_chat.ui.widgets.prompt import PromptInput
-
-        chat = self.chat_screen
-        prompts = list(chat.query(PromptInput)) if chat is not None else []
-        draft = prompts[0].text.strip() if prompts else ""
-        if not draft:
-            await self._quit_unless_replies_live()
-            return
-
-        async def answered(quit_now: bool | None) -> None:
-            if quit_now:
-                await self._quit_unless_replies_live()
-
-        await self.push_screen(
-            ConfirmScreen(
-                f"The prompt holds a message you have not sent ({len(draft):,} characters)."
-                "\n\nQuit anyway? It is not kept.",
-                confirm_label="Quit",
-                cancel_label="Keep writing",
-            ),
-            answered,
-        )
-
-    async def _quit_unless_replies_live(self) -> None:
-        from tui_chat.ui.screens.confirm import ConfirmScreen  # imported when first asked
-
-        if not self.replies.live:
-            self.exit()
-            return
-        count = len(self.replies.live)
-
-        async def answered(quit_now: bool | None) -> None:
-            if quit_now:
-                await self.replies.stop_all()
-                self.exit()
-
-        await self.push_screen(
-            ConfirmScreen(
-                f"A reply is still arriving in {count} session(s).\n\n"
-                "Quit anyway? What has arrived is kept and marked as stopped.",
-                confirm_label="Quit",
-                cancel_label="Keep streaming",
-            ),
-            answered,
-        )
+        await QuitGuard(self).quit()
 
     async def on_store_notice(self, notice: StoreNotice) -> None:
         await self.save_guard.handle(notice.event)
