@@ -89,7 +89,7 @@ async def test_a_reply_without_tags_from_an_r1_style_model_is_no_reasoning(
 
 def test_taking_back_reasoning_keeps_what_came_before_a_continuation() -> None:
     from tui_chat.core.session import Message, Session
-    from tui_chat.services.replies import LiveReply
+    from tui_chat.services.live_reply import LiveReply
 
     live = LiveReply(Session(), Message(role="assistant"), "Local", is_demo=False)
     live.reasoning_parts += ["Earlier thoughts.", "Rest of ", "the answer"]

@@ -1,9 +1,9 @@
-"""The status line's live figures of a streaming reply (services/replies.LiveReply)."""
+"""The status line's live figures of a streaming reply (services/live_reply.LiveReply)."""
 
 from __future__ import annotations
 
 from tui_chat.core.session import Message, Session
-from tui_chat.services.replies import LiveReply
+from tui_chat.services.live_reply import LiveReply
 
 
 def test_a_continued_reply_without_a_measured_ttft_shows_no_ttft() -> None:

@@ -19,7 +19,7 @@ from tui_chat.core.session import Message, Session
 from tui_chat.providers import KeyNotFetched, ProviderRegistry, ProviderUnavailable
 from tui_chat.providers.events import ChatRequest, ProviderError, Retrying
 from tui_chat.providers.openai_compat import OpenAICompatibleProvider
-from tui_chat.services.replies import LiveReply
+from tui_chat.services.live_reply import LiveReply
 
 SECRET = "sk-registry-0123456789abcd"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.cells import cell_len
 
-from tui_chat.services.replies import Progress
+from tui_chat.services.live_reply import Progress
 from tui_chat.ui.text_fit import ellipsize, fit_parts
 from tui_chat.ui.widgets.status import COST, KEEP, LAST, SESSION, SPEED, TTFT, live_parts
 

@@ -35,7 +35,8 @@ from tui_chat.providers.events import (
     UsageReport,
 )
 from tui_chat.services.changes import SessionChange, SessionChanges
-from tui_chat.services.replies import LiveReply, ReplyManager
+from tui_chat.services.live_reply import LiveReply
+from tui_chat.services.replies import ReplyManager
 from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest
 from tui_chat.tools.base import OfferedTools, Tool, ToolDefaults, ToolOutcome, ToolSpec
 

@@ -33,7 +33,8 @@ from tui_chat.core.store.session_store import SessionStore
 from tui_chat.core.tool_turns import ToolCall
 from tui_chat.providers import NO_RETRY, ProviderRegistry
 from tui_chat.services.changes import SessionChanges
-from tui_chat.services.replies import LiveReply, ReplyManager
+from tui_chat.services.live_reply import LiveReply
+from tui_chat.services.replies import ReplyManager
 from tui_chat.tools.mcp_manager import McpManager, ServerState
 from tui_chat.tools.registry import ToolRegistry
 

@@ -25,14 +25,8 @@ from tui_chat.core.session import Message, Session
 from tui_chat.core.store.image_files import ImageFiles
 from tui_chat.providers import ProviderRegistry
 from tui_chat.services.changes import SessionChanges
-from tui_chat.services.replies import (
-    LiveReply,
-    Notify,
-    ReplyManager,
-    ReplyWorker,
-    RunInWorker,
-    cancel_and_wait,
-)
+from tui_chat.services.live_reply import LiveReply, ReplyWorker
+from tui_chat.services.replies import Notify, ReplyManager, RunInWorker, cancel_and_wait
 
 if TYPE_CHECKING:
     from tui_chat.providers.images import ImageGenerator, ImageJob, ImageProgress, ImageResult

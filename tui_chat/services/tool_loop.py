@@ -48,7 +48,8 @@ from tui_chat.tools.approval import ApprovalAnswer, ApprovalRequest, decide
 from tui_chat.tools.base import OfferedTools, Tool, ToolOutcome, ToolSource
 
 if TYPE_CHECKING:
-    from tui_chat.services.replies import LiveReply, Notify
+    from tui_chat.services.live_reply import LiveReply
+    from tui_chat.services.replies import Notify
 
 AskApproval = Callable[[ApprovalRequest], Awaitable[ApprovalAnswer]]
 """Show the approval modal for one call and return the user's answer (the app's adapter;

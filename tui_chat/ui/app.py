@@ -26,7 +26,8 @@ from tui_chat.services.conversation import Conversation
 from tui_chat.services.error_log import close_server_log, server_log
 from tui_chat.services.gc_pacing import CollectionPacer, resume_gc
 from tui_chat.services.image_turns import TurnsInFlight
-from tui_chat.services.replies import ReplyManager, ReplyWorker
+from tui_chat.services.live_reply import ReplyWorker
+from tui_chat.services.replies import ReplyManager
 from tui_chat.services.sessions import SessionService
 from tui_chat.services.terminal_graphics import TerminalGraphics
 from tui_chat.tools.mcp_manager import McpManager

@@ -14,7 +14,7 @@ from textual.worker import Worker
 
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError
-from tui_chat.services.replies import LiveReply
+from tui_chat.services.live_reply import LiveReply
 from tui_chat.ui.context_guard import CONTEXT_BINDINGS, ContextGuard
 from tui_chat.ui.image_turn_events import ImageTurnEvent
 from tui_chat.ui.key_wait import KeyWait

@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from tui_chat.core.session import Message
 from tui_chat.core.tool_turns import rounds_reasoning
-from tui_chat.services.replies import LiveReply
+from tui_chat.services.live_reply import LiveReply
 from tui_chat.ui.messages import ReplyEnded
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.status import StatusLine

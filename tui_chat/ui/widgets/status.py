@@ -14,7 +14,7 @@ from tui_chat.core.pricing import currency_of, format_cost, reply_cost, session_
 from tui_chat.core.session import Message, Session
 from tui_chat.core.timefmt import short_count
 from tui_chat.core.tokens import estimate_tokens
-from tui_chat.services.replies import Progress
+from tui_chat.services.live_reply import Progress
 from tui_chat.ui.text_fit import Part, fit_parts
 
 if TYPE_CHECKING:
