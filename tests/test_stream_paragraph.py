@@ -6,10 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_harness import make_app
-from test_stream_render import REPLY, chunk, full_render, instances_made, rendered
+from test_stream_render import (
+    REPLY,
+    chunk,
+    full_render,
+    full_render_in,
+    instances_made,
+    rendered,
+    streaming_body,
+)
 from textual.widgets.markdown import MarkdownBlock
 
-from tui_chat.ui.render.stream_markdown import StreamingMarkdown, finish_streamed
+from tui_chat.ui.render.stream_markdown import finish_streamed
 
 PARAGRAPHS = """\
 Some words with *emphasis*, `code` and a [link](https://example.com) that run on
@@ -26,9 +34,7 @@ async def test_words_added_to_the_last_paragraph_build_no_block(
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)):
         view = app.screen.query_one("#messages")
-        body = StreamingMarkdown()
-        await view.mount(body)
-        body.set_runway(3)  # streaming, as a reply's body is
+        body = await streaming_body(view)
         await body.append_deferring("Some", 0)
         built.clear()
         second = PARAGRAPHS.index("A second")
@@ -56,15 +62,9 @@ async def test_streamed_paragraphs_among_other_blocks_end_as_a_full_render(
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 40)):
         view = app.screen.query_one("#messages")
-        reference = full_render(REPLY)
-        await view.mount(reference)
-        expected = rendered(reference)
-        sources = [b.source_range for b in reference.children if isinstance(b, MarkdownBlock)]
-        await reference.remove()
+        expected, sources = await full_render_in(view, REPLY)
         for seed in range(3):
-            body = StreamingMarkdown()
-            await view.mount(body)
-            body.set_runway(3)
+            body = await streaming_body(view)
             for piece in chunk(REPLY, seed):
                 await body.append_deferring(piece, 0)
             body.set_runway(0)

@@ -9,7 +9,9 @@ from typing import TypeVar
 import pytest
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import Script
+from textual.widget import Widget
 from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownBlock
 
 from tui_chat.ui.render.stream_markdown import Deferred, StreamingMarkdown
 from tui_chat.ui.render.table_view import TableView
@@ -125,6 +127,28 @@ def instances_made(monkeypatch: pytest.MonkeyPatch, cls: type[T]) -> list[T]:
 
     monkeypatch.setattr(cls, "__init__", spy)
     return made
+
+
+async def streaming_body(view: Widget) -> StreamingMarkdown:
+    """A StreamingMarkdown mounted in `view`, streaming as a reply's body is (its runway
+    below)."""
+    body = StreamingMarkdown()
+    await view.mount(body)
+    body.set_runway(3)
+    return body
+
+
+async def full_render_in(
+    view: Widget, text: str
+) -> tuple[list[tuple[object, ...]], list[tuple[int, int]]]:
+    """What a full render of `text` shows in `view`, and its blocks' lines of the source
+    (it is mounted to be measured, then removed)."""
+    reference = full_render(text)
+    await view.mount(reference)
+    shown = rendered(reference)
+    lines = [b.source_range for b in reference.children if isinstance(b, MarkdownBlock)]
+    await reference.remove()
+    return shown, lines
 
 
 async def test_streamed_reply_equals_full_render(tmp_path: Path, server) -> None:
@@ -334,20 +358,15 @@ async def test_streaming_into_a_reply_rendered_whole_keeps_the_cut_block(
     streamed into. Where that first part ends in the middle of a block (a quote, a
     paragraph, a code block, a list), the block's first lines stay: the stream resumes
     from the block's start, not from its last line (a quote kept only "two lines.")."""
-    from tui_chat.ui.render.stream_markdown import StreamingMarkdown, finish_streamed
+    from tui_chat.ui.render.stream_markdown import finish_streamed
 
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 40)):
         view = app.screen.query_one("#messages")
-        reference = full_render(REPLY)
-        await view.mount(reference)
-        expected = rendered(reference)
-        await reference.remove()
+        expected, _ = await full_render_in(view, REPLY)
         for cut_in in ("two lines", "with 中文", "return f", "nested item", "tui-chat\n"):
             cut = REPLY.index(cut_in) + 3
-            body = StreamingMarkdown()
-            await view.mount(body)
-            body.set_runway(3)  # streaming, as a reply's body is
+            body = await streaming_body(view)
             await body.update(REPLY[:cut])
             await body.append_deferring(REPLY[cut:], 0)
             body.set_runway(0)
@@ -362,8 +381,6 @@ async def test_big_batch_builds_widgets_only_for_blocks_it_mounts(
     """A big batch builds widgets only for the blocks at its end that it mounts (and the
     one that updates the last block shown); those it defers wait as their parse and are
     built when mounted, with the lines of a full render, which the reply then equals."""
-    from textual.widgets.markdown import MarkdownBlock
-
     from tui_chat.ui.render.stream_fence import StreamingFence
     from tui_chat.ui.render.stream_markdown import blocks_match_source, finish_streamed
 
@@ -372,9 +389,7 @@ async def test_big_batch_builds_widgets_only_for_blocks_it_mounts(
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)):
         view = app.screen.query_one("#messages")
-        body = StreamingMarkdown()
-        await view.mount(body)
-        body.set_runway(3)  # streaming, as a reply's body is
+        body = await streaming_body(view)
         await body.append_deferring(text[:30], 0)
         built.clear()
         await body.append_deferring(text[30:], 30)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_harness import make_app, wait_until
-from test_stream_render import full_render, rendered
+from test_stream_render import full_render, rendered, streaming_body
 
 from tui_chat.ui.render import probes
-from tui_chat.ui.render.stream_markdown import StreamingMarkdown, finish_streamed
+from tui_chat.ui.render.stream_markdown import finish_streamed
 from tui_chat.ui.render.table_view import TableView
 
 HEAD = "| Name | Kind | Notes |\n|------|------|-------|\n"
@@ -22,9 +22,7 @@ async def test_rows_that_fit_the_padding_are_repaints(tmp_path: Path, server) ->
     async with app.run_test(size=(100, 40)) as pilot:
         screen = app.screen
         view = screen.query_one("#messages")
-        body = StreamingMarkdown()
-        await view.mount(body)
-        body.set_runway(3)  # streaming, as a reply's body is
+        body = await streaming_body(view)
         await body.append_deferring(HEAD + ROWS[0], 0)
         table = body.query_one(TableView)
         await wait_until(pilot, lambda: table.size.height > 0)
