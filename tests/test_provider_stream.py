@@ -13,10 +13,9 @@ from sse_server import FakeOpenAIServer, Script
 
 from tui_chat.config.model import Config
 from tui_chat.config.presets import PRESETS
-from tui_chat.config.provider import PLACEHOLDER_KEY, ProviderConfig
+from tui_chat.config.provider import DEMO_MODEL, PLACEHOLDER_KEY, ProviderConfig
 from tui_chat.core.session import Usage
 from tui_chat.providers import DemoProvider, ProviderRegistry, ProviderUnavailable
-from tui_chat.providers.demo import DEMO_MODEL
 from tui_chat.providers.events import (
     AnswerComplete,
     ChatRequest,

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from tui_chat.config.provider import DEMO_MODEL as DEMO_MODEL  # its home before; still here
+from tui_chat.config.provider import DEMO_MODEL
 from tui_chat.core.sanitize import one_line
 from tui_chat.core.session import Usage
 from tui_chat.core.tool_turns import ToolCall

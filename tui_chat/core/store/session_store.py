@@ -37,11 +37,11 @@ from tui_chat.core.store.ledger import SaveLedger, SaveProblem
 from tui_chat.core.store.merge import MergeReport
 from tui_chat.core.store.peek import peek_session
 from tui_chat.core.store.store_keys import StoreKeys
+from tui_chat.core.store.summaries import IndexEntry, SessionSummary, SummaryIndex
+from tui_chat.core.store.trash import Trash
 
 if TYPE_CHECKING:
     from tui_chat.core.search import SearchIndex
-from tui_chat.core.store.summaries import IndexEntry, SessionSummary, SummaryIndex
-from tui_chat.core.store.trash import Trash
 
 __all__ = [
     "SaveProblem",

@@ -103,6 +103,9 @@ class Sidebar(PlacedSidebar):
 
     @property
     def results(self) -> SearchResults:
+        return self._mount_results()
+
+    def _mount_results(self) -> SearchResults:
         """The search results, mounted when the search is first used: the first screen
         does without them (an option list costs a few ms of styling before it is drawn)."""
         if self._results is None:
@@ -231,7 +234,7 @@ class Sidebar(PlacedSidebar):
     def focus_search(self) -> None:
         self.show(True)
         self.start_search_index()
-        self.results  # noqa: B018 - mounted before the search answers
+        self._mount_results()  # before the search answers
         self.search_box.focus()
 
     def clear_search(self) -> None:
@@ -248,7 +251,7 @@ class Sidebar(PlacedSidebar):
             self._show_results(None)
             return
         self.start_search_index()
-        self.results  # noqa: B018 - mounted before the search answers (e.g. after a click)
+        self._mount_results()  # before the search answers (e.g. after a click)
         self._search_timer = self.set_timer(SEARCH_DEBOUNCE, self._search_now)
 
     @on(Input.Submitted, "#session-search")
