@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.dom import DOMNode
 from textual.widget import Widget
@@ -15,12 +15,13 @@ from textual.worker import Worker
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionLoadError
 from tui_chat.services.live_reply import LiveReply
-from tui_chat.ui.context_guard import CONTEXT_BINDINGS, ContextGuard
+from tui_chat.ui.context_guard import ContextGuard
 from tui_chat.ui.image_turn_events import ImageTurnEvent
 from tui_chat.ui.key_wait import KeyWait
 from tui_chat.ui.messages import ReplyEnded, ReplyStarted, SessionChanged
 from tui_chat.ui.render.footer import WIDE_COLUMNS, ChatFooter
 from tui_chat.ui.render.lean_screen import LeanScreen
+from tui_chat.ui.screens.chat_keys import CHAT_KEYS
 from tui_chat.ui.screens.reply_follower import ReplyFollower
 from tui_chat.ui.settings_flow import SessionSettingsFlow
 from tui_chat.ui.widgets.banner import Banner
@@ -47,55 +48,7 @@ class ChatScreen(LeanScreen):
     """Textual sets the class on each resize: narrow, the sidebar hides itself and Ctrl+B
     lays it over the conversation (widgets/sidebar_place.py, chat.tcss)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "new_session", "New", id="session.new"),
-        Binding("escape", "stop", "Stop", id="reply.stop"),
-        Binding("ctrl+r", "retry", "Retry", id="reply.retry"),
-        Binding("ctrl+t", "toggle_thinking", "Thinking", id="view.thinking"),
-        Binding(
-            "alt+t",
-            "keep_thinking_open",
-            "Keep thinking open",
-            id="view.keep_thinking",
-            show=False,
-            priority=True,  # Alt+T would type a "t" in the prompt
-        ),
-        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="view.sidebar"),
-        Binding("ctrl+s", "focus_sessions", "Sessions", id="view.sessions", show=False),
-        Binding("f2", "session_settings", "Session settings", id="session.settings", show=False),
-        Binding("f3", "choose_model", "Choose model", id="session.model", show=False),
-        Binding("f4", "switch_provider", "Switch provider", id="session.provider", show=False),
-        # The session keys act on the open session, or on the sidebar's cursor row while the
-        # list has focus. F6/F7 are the prompt's (TextArea: select line / select all).
-        Binding("f9", "rename_session", "Rename the session", id="session.rename", show=False),
-        Binding(
-            "shift+f9", "duplicate_session", "Duplicate the session", id="session.duplicate",
-            show=False,
-        ),
-        Binding("f10", "pin_session", "Pin or unpin the session", id="session.pin", show=False),
-        Binding(
-            "f8", "delete_session", "Delete the session (to the trash)", id="session.delete",
-            show=False,
-        ),
-        Binding(
-            "shift+f8", "restore_session", "Restore a deleted session (trash)",
-            id="session.restore", show=False,
-        ),
-        Binding(
-            "f12", "export_session('md')", "Export the session as Markdown",
-            id="session.export", show=False,
-        ),
-        Binding(
-            "shift+f12", "export_session('json')", "Export the session as JSON",
-            id="session.export_json", show=False,
-        ),
-        # priority: a terminal sends Alt+S with the letter, which the prompt would type.
-        Binding(
-            "alt+s", "search_sessions", "Search all sessions", id="session.search",
-            show=False, priority=True,
-        ),
-        *CONTEXT_BINDINGS,
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CHAT_KEYS
 
     COMMANDS = {session_search_provider}
 
