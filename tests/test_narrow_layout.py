@@ -33,6 +33,29 @@ def two_sessions(tmp_path: Path) -> None:
 # -- 3b: the sidebar -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("size", "narrow"), [(NARROW[0], True), (WIDE, False)])
+async def test_the_screen_is_narrow_or_wide_from_its_first_frame(
+    tmp_path: Path, server, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int], narrow: bool
+) -> None:
+    """Textual sets the breakpoint classes on the first Resize, which comes after the first
+    frame: a narrow terminal would see the sidebar beside the conversation for a frame."""
+    from tui_chat.ui.screens.chat import ChatScreen
+
+    compose = ChatScreen.compose
+    classes_at_compose: list[tuple[bool, bool]] = []
+
+    def recording_compose(screen: ChatScreen):  # type: ignore[no-untyped-def]
+        yield from compose(screen)
+        classes_at_compose.append((screen.has_class("-narrow"), screen.has_class("-wide")))
+
+    monkeypatch.setattr(ChatScreen, "compose", recording_compose)
+    app = make_app(tmp_path, server)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        assert classes_at_compose == [(narrow, not narrow)]
+        assert app.screen.has_class("-narrow") is narrow
+
+
 @pytest.mark.parametrize("size", NARROW)
 async def test_narrow_sidebar_hides_and_ctrl_b_lays_it_over_the_conversation(
     tmp_path: Path, server, size: tuple[int, int]

@@ -89,6 +89,10 @@ class ChatScreen(LeanScreen):
         """F2, F3, F4: session settings, model and provider of the shown session."""
 
     def compose(self) -> ComposeResult:
+        # The breakpoint classes come with the first Resize, after the first frame: a
+        # narrow terminal would see the sidebar beside the conversation for that frame.
+        narrow = self.app.size.width < WIDE_COLUMNS
+        self.set_class(narrow, "-narrow").set_class(not narrow, "-wide")
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
             with ConversationPane(id="chat"):
