@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,25 @@ def make_app(
         write_config(config, server.base_url)
     app = build_app(config, tmp_path / "data", environ=environ or {}, demo_delay=0.0)
     record_notices(app)
+    pilot_after_history(app)
     return app
+
+
+def pilot_after_history(app: TuiChatApp) -> None:
+    """Make `app.run_test` hand over its pilot once the session opened at start shows its
+    messages. They are mounted a refresh after the first screen (MessageView.show_session's
+    `after_paint`), and tests read them as soon as they have the pilot."""
+    run_test = app.run_test
+
+    @contextlib.asynccontextmanager
+    async def run_test_after_history(*args: Any, **kwargs: Any) -> AsyncIterator[Pilot[Any]]:
+        async with run_test(*args, **kwargs) as pilot:
+            chat = app.chat_screen
+            if chat is not None:
+                await wait_until(pilot, lambda: chat.history_shown or not chat.is_attached)
+            yield pilot
+
+    app.run_test = run_test_after_history  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)

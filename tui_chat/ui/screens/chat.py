@@ -79,6 +79,8 @@ class ChatScreen(LeanScreen):
     def __init__(self) -> None:
         super().__init__()
         self.session: Session | None = None
+        self.history_shown = False
+        """The session opened at start has its messages mounted (see `_first_screen_drawn`)."""
         self.follower = ReplyFollower(self, self._followed_reply_ended)
         """The streaming reply of the shown session, and the frame timer that writes it."""
         self.key_wait = KeyWait(self, status_changed=self.refresh_lines)
@@ -111,11 +113,20 @@ class ChatScreen(LeanScreen):
         summaries = self.sidebar.list_at_start()
         opened = False
         if summaries:
-            opened = await self.open_session(summaries[0].id, quiet=True)
+            opened = await self.open_session(summaries[0].id, quiet=True, first_screen=True)
         if not opened:
             await self.show_session(self.app.new_session())
         self.prompt.focus()
-        self.call_after_refresh(self.app.first_screen_shown)
+        self.call_after_refresh(self._first_screen_drawn)
+
+    async def _first_screen_drawn(self) -> None:
+        """Mount the history the first screen went without (`show_session`), then warm up
+        once that has been drawn too: the warm-up would slow its frame."""
+        if await self.view.show_pending():
+            self.call_after_refresh(self.app.first_screen_shown)
+        else:
+            self.app.first_screen_shown()
+        self.history_shown = True
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
@@ -156,9 +167,12 @@ class ChatScreen(LeanScreen):
 
     # -- showing sessions ------------------------------------------------------------------
 
-    async def open_session(self, session_id: str, quiet: bool = False) -> bool:
+    async def open_session(
+        self, session_id: str, quiet: bool = False, first_screen: bool = False
+    ) -> bool:
         """Show a saved session (or the live one, if its reply is still streaming or an
-        image is being made in it: that object is the one being changed)."""
+        image is being made in it: that object is the one being changed). `first_screen`:
+        see `show_session`."""
         if self.session is not None and self.session.id == session_id:
             return True
         live = self.app.replies.live.get(session_id) or self.app.images.live.get(session_id)
@@ -175,17 +189,19 @@ class ChatScreen(LeanScreen):
                         severity="error",
                     )
                 return False
-        await self.show_session(session)
+        await self.show_session(session, first_screen=first_screen)
         return True
 
-    async def show_session(self, session: Session) -> None:
+    async def show_session(self, session: Session, first_screen: bool = False) -> None:
+        """Show `session`. On the `first_screen` of the app its messages are mounted after
+        the screen has been drawn (MessageView.show_session's `after_paint`)."""
         await self.follower.finish_ending()
         self.session = session
         self.follower.forget()
         live = self.app.replies.live.get(session.id)
         if live is not None:
             live.sync()
-        await self.view.show_session(session)
+        await self.view.show_session(session, after_paint=first_screen)
         self.conversation_pane.session_shown()
         await self.context_guard.show_summary(session)
         if live is not None:

@@ -68,6 +68,8 @@ class MessageWindow(FollowingScroll):
         """The range reaches the end of the path, however long that grows."""
         self._window_lock = asyncio.Lock()
         """Held while the range changes (a scroll and a jump may ask at once)."""
+        self._pending: Session | None = None
+        """Shown with `after_paint`, its messages not mounted yet (see `show_pending`)."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
@@ -155,14 +157,37 @@ class MessageWindow(FollowingScroll):
 
     # -- replacing the range -----------------------------------------------------------------
 
-    async def show_session(self, session: Session) -> None:
+    async def show_session(self, session: Session, *, after_paint: bool = False) -> None:
         """Replace what is shown with `session`: its newest messages, as many as fill the
-        view a couple of times; older ones come when the user scrolls up to them."""
+        view a couple of times; older ones come when the user scrolls up to them.
+
+        With `after_paint` (the app's first screen) nothing is mounted until `show_pending`
+        is called, once the screen has been drawn: the first message widget loads the
+        Markdown stack (markdown-it, Pygments: about 40 ms) and the prompt should not wait
+        for it. Meanwhile the window holds the session at its end, empty, so a message sent
+        in that frame is appended as usual and then shown again with the rest."""
+        self._pending = session if after_paint else None
+        if after_paint:
+            async with self._window_lock:
+                self._session = session
+                self._first_shown = self._last_shown = len(session.messages)
+                self._to_end = True
+                await self.remove_children()
+            return
         async with self._window_lock:
             self._session = session
             end = len(session.messages)
             await self._replace(self._page_start(end, FIRST_SCREENS), end)
             self.anchor()
+
+    async def show_pending(self) -> bool:
+        """Mount the messages `show_session(after_paint=True)` left out, unless another
+        session has been shown since. False when there were none."""
+        session, self._pending = self._pending, None
+        if session is None or session is not self._session:
+            return False
+        await self.show_session(session)
+        return True
 
     async def show_newest(self) -> None:
         """Bring the window back to the newest messages, if it is elsewhere."""
