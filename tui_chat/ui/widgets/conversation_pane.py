@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
-from textual import on
+from textual import events, on
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.worker import Worker
@@ -90,6 +90,21 @@ class ConversationPane(Vertical):
     @property
     def prompt(self) -> PromptInput:
         return self.query_one(PromptInput)
+
+    def on_key(self, event: events.Key) -> None:
+        """A character typed while the focus is elsewhere in the pane (a message, the
+        thinking pane, the view) goes to the prompt, as if typed there: the user is writing
+        the next message. Keys bound where the focus is keep their binding; a field that
+        takes text (the find bar) never lets its characters reach here."""
+        prompt = self.prompt
+        if prompt.has_focus or not event.is_printable or not event.character:
+            return
+        if event.key in self.screen.active_bindings or not prompt.focusable:
+            return
+        event.stop()
+        event.prevent_default()
+        prompt.focus()
+        prompt.post_message(events.Key(event.key, event.character))
 
     # -- the screen's hooks ----------------------------------------------------------------
 
