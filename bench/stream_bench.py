@@ -144,7 +144,8 @@ class Run(bl.Attempt):
     send_to_request: float | None = None
     """tui-chat only: from send-keys "go" Enter to the request reaching the server."""
     marker_left: bool | None = None
-    """Whether the marker went out of view at some point after it first appeared."""
+    """Whether the marker went out of view at some point after it first appeared (two
+    captures in a row without it: one can be torn mid-frame, see stream_watch.settle)."""
     probes_seen: int | None = None
     """How many of the reply's probe words were seen on screen (one that scrolled past
     between two polls is not)."""

@@ -228,11 +228,18 @@ def settle(
 ) -> tuple[str, float, bool]:
     """Wait until the pane stopped changing and the client went idle.
 
-    Returns the final screen, the time it settled, and whether the marker left the screen.
+    Returns the final screen, the time it settled, and whether the marker left the screen:
+    whether two captures in a row lacked it. One capture can land in the middle of a frame:
+    tmux 3.3a neither announces nor honours synchronized output (mode 2026), so it applies a
+    client's frame as it reads it, a few KB at a time. When a reply ends, tui-chat drops its
+    runway and the view scrolls the reply down by up to a quarter screen in one frame; a
+    capture taken after tmux has rewritten the marker's old row but not yet its new one
+    showed no marker, though no frame the client drew lacked it.
     """
     last_change = busy_at = window_start = since
     window_cpu = bl.cpu_seconds(pids)
     marker_left = False
+    missing = 0  # captures in a row without the marker
     limit = min(deadline, since + SETTLE_MAX)
     while True:
         time.sleep(bl.POLL_SECONDS)
@@ -240,7 +247,8 @@ def settle(
         now = time.monotonic()
         if current != screen:
             screen, last_change = current, now
-            marker_left = marker_left or END_MARKER not in current
+        missing = 0 if END_MARKER in current else missing + 1
+        marker_left = marker_left or missing >= 2
         if now - window_start >= CPU_WINDOW:
             cpu = bl.cpu_seconds(pids)
             if cpu - window_cpu > IDLE_CPU * (now - window_start):
