@@ -226,8 +226,13 @@ class GrowingMarkdown(Markdown, RunwayMixin):
     ) -> Self:
         # While streaming, a block mounted in here asks for a layout and a repaint of this
         # whole widget, which is most of the screen; the layout alone repaints whatever
-        # moved or changed size, so the full repaint is skipped.
-        if layout and self.runway_step and not regions and not recompose:
+        # moved or changed size, so the full repaint is skipped (see `quiet_layouts`).
+        if layout and self.quiet_layouts and not regions and not recompose:
             repaint = False
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    @property
+    def quiet_layouts(self) -> bool:
+        """A layout asked for here repaints only what it moves or resizes: while streaming."""
+        return bool(self.runway_step)
 

@@ -294,6 +294,12 @@ class StreamingMarkdown(GrowingMarkdown):
                 await self.remove_children(spent)
 
     @property
+    def quiet_layouts(self) -> bool:
+        """Also while blocks are mounted hidden: a long reply settling repainted the whole
+        screen, unchanged, for each slice (20 KB to the terminal every 50 ms)."""
+        return super().quiet_layouts or bool(self._hidden_blocks)
+
+    @property
     def has_deferred(self) -> bool:
         """Whether blocks wait in a Deferred (not mounted yet)."""
         return any(d.blocks for d in self.query_children(Deferred))
