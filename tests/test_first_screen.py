@@ -4,13 +4,16 @@ Markdown stack), and nothing is lost or shown twice because of it."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from app_harness import make_app, screen_text, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer, Script
+from textual.pilot import Pilot
 
 from tui_chat.core.session import Message, Session
 from tui_chat.core.store.session_store import SessionStore
+from tui_chat.ui.app import TuiChatApp
 from tui_chat.ui.widgets.messages import MessageView
 
 
@@ -28,6 +31,16 @@ def save_session(tmp_path: Path, marker: str, updated_at: float) -> Session:
 
 def shown_texts(view: MessageView) -> list[str]:
     return [w.message.content for w in view.message_widgets()]
+
+
+async def back_to_the_first_frame(pilot: Pilot[Any], app: TuiChatApp, marker: str) -> MessageView:
+    """Once the saved session `marker` is shown, put the view back as the first frame has
+    it: the session shown, none of its messages mounted yet."""
+    chat = app.chat_screen
+    await wait_until(pilot, lambda: f"Answer of {marker}" in screen_text(app))
+    await chat.view.show_session(chat.session, after_paint=True)
+    assert chat.view.message_widgets() == []
+    return chat.view
 
 
 async def test_history_comes_after_the_first_screen_and_before_the_warm_up(
@@ -72,11 +85,7 @@ async def test_a_message_sent_before_the_history_is_mounted_is_shown_once(
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
         chat = app.chat_screen
-        view = chat.view
-        await wait_until(pilot, lambda: "Answer of SAVED" in screen_text(app))
-        # Back to the state of the first frame: the session shown, nothing mounted yet.
-        await view.show_session(chat.session, after_paint=True)
-        assert view.message_widgets() == []
+        view = await back_to_the_first_frame(pilot, app, "SAVED")
         await type_and_send(pilot, "sent in the first frame")
         await wait_for_replies(pilot, app)
         assert await view.show_pending()
@@ -94,9 +103,7 @@ async def test_pending_history_of_a_session_left_is_not_mounted(
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
         chat = app.chat_screen
-        view = chat.view
-        await wait_until(pilot, lambda: "Answer of FIRST" in screen_text(app))
-        await view.show_session(chat.session, after_paint=True)
+        view = await back_to_the_first_frame(pilot, app, "FIRST")
         await chat.show_session(app.new_session())  # the user left it first
         assert not await view.show_pending()
         await pilot.pause()

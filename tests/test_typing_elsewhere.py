@@ -4,14 +4,24 @@ view, the thinking pane) land in the prompt; keys bound there and text fields ke
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
 from sse_server import FakeOpenAIServer
+from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tui_chat.ui.app import TuiChatApp
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.slash_popup import SlashPopup
+
+
+async def after_a_reply(pilot: Pilot[Any], app: TuiChatApp) -> PromptInput:
+    """Send a question, wait for its reply; the prompt, empty."""
+    await type_and_send(pilot, "a question")
+    await wait_for_replies(pilot, app)
+    return app.screen.query_one(PromptInput)
 
 
 async def test_typing_on_a_message_goes_to_the_prompt(
@@ -19,9 +29,7 @@ async def test_typing_on_a_message_goes_to_the_prompt(
 ) -> None:
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
-        prompt = app.screen.query_one(PromptInput)
-        await type_and_send(pilot, "first question")
-        await wait_for_replies(pilot, app)
+        prompt = await after_a_reply(pilot, app)
         prompt.insert("draft")
         reply = app.screen.query_one(AssistantMessage)
         reply.focus()
@@ -44,9 +52,7 @@ async def test_keys_bound_where_the_focus_is_and_text_fields_keep_their_keys(
 ) -> None:
     app = make_app(tmp_path, server)
     async with app.run_test(size=(100, 30)) as pilot:
-        prompt = app.screen.query_one(PromptInput)
-        await type_and_send(pilot, "a question")
-        await wait_for_replies(pilot, app)
+        prompt = await after_a_reply(pilot, app)
         view = app.screen.query_one(MessageView)
         view.focus()
         await pilot.pause()
