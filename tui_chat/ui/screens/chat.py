@@ -122,11 +122,15 @@ class ChatScreen(LeanScreen):
     async def _first_screen_drawn(self) -> None:
         """Mount the history the first screen went without (`show_session`), then warm up
         once that has been drawn too: the warm-up would slow its frame."""
-        if await self.view.show_pending():
-            self.call_after_refresh(self.app.first_screen_shown)
-        else:
-            self.app.first_screen_shown()
-        self.history_shown = True
+        shown = False
+        try:
+            shown = await self.view.show_pending()
+        finally:  # whatever became of it, the app warms up and the GC runs again
+            self.history_shown = True
+            if shown:
+                self.call_after_refresh(self.app.first_screen_shown)
+            else:
+                self.app.first_screen_shown()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         pass_failure_to_app(self, event)  # the App has the one handler (worker_errors)
