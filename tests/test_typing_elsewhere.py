@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from app_harness import make_app, type_and_send, wait_for_replies, wait_until
+from image_parts import images_app, png_bytes, seed_image_session
 from sse_server import FakeOpenAIServer
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from tui_chat.ui.app import TuiChatApp
+from tui_chat.ui.widgets.conversation_pane import ConversationPane
+from tui_chat.ui.widgets.image_view import ImageView
 from tui_chat.ui.widgets.messages import AssistantMessage, MessageView
 from tui_chat.ui.widgets.prompt import PromptInput
 from tui_chat.ui.widgets.slash_popup import SlashPopup
@@ -67,3 +70,22 @@ async def test_keys_bound_where_the_focus_is_and_text_fields_keep_their_keys(
         find_input = app.screen.query_one("#find-input", Input)
         await wait_until(pilot, lambda: find_input.value == "qu")
         assert prompt.text == ""
+
+
+async def test_a_letter_bound_on_a_focused_image_runs_its_binding(tmp_path: Path) -> None:
+    """`a` on an image in the conversation attaches it; it is not typed into the prompt."""
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(png_bytes(64, 64))
+    with FakeOpenAIServer() as server:
+        seed_image_session(tmp_path, attachments=[str(photo)])
+        app = images_app(tmp_path, server, "halfblock")
+        async with app.run_test(size=(100, 40)) as pilot:
+            await wait_until(pilot, lambda: bool(app.screen.query(ImageView)))
+            thumb = app.screen.query(ImageView).first()
+            thumb.focus()
+            await pilot.pause()
+            await pilot.press("a")
+            pane = app.screen.query_one(ConversationPane)
+            await wait_until(pilot, lambda: pane.draft.images == [str(photo)])
+            prompt = app.screen.query_one(PromptInput)
+            assert prompt.text == ""
