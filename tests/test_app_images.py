@@ -5,6 +5,7 @@ restart instead of being paid for twice."""
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 import threading
@@ -72,7 +73,11 @@ async def test_an_image_is_generated_shown_and_kept(tmp_path: Path) -> None:
         path = tmp_path / "data" / image["file"]
         assert path.read_bytes() == server.file_bytes("image.png")
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert "b64" not in json.dumps(data)
+        # No image data in the session: neither the API's field nor the bytes (the ids are
+        # random hex, which can hold "b64" by chance: a check for that flaked).
+        saved = json.dumps(data)
+        assert "b64_json" not in saved
+        assert base64.b64encode(server.file_bytes("image.png")).decode()[:40] not in saved
         assert not server.requests_to("/chat/completions")  # never sent to the chat model
 
 
