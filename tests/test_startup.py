@@ -99,27 +99,6 @@ def test_warm_up_stops_when_told_and_still_reports_done() -> None:
     assert calls == ["first"]
 
 
-def test_what_the_first_reply_needs_is_warmed_up_even_once_it_streams(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The reply would import it itself on the main thread, between its frames; here it is
-    done while the reply waits for its first token."""
-    assert {warmup.sdk_client, warmup.markdown_parser} <= warmup.FIRST_REPLY
-    calls: list[str] = []
-
-    def optional() -> None:
-        calls.append("optional")
-
-    def needed() -> None:
-        calls.append("needed")
-
-    monkeypatch.setattr(warmup, "FIRST_REPLY", frozenset((needed,)))
-    done = threading.Event()
-    warmup.start((optional, needed), on_done=done.set, keep_going=lambda: False)
-    assert done.wait(10)
-    assert calls == ["needed"]
-
-
 def test_warm_up_steps_run_without_errors() -> None:
     """Each real step works in this environment (a failing one would be swallowed in the
     app, and the first message would quietly be slow again)."""

@@ -11,11 +11,9 @@ once the screen is up, while the user reads it or types.
 Rules: a step never raises (a failed import will fail again, properly reported, where it is
 really used), the thread is a daemon (quitting never waits for it), and nothing here talks
 to the network or reads a key. It works only while the app is idle: once a reply streams,
-the steps not begun are skipped (warming up meanwhile would only compete with it for the
-interpreter), except those the first reply needs (FIRST_REPLY): the reply would otherwise do
-them itself on the main thread, between its frames, where they are done here while it waits
-for its first token (a send right after start imported the Markdown stack, ~50 ms, in the
-middle of the stream). When it is done, `on_done` runs (in the warm-up thread).
+the steps not begun are skipped (the reply does what it needs itself; warming up meanwhile
+would only compete with it for the interpreter). When it is done, `on_done` runs (in the
+warm-up thread).
 """
 
 from __future__ import annotations
@@ -148,16 +146,11 @@ SDK_STEPS: tuple[Callable[[], None], ...] = (sdk_client, transport_modules)
 STEPS: tuple[Callable[[], None], ...] = (
     sdk_client,
     transport_modules,
+    code_highlighting,
     markdown_parser,
     reply_modules,
-    code_highlighting,
 )
-"""In order of need: the first send, the first reply, its title, its code if it has any."""
-
-FIRST_REPLY: frozenset[Callable[[], None]] = frozenset(
-    (sdk_client, transport_modules, markdown_parser)
-)
-"""Steps run even once a reply streams (see the module docstring)."""
+"""In order of need: the first send, then the first reply (and its title)."""
 
 
 _done: set[Callable[[], None]] = set()
@@ -169,11 +162,11 @@ _done_lock = threading.Lock()
 def run_steps(
     steps: Iterable[Callable[[], None]], keep_going: Callable[[], bool] | None = None
 ) -> None:
-    """Run each step not yet run in this process, swallowing errors: those of FIRST_REPLY
-    always, the others while `keep_going()` (asked before each) holds."""
+    """Run each step not yet run in this process, swallowing errors, while `keep_going()`
+    (asked before each step) holds."""
     for step in steps:
-        if keep_going is not None and step not in FIRST_REPLY and not keep_going():
-            continue
+        if keep_going is not None and not keep_going():
+            break
         with _done_lock:
             if step in _done:
                 continue
