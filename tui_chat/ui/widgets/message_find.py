@@ -63,12 +63,16 @@ class MessageFinder:
         """The find bar, once `open` or `step` has mounted it."""
         return self.owner.query_one(FindBar)
 
+    def _bar_if_mounted(self) -> FindBar | None:
+        bars = self.owner.query_children(FindBar)
+        return bars.first() if bars else None
+
     async def _mounted_bar(self) -> FindBar:
         """The find bar, mounted above the messages the first time: the first screen does
         without it (its widgets cost a few ms of styling before that screen is drawn)."""
-        bars = self.owner.query_children(FindBar)
-        if bars:
-            return bars.first()
+        bar = self._bar_if_mounted()
+        if bar is not None:
+            return bar
         bar = FindBar(id="find")
         await self.owner.mount(bar, before=self.view)
         return bar
@@ -79,8 +83,8 @@ class MessageFinder:
 
     @property
     def is_open(self) -> bool:
-        bars = self.owner.query_children(FindBar)
-        return bool(bars) and bars.first().display
+        bar = self._bar_if_mounted()
+        return bar is not None and bar.display
 
     async def open(self, text: str = "") -> None:
         """Open the find bar (with `text` as the query, when given) and show the matches."""
